@@ -1,0 +1,88 @@
+/**
+ * The test command (`npm test`): type-check, start the embedded engines the integration tests
+ * need, run every test with node's test runner, stop what it started.
+ *
+ *   npm test                     everything (unit + integration on both engines)
+ *   npm test -- --unit           unit tests only (no engines)
+ *   npm test -- FILE...          just these test files (engines started when one is an integration test)
+ *
+ * Engines that were already running are reused and left running; VIGIL_KEEP_ENGINES=1 keeps the
+ * ones started here too (handy while developing).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { startEngine, stopEngine, type RunningEngine } from '../src/embedded/launcher.js';
+import type { EngineFlavour } from '../src/embedded/versions.js';
+
+function findTests(dir: string): string[] {
+  const out: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries.sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) out.push(relative(process.cwd(), path));
+  }
+  return out;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const unitOnly = args.includes('--unit');
+  const explicit = args.filter((a) => !a.startsWith('--'));
+  const files = explicit.length > 0 ? explicit : [...findTests('test/unit'), ...(unitOnly ? [] : findTests('test/integration'))];
+  const needsEngines = files.some((f) => f.includes('integration'));
+
+  if (!args.includes('--no-typecheck')) {
+    console.log('# type-checking (tsc --noEmit)');
+    const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
+    if (tsc.status !== 0) return tsc.status ?? 1;
+  }
+
+  const started: RunningEngine[] = [];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (needsEngines) {
+    const flavours: EngineFlavour[] = ['opensearch', 'elasticsearch'];
+    const engines = await Promise.all(
+      flavours.map((f) => startEngine(f, { onProgress: (m) => console.log(`# [engines] ${m}`), plugins: openSearchPlugins(f) })),
+    );
+    for (const e of engines) {
+      console.log(`# engine under test: ${e.flavour} ${e.version} at ${e.url}${e.startedHere ? '' : ' (reused)'}`);
+      if (e.startedHere) started.push(e);
+    }
+    env.VIGIL_TEST_OPENSEARCH_URL = engines[0].url;
+    env.VIGIL_TEST_ELASTICSEARCH_URL = engines[1].url;
+  }
+
+  let status = 1;
+  try {
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
+      { stdio: 'inherit', env },
+    );
+    status = run.status ?? 1;
+  } finally {
+    if (process.env.VIGIL_KEEP_ENGINES !== '1') for (const e of started) await stopEngine(e.flavour);
+  }
+  return status;
+}
+
+/** OpenSearch plugins the alerting tests use, when Maven Central carries them for the pinned version. */
+function openSearchPlugins(flavour: EngineFlavour): string[] {
+  if (flavour !== 'opensearch' || process.env.VIGIL_TEST_OS_PLUGINS === '0') return [];
+  return (process.env.VIGIL_TEST_OS_PLUGINS ?? '').split(',').filter(Boolean);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { runCsvEval } from '../../eval/csv-eval.js';
+import { runEventsEval } from '../../eval/events-eval.js';
+import { UsageError } from '../errors.js';
+
+interface EvalFlags {
+  csv?: string;
+  labelColumn: string;
+  model: string;
+  seeds: string;
+  events?: string;
+  labels?: string;
+  config?: string;
+  cluster?: string;
+  report?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description('measure detection quality: one model on a labelled CSV table (--csv), or the ensemble and its baselines on labelled events (--events --labels)')
+    .option('--csv <file>', 'labelled numeric table (.csv or .csv.gz), one row per sample')
+    .option('--label-column <name>', 'column holding 1 for an outlier, 0 otherwise', 'label')
+    .option('--model <name>', 'model to evaluate on --csv', 'iforest')
+    .option('--seeds <n>', 'number of seeds to average over', '5')
+    .option('--events <file>', 'events as NDJSON (ECS)')
+    .option('--labels <file>', 'labels as NDJSON (scenario, technique, entity, start, end)')
+    .option('--config <file>', 'job configuration (defaults to the built-in presets)')
+    .option('--cluster <url>', 'score through a cluster instead of in memory')
+    .option('--report <file.html>', 'also write an HTML report')
+    .option('--json', 'print one JSON object instead of a table')
+    .action(async (flags: EvalFlags) => {
+      if (flags.csv) {
+        const seeds = Number(flags.seeds);
+        if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a whole number ≥ 1, got "${flags.seeds}"`);
+        const result = await runCsvEval({ csv: flags.csv, labelColumn: flags.labelColumn, model: flags.model, seeds });
+        console.log(flags.json ? JSON.stringify(result) : formatTable(result));
+        return;
+      }
+      if (flags.events && flags.labels) {
+        await runEventsEval({ events: flags.events, labels: flags.labels, config: flags.config, cluster: flags.cluster, report: flags.report, json: Boolean(flags.json) });
+        return;
+      }
+      throw new UsageError('give either --csv FILE, or --events FILE and --labels FILE');
+    });
+}
+
+function formatTable(result: Record<string, number | string>): string {
+  const width = Math.max(...Object.keys(result).map((k) => k.length));
+  return Object.entries(result)
+    .map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'number' ? Number(v.toPrecision(6)) : v}`)
+    .join('\n');
+}

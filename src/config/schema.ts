@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { clusterSchema } from './cluster.js';
+import { jobSchema } from './job.js';
+import { alertingSchema } from './alerting.js';
+
+/** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
+export const configSchema = z.strictObject({
+  cluster: clusterSchema,
+  jobs: z.array(jobSchema).min(1, 'configure at least one job'),
+  schedule: z
+    .strictObject({
+      /** node-cron expression for `vigil run`. */
+      cron: z.string().default('*/5 * * * *'),
+    })
+    .default({ cron: '*/5 * * * *' }),
+  output: z
+    .strictObject({
+      anomaly_index: z.string().default('vigil-anomalies'),
+      state_index: z.string().default('vigil-state'),
+      dead_letter_index: z.string().default('vigil-dead-letter'),
+      /** One run record per processed window (Pipeline health dashboard). */
+      status_index: z.string().default('vigil-status'),
+    })
+    .default({
+      anomaly_index: 'vigil-anomalies',
+      state_index: 'vigil-state',
+      dead_letter_index: 'vigil-dead-letter',
+      status_index: 'vigil-status',
+    }),
+  alerting: alertingSchema.default({ connectors: [], allowed_hosts: [] }),
+});
+
+export type VigilConfig = z.infer<typeof configSchema>;
