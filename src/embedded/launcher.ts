@@ -56,8 +56,10 @@ function specFor(flavour: EngineFlavour): EmbeddedEngineSpec {
   return EMBEDDED_ENGINES[flavour];
 }
 
-function homeDirOf(spec: EmbeddedEngineSpec): string {
-  return join(installRoot(), `${spec.flavour}-${spec.version}`);
+/** A plugin set gets its own copy of the distribution, so a plain node never loads plugins it was not asked for. */
+function homeDirOf(spec: EmbeddedEngineSpec, plugins: readonly string[] = []): string {
+  const suffix = plugins.length ? `+${[...plugins].sort().join('+')}` : '';
+  return join(installRoot(), `${spec.flavour}-${spec.version}${suffix}`);
 }
 
 function runDirOf(spec: EmbeddedEngineSpec, port: number): string {
@@ -92,9 +94,9 @@ function mvnCopy(coordinates: string, outDir: string, onProgress?: (m: string) =
 }
 
 /** Downloads (once) and unpacks (once) the distribution; returns its home directory. */
-export function fetchEngine(flavour: EngineFlavour, onProgress?: (m: string) => void): string {
+export function fetchEngine(flavour: EngineFlavour, onProgress?: (m: string) => void, plugins: readonly string[] = []): string {
   const spec = specFor(flavour);
-  const home = homeDirOf(spec);
+  const home = homeDirOf(spec, plugins);
   if (existsSync(join(home, 'bin', flavour))) return home;
   const zipDir = join(cacheRoot(), 'dist');
   const zip = join(zipDir, `${flavour}-${spec.version}.zip`);
@@ -106,6 +108,7 @@ export function fetchEngine(flavour: EngineFlavour, onProgress?: (m: string) => 
   mkdirSync(tmp, { recursive: true });
   execFileSync('unzip', ['-q', '-o', zip, '-d', tmp]);
   execFileSync('mv', [join(tmp, `${flavour}-${spec.version}`), home]);
+  if (plugins.length && flavour === 'opensearch') installOpenSearchPlugins(home, plugins, onProgress);
   rmSync(tmp, { recursive: true, force: true });
   if (isRoot) execFileSync('chown', ['-R', `${RUN_AS}:`, installRoot()]);
   return home;
@@ -207,8 +210,8 @@ export async function startEngine(flavour: EngineFlavour, options: LaunchOptions
     return { flavour, version: spec.version, url, pid: stalePid, startedHere: false, logFile };
   }
 
-  const home = fetchEngine(flavour, options.onProgress);
-  if (flavour === 'opensearch' && options.plugins?.length) installOpenSearchPlugins(home, options.plugins, options.onProgress);
+  const plugins = flavour === 'opensearch' ? (options.plugins ?? []) : [];
+  const home = fetchEngine(flavour, options.onProgress, plugins);
   if (options.fresh) rmSync(join(runDir, 'data'), { recursive: true, force: true });
   mkdirSync(join(runDir, 'data'), { recursive: true });
   mkdirSync(join(runDir, 'logs'), { recursive: true });
