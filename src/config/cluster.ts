@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const clusterSchema = z.strictObject({
   /** "auto" asks the cluster; set it when a proxy hides the product headers. */
   flavour: z.enum(['auto', 'elasticsearch', 'opensearch']).default('auto'),
-  urls: z.array(z.url({ protocol: /^https?$/ })).min(1, 'give at least one cluster URL, e.g. https://search.example:9200'),
+  urls: z.array(z.url({ protocol: /^https?$/ })).min(1, 'at least one cluster URL, e.g. https://search.example:9200'),
   auth: z
     .union([
       z.strictObject({ username: z.string().min(1), password: z.string().min(1) }),

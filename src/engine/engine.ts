@@ -155,7 +155,8 @@ export class VersionConflictError extends Error {
 export class EngineUnavailableError extends Error {
   constructor(
     readonly url: string,
-    detail: string,
+    /** The underlying cause alone, e.g. "connect ECONNREFUSED 127.0.0.1:9". */
+    readonly detail: string,
   ) {
     super(`cannot reach the cluster at ${url}: ${detail}`);
     this.name = 'EngineUnavailableError';
@@ -221,4 +222,11 @@ export interface Engine {
   /** Deletes indices matching the pattern; a missing index is not an error. */
   deleteIndex(pattern: string): Promise<void>;
   close(): Promise<void>;
+
+  /**
+   * Optional: one JSON request to a plugin API outside this port (OpenSearch Alerting and
+   * Notifications, used by src/alerting/siem-definitions.ts). Answers every status instead of
+   * throwing on 4xx/5xx; callers treat a missing method as "not supported by this adapter".
+   */
+  pluginRequest?(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: JsonObject): Promise<{ status: number; body: unknown }>;
 }

@@ -1,0 +1,75 @@
+/**
+ * Makes one composable (index or component) template acceptable to each engine, so callers can
+ * keep a single template file:
+ *
+ * - OpenSearch rejects `allow_auto_create`, the `index.lifecycle.*` (ILM) settings, and the
+ *   `flattened` / `constant_keyword` field types (mapped to `flat_object` / `keyword`).
+ * - Elasticsearch without ILM (the minimal distribution) rejects `index.lifecycle.*` too, and no
+ *   Elasticsearch knows the OpenSearch ISM / `plugins.*` index settings.
+ */
+import type { JsonObject, JsonValue } from './engine.js';
+
+export interface TemplateTarget {
+  readonly flavour: 'elasticsearch' | 'opensearch';
+  /** Elasticsearch: whether ILM is installed (keeps `index.lifecycle.*`). */
+  readonly ilm: boolean;
+}
+
+export function adaptTemplate(template: JsonObject, target: TemplateTarget): JsonObject {
+  const out: JsonObject = { ...template };
+  if (target.flavour === 'opensearch') delete out.allow_auto_create;
+  const inner = out.template;
+  if (isObject(inner)) {
+    const adapted: JsonObject = { ...inner };
+    if (isObject(adapted.settings)) adapted.settings = adaptSettings(adapted.settings, target);
+    if (target.flavour === 'opensearch' && isObject(adapted.mappings)) adapted.mappings = adaptMappingForOpenSearch(adapted.mappings);
+    out.template = adapted;
+  }
+  return out;
+}
+
+/** Settings may be flat (`index.lifecycle.name`) or nested (`index: {lifecycle: {name}}`); handle both. */
+function adaptSettings(settings: JsonObject, target: TemplateTarget): JsonObject {
+  const dropLifecycle = target.flavour === 'opensearch' || !target.ilm;
+  const dropOpenSearchOnly = target.flavour === 'elasticsearch';
+  const drop = (path: string): boolean =>
+    (dropLifecycle && /^(index\.)?lifecycle(\.|$)/.test(path)) ||
+    (dropOpenSearchOnly && /^(index\.)?(plugins|opendistro)(\.|$)/.test(path));
+  const walk = (node: JsonObject, prefix: string): JsonObject => {
+    const result: JsonObject = {};
+    for (const [key, value] of Object.entries(node)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (drop(path)) continue;
+      if (isObject(value)) {
+        const child = walk(value, path);
+        if (Object.keys(child).length > 0) result[key] = child;
+      } else {
+        result[key] = value;
+      }
+    }
+    return result;
+  };
+  return walk(settings, '');
+}
+
+const OPENSEARCH_TYPE_REPLACEMENTS: Readonly<Record<string, JsonObject>> = {
+  flattened: { type: 'flat_object' },
+  constant_keyword: { type: 'keyword' },
+};
+
+function adaptMappingForOpenSearch(mapping: JsonValue): JsonObject {
+  if (!isObject(mapping)) return {};
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(mapping)) {
+    if (key === 'type' && typeof value === 'string' && OPENSEARCH_TYPE_REPLACEMENTS[value]) {
+      // A replaced type keeps none of its type-specific parameters (e.g. constant_keyword's `value`).
+      return { ...OPENSEARCH_TYPE_REPLACEMENTS[value] };
+    }
+    out[key] = isObject(value) ? adaptMappingForOpenSearch(value) : value;
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
