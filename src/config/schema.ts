@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { clusterSchema } from './cluster.js';
 import { jobSchema } from './job.js';
 import { alertingSchema } from './alerting.js';
+import { pipelineSchema, PIPELINE_DEFAULTS } from './pipeline.js';
 
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
   cluster: clusterSchema,
-  jobs: z.array(jobSchema).min(1, 'configure at least one job'),
+  jobs: z.array(jobSchema).min(1, 'at least one job'),
   schedule: z
     .strictObject({
       /** node-cron expression for `vigil run`. */
@@ -27,7 +28,9 @@ export const configSchema = z.strictObject({
       dead_letter_index: 'vigil-dead-letter',
       status_index: 'vigil-status',
     }),
-  alerting: alertingSchema.default({ connectors: [], allowed_hosts: [] }),
+  alerting: alertingSchema.prefault({}),
+  /** Leases, catch-up, bulk retries, write floor, retention (src/config/pipeline.ts). */
+  pipeline: pipelineSchema.default(PIPELINE_DEFAULTS),
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,50 @@
+/**
+ * Slack incoming webhook, for humans: a header, the reason, the top features as actual vs
+ * typical, ATT&CK and a link to the events. Slack caps a message at 50 blocks, so a large
+ * group lists the first ten alerts and says how many more there are. The webhook URL itself is
+ * the credential: keep it in an environment variable (`url: ${SLACK_WEBHOOK_URL}`).
+ */
+import { featureLine, fmt, groupTitle, type AlertContext } from '../alert-context.js';
+import { toJson, type PayloadFormat } from './format.js';
+
+const SHOWN = 10;
+const EMOJI = { low: ':large_blue_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' } as const;
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** Slack mrkdwn needs &, < and > escaped. */
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function alertBlocks(a: AlertContext): object[] {
+  const lines = [
+    `${EMOJI[a.severity]} *${esc(a.entity.field)}* \`${esc(a.entity.value)}\` — score *${fmt(a.score)}* (${a.severity})`,
+    esc(a.reason),
+    ...a.features.slice(0, 3).map((f) => `• ${esc(featureLine(f))}`),
+  ];
+  if (a.attack.techniques.length) lines.push(`ATT&amp;CK: ${a.attack.techniques.map((t) => `${t.id} ${esc(t.name)}`).join(', ')}`);
+  lines.push(`Window ${a.window.start} → ${a.window.end}`);
+  const links = [a.links.kibana ? `<${a.links.kibana}|Events in Kibana>` : '', a.links.dashboards ? `<${a.links.dashboards}|Events in OpenSearch Dashboards>` : ''].filter(Boolean);
+  const blocks: object[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 2900) } }];
+  if (links.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
+  return blocks;
+}
+
+export const slackFormat: PayloadFormat = {
+  name: 'slack',
+  render(n) {
+    const title = groupTitle(n.alerts);
+    const shown = n.alerts.slice(0, SHOWN);
+    const blocks: object[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(title, 150) } }];
+    shown.forEach((a, i) => {
+      if (i > 0) blocks.push({ type: 'divider' });
+      blocks.push(...alertBlocks(a));
+    });
+    if (n.alerts.length > SHOWN) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${n.alerts.length - SHOWN} more` }] });
+    return toJson({ text: `${title}: ${n.alerts[0].reason}`, blocks });
+  },
+  authHeaders: () => ({}),
+};
