@@ -63,6 +63,13 @@ export interface AnomalyDocument {
     models_fired: ModelName[];
     features: FeatureExplanation[];
     top_feature: string;
+    /**
+     * Actual and typical value of `top_feature`, flattened out of the nested `features` list
+     * because Lens and OpenSearch Dashboards visualizations cannot aggregate nested fields
+     * (the Entity investigation dashboard charts them). Omitted when there is no top feature.
+     */
+    top_feature_actual?: number;
+    top_feature_typical?: number;
     explanation: string;
     event_count: number;
     model_version: string;
