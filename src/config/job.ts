@@ -17,9 +17,21 @@ export const jobSchema = z.strictObject({
   /** Extra query DSL applied to every read of the source index. */
   filter: z.record(z.string(), z.unknown()).optional(),
   entity_fields: z.array(z.string().min(1)).min(1).max(2).optional(),
+  /** Window length W: features are computed per entity over [start, start + W). */
   window: durationSchema.default('1h'),
+  /** Slide S between window starts (≤ window; smaller than the window gives overlapping windows). */
   slide: durationSchema.default('1h'),
+  /** Ingest delay: a window is read only once its end is this far in the past (late events). */
   delay: durationSchema.default('1m'),
+  /**
+   * History learned before the first window is scored: the ensemble is fitted on the windows of
+   * this span (first-seen baselines warmed too) without writing anomalies or alerting.
+   */
+  warmup: durationSchema.default('1d'),
+  /** Human name for rule.name in anomaly documents (default: derived from the job id). */
+  name: z.string().min(1).optional(),
+  /** ECS event.category of the anomaly documents (default: from the preset, else intrusion_detection). */
+  event_category: z.array(z.string().min(1)).min(1).optional(),
   features: z.array(featureSpecSchema).optional(),
   /** Categorical fields whose values per entity feed the rarity model (source IP, country, host, process…). */
   categorical_fields: z.array(z.string().min(1)).optional(),

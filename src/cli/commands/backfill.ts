@@ -1,10 +1,130 @@
 import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { log } from '../../log.js';
+import { runBackfill } from '../../pipeline/backfill.js';
+import { parseIntList, withCluster } from '../../pipeline/cluster-session.js';
+import { durationMs } from '../../pipeline/duration.js';
+import { defaultHolderId } from '../../pipeline/lease.js';
+import { createWorkers } from '../../pipeline/pipeline.js';
+import { RunSummary } from '../../pipeline/run-summary.js';
+import { parseTimeArg } from '../../pipeline/time-arg.js';
+import { UsageError } from '../errors.js';
+
+interface BackfillFlags {
+  config: string;
+  from: string;
+  to: string;
+  job?: string[];
+  partitions?: string;
+  restart?: boolean;
+  alerts: boolean;
+  leaseWait?: string;
+  progress: boolean;
+  json?: boolean;
+}
 
 export function register(program: Command): void {
   program
     .command('backfill')
-    .description('(not implemented yet)')
-    .action(() => {
-      throw new Error('vigil backfill is not implemented yet');
+    .description('score a past range with the real-time code: warm-up first (learn only), then every window; resumable')
+    .requiredOption('-c, --config <file>', 'job configuration file (YAML or JSON)')
+    .requiredOption('--from <time>', 'range start: ISO date, epoch ms, now or now-<duration> (e.g. now-14d)')
+    .requiredOption('--to <time>', 'range end (exclusive), same forms (e.g. now)')
+    .option('-j, --job <id...>', 'only these jobs (default: all)')
+    .option('-p, --partitions <list>', 'only these partitions, e.g. 0,1 (default: all)')
+    .option('--restart', 'forget the saved progress and model of the selected jobs and start over at --from')
+    .option('--no-alerts', 'do not send alerts to the connectors (documents are still written)')
+    .option('--lease-wait <duration>', 'how long to wait for a partition leased by another runner (default: twice pipeline.lease_ttl)')
+    .option('--no-progress', 'no progress bar on stderr')
+    .option('--json', 'print the summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  vigil backfill --config vigil.yml --from now-14d --to now\n  vigil backfill --config vigil.yml --from 2026-03-01 --to 2026-03-08 --job auth_users --restart',
+    )
+    .action(async (flags: BackfillFlags) => {
+      const now = Date.now();
+      let from: number;
+      let to: number;
+      try {
+        from = parseTimeArg(flags.from, now);
+        to = parseTimeArg(flags.to, now);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      if (to <= from) throw new UsageError(`--to (${new Date(to).toISOString()}) must be after --from (${new Date(from).toISOString()})`);
+      let partitions: number[] | undefined;
+      try {
+        partitions = flags.partitions ? parseIntList(flags.partitions, '--partitions') : undefined;
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) process.exit(1);
+        stopping = true;
+        log.info({ signal }, 'stopping after the window in progress; run the same command again to resume');
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+
+      const summary = new RunSummary();
+      const started = Date.now();
+      const bar = flags.progress
+        ? new cliProgress.SingleBar(
+            { stream: process.stderr, format: 'backfill |{bar}| {percentage}% {value}/{total} windows | ETA {eta_formatted} | {job} {window}', hideCursor: true, etaBuffer: 20 },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+
+      const results = await withCluster(flags.config, async (config, engine) => {
+        let leaseWaitMs = 2 * durationMs(config.pipeline.lease_ttl);
+        if (flags.leaseWait) {
+          try {
+            leaseWaitMs = durationMs(flags.leaseWait);
+          } catch (error) {
+            throw new UsageError(`--lease-wait: ${(error as Error).message}`);
+          }
+        }
+        const set = createWorkers({
+          config,
+          engine,
+          log,
+          holder: defaultHolderId(),
+          mode: 'backfill',
+          bounds: { kind: 'backfill', from, to },
+          jobIds: flags.job,
+          partitions,
+          alerts: flags.alerts,
+          stopRequested: () => stopping,
+          onWindow: (worker, outcome) => {
+            summary.add(outcome);
+            bar?.increment(1, { job: worker.options.plan.job.id, window: new Date(outcome.window.start).toISOString().slice(0, 16) });
+          },
+        });
+        try {
+          return await runBackfill({
+            workers: set.workers,
+            log,
+            restart: flags.restart ?? false,
+            leaseWaitMs,
+            stopRequested: () => stopping,
+            onPlan: (total) => bar?.start(total, 0, { job: '', window: '' }),
+          });
+        } finally {
+          bar?.stop();
+          await set.close();
+        }
+      });
+
+      const elapsed = (Date.now() - started) / 1000;
+      if (flags.json) {
+        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON() }, null, 2));
+      } else {
+        for (const r of results) console.log(`${r.job} partition ${r.partition}: ${r.alreadyDone ? 'already done' : `${r.windows} window(s)`}, next window ${r.nextWindowStart}`);
+        console.log(summary.format());
+        console.log(`${stopping ? 'interrupted' : 'done'} in ${elapsed.toFixed(1)} s`);
+      }
+      if (stopping) process.exitCode = 130;
     });
 }

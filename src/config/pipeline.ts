@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { durationSchema } from './job.js';
+
+/**
+ * How the pipeline runs (`vigil run` / `vigil backfill`): leases, catch-up, bulk writes, what is
+ * written and how long it is kept. Every key has a default, so the section is optional.
+ */
+export const pipelineSchema = z.strictObject({
+  /** A runner holds a (job, partition) lease this long without renewing it; a standby takes over after it lapses. */
+  lease_ttl: durationSchema.default('60s'),
+  /** Windows one (job, partition) processes before the runner moves on to the next one (catch-up is round-robin). */
+  max_windows_per_tick: z.number().int().min(1).max(10_000).default(24),
+  /** On SIGTERM/SIGINT the window in progress may finish within this period; otherwise it is abandoned without a checkpoint. */
+  grace_period: durationSchema.default('30s'),
+  /** Longest wait between retries while the cluster is unreachable. */
+  outage_max_backoff: durationSchema.default('60s'),
+  bulk: z
+    .strictObject({
+      /** Documents per bulk request. */
+      batch_size: z.number().int().min(1).max(10_000).default(1_000),
+      /** Attempts for items (or whole requests) failing with 429 / 5xx before they go to the dead-letter index. */
+      max_attempts: z.number().int().min(1).max(20).default(5),
+      /** First backoff; doubled each attempt, with full jitter. */
+      initial_backoff: durationSchema.default('500ms'),
+      max_backoff: durationSchema.default('30s'),
+    })
+    .default({ batch_size: 1_000, max_attempts: 5, initial_backoff: '500ms', max_backoff: '30s' }),
+  /**
+   * Scored entity-windows below this score are not written (alerts are always written). 0 (the
+   * default) writes every scored entity-window, so dashboards and the evaluation see every score;
+   * raise it (e.g. 20) to cut the anomaly index's volume at scale.
+   */
+  write_min_score: z.number().min(0).max(100).default(0),
+  /**
+   * `none` writes to output.anomaly_index itself; `month` writes to `<anomaly_index>-YYYY.MM` (by
+   * window start, so re-runs still hit the same index) which the lifecycle policy deletes after
+   * `retention`. Read through the `<anomaly_index>*` pattern either way.
+   */
+  anomaly_index_period: z.enum(['none', 'month']).default('none'),
+  /** Age after which the lifecycle policy (ILM / ISM, when the cluster has it) deletes monthly anomaly indices. */
+  retention: durationSchema.default('180d'),
+  /**
+   * Commit the partition state (checkpoint + model) after this many scored windows. 1 (the
+   * default) loses nothing on a crash; larger values save state writes when models are large or
+   * windows short — a crash then redoes up to this many windows, idempotently.
+   */
+  checkpoint_every: z.number().int().min(1).max(1_000).default(1),
+  /** Serialised model state is split into documents of at most this many bytes. */
+  state_chunk_bytes: z.number().int().min(10_000).max(50_000_000).default(1_000_000),
+});
+
+export type PipelineConfig = z.infer<typeof pipelineSchema>;
+
+export const PIPELINE_DEFAULTS: PipelineConfig = pipelineSchema.parse({});

@@ -1,0 +1,116 @@
+/**
+ * `vigil backfill`: runs the real-time code over a past range [from, to), partition by partition.
+ * The first `warmup` of the range only learns (the ensemble is fitted on it, baselines warmed, no
+ * documents, no alerts); every later window is scored exactly as `vigil run` would score it.
+ *
+ * Resumable: the partition state (checkpoint, model, baselines) is committed after every window,
+ * so a backfill that is killed continues where it stopped — after the dead process's lease has
+ * expired — and ends with the same documents as an uninterrupted one. A finished range is not
+ * redone unless `restart` is set (then the state is reset and the documents are overwritten in
+ * place, thanks to deterministic ids).
+ */
+import type { Logger } from '../log.js';
+import { WindowAbortedError, type WindowOutcome } from './job-runner.js';
+import type { PartitionWorker } from './partition-worker.js';
+
+export interface BackfillOptions {
+  readonly workers: readonly PartitionWorker[];
+  readonly log: Logger;
+  /** Start over instead of resuming (state reset, documents overwritten). */
+  readonly restart: boolean;
+  /** How long to wait for a partition lease held by another runner (e.g. a killed backfill's). */
+  readonly leaseWaitMs: number;
+  /** Windows per step between lease checks (commits happen after every window regardless). */
+  readonly windowsPerStep?: number;
+  /** Called once the number of windows to do is known, then per window. */
+  readonly onPlan?: (total: number) => void;
+  readonly onWindow?: (outcome: WindowOutcome) => void;
+  readonly stopRequested?: () => boolean;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface PartitionBackfill {
+  readonly job: string;
+  readonly partition: number;
+  readonly windows: number;
+  readonly alreadyDone: boolean;
+  readonly nextWindowStart: string;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits (polling) until this process holds the worker's lease, or throws after `waitMs`. */
+async function acquire(worker: PartitionWorker, waitMs: number, log: Logger, sleep: (ms: number) => Promise<void>, stopRequested?: () => boolean): Promise<void> {
+  const { lease } = worker.options;
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  for (;;) {
+    const status = await lease.tryAcquire();
+    if (status.held) {
+      if (status.takenOverFrom) log.info({ job: lease.options.jobId, partition: lease.options.partition, from: status.takenOverFrom }, 'took over an expired lease: resuming from its checkpoint');
+      return;
+    }
+    if (Date.now() >= deadline || stopRequested?.()) {
+      throw new Error(`job ${lease.options.jobId} partition ${lease.options.partition} is leased by ${status.holder} until ${new Date(status.expiresAt).toISOString()}; stop that runner or wait for the lease to expire`);
+    }
+    if (!told) {
+      log.info({ job: lease.options.jobId, partition: lease.options.partition, holder: status.holder, until: new Date(status.expiresAt).toISOString() }, 'partition leased by another runner: waiting for it to expire');
+      told = true;
+    }
+    // Poll every quarter TTL, or right when the holder's lease runs out, whichever comes first.
+    const untilExpiry = status.expiresAt - Date.now() + 50;
+    const untilDeadline = deadline - Date.now() + 50;
+    await sleep(Math.max(100, Math.min(untilExpiry, lease.options.ttlMs / 4, untilDeadline)));
+  }
+}
+
+export async function runBackfill(options: BackfillOptions): Promise<PartitionBackfill[]> {
+  const { workers, log } = options;
+  const sleep = options.sleep ?? defaultSleep;
+  const results: PartitionBackfill[] = [];
+  // Take every lease and count the work first, so the progress bar knows its total.
+  const pending = new Map<PartitionWorker, number>();
+  try {
+    for (const worker of workers) {
+      await acquire(worker, options.leaseWaitMs, log, sleep, options.stopRequested);
+      worker.options.lease.startAutoRenew(
+        () => log.warn({ job: worker.options.plan.job.id, partition: worker.options.partition.index }, 'lease lost during the backfill'),
+        () => undefined,
+      );
+      if (options.restart) await worker.reset();
+      await worker.options.store.sweepOrphans(worker.options.plan.job.id, worker.options.partition.index).catch(() => 0);
+      pending.set(worker, await worker.pendingWindows());
+    }
+    options.onPlan?.([...pending.values()].reduce((a, b) => a + b, 0));
+
+    for (const worker of workers) {
+      const job = worker.options.plan.job.id;
+      const partition = worker.options.partition.index;
+      const todo = pending.get(worker) ?? 0;
+      if (todo === 0) {
+        const cp = await worker.load();
+        log.info({ job, partition, next: new Date(cp.nextWindowStart).toISOString() }, 'range already done (use --restart to redo it)');
+        results.push({ job, partition, windows: 0, alreadyDone: true, nextWindowStart: new Date(cp.nextWindowStart).toISOString() });
+        continue;
+      }
+      let windows = 0;
+      for (;;) {
+        if (options.stopRequested?.()) break;
+        const step = await worker.step(options.windowsPerStep ?? 10);
+        windows += step.processed;
+        if (step.remaining === 0 || step.processed === 0) {
+          results.push({ job, partition, windows, alreadyDone: false, nextWindowStart: new Date(step.checkpoint.nextWindowStart).toISOString() });
+          break;
+        }
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof WindowAbortedError)) throw error;
+  } finally {
+    for (const worker of workers) {
+      worker.options.lease.stopAutoRenew();
+      await worker.options.lease.release().catch(() => undefined);
+    }
+  }
+  return results;
+}

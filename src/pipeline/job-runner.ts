@@ -1,0 +1,244 @@
+/**
+ * One job partition, one window at a time: features → observations → ensemble score (and online
+ * update) → anomaly documents → writer → alerts → status document. Holds no I/O of its own
+ * besides the ports it is given, so the same code serves `vigil run`, `vigil backfill` (state in
+ * the cluster, partition-worker.ts) and `vigil detect` (NDJSON in, NDJSON out, state in memory).
+ *
+ * Checkpointing is the caller's: it commits the partition state only after `scoreWindow` has
+ * returned, i.e. after every document and alert of the window was written or dead-lettered. A
+ * crash in between redoes the window, and the deterministic ids make that idempotent.
+ */
+import type { AnomalyDocument, StatusDocument } from '../anomaly/document.js';
+import type { JsonObject } from '../engine/engine.js';
+import type { EntityWindow, FeatureExecutor } from '../features/executor.js';
+import { FieldIssues } from '../features/field-issues.js';
+import { Ensemble, type Observation, type ScoredObservation } from '../models/ensemble.js';
+import { buildAnomaly, entityKey, type BuiltAnomaly } from './anomaly-builder.js';
+import type { WriteItem, WriteReport } from './anomaly-writer.js';
+import type { FirstSeenStore } from './first-seen-store.js';
+import type { JobPlan } from './job-plan.js';
+import type { TimeWindow } from './window-planner.js';
+
+/** Where documents go: the cluster (BulkWriter) or a file (NdjsonSink). */
+export interface DocumentSink {
+  write(items: readonly WriteItem[]): Promise<WriteReport>;
+}
+
+export interface DeliveryCounts {
+  delivered: number;
+  retried: number;
+  deadLettered: number;
+  suppressed: number;
+}
+
+/** The alert dispatcher (src/alerting/dispatcher.ts), as the pipeline uses it. */
+export interface AlertDispatcher {
+  enqueue(alerts: readonly { id: string; doc: AnomalyDocument }[]): Promise<void>;
+  drain(): Promise<DeliveryCounts>;
+}
+
+export type RunMode = 'run' | 'backfill' | 'detect';
+
+/** What a partition keeps between windows (and in its committed state). */
+export interface PartitionState {
+  ensemble: Ensemble | null;
+  firstSeen: FirstSeenStore;
+}
+
+export interface WindowOutcome {
+  readonly window: TimeWindow;
+  readonly phase: 'warmup' | 'scored';
+  readonly events: number;
+  readonly entities: number;
+  readonly anomaliesWritten: number;
+  readonly alerts: number;
+  /** Documents refused by the cluster and parked in the dead-letter index. */
+  readonly rejected: number;
+  readonly retried: number;
+  readonly delivery: DeliveryCounts;
+  readonly maxScore: number;
+  readonly durationMs: number;
+  readonly fieldIssues: FieldIssues;
+}
+
+export interface JobRunnerOptions {
+  readonly plan: JobPlan;
+  readonly partition: { readonly index: number; readonly count: number };
+  readonly executor: FeatureExecutor;
+  readonly sink: DocumentSink;
+  /** Anomaly index for a window (a fixed name, or monthly by window start). */
+  readonly anomalyIndex: (windowStart: number) => string;
+  /** Status documents (one per scored window) go to this index through the sink; none when undefined. */
+  readonly statusIndex?: string;
+  readonly dispatcher?: AlertDispatcher;
+  readonly mode: RunMode;
+  /** Non-alert entity-windows scoring below this are not written (0 = write all). */
+  readonly writeMinScore: number;
+  readonly now?: () => number;
+  /** Checked between the steps of a window: once aborted, nothing more is written. */
+  readonly signal?: AbortSignal;
+}
+
+export class WindowAbortedError extends Error {
+  constructor(window: TimeWindow) {
+    super(`window ${new Date(window.start).toISOString()} abandoned (shutdown)`);
+    this.name = 'WindowAbortedError';
+  }
+}
+
+const NO_DELIVERY: DeliveryCounts = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0 };
+
+export function observationOf(w: EntityWindow): Observation {
+  return {
+    entity: entityKey(w),
+    time: w.start,
+    features: { ...w.features },
+    categorical: w.categorical,
+    ...(w.actions ? { actions: w.actions } : {}),
+    ...(w.arrivals ? { arrivals: w.arrivals } : {}),
+  };
+}
+
+/** The executors sort by entity value already; sorting again makes scoring order independent of any executor. */
+function byEntity(a: EntityWindow, b: EntityWindow): number {
+  return a.entity.value < b.entity.value ? -1 : a.entity.value > b.entity.value ? 1 : 0;
+}
+
+export function statusDocumentId(jobId: string, partition: number, windowStart: number): string {
+  return `${jobId}:p${partition}:${windowStart}`;
+}
+
+export class JobRunner {
+  private readonly now: () => number;
+
+  constructor(readonly options: JobRunnerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  private checkAborted(window: TimeWindow): void {
+    if (this.options.signal?.aborted) throw new WindowAbortedError(window);
+  }
+
+  private async compute(window: TimeWindow, state: PartitionState): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues }> {
+    const { plan, partition, executor } = this.options;
+    const result = await executor.computeWindow({ ...plan.request(window, partition), baseline: state.firstSeen });
+    const issues = new FieldIssues().merge(result.fieldIssues);
+    return { windows: [...result.windows].sort(byEntity), fieldIssues: issues };
+  }
+
+  /**
+   * Warm-up: computes the windows oldest first (first-seen baselines warmed as it goes) and fits a
+   * fresh ensemble on all their observations. Writes nothing.
+   */
+  async warmup(windows: readonly TimeWindow[], state: PartitionState, onWindow?: (o: WindowOutcome) => void): Promise<WindowOutcome[]> {
+    const history: Observation[] = [];
+    const outcomes: WindowOutcome[] = [];
+    for (const window of windows) {
+      this.checkAborted(window);
+      const started = this.now();
+      const { windows: entityWindows, fieldIssues } = await this.compute(window, state);
+      for (const w of entityWindows) history.push(observationOf(w));
+      state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
+      const outcome: WindowOutcome = {
+        window,
+        phase: 'warmup',
+        events: entityWindows.reduce((n, w) => n + w.eventCount, 0),
+        entities: entityWindows.length,
+        anomaliesWritten: 0,
+        alerts: 0,
+        rejected: 0,
+        retried: 0,
+        delivery: NO_DELIVERY,
+        maxScore: 0,
+        durationMs: this.now() - started,
+        fieldIssues,
+      };
+      outcomes.push(outcome);
+      onWindow?.(outcome);
+    }
+    const lastWindow = windows.at(-1);
+    if (lastWindow) this.checkAborted(lastWindow);
+    state.ensemble = new Ensemble(this.options.plan.ensembleParams).fit(history);
+    return outcomes;
+  }
+
+  /** Scores one window and writes its documents and alerts. Mutates `state` (online learning, baselines). */
+  async scoreWindow(window: TimeWindow, state: PartitionState): Promise<WindowOutcome> {
+    const { plan, partition } = this.options;
+    const started = this.now();
+    this.checkAborted(window);
+    const { windows: entityWindows, fieldIssues } = await this.compute(window, state);
+    this.checkAborted(window);
+
+    const ensemble = state.ensemble ?? new Ensemble(plan.ensembleParams).fit([]);
+    state.ensemble = ensemble;
+    // Score every entity of the window against the same model state, then learn: the scores of a
+    // window never depend on the order its entities come in.
+    const observations = entityWindows.map(observationOf);
+    const scored: ScoredObservation[] = observations.map((o) => ensemble.scoreOne(o));
+    observations.forEach((o, i) => ensemble.learnOne(o, scored[i]));
+    state.firstSeen.update(entityWindows, plan.resolved.features);
+
+    const built: BuiltAnomaly[] = entityWindows.map((w, i) => buildAnomaly(w, scored[i], plan.info, partition.index));
+    const toWrite = built.filter((b) => b.doc.vigil.is_alert || b.doc.vigil.score >= this.options.writeMinScore);
+    const alerts = built.filter((b) => b.doc.vigil.is_alert);
+    const index = this.options.anomalyIndex(window.start);
+
+    this.checkAborted(window);
+    const report = await this.options.sink.write(toWrite.map((b) => ({ index, id: b.id, doc: b.doc as unknown as JsonObject })));
+
+    let delivery = NO_DELIVERY;
+    const dispatcher = this.options.dispatcher;
+    if (dispatcher && alerts.length > 0) {
+      await dispatcher.enqueue(alerts.map((a) => ({ id: a.id, doc: a.doc })));
+      const stats = await dispatcher.drain();
+      delivery = { delivered: stats.delivered, retried: stats.retried, deadLettered: stats.deadLettered, suppressed: stats.suppressed };
+    }
+
+    const outcome: WindowOutcome = {
+      window,
+      phase: 'scored',
+      events: entityWindows.reduce((n, w) => n + w.eventCount, 0),
+      entities: entityWindows.length,
+      anomaliesWritten: report.written,
+      alerts: alerts.length,
+      rejected: report.deadLettered,
+      retried: report.retried,
+      delivery,
+      maxScore: built.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
+      durationMs: this.now() - started,
+      fieldIssues,
+    };
+    if (this.options.statusIndex) {
+      this.checkAborted(window);
+      await this.options.sink.write([{ index: this.options.statusIndex, id: statusDocumentId(plan.job.id, partition.index, window.start), doc: this.statusDocument(outcome) as unknown as JsonObject }]);
+    }
+    return outcome;
+  }
+
+  private statusDocument(o: WindowOutcome): StatusDocument {
+    const now = this.now();
+    return {
+      '@timestamp': new Date(o.window.end).toISOString(),
+      vigil: {
+        status: {
+          job_id: this.options.plan.job.id,
+          partition: this.options.partition.index,
+          window_start: new Date(o.window.start).toISOString(),
+          window_end: new Date(o.window.end).toISOString(),
+          lag_seconds: Math.max(0, Math.round((now - o.window.end) / 100) / 10),
+          events: o.events,
+          entities: o.entities,
+          anomalies_written: o.anomaliesWritten,
+          alerts: o.alerts,
+          documents_rejected: o.rejected,
+          alerts_delivered: o.delivery.delivered,
+          alerts_retried: o.delivery.retried,
+          alerts_dead_lettered: o.delivery.deadLettered,
+          duration_ms: Math.round(o.durationMs),
+          mode: this.options.mode === 'backfill' ? 'backfill' : 'run',
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Totals of a run or backfill across windows, jobs and partitions — what the command prints at
+ * the end (and `--json` emits): windows, events, documents, alerts, refusals, and the per-field
+ * tally of events with missing or mistyped fields.
+ */
+import { FieldIssues, type FieldIssueSummary } from '../features/field-issues.js';
+import type { WindowOutcome } from './job-runner.js';
+
+export interface RunSummaryJson {
+  windows_warmup: number;
+  windows_scored: number;
+  events: number;
+  entity_windows: number;
+  anomalies_written: number;
+  alerts: number;
+  documents_rejected: number;
+  documents_retried: number;
+  alerts_delivered: number;
+  alerts_retried: number;
+  alerts_dead_lettered: number;
+  alerts_suppressed: number;
+  max_score: number;
+  field_issues: FieldIssueSummary;
+}
+
+export class RunSummary {
+  windowsWarmup = 0;
+  windowsScored = 0;
+  events = 0;
+  entityWindows = 0;
+  anomaliesWritten = 0;
+  alerts = 0;
+  rejected = 0;
+  retried = 0;
+  alertsDelivered = 0;
+  alertsRetried = 0;
+  alertsDeadLettered = 0;
+  alertsSuppressed = 0;
+  maxScore = 0;
+  readonly fieldIssues = new FieldIssues();
+
+  add(o: WindowOutcome): void {
+    if (o.phase === 'warmup') this.windowsWarmup++;
+    else {
+      this.windowsScored++;
+      this.entityWindows += o.entities;
+    }
+    this.events += o.events;
+    this.anomaliesWritten += o.anomaliesWritten;
+    this.alerts += o.alerts;
+    this.rejected += o.rejected;
+    this.retried += o.retried;
+    this.alertsDelivered += o.delivery.delivered;
+    this.alertsRetried += o.delivery.retried;
+    this.alertsDeadLettered += o.delivery.deadLettered;
+    this.alertsSuppressed += o.delivery.suppressed;
+    this.maxScore = Math.max(this.maxScore, o.maxScore);
+    this.fieldIssues.merge(o.fieldIssues);
+  }
+
+  /** Adds another summary (e.g. of the next job) into this one. */
+  merge(other: RunSummary): this {
+    this.windowsWarmup += other.windowsWarmup;
+    this.windowsScored += other.windowsScored;
+    this.events += other.events;
+    this.entityWindows += other.entityWindows;
+    this.anomaliesWritten += other.anomaliesWritten;
+    this.alerts += other.alerts;
+    this.rejected += other.rejected;
+    this.retried += other.retried;
+    this.alertsDelivered += other.alertsDelivered;
+    this.alertsRetried += other.alertsRetried;
+    this.alertsDeadLettered += other.alertsDeadLettered;
+    this.alertsSuppressed += other.alertsSuppressed;
+    this.maxScore = Math.max(this.maxScore, other.maxScore);
+    this.fieldIssues.merge(other.fieldIssues);
+    return this;
+  }
+
+  toJSON(): RunSummaryJson {
+    return {
+      windows_warmup: this.windowsWarmup,
+      windows_scored: this.windowsScored,
+      events: this.events,
+      entity_windows: this.entityWindows,
+      anomalies_written: this.anomaliesWritten,
+      alerts: this.alerts,
+      documents_rejected: this.rejected,
+      documents_retried: this.retried,
+      alerts_delivered: this.alertsDelivered,
+      alerts_retried: this.alertsRetried,
+      alerts_dead_lettered: this.alertsDeadLettered,
+      alerts_suppressed: this.alertsSuppressed,
+      max_score: Math.round(this.maxScore * 100) / 100,
+      field_issues: this.fieldIssues.toJSON(),
+    };
+  }
+
+  /** Human-readable lines for the end of a command. */
+  format(): string {
+    const j = this.toJSON();
+    const lines = [
+      `windows: ${j.windows_scored} scored, ${j.windows_warmup} warm-up`,
+      `events: ${j.events}   entity-windows scored: ${j.entity_windows}`,
+      `anomaly documents written: ${j.anomalies_written}   alerts: ${j.alerts}   max score: ${j.max_score}`,
+    ];
+    if (j.documents_rejected || j.documents_retried) lines.push(`documents retried: ${j.documents_retried}   refused and dead-lettered: ${j.documents_rejected}`);
+    if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed) lines.push(`alerts delivered: ${j.alerts_delivered}   retried: ${j.alerts_retried}   dead-lettered: ${j.alerts_dead_lettered}   suppressed: ${j.alerts_suppressed}`);
+    const issues = Object.entries(j.field_issues);
+    if (issues.length) {
+      lines.push('events with missing or mistyped fields (kept, field treated as absent):');
+      for (const [field, c] of issues) lines.push(`  ${field}: ${c.missing} missing, ${c.mistyped} mistyped${c.example ? ` (e.g. ${c.example})` : ''}`);
+    }
+    return lines.join('\n');
+  }
+}

@@ -1,0 +1,59 @@
+/** Shared set-up of the partition-worker unit tests: generated events, the memory executor, a memory engine. */
+import { jobSchema } from '../../../src/config/job.js';
+import { MemoryExecutor } from '../../../src/features/memory-executor.js';
+import { BulkWriter } from '../../../src/pipeline/anomaly-writer.js';
+import { planJob, type JobPlan } from '../../../src/pipeline/job-plan.js';
+import { JobRunner, type WindowOutcome } from '../../../src/pipeline/job-runner.js';
+import { Lease } from '../../../src/pipeline/lease.js';
+import { PartitionWorker, type WorkerBounds } from '../../../src/pipeline/partition-worker.js';
+import { StateStore } from '../../../src/pipeline/state-store.js';
+import { log } from '../../../src/log.js';
+import { generateAuthEvents } from '../../fixtures/pipeline-events.js';
+import { MemoryEngine } from './memory-engine.js';
+
+export const H = 3_600_000;
+export const START = Date.parse('2026-03-02T00:00:00Z');
+export const { events, attack } = generateAuthEvents({ start: START, hours: 36, users: 10, hosts: 4, attackHour: 30 });
+const executor = new MemoryExecutor(events);
+const quiet = log.child({});
+quiet.level = 'silent';
+
+export function plan(overrides: Record<string, unknown> = {}): JobPlan {
+  return planJob(jobSchema.parse({ id: 'auth', preset: 'auth_by_user', index: 'events', window: '1h', slide: '1h', warmup: '12h', ...overrides }));
+}
+
+export interface Clock {
+  t: number;
+}
+
+export function worker(engine: MemoryEngine, p: JobPlan, holder: string, clock: Clock, bounds: WorkerBounds, onWindow?: (o: WindowOutcome) => void): PartitionWorker {
+  const writer = new BulkWriter(engine, { batchSize: 100, maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2, deadLetter: async () => undefined });
+  const now = (): number => clock.t;
+  const partition = { index: 0, count: 1 };
+  return new PartitionWorker({
+    plan: p,
+    partition,
+    store: new StateStore(engine, 'state', { chunkBytes: 20_000, writer: holder }),
+    lease: new Lease(engine, 'state', { jobId: p.job.id, partition: 0, holder, ttlMs: 30_000, now }),
+    runner: new JobRunner({ plan: p, partition, executor, sink: writer, anomalyIndex: () => 'anomalies', statusIndex: 'status', mode: 'backfill', writeMinScore: 0, now }),
+    bounds,
+    now,
+    log: quiet,
+    onWindow,
+  });
+}
+
+export function anomalies(engine: MemoryEngine): Map<string, string> {
+  return new Map([...(engine.indices.get('anomalies') ?? new Map()).entries()].map(([id, s]) => [id, JSON.stringify(s.doc)]));
+}
+
+export async function drive(w: PartitionWorker, maxSteps = Infinity, perStep = 5): Promise<number> {
+  let windows = 0;
+  for (let i = 0; i < maxSteps; i++) {
+    const step = await w.step(perStep);
+    windows += step.processed;
+    if (step.remaining === 0) break;
+  }
+  return windows;
+}
+
