@@ -1,0 +1,399 @@
+/**
+ * The pushdown feature executor: the cluster computes the per-entity aggregates, Vigil only
+ * finishes the arithmetic (finish.ts) on a few numbers per entity.
+ *
+ * One window = a composite aggregation over the entity field(s), paged with `after` through
+ * Engine.compositePage, with sub-aggregations from the plan (plan.ts):
+ *   w<i>  filter          one per distinct `where` (count / ratio; the aggregations below nest in it)
+ *   d<i>  cardinality     distinct_count (precision_threshold, default 1,000: exact in practice below
+ *                         it, HyperLogLog++ (~1–2 % error) above; each bucket costs the engine about
+ *                         2^p bytes, p = 13 at 1,000 but 18 (256 KB) at 40,000 — which is why the
+ *                         default is not the maximum)
+ *   t<i>  terms           categorical, first_seen, entropy, related.* (size = termsCap, count desc then key)
+ *   n<i>  cardinality     distinct values of an entropy field (for the tail beyond termsCap)
+ *   s<i>  stats           sum / max / mean of a numeric field
+ *   h<i>  date_histogram  burst (max bucket) and the clock features (off-hours, hour of day), UTC
+ *                         fixed_interval, min_doc_count 1; local hours are derived in Node (the
+ *                         minimal engines have no scripting)
+ * The page size adapts so one response stays under `bucketBudget` buckets (the engines refuse
+ * more than search.max_buckets, 65,535 by default) and the cardinality sketches of one page stay
+ * under 32 MB of engine memory; a too_many_buckets or circuit-breaker answer halves it.
+ *
+ * Partitions: the engines' terms partitioning is not available inside composite, so a
+ * partitioned request first lists the window's entity keys (composite without sub-aggregations,
+ * cheap), keeps those whose stable hash (partition.ts) falls in its partition, and computes the
+ * features for them in batches restricted by a terms query on the entity field(s). Each runner
+ * thus pays for a key scan plus the aggregations of its own entities only — the heavy work is
+ * split N ways, and the memory executor's partitions are exactly the same.
+ *
+ * Sequence / periodicity: only the entity fields, the time, the action and the destination are
+ * streamed, sorted by time, with point-in-time + search_after (Engine.stream).
+ */
+import { EngineRequestError, type CompositeKey, type Engine, type JsonObject, type JsonValue } from '../engine/engine.js';
+import { fieldPath, forEachTerm, readEnvelope, type FieldType } from './event.js';
+import type { EntityWindow, FeatureExecutor, WindowRequest, WindowResult } from './executor.js';
+import { FieldIssues } from './field-issues.js';
+import { byEntityValue, entityKey, finishEntity, type EntityPartial, type HistogramResult, type StatsResult, type TermsResult } from './finish.js';
+import { partitionFilter } from './partition.js';
+import { compilePlan, type FeaturePlan, type PlanOptions } from './plan.js';
+import { SequenceCollector } from './sequence.js';
+
+export interface AggregationExecutorOptions extends PlanOptions {
+  /** Upper bound of buckets in one composite response (default 30,000). */
+  readonly bucketBudget?: number;
+  /** Upper bound of entities per composite page (default 5,000). */
+  readonly maxPageSize?: number;
+  /** Hits per page when streaming sequence / periodicity fields (default 5,000). */
+  readonly streamPageSize?: number;
+  /** Entity keys per batch in a partitioned request (default 5,000). */
+  readonly keyBatchSize?: number;
+  /** Check with _field_caps that every field is aggregatable before the first request (default true). */
+  readonly checkMappings?: boolean;
+  /** precision_threshold of the cardinality aggregations (default 1,000, at most 40,000). */
+  readonly cardinalityPrecision?: number;
+}
+
+/** Engine memory the cardinality sketches of one composite page may take. */
+const SKETCH_BYTES_PER_PAGE = 32 * 1024 * 1024;
+
+/** HyperLogLog++ precision the engines derive from precision_threshold (bytes per bucket = 2^p). */
+export function cardinalityPrecisionBits(threshold: number): number {
+  const entries = Math.ceil(threshold / 0.75) * 4;
+  return Math.min(18, Math.max(4, Math.floor(Math.log2(entries)) + 1));
+}
+
+export class AggregationExecutor implements FeatureExecutor {
+  private readonly bucketBudget: number;
+  private readonly maxPageSize: number;
+  private readonly streamPageSize: number;
+  private readonly keyBatchSize: number;
+  private readonly precision: number;
+  private readonly checkedMappings = new Set<string>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: AggregationExecutorOptions = {},
+  ) {
+    this.bucketBudget = options.bucketBudget ?? 30_000;
+    this.maxPageSize = options.maxPageSize ?? 5_000;
+    this.streamPageSize = options.streamPageSize ?? 5_000;
+    this.keyBatchSize = options.keyBatchSize ?? 5_000;
+    this.precision = Math.min(40_000, Math.max(1, Math.round(options.cardinalityPrecision ?? 1_000)));
+  }
+
+  async computeWindow(req: WindowRequest): Promise<WindowResult> {
+    const plan = compilePlan(req, this.options);
+    if (this.options.checkMappings !== false) await this.checkMappings(req, plan);
+    const query = windowQuery(req);
+    const issues = new FieldIssues();
+    if (!req.partition || req.partition.index === 0) await this.countIssues(req, plan, query, issues);
+
+    const windows: EntityWindow[] = [];
+    const aggregations = subAggregations(plan, this.precision);
+    const inPartition = partitionFilter(req.partition);
+    if (!req.partition || req.partition.count === 1) {
+      await this.scope(req, plan, aggregations, query, () => true, windows);
+    } else {
+      const keys = (await this.listEntityKeys(req, query)).filter((k) => inPartition(entityKey(k)));
+      for (let i = 0; i < keys.length; i += this.keyBatchSize) {
+        const batch = keys.slice(i, i + this.keyBatchSize);
+        const wanted = new Set(batch.map(entityKey));
+        const restricted = restrictToKeys(query, req.entityFields, batch);
+        await this.scope(req, plan, aggregations, restricted, (k) => wanted.has(k), windows);
+      }
+    }
+    windows.sort(byEntityValue);
+    return { windows, fieldIssues: issues };
+  }
+
+  /** Features (and sequences) of the entities matched by `query` and accepted by `accept`. */
+  private async scope(
+    req: WindowRequest,
+    plan: FeaturePlan,
+    aggregations: JsonObject,
+    query: JsonObject,
+    accept: (key: string) => boolean,
+    out: EntityWindow[],
+  ): Promise<void> {
+    const found: EntityWindow[] = [];
+    const sketches = plan.distincts.length + plan.terms.filter((t) => t.cardinality).length;
+    const maxPage = Math.max(1, Math.min(this.maxPageSize, Math.floor(SKETCH_BYTES_PER_PAGE / Math.max(1, sketches * 2 ** cardinalityPrecisionBits(this.precision)))));
+    await this.pages(req, query, aggregations, maxPage, (bucket) => {
+      const partial = toPartial(plan, bucket);
+      if (accept(entityKey(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
+    });
+    if (plan.sequenceField >= 0 || plan.periodicityField >= 0) {
+      const collectors = await this.collectSequences(req, plan, query, accept);
+      for (let i = 0; i < found.length; i++) {
+        const c = collectors.get(found[i].entity.value) ?? new SequenceCollector();
+        found[i] = {
+          ...found[i],
+          ...(plan.sequenceField >= 0 ? { actions: c.actions(plan.limits) } : {}),
+          ...(plan.periodicityField >= 0 ? { arrivals: c.arrivals(plan.limits) } : {}),
+        };
+      }
+    }
+    out.push(...found);
+  }
+
+  /** Walks the composite aggregation page by page, adapting the page size to the bucket budget. */
+  private async pages(
+    req: WindowRequest,
+    query: JsonObject,
+    aggregations: JsonObject,
+    maxPage: number,
+    onBucket: (bucket: { key: CompositeKey; docCount: number; aggregations: JsonObject }) => void,
+  ): Promise<void> {
+    const sources = req.entityFields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
+    let pageSize = Math.min(200, maxPage);
+    let density = 0; // buckets per entity seen so far (decaying maximum)
+    let after: CompositeKey | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.engine.compositePage({ index: req.index, query, sources, aggregations, pageSize, ...(after ? { after } : {}) });
+      } catch (e) {
+        if (isPageTooLarge(e) && pageSize > 1) {
+          pageSize = Math.max(1, Math.floor(pageSize / 2));
+          continue;
+        }
+        throw e;
+      }
+      let buckets = 0;
+      for (const b of page.buckets) {
+        buckets += 1 + countBuckets(b.aggregations);
+        onBucket(b);
+      }
+      if (!page.afterKey) return;
+      after = page.afterKey;
+      density = Math.max(buckets / Math.max(1, page.buckets.length), density * 0.5);
+      const fit = Math.floor(this.bucketBudget / Math.max(1, density));
+      pageSize = Math.max(1, Math.min(maxPage, fit, pageSize * 4));
+    }
+  }
+
+  /** All entity keys of the window (a composite without sub-aggregations: one small bucket each). */
+  private async listEntityKeys(req: WindowRequest, query: JsonObject): Promise<string[][]> {
+    const keys: string[][] = [];
+    await this.pagesOfKeys(req, query, (values) => keys.push(values));
+    return keys;
+  }
+
+  private async pagesOfKeys(req: WindowRequest, query: JsonObject, onKey: (values: string[]) => void): Promise<void> {
+    const sources = req.entityFields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
+    let after: CompositeKey | undefined;
+    for (;;) {
+      const page = await this.engine.compositePage({ index: req.index, query, sources, pageSize: 10_000, ...(after ? { after } : {}) });
+      for (const b of page.buckets) onKey(req.entityFields.map((_, i) => keyString(b.key[`e${i}`])));
+      if (!page.afterKey) return;
+      after = page.afterKey;
+    }
+  }
+
+  private async collectSequences(req: WindowRequest, plan: FeaturePlan, query: JsonObject, accept: (key: string) => boolean): Promise<Map<string, SequenceCollector>> {
+    const collectors = new Map<string, SequenceCollector>();
+    const time = fieldPath(req.timeField);
+    const entityPaths = plan.entityFields.map((f) => ({ path: fieldPath(plan.fields[f].path), type: plan.fields[f].type }));
+    const seq = plan.sequenceField >= 0 ? { path: fieldPath(plan.fields[plan.sequenceField].path), type: plan.fields[plan.sequenceField].type } : undefined;
+    const per = plan.periodicityField >= 0 ? { path: fieldPath(plan.fields[plan.periodicityField].path), type: plan.fields[plan.periodicityField].type } : undefined;
+    const fields = [req.timeField, ...req.entityFields, ...(seq ? [seq.path.path] : []), ...(per ? [per.path.path] : [])];
+    const ignore = (): void => undefined;
+    const termsOf = (raw: unknown, type: FieldType): string[] => {
+      const out: string[] = [];
+      forEachTerm(raw, type, (t) => {
+        if (!out.includes(t)) out.push(t);
+      }, ignore);
+      return out;
+    };
+    for await (const hits of this.engine.stream({ index: req.index, query, fields: [...new Set(fields)], sort: [req.timeField], pageSize: this.streamPageSize })) {
+      for (const hit of hits) {
+        const env = readEnvelope(hit.source, time);
+        if (!env.ok) continue;
+        const values = entityPaths.map((e) => termsOf(e.path.read(hit.source), e.type));
+        const actions = seq ? termsOf(seq.path.read(hit.source), seq.type) : [];
+        const destinations = per ? termsOf(per.path.read(hit.source), per.type) : [];
+        for (const key of combinations(values)) {
+          if (!accept(key)) continue;
+          let c = collectors.get(key);
+          if (!c) {
+            c = new SequenceCollector();
+            collectors.set(key, c);
+          }
+          for (const a of actions) c.addAction(env.time, a);
+          for (const d of destinations) c.addArrival(d, env.time);
+        }
+      }
+    }
+    return collectors;
+  }
+
+  /** Missing / mistyped counts per field: `_ignored` holds the fields an engine dropped as malformed. */
+  private async countIssues(req: WindowRequest, plan: FeaturePlan, query: JsonObject, issues: FieldIssues): Promise<void> {
+    const filters: JsonObject = {};
+    for (const f of plan.issueFields) {
+      const field = plan.fields[f].path;
+      filters[`m${f}`] = { bool: { must_not: [{ exists: { field } }, { term: { _ignored: field } }] } };
+      filters[`x${f}`] = { term: { _ignored: field } };
+    }
+    if (Object.keys(filters).length === 0) return;
+    const body = await this.engine.search(req.index, { size: 0, track_total_hits: false, query, aggs: { issues: { filters: { filters } } } });
+    const buckets = dig(body, ['aggregations', 'issues', 'buckets']);
+    for (const f of plan.issueFields) {
+      const field = plan.fields[f].path;
+      issues.missing(field, num(dig(buckets, [`m${f}`, 'doc_count'])));
+      issues.mistyped(field, undefined, num(dig(buckets, [`x${f}`, 'doc_count'])));
+    }
+  }
+
+  /** Refuses text fields (not aggregatable) with a fix, once per index and field set. */
+  private async checkMappings(req: WindowRequest, plan: FeaturePlan): Promise<void> {
+    const fields = plan.fields.map((f) => f.path);
+    const cacheKey = `${req.index}\u0000${req.timeField}\u0000${fields.join(',')}`;
+    if (this.checkedMappings.has(cacheKey)) return;
+    const caps = await this.engine.fieldCaps(req.index, [req.timeField, ...fields]);
+    for (const cap of caps) {
+      if (cap.field === req.timeField) {
+        if (cap.types.length > 0 && !cap.types.every((t) => t === 'date' || t === 'date_nanos')) {
+          throw new Error(`time field ${cap.field} is mapped as ${cap.types.join(', ')} in ${req.index}; it must be a date`);
+        }
+        continue;
+      }
+      if (cap.types.includes('text') || cap.types.includes('match_only_text')) {
+        throw new Error(`field ${cap.field} is mapped as text in ${req.index} and cannot be aggregated; map it as keyword, or use its keyword sub-field (e.g. ${cap.field}.keyword)`);
+      }
+    }
+    this.checkedMappings.add(cacheKey);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request building
+
+export function windowQuery(req: WindowRequest): JsonObject {
+  const filter: JsonValue[] = [{ range: { [req.timeField]: { gte: req.start, lt: req.end, format: 'epoch_millis' } } }];
+  if (req.filter) filter.push(req.filter);
+  return { bool: { filter } };
+}
+
+function restrictToKeys(query: JsonObject, entityFields: readonly string[], keys: readonly string[][]): JsonObject {
+  const filter: JsonValue[] = [query];
+  entityFields.forEach((field, i) => filter.push({ terms: { [field]: [...new Set(keys.map((k) => k[i]))] } }));
+  return { bool: { filter } };
+}
+
+/** The sub-aggregations computed in every composite bucket (one entity). */
+export function subAggregations(plan: FeaturePlan, precision = 1_000): JsonObject {
+  const top: JsonObject = {};
+  const nested: JsonObject[] = plan.wheres.map(() => ({}));
+  const under = (w: number): JsonObject => (w < 0 ? top : nested[w]);
+  plan.distincts.forEach((p, d) => (under(p.where)[`d${d}`] = { cardinality: { field: plan.fields[p.field].path, precision_threshold: precision } }));
+  plan.terms.forEach((p, k) => {
+    const field = plan.fields[p.field].path;
+    under(p.where)[`t${k}`] = { terms: { field, size: p.size, order: [{ _count: 'desc' }, { _key: 'asc' }] } };
+    if (p.cardinality) under(p.where)[`n${k}`] = { cardinality: { field, precision_threshold: precision } };
+  });
+  plan.stats.forEach((p, m) => (under(p.where)[`s${m}`] = { stats: { field: plan.fields[p.field].path } }));
+  plan.histograms.forEach((h, i) => {
+    const interval = h.intervalMs % 1000 === 0 ? `${h.intervalMs / 1000}s` : `${h.intervalMs}ms`;
+    top[`h${i}`] = { date_histogram: { field: plan.timeField, fixed_interval: interval, min_doc_count: 1 } };
+  });
+  plan.wheres.forEach((w, i) => {
+    const agg: JsonObject = { filter: w.dsl };
+    if (Object.keys(nested[i]).length > 0) agg.aggs = nested[i];
+    top[`w${i}`] = agg;
+  });
+  return top;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Response parsing
+
+function toPartial(plan: FeaturePlan, bucket: { key: CompositeKey; docCount: number; aggregations: JsonObject }): EntityPartial {
+  const a = bucket.aggregations;
+  const container = (w: number): unknown => (w < 0 ? a : a[`w${w}`]);
+  const terms: TermsResult[] = plan.terms.map((p, k) => {
+    const agg = dig(container(p.where), [`t${k}`]);
+    const list = arrayAt(agg, 'buckets');
+    const type = plan.fields[p.field].type;
+    const keys = list.map((b) => termKey(b, type));
+    const counts = list.map((b) => num(dig(b, ['doc_count'])));
+    const card = dig(container(p.where), [`n${k}`, 'value']);
+    return { keys, counts, other: num(dig(agg, ['sum_other_doc_count'])), cardinality: typeof card === 'number' ? card : keys.length };
+  });
+  const stats: StatsResult[] = plan.stats.map((p, m) => {
+    const s = dig(container(p.where), [`s${m}`]);
+    const count = num(dig(s, ['count']));
+    return { count, sum: count > 0 ? num(dig(s, ['sum'])) : 0, max: count > 0 ? num(dig(s, ['max'])) : 0 };
+  });
+  const histograms: HistogramResult[] = plan.histograms.map((_, i) => {
+    const list = arrayAt(a[`h${i}`], 'buckets');
+    return { keys: list.map((b) => num(dig(b, ['key']))), counts: list.map((b) => num(dig(b, ['doc_count']))) };
+  });
+  return {
+    values: plan.entityFields.map((_, i) => keyString(bucket.key[`e${i}`])),
+    docCount: bucket.docCount,
+    whereCounts: plan.wheres.map((_, w) => num(dig(a, [`w${w}`, 'doc_count']))),
+    distincts: plan.distincts.map((p, d) => num(dig(container(p.where), [`d${d}`, 'value']))),
+    terms,
+    stats,
+    histograms,
+  };
+}
+
+/** A terms bucket's key as the memory executor spells it (booleans as "true"/"false", numbers via String). */
+function termKey(bucket: unknown, type: FieldType): string {
+  const key = dig(bucket, ['key']);
+  if (typeof key === 'string') return key;
+  if (type === 'boolean') {
+    const s = dig(bucket, ['key_as_string']);
+    if (typeof s === 'string') return s;
+    return key === 1 ? 'true' : 'false';
+  }
+  return String(key);
+}
+
+function keyString(v: string | number | null | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+function combinations(values: readonly string[][]): string[] {
+  if (values.length === 1) return values[0];
+  const out: string[] = [];
+  for (const a of values[0]) for (const b of values[1]) out.push(`${a}|${b}`);
+  return out;
+}
+
+/** Buckets of every multi-bucket aggregation inside a composite bucket (what search.max_buckets counts). */
+function countBuckets(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + countBuckets(v), 0);
+  let n = 0;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'buckets' && Array.isArray(v)) n += v.length;
+    n += countBuckets(v);
+  }
+  return n;
+}
+
+/** Answers that a smaller page avoids: too many buckets, or the request circuit breaker. */
+function isPageTooLarge(e: unknown): boolean {
+  return e instanceof EngineRequestError && /too_many_buckets|max_buckets|circuit_breaking|Data too large/i.test(`${e.type} ${e.reason}`);
+}
+
+function dig(value: unknown, path: readonly string[]): unknown {
+  let v = value;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[p];
+  }
+  return v;
+}
+
+function arrayAt(value: unknown, key: string): unknown[] {
+  const v = dig(value, [key]);
+  return Array.isArray(v) ? v : [];
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
