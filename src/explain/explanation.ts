@@ -1,0 +1,86 @@
+/**
+ * The explanation of one scored window: the top-m contributing items with actual vs typical values
+ * and a one-line narrative, e.g.
+ *   "57 failed logins (typical 2); first-seen country FR; 14 distinct hosts (typical 1)".
+ *
+ * For numeric features actual/typical are the feature's value and the entity's median (the peers'
+ * on cold start). For the other models they are in the model's own unit: surprise in nats (rarity,
+ * sequence) or periodicity score 0–1 (beaconing), against that model's typical value.
+ */
+import type { FeatureExplanation } from '../anomaly/document.js';
+import { evidenceName, type Evidence } from './evidence.js';
+import { featureWords, fieldWords, formatDuration, formatNumber } from './words.js';
+
+export interface ExplainOptions {
+  /** Number of items kept (default 3). */
+  readonly top?: number;
+  /** Nicer phrases for feature or field names. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** The entity is new: typical values are its peers'. */
+  readonly coldStart?: boolean;
+}
+
+export interface Explanation {
+  readonly contributions: FeatureExplanation[];
+  readonly narrative: string;
+  /** The evidence behind `contributions`, same order. */
+  readonly top: Evidence[];
+}
+
+/** Rank evidence by contribution (ties by name, so the order never depends on input order). */
+export function rankEvidence(evidence: readonly Evidence[]): Evidence[] {
+  return [...evidence].sort((a, b) => b.contribution - a.contribution || (evidenceName(a) < evidenceName(b) ? -1 : evidenceName(a) > evidenceName(b) ? 1 : 0));
+}
+
+export function explain(evidence: readonly Evidence[], options: ExplainOptions = {}): Explanation {
+  const m = options.top ?? 3;
+  const top = rankEvidence(evidence.filter((e) => e.contribution > 0)).slice(0, m);
+  const contributions = top.map(toFeatureExplanation);
+  return { contributions, narrative: narrative(top, options), top };
+}
+
+export function toFeatureExplanation(e: Evidence): FeatureExplanation {
+  const name = evidenceName(e);
+  const contribution = round(e.contribution);
+  switch (e.kind) {
+    case 'feature':
+      return { name, actual: e.actual, typical: e.typical, contribution };
+    case 'rarity':
+      return { name, actual: round(e.surprise), typical: round(e.typicalSurprise), contribution };
+    case 'sequence':
+      return { name, actual: round(e.surprise), typical: round(e.typicalSurprise), contribution };
+    case 'beaconing':
+      return { name, actual: round(e.score), typical: round(e.typicalScore), contribution };
+  }
+}
+
+/** One phrase per evidence item, joined by "; ". */
+export function narrative(top: readonly Evidence[], options: ExplainOptions = {}): string {
+  if (top.length === 0) return options.coldStart ? 'nothing unusual compared with its peers (new entity)' : 'nothing unusual';
+  const text = top.map((e) => phrase(e, options.labels)).join('; ');
+  return options.coldStart ? `${text} (new entity: typical values are its peers')` : text;
+}
+
+export function phrase(e: Evidence, labels?: Readonly<Record<string, string>>): string {
+  switch (e.kind) {
+    case 'feature': {
+      const words = featureWords(e.name, labels);
+      if (!Number.isFinite(e.actual)) return `${words} missing`;
+      return Number.isFinite(e.typical) ? `${formatNumber(e.actual)} ${words} (typical ${formatNumber(e.typical)})` : `${formatNumber(e.actual)} ${words}`;
+    }
+    case 'rarity': {
+      const words = fieldWords(e.field, labels);
+      if (e.populationFirstSeen) return `${words} ${e.value} never seen before in the population`;
+      if (e.firstSeen) return `first-seen ${words} ${e.value}`;
+      return `rare ${words} ${e.value} (p ${formatNumber(e.probability)})`;
+    }
+    case 'sequence':
+      return e.firstSeen ? `first-time action ${e.to} (after ${e.from === '^' ? 'start' : e.from})` : `unusual action ${e.to} after ${e.from === '^' ? 'start' : e.from}`;
+    case 'beaconing':
+      return `regular connections to ${e.destination} every ${formatDuration(e.periodMs)} (${e.arrivals} arrivals, CV ${formatNumber(e.robustCv)})`;
+  }
+}
+
+function round(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x;
+}

@@ -1,0 +1,227 @@
+/**
+ * Rarity of categorical values per entity (source IP, country, host, process, hour of day, …):
+ * surprise = −ln p(value appears in a window of this entity).
+ *
+ * Counts are per window (a value seen 50 times in one window counts once), so p is the share of the
+ * entity's windows in which the value appeared, smoothed towards the population:
+ *
+ *     p_pop(v)    = (C(v) + a) / (N + 2a)                     N = entity-windows with the field, a = `alpha`
+ *     p_pop(new)  = (N₁ + a) / (N + 2a)                       a value nobody showed: Good–Turing, N₁ = values seen once
+ *     p_entity(v) = (c(v) + β · p_pop(v)) / (n + β),  β = alpha + K
+ *
+ * where c(v) and n are the entity's own counts and K the number of distinct values it has shown in
+ * that field: an entity whose values churn (a laptop on many networks) backs off more to the
+ * population and is less surprised by one more new value than one that always shows the same.
+ * The Good–Turing estimate makes novelty as surprising as the field makes it: internal source IPs
+ * handed out by DHCP are new every day (many values seen once, a new one is unremarkable), a new
+ * country is not. A value the entity never showed is flagged first-seen (and population-first-seen
+ * when nobody did).
+ *
+ * Scored with the other entities of the same window (Ensemble.scoreBatch), p is at least the share
+ * of those peers showing the value too: a fleet-wide novelty (patch day) is not one entity's anomaly.
+ *
+ * Window score: Σ over fields of the largest surprise among that window's values; fields without
+ * values that window contribute nothing. Memory: each entity keeps at most `maxValuesPerField` values
+ * per field, the population `maxPopulationValues`; beyond that the least frequent (then the longest
+ * unseen) are forgotten.
+ */
+import type { BatchContext } from './batch-context.js';
+
+export interface RarityParams {
+  /** Additive smoothing / back-off strength a (default 1). */
+  readonly alpha: number;
+  /** Values remembered per entity and field (default 256). */
+  readonly maxValuesPerField: number;
+  /** Values remembered per field for the population (default 50,000). */
+  readonly maxPopulationValues: number;
+}
+
+export const DEFAULT_RARITY_PARAMS: RarityParams = { alpha: 1, maxValuesPerField: 256, maxPopulationValues: 50_000 };
+
+export interface ValueSurprise {
+  readonly field: string;
+  readonly value: string;
+  /** −ln p, nats. */
+  readonly surprise: number;
+  readonly probability: number;
+  /** The entity never showed this value before. */
+  readonly firstSeen: boolean;
+  /** No entity showed it before. */
+  readonly populationFirstSeen: boolean;
+}
+
+export interface RarityScore {
+  /** Σ over fields of the largest surprise (0 when no field had a value). */
+  readonly score: number;
+  /** Fields that had at least one value this window. */
+  readonly fieldsScored: number;
+  /** The most surprising value of each field, most surprising first. */
+  readonly top: ValueSurprise[];
+  /** Every value the entity shows for the first time. */
+  readonly firstSeen: { field: string; value: string }[];
+}
+
+/** value → [windows seen in, last step seen]. */
+type Counts = Map<string, [number, number]>;
+
+interface FieldCounts {
+  windows: number;
+  values: Counts;
+  /** Values seen in exactly one window (Good–Turing N₁). */
+  singletons: number;
+}
+
+export interface RarityState {
+  kind: 'rarity';
+  version: 1;
+  params: RarityParams;
+  step: number;
+  population: Record<string, SerialField>;
+  entities: Record<string, Record<string, SerialField>>;
+}
+
+interface SerialField {
+  windows: number;
+  values: [string, number, number][];
+}
+
+export class Rarity {
+  readonly params: RarityParams;
+  private step = 0;
+  private readonly population = new Map<string, FieldCounts>();
+  private readonly entities = new Map<string, Map<string, FieldCounts>>();
+
+  constructor(params: Partial<RarityParams> = {}) {
+    const p = { ...DEFAULT_RARITY_PARAMS, ...params };
+    if (!(p.alpha > 0)) throw new RangeError(`rarity: alpha must be > 0, got ${p.alpha}`);
+    if (!Number.isInteger(p.maxValuesPerField) || p.maxValuesPerField < 1) throw new RangeError(`rarity: maxValuesPerField must be a whole number ≥ 1, got ${p.maxValuesPerField}`);
+    if (!Number.isInteger(p.maxPopulationValues) || p.maxPopulationValues < 1) throw new RangeError(`rarity: maxPopulationValues must be a whole number ≥ 1, got ${p.maxPopulationValues}`);
+    this.params = p;
+  }
+
+  /** Learn the distinct values an entity showed in one window. */
+  learnOne(entity: string, categorical: Readonly<Record<string, readonly string[]>>): void {
+    this.step++;
+    let fields = this.entities.get(entity);
+    for (const [field, raw] of Object.entries(categorical)) {
+      const values = distinct(raw);
+      if (values.length === 0) continue;
+      if (!fields) {
+        fields = new Map();
+        this.entities.set(entity, fields);
+      }
+      bump(fields, field, values, this.step, this.params.maxValuesPerField);
+      bump(this.population, field, values, this.step, this.params.maxPopulationValues);
+    }
+  }
+
+  /**
+   * Surprise of the values an entity shows in one window. Does not change state. With a batch,
+   * a value shown by a share q of the other entities of the same window has p ≥ q (a fleet-wide
+   * event is not rare).
+   */
+  scoreOne(entity: string, categorical: Readonly<Record<string, readonly string[]>>, batch?: BatchContext): RarityScore {
+    const a = this.params.alpha;
+    const fields = this.entities.get(entity);
+    const top: ValueSurprise[] = [];
+    const firstSeen: { field: string; value: string }[] = [];
+    let score = 0;
+    for (const [field, raw] of Object.entries(categorical)) {
+      const values = distinct(raw);
+      if (values.length === 0) continue;
+      const pop = this.population.get(field);
+      const own = fields?.get(field);
+      const N = pop?.windows ?? 0;
+      const n = own?.windows ?? 0;
+      const beta = a + (own?.values.size ?? 0);
+      let best: ValueSurprise | undefined;
+      for (const value of values) {
+        const C = pop?.values.get(value)?.[0] ?? 0;
+        const c = own?.values.get(value)?.[0] ?? 0;
+        const pPop = ((C > 0 ? C : (pop?.singletons ?? 0)) + a) / (N + 2 * a);
+        const p = Math.max((c + beta * pPop) / (n + beta), batch ? batch.peerShare(field, value) : 0);
+        const s: ValueSurprise = { field, value, surprise: -Math.log(p), probability: p, firstSeen: c === 0, populationFirstSeen: C === 0 };
+        if (c === 0) firstSeen.push({ field, value });
+        // Ties go to the lexicographically smaller value so the result does not depend on input order.
+        if (!best || s.surprise > best.surprise || (s.surprise === best.surprise && value < best.value)) best = s;
+      }
+      if (best) {
+        top.push(best);
+        score += best.surprise;
+      }
+    }
+    top.sort((x, y) => y.surprise - x.surprise || (x.field < y.field ? -1 : 1));
+    return { score, fieldsScored: top.length, top, firstSeen };
+  }
+
+  /** Windows in which the entity showed any value of the field. */
+  windows(entity: string, field: string): number {
+    return this.entities.get(entity)?.get(field)?.windows ?? 0;
+  }
+
+  toJSON(): RarityState {
+    const entities: Record<string, Record<string, SerialField>> = {};
+    for (const [e, fields] of this.entities) entities[e] = fieldsToJSON(fields);
+    return { kind: 'rarity', version: 1, params: { ...this.params }, step: this.step, population: fieldsToJSON(this.population), entities };
+  }
+
+  static fromJSON(state: RarityState): Rarity {
+    if (state?.kind !== 'rarity' || state.version !== 1) throw new TypeError('rarity: not a rarity state (kind "rarity", version 1)');
+    const r = new Rarity(state.params);
+    r.step = state.step;
+    fieldsFromJSON(state.population, r.population);
+    for (const [e, fields] of Object.entries(state.entities)) r.entities.set(e, fieldsFromJSON(fields, new Map()));
+    return r;
+  }
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values.filter((v) => typeof v === 'string' && v !== ''))].sort();
+}
+
+function bump(map: Map<string, FieldCounts>, field: string, values: readonly string[], step: number, cap: number): void {
+  let fc = map.get(field);
+  if (!fc) {
+    fc = { windows: 0, values: new Map(), singletons: 0 };
+    map.set(field, fc);
+  }
+  fc.windows++;
+  for (const v of values) {
+    const e = fc.values.get(v);
+    if (e) {
+      if (e[0] === 1) fc.singletons--;
+      e[0]++;
+      e[1] = step;
+    } else {
+      fc.values.set(v, [1, step]);
+      fc.singletons++;
+    }
+  }
+  // Prune in batches (to 90% of the cap) so a full map does not pay a scan on every new value.
+  if (fc.values.size > cap) {
+    const keep = Math.max(1, Math.floor(cap * 0.9));
+    const entries = [...fc.values.entries()].sort((x, y) => y[1][0] - x[1][0] || y[1][1] - x[1][1] || (x[0] < y[0] ? -1 : 1));
+    fc.values = new Map(entries.slice(0, keep));
+    fc.singletons = countSingletons(fc.values);
+  }
+}
+
+function countSingletons(values: Counts): number {
+  let n = 0;
+  for (const [c] of values.values()) if (c === 1) n++;
+  return n;
+}
+
+function fieldsToJSON(fields: Map<string, FieldCounts>): Record<string, SerialField> {
+  const out: Record<string, SerialField> = {};
+  for (const [f, fc] of fields) out[f] = { windows: fc.windows, values: [...fc.values].map(([v, [c, s]]) => [v, c, s]) };
+  return out;
+}
+
+function fieldsFromJSON(state: Record<string, SerialField>, into: Map<string, FieldCounts>): Map<string, FieldCounts> {
+  for (const [f, sf] of Object.entries(state)) {
+    const values: Counts = new Map(sf.values.map(([v, c, s]) => [v, [c, s]]));
+    into.set(f, { windows: sf.windows, values, singletons: countSingletons(values) });
+  }
+  return into;
+}

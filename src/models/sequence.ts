@@ -1,0 +1,212 @@
+/**
+ * Sequence surprise: a next-action model per entity (Markov chain of order 1 or 2) with Dirichlet
+ * back-off to the population, scoring each action by −ln p(aₜ | previous actions).
+ *
+ *     p_uni(a)       = (U(a) + 1) / (N + V + 1)                       population unigram, add-one (+1 slot for unseen)
+ *     p_pop(a | h₁)  = (C(h₁a) + α·p_uni(a)) / (C(h₁) + α)           population, order 1
+ *     p_ent(a | h₁)  = (c(h₁a) + α·p_pop(a | h₁)) / (c(h₁) + α)       the entity, order 1
+ *     p_ent(a | h₂)  = (c(h₂a) + α·p_ent(a | h₁)) / (c(h₂) + α)       the entity, order 2 (when order = 2)
+ *
+ * so a new entity is judged by what everybody does, and an entity's own habits take over as its
+ * counts grow. Scored with the other entities of the same window (Ensemble.scoreBatch), an action
+ * most of them perform too has p at least their share. The context carries over from the entity's previous window ("^" before its first
+ * action ever). Window score: mean, max or the blend (mean + max)/2 (default) of the surprises; a
+ * window without actions has no sequence score (the ensemble then leaves this model out).
+ *
+ * Memory: each entity keeps at most `maxTransitionsPerEntity` transitions; beyond that the rarest are
+ * forgotten (and their contexts' totals recomputed), which can only make rare transitions look rarer.
+ */
+import { ACTIONS_FIELD, type BatchContext } from './batch-context.js';
+
+export interface SequenceParams {
+  readonly order: 1 | 2;
+  /** Back-off strength α (default 1). */
+  readonly alpha: number;
+  readonly aggregate: 'mean' | 'max' | 'blend';
+  /** Transitions remembered per entity (default 4096). */
+  readonly maxTransitionsPerEntity: number;
+}
+
+export const DEFAULT_SEQUENCE_PARAMS: SequenceParams = { order: 1, alpha: 1, aggregate: 'blend', maxTransitionsPerEntity: 4096 };
+
+export interface SequenceScore {
+  readonly score: number;
+  readonly mean: number;
+  readonly max: number;
+  readonly transitions: number;
+  /** The most surprising step of the window. */
+  readonly worst: { readonly from: string; readonly to: string; readonly surprise: number; readonly firstSeen: boolean };
+  /** Actions the entity performs for the first time. */
+  readonly firstSeenActions: string[];
+}
+
+const START = '^';
+const SEP = '\u0001';
+
+class Counter {
+  readonly counts = new Map<string, number>();
+  add(key: string, by = 1): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + by);
+  }
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+}
+
+interface EntityModel {
+  /** Transition counts keyed "context␁action" (order-1 and, when used, order-2 contexts). */
+  pairs: Counter;
+  /** Totals per context. */
+  contexts: Counter;
+  /** Actions performed. */
+  actions: Counter;
+  /** Last `order` actions (the context for the next window). */
+  last: string[];
+}
+
+export interface SequenceState {
+  kind: 'sequence';
+  version: 1;
+  params: SequenceParams;
+  population: { pairs: [string, number][]; contexts: [string, number][]; unigrams: [string, number][]; total: number };
+  entities: Record<string, { pairs: [string, number][]; actions: [string, number][]; last: string[] }>;
+}
+
+export class SequenceModel {
+  readonly params: SequenceParams;
+  private readonly popPairs = new Counter();
+  private readonly popContexts = new Counter();
+  private readonly unigrams = new Counter();
+  private total = 0;
+  private readonly entities = new Map<string, EntityModel>();
+
+  constructor(params: Partial<SequenceParams> = {}) {
+    const p = { ...DEFAULT_SEQUENCE_PARAMS, ...params };
+    if (p.order !== 1 && p.order !== 2) throw new RangeError(`sequence: order must be 1 or 2, got ${String(p.order)}`);
+    if (!(p.alpha > 0)) throw new RangeError(`sequence: alpha must be > 0, got ${p.alpha}`);
+    if (!['mean', 'max', 'blend'].includes(p.aggregate)) throw new RangeError(`sequence: aggregate must be mean, max or blend, got ${String(p.aggregate)}`);
+    if (!Number.isInteger(p.maxTransitionsPerEntity) || p.maxTransitionsPerEntity < 1) throw new RangeError('sequence: maxTransitionsPerEntity must be a whole number ≥ 1');
+    this.params = p;
+  }
+
+  learnOne(entity: string, actions: readonly string[]): void {
+    if (actions.length === 0) return;
+    let m = this.entities.get(entity);
+    if (!m) {
+      m = { pairs: new Counter(), contexts: new Counter(), actions: new Counter(), last: [] };
+      this.entities.set(entity, m);
+    }
+    const hist = [...m.last];
+    for (const a of actions) {
+      const h1 = hist.length > 0 ? hist[hist.length - 1] : START;
+      this.popPairs.add(h1 + SEP + a);
+      this.popContexts.add(h1);
+      this.unigrams.add(a);
+      this.total++;
+      m.pairs.add(h1 + SEP + a);
+      m.contexts.add(h1);
+      if (this.params.order === 2) {
+        const h2 = context2(hist);
+        m.pairs.add(h2 + SEP + a);
+        m.contexts.add(h2);
+      }
+      m.actions.add(a);
+      hist.push(a);
+      if (hist.length > 2) hist.shift();
+    }
+    m.last = hist.slice(-this.params.order);
+    if (m.pairs.counts.size > this.params.maxTransitionsPerEntity) prune(m, Math.floor(this.params.maxTransitionsPerEntity * 0.9));
+  }
+
+  /**
+   * Surprise of a window's actions for an entity; undefined when there are no actions. Does not
+   * change state. With a batch, an action performed by a share q of the other entities of the same
+   * window has p ≥ q.
+   */
+  scoreOne(entity: string, actions: readonly string[], batch?: BatchContext): SequenceScore | undefined {
+    if (actions.length === 0) return undefined;
+    const m = this.entities.get(entity);
+    const hist = m ? [...m.last] : [];
+    let sum = 0;
+    let worst = { from: START, to: actions[0], surprise: -Infinity, firstSeen: false };
+    const firstSeen = new Set<string>();
+    for (const a of actions) {
+      const h1 = hist.length > 0 ? hist[hist.length - 1] : START;
+      let p = this.entityOrder1(m, h1, a);
+      if (this.params.order === 2 && m) {
+        const h2 = context2(hist);
+        p = (m.pairs.get(h2 + SEP + a) + this.params.alpha * p) / (m.contexts.get(h2) + this.params.alpha);
+      }
+      if (batch) p = Math.max(p, batch.peerShare(ACTIONS_FIELD, a));
+      const s = -Math.log(p);
+      sum += s;
+      const isNew = !m || m.actions.get(a) === 0;
+      if (isNew) firstSeen.add(a);
+      if (s > worst.surprise) worst = { from: h1, to: a, surprise: s, firstSeen: isNew };
+      hist.push(a);
+      if (hist.length > 2) hist.shift();
+    }
+    const mean = sum / actions.length;
+    const max = worst.surprise;
+    const agg = this.params.aggregate;
+    const score = agg === 'mean' ? mean : agg === 'max' ? max : (mean + max) / 2;
+    return { score, mean, max, transitions: actions.length, worst, firstSeenActions: [...firstSeen].sort() };
+  }
+
+  toJSON(): SequenceState {
+    const entities: SequenceState['entities'] = {};
+    for (const [e, m] of this.entities) entities[e] = { pairs: [...m.pairs.counts], actions: [...m.actions.counts], last: [...m.last] };
+    return {
+      kind: 'sequence',
+      version: 1,
+      params: { ...this.params },
+      population: { pairs: [...this.popPairs.counts], contexts: [...this.popContexts.counts], unigrams: [...this.unigrams.counts], total: this.total },
+      entities,
+    };
+  }
+
+  static fromJSON(state: SequenceState): SequenceModel {
+    if (state?.kind !== 'sequence' || state.version !== 1) throw new TypeError('sequence: not a sequence state (kind "sequence", version 1)');
+    const s = new SequenceModel(state.params);
+    for (const [k, v] of state.population.pairs) s.popPairs.counts.set(k, v);
+    for (const [k, v] of state.population.contexts) s.popContexts.counts.set(k, v);
+    for (const [k, v] of state.population.unigrams) s.unigrams.counts.set(k, v);
+    s.total = state.population.total;
+    for (const [e, em] of Object.entries(state.entities)) {
+      const m: EntityModel = { pairs: new Counter(), contexts: new Counter(), actions: new Counter(), last: [...em.last] };
+      for (const [k, v] of em.pairs) {
+        m.pairs.counts.set(k, v);
+        m.contexts.add(k.slice(0, k.lastIndexOf(SEP)), v);
+      }
+      for (const [k, v] of em.actions) m.actions.counts.set(k, v);
+      s.entities.set(e, m);
+    }
+    return s;
+  }
+
+  private entityOrder1(m: EntityModel | undefined, h1: string, a: string): number {
+    const alpha = this.params.alpha;
+    const V = this.unigrams.counts.size;
+    const pUni = (this.unigrams.get(a) + 1) / (this.total + V + 1);
+    const pPop = (this.popPairs.get(h1 + SEP + a) + alpha * pUni) / (this.popContexts.get(h1) + alpha);
+    if (!m) return pPop;
+    return (m.pairs.get(h1 + SEP + a) + alpha * pPop) / (m.contexts.get(h1) + alpha);
+  }
+}
+
+function context2(hist: readonly string[]): string {
+  const a = hist.length >= 2 ? hist[hist.length - 2] : START;
+  const b = hist.length >= 1 ? hist[hist.length - 1] : START;
+  return `${a}\u0002${b}`;
+}
+
+/** Keep the `keep` most frequent transitions and recompute the context totals from them. */
+function prune(m: EntityModel, keep: number): void {
+  const entries = [...m.pairs.counts.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, keep);
+  m.pairs.counts.clear();
+  m.contexts.counts.clear();
+  for (const [k, v] of entries) {
+    m.pairs.counts.set(k, v);
+    m.contexts.add(k.slice(0, k.lastIndexOf(SEP)), v);
+  }
+}
