@@ -22,6 +22,7 @@ import type { WindowRequest, WindowResult } from '../src/features/executor.js';
 import { WindowAccumulator } from '../src/features/memory-executor.js';
 import { PRESETS } from '../src/features/presets.js';
 import type { BenchLine } from './types.js';
+import { mulberry32 } from '../src/models/random.js';
 
 const OPENSEARCH_URL = process.env.VIGIL_BENCH_OPENSEARCH_URL ?? 'http://127.0.0.1:9250';
 const T0 = Date.UTC(2024, 4, 6, 9, 0, 0); // Monday 09:00 UTC
@@ -63,16 +64,7 @@ function request(data: DataSet): WindowRequest {
   };
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const COUNTRIES = ['US', 'US', 'US', 'DE', 'GB', 'FR', 'IN', 'BR', 'JP', 'RU'];
 const ACTIONS = ['logon-interactive', 'logon-network', 'logon-remote-interactive', 'vpn-logon', 'ssh-logon'];

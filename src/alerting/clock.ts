@@ -2,6 +2,8 @@
  * Time and randomness behind an interface, so tests can run the retry/backoff logic with a seeded
  * random source and short, deterministic waits.
  */
+import { mulberry32 } from '../models/random.js';
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
@@ -27,16 +29,9 @@ export const systemClock: Clock = {
 /** A random source in [0, 1). */
 export type RandomSource = () => number;
 
-/** mulberry32: a tiny seeded PRNG, good enough for jitter and reproducible in tests. */
+/** Reproducible jitter for tests: the shared mulberry32 stream (src/models/random.ts). */
 export function seededRandom(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -17,22 +17,14 @@ import { MemoryExecutor } from '../../src/features/memory-executor.js';
 import { baselineFromRecord, type EntityWindow, type FeatureLimits, type WindowRequest, type WindowResult } from '../../src/features/executor.js';
 import { parseFeatureSpecs } from '../../src/features/spec.js';
 import { testEngines, uniquePrefix } from './engines.js';
+import { mulberry32 } from '../../src/models/random.js';
 
 const HOUR = 3_600_000;
 // Saturday 2024-03-09 20:00 UTC → Sunday 12:00 UTC: a weekend, and New York's switch to daylight time (07:00 UTC).
 const START = Date.parse('2024-03-09T20:00:00Z');
 const END = START + 16 * HOUR;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 /** Generated events; `indexable` is false for events the engine would refuse (bad time). */
 function generateEvents(n: number): { doc: JsonObject; indexable: boolean }[] {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runCsvEval } from '../../eval/csv-eval.js';
-import { runEventsEval } from '../../eval/events-eval.js';
+import { numericEventsFlags, runEventsEval } from '../../eval/events-eval.js';
 import { UsageError } from '../errors.js';
 
 interface EvalFlags {
@@ -14,6 +14,9 @@ interface EvalFlags {
   cluster?: string;
   report?: string;
   json?: boolean;
+  budget?: string;
+  warmupDays?: string;
+  resamples?: string;
 }
 
 export function register(program: Command): void {
@@ -30,6 +33,9 @@ export function register(program: Command): void {
     .option('--cluster <url>', 'score through a cluster instead of in memory')
     .option('--report <file.html>', 'also write an HTML report')
     .option('--json', 'print one JSON object instead of a table')
+    .option('--budget <n>', 'with --events: alerts per day a SOC can triage (recall at budget, caught / missed)', '10')
+    .option('--warmup-days <d>', 'with --events: days that only train the models (default: a quarter of the data, at most 3)')
+    .option('--resamples <n>', 'with --events: bootstrap resamples for the 95% intervals', '200')
     .action(async (flags: EvalFlags) => {
       if (flags.csv) {
         const seeds = Number(flags.seeds);
@@ -39,7 +45,15 @@ export function register(program: Command): void {
         return;
       }
       if (flags.events && flags.labels) {
-        await runEventsEval({ events: flags.events, labels: flags.labels, config: flags.config, cluster: flags.cluster, report: flags.report, json: Boolean(flags.json) });
+        await runEventsEval({
+          events: flags.events,
+          labels: flags.labels,
+          config: flags.config,
+          cluster: flags.cluster,
+          report: flags.report,
+          json: Boolean(flags.json),
+          ...numericEventsFlags(flags),
+        });
         return;
       }
       throw new UsageError('give either --csv FILE, or --events FILE and --labels FILE');

@@ -1,0 +1,77 @@
+/**
+ * One scored entity-window as the evaluation sees it, read from the anomaly document the pipeline
+ * wrote (in memory or in the cluster's anomaly index), so both modes measure the same thing.
+ */
+import type { AnomalyDocument } from '../anomaly/document.js';
+import type { RelatedValues } from './labels.js';
+
+/** The ensemble and the three baselines the issue asks for, in table order. */
+export const MODEL_KEYS = ['ensemble', 'rules', 'zscore', 'iforest'] as const;
+export type ModelKey = (typeof MODEL_KEYS)[number];
+
+/** The ensemble's other members, reported for diagnosis only. */
+export const COMPONENT_KEYS = ['rarity', 'sequence', 'beaconing'] as const;
+export type ComponentKey = (typeof COMPONENT_KEYS)[number];
+
+export interface ScoredWindow {
+  readonly job: string;
+  readonly entityField: string;
+  readonly entity: string;
+  readonly start: number;
+  readonly end: number;
+  /** related.ip / related.user / related.hosts of the anomaly document. */
+  readonly related: RelatedValues;
+  /** Ranking score per model (higher = more anomalous). */
+  readonly scores: Record<ModelKey, number>;
+  readonly components: Partial<Record<ComponentKey, number>>;
+  /** The ensemble's 0–100 score and its own alert decision (drift-aware threshold). */
+  readonly score100: number;
+  readonly isAlert: boolean;
+  readonly narrative: string;
+}
+
+function finite(x: unknown, fallback = 0): number {
+  return typeof x === 'number' && Number.isFinite(x) ? x : fallback;
+}
+
+/**
+ * The ensemble is ranked by its fused score: the 0–100 score is a monotone (Platt) map of it but
+ * saturates at 100 and is rounded, which would create artificial ties at the top of the list.
+ * Per-model scores are the standardised scores the ensemble reports (0 when a model had no input).
+ */
+export function scoredWindowOf(doc: AnomalyDocument, ruleScore: number): ScoredWindow {
+  const v = doc.vigil;
+  const models = v.models ?? {};
+  return {
+    job: v.job_id,
+    entityField: v.entity.field,
+    entity: v.entity.value,
+    start: Date.parse(v.window.start),
+    end: Date.parse(v.window.end),
+    related: { ip: doc.related?.ip ?? [], user: doc.related?.user ?? [], hosts: doc.related?.hosts ?? [] },
+    scores: {
+      ensemble: finite(v.fused_score, finite(v.score) / 100),
+      rules: ruleScore,
+      zscore: finite(models.zscore),
+      iforest: finite(models.iforest),
+    },
+    components: {
+      ...(models.rarity !== undefined ? { rarity: finite(models.rarity) } : {}),
+      ...(models.sequence !== undefined ? { sequence: finite(models.sequence) } : {}),
+      ...(models.beaconing !== undefined ? { beaconing: finite(models.beaconing) } : {}),
+    },
+    score100: finite(v.score),
+    isAlert: Boolean(v.is_alert),
+    narrative: v.explanation ?? doc.event?.reason ?? '',
+  };
+}
+
+/** Key joining a window to its rule score. */
+export function windowKey(job: string, entity: string, start: number): string {
+  return `${job}\u0000${entity}\u0000${start}`;
+}
+
+/** The canonical order of windows (start, job, entity): ties in any ranking are broken by it, whatever produced the windows. */
+export function byWindowOrder(a: ScoredWindow, b: ScoredWindow): number {
+  return a.start - b.start || (a.job < b.job ? -1 : a.job > b.job ? 1 : 0) || (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0);
+}
