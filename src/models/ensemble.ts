@@ -39,9 +39,16 @@
  * probability = σ(a · fused + b) (calibration.ts: a data-anchored default, or Platt scaling from
  * labels via calibrate()); score = 100 · probability. isAlert = fused > τ (threshold.ts).
  *
- * State changes only in fit, learnOne and calibrate; scoreOne / scoreBatch are pure reads. The
- * models learn every window; the standardisers and the threshold only non-alert scores (except
- * during a detected level shift), so an attack cannot teach the scale to tolerate it.
+ * State changes only in fit, learnOne and calibrate; scoreOne / scoreBatch are pure reads. An
+ * attack must not teach the ensemble to tolerate it while it lasts:
+ *   - the models learn every window, but an alerted window only after a quarantine of a day
+ *     (baseline: held out of the entity's median/MAD; rarity and sequence: counted a day later),
+ *     so a spray's foreign address stays first-seen and a brute force's failures stay 28σ for its
+ *     whole duration, while a new legitimate habit is learned by the next day;
+ *   - the standardisers and the threshold learn only non-alert scores (except during a detected
+ *     level shift), and an entity teaches a standardiser at most one extreme score a day;
+ *   - deviations of cold-start entities (judged against their peers) and of known ones (against
+ *     their own history) are standardised apart.
  * toJSON/fromJSON restore the exact state: the same inputs then give the same bits.
  */
 import type { FeatureExplanation, ModelName } from '../anomaly/document.js';
@@ -56,7 +63,8 @@ import { IsolationForest, type IsolationForestState } from './isolation-forest.j
 import { Rarity, type RarityParams, type RarityScore, type RarityState } from './rarity.js';
 import { RobustBaseline, type BaselineScore, type Direction, type RobustBaselineParams, type RobustBaselineState } from './robust-baseline.js';
 import { SequenceModel, type SequenceParams, type SequenceScore, type SequenceState } from './sequence.js';
-import { normalQuantile, RobustStandardiser, type StandardiserState } from './standardiser.js';
+import { logUpperTail, zFromLogUpperTail } from './normal-tail.js';
+import { RobustStandardiser, type StandardiserState } from './standardiser.js';
 import { medianInPlace } from './stats.js';
 import { DriftThreshold, thresholdParams, type ThresholdState } from './threshold.js';
 
@@ -120,6 +128,12 @@ export interface EnsembleParams {
   calibration?: { a: number; b: number };
   /** Share of the fit() history used only to warm the online models before their scores feed the standardisers (default 0.5). */
   warmupFraction?: number;
+  /**
+   * An entity teaches a model's (or a feature's) standardiser at most one extreme score (z ≥ firedZ)
+   * per this span, in the unit of Observation.time (default 1 day in ms): a tail many entities
+   * share is learned, one entity repeating its own extreme is not.
+   */
+  repeatWindow?: number;
 }
 
 export interface ScoredObservation {
@@ -168,6 +182,8 @@ export interface EnsembleState {
   beaconing: BeaconingState;
   standardisers: Record<ModelName, StandardiserState>;
   featureStandardisers: Record<string, StandardiserState>;
+  /** Standardiser → [entity, time] of the extreme scores taught within repeatWindow (absent in older states). */
+  extremes?: Record<string, [string, number][]>;
   threshold: ThresholdState;
   calibration: Calibration;
 }
@@ -175,6 +191,7 @@ export interface EnsembleState {
 /** σ̂ floor per model, in the model's own unit. */
 const MIN_SCALE: Record<ModelName, number> = { iforest: 0.01, zscore: 0.5, rarity: 0.25, sequence: 0.25, beaconing: 0.05 };
 const MIN_FOREST_ROWS = 64;
+const DAY_MS = 86_400_000;
 
 interface Assessment {
   raw: Partial<Record<ModelName, number>>;
@@ -210,6 +227,8 @@ export class Ensemble {
   private standardisers: Record<ModelName, RobustStandardiser>;
   /** Per numeric feature: standardiser of the baseline deviation (for the zscore model). */
   private featureStandardisers = new Map<string, RobustStandardiser>();
+  /** Per standardiser (model name or deviation key): entity → time it last taught an extreme score. */
+  private extremes = new Map<string, Map<string, number>>();
   private threshold: DriftThreshold;
   private calibration: Calibration;
 
@@ -358,7 +377,12 @@ export class Ensemble {
    * to learn alerted windows would leave a new but legitimate behaviour (a weekly backup account)
    * alerting forever. The standardisers and the threshold learn only non-alert scores (paper
    * Algorithm 2) — an alert is counted by the threshold but its value kept out — except during a
-   * detected level shift, when every score is admitted so the scale re-adapts.
+   * detected level shift, when every score is admitted so the scale re-adapts. Within an admitted
+   * window, a model that fired (z ≥ firedZ) teaches its standardiser that score only if the same
+   * entity has not taught it an extreme score within `repeatWindow` — and likewise per feature for
+   * the zscore model's deviations. A heavy tail that many entities share (big uploads happen) is
+   * learned; one entity repeating its own extreme hour after hour (a beacon seen by one model only,
+   * a brute force below the fused threshold) does not make itself ordinary.
    */
   learnOne(obs: Observation, scored?: ScoredObservation): void {
     let raw: Partial<Record<ModelName, number>>;
@@ -376,16 +400,24 @@ export class Ensemble {
     }
     const admitted = this.threshold.update(fused, isAlert);
     if (admitted) {
-      for (const m of MODEL_NAMES) if (raw[m] !== undefined) this.standardisers[m].update(raw[m]);
+      // An alert admitted by the threshold means a level shift: then every score is learned.
+      const shift = isAlert;
+      const firedZ = this.params.firedZ ?? 3;
+      const z = scored ? scored.models : this.standardise(raw);
+      for (const m of MODEL_NAMES) {
+        const r = raw[m];
+        if (r === undefined) continue;
+        if (shift || !((z[m] ?? -Infinity) >= firedZ) || this.firstExtreme(m, obs)) this.standardisers[m].update(r);
+      }
       if (this.enabled('zscore')) {
         const b = this.baseline.scoreOne(obs.entity, obs.features, this.direction, obs.time);
-        if (b.scored > 0) this.learnDeviations(b);
+        if (b.scored > 0) this.learnDeviations(b, shift ? Infinity : -logUpperTail(firedZ), obs);
       }
     }
     for (const k of Object.keys(obs.features)) {
       if (!this.features.includes(k)) this.features.push(k);
     }
-    this.learnModels(obs);
+    this.learnModels(obs, isAlert);
     this.remember(this.toRow(obs));
     this.learned++;
     if (this.enabled('iforest')) {
@@ -426,6 +458,7 @@ export class Ensemble {
       beaconing: this.beaconing.toJSON(),
       standardisers,
       featureStandardisers: Object.fromEntries([...this.featureStandardisers].map(([k, v]) => [k, v.toJSON()])),
+      extremes: Object.fromEntries([...this.extremes].map(([k, m]) => [k, [...m]])),
       threshold: this.threshold.toJSON(),
       calibration: { ...this.calibration },
     };
@@ -451,6 +484,7 @@ export class Ensemble {
     e.beaconing = Beaconing.fromJSON(state.beaconing);
     for (const m of MODEL_NAMES) e.standardisers[m] = RobustStandardiser.fromJSON(state.standardisers[m]);
     for (const [k, v] of Object.entries(state.featureStandardisers ?? {})) e.featureStandardisers.set(k, RobustStandardiser.fromJSON(v));
+    for (const [k, list] of Object.entries(state.extremes ?? {})) e.extremes.set(k, new Map(list));
     e.threshold = DriftThreshold.fromJSON(state.threshold);
     e.calibration = { ...state.calibration };
     return e;
@@ -512,28 +546,60 @@ export class Ensemble {
     return out;
   }
 
-  /** Surprisal of each scored feature's deviation under that feature's own standardiser. */
+  /**
+   * Surprisal of each scored feature's deviation under that feature's own standardiser — the one
+   * for cold-start entities when the entity is cold (then the other one until it exists).
+   */
   private featureSurprisals(b: BaselineScore): Record<string, number> {
     const out: Record<string, number> = {};
     for (const name of Object.keys(b.deviation)) {
       if (Number.isNaN(b.z[name])) continue;
-      const st = this.featureStandardisers.get(name);
+      const key = deviationKey(name, b.coldStart);
+      const st = this.featureStandardisers.get(key) ?? this.featureStandardisers.get(deviationKey(name, !b.coldStart));
       out[name] = st ? st.surprisal(b.deviation[name]) : Math.LN2;
     }
     return out;
   }
 
-  /** Teach each feature's standardiser the deviations of an admitted window. */
-  private learnDeviations(b: BaselineScore): void {
+  /**
+   * Teach each feature's standardiser the deviations of an admitted window. Deviations of
+   * cold-start entities (measured against their peers) and of warm ones (against their own
+   * history) are kept apart: new entities routinely differ from their peers by more than a known
+   * entity differs from itself, and one pool would make 29 failed logins from a known IP look as
+   * ordinary as a new VPN address's first few.
+   */
+  private learnDeviations(b: BaselineScore, maxSurprisal = Infinity, obs?: Observation): void {
     for (const name of Object.keys(b.deviation)) {
       if (Number.isNaN(b.z[name])) continue;
-      let st = this.featureStandardisers.get(name);
+      const key = deviationKey(name, b.coldStart);
+      let st = this.featureStandardisers.get(key);
       if (!st) {
         st = newFeatureStandardiser();
-        this.featureStandardisers.set(name, st);
+        this.featureStandardisers.set(key, st);
       }
+      // A deviation as surprising as a firing model teaches the scale once per entity and repeatWindow.
+      if (maxSurprisal < Infinity && obs && st.surprisal(b.deviation[name]) >= maxSurprisal && !this.firstExtreme(key, obs)) continue;
       st.update(b.deviation[name]);
     }
+  }
+
+  /**
+   * Whether this entity may teach `scale` an extreme score now (none taught within repeatWindow);
+   * if so, remembers the time. Entries older than repeatWindow are pruned as the map grows.
+   */
+  private firstExtreme(scale: string, obs: Observation): boolean {
+    const repeat = this.params.repeatWindow ?? DAY_MS;
+    let seen = this.extremes.get(scale);
+    if (!seen) {
+      seen = new Map();
+      this.extremes.set(scale, seen);
+    }
+    const last = seen.get(obs.entity);
+    if (last !== undefined && obs.time - last < repeat) return false;
+    seen.delete(obs.entity); // re-insert: the map stays in time order of admission
+    seen.set(obs.entity, obs.time);
+    if (seen.size > 1024) for (const [k, t] of seen) if (obs.time - t >= repeat) seen.delete(k);
+    return true;
   }
 
   /** Standardised score of each model's raw score. */
@@ -628,11 +694,12 @@ export class Ensemble {
     return out;
   }
 
-  private learnModels(o: Observation): void {
-    this.baseline.learnOne(o.entity, o.features, o.time);
+  /** `flagged`: the window alerted (the baseline keeps it out of a cold-start entity's excuses). */
+  private learnModels(o: Observation, flagged = false): void {
+    this.baseline.learnOne(o.entity, o.features, o.time, flagged);
     const categorical = this.categoricalOf(o);
-    if (categorical) this.rarity.learnOne(o.entity, categorical);
-    if (o.actions && o.actions.length > 0) this.sequence.learnOne(o.entity, o.actions);
+    if (categorical) this.rarity.learnOne(o.entity, categorical, o.time, flagged);
+    if (o.actions && o.actions.length > 0) this.sequence.learnOne(o.entity, o.actions, o.time, flagged);
     if (o.arrivals) this.beaconing.learnOne(o.entity, o.arrivals);
   }
 
@@ -706,30 +773,10 @@ export class Ensemble {
     this.beaconing = new Beaconing(p.beaconing);
     this.standardisers = newStandardisers();
     this.featureStandardisers = new Map();
+    this.extremes = new Map();
     this.threshold = new DriftThreshold(thresholdParams(this.alpha, { capacity: p.thresholdWindow ?? 5000 }));
     this.calibration = p.calibration ? { ...p.calibration, source: 'fixed' } : defaultCalibration(0, 3);
   }
-}
-
-/** ln(1 − Φ(z)), accurate far into the upper tail (Mills-ratio asymptotics beyond z = 8). */
-function logUpperTail(z: number): number {
-  if (z < 8) return Math.log(Math.max(1 - normalCdf(z), 1e-300));
-  return -0.5 * z * z - Math.log(z * Math.sqrt(2 * Math.PI)) + Math.log(1 - 1 / (z * z));
-}
-
-/** The z whose upper tail has log-probability `logP` (< 0). */
-function zFromLogUpperTail(logP: number): number {
-  const p = Math.exp(logP);
-  if (p > 1e-300) return normalQuantile(1 - p, p);
-  return Math.sqrt(-2 * logP - Math.log(-4 * Math.PI * logP)); // asymptotic inverse for extreme tails
-}
-
-/** Φ(z) from the Numerical Recipes erfc approximation (fractional error < 1.2e-7). */
-function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * x);
-  const erfc = t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return z >= 0 ? 1 - 0.5 * erfc : 0.5 * erfc;
 }
 
 /** Ensemble parameters with every model on at weight 1 and a 1% target false-positive rate. */
@@ -738,9 +785,19 @@ export function defaultEnsembleParams(seed = 42): EnsembleParams {
   return { seed, models: { iforest: { ...on }, zscore: { ...on }, rarity: { ...on }, sequence: { ...on }, beaconing: { ...on } }, threshold: { targetFpr: 0.01 } };
 }
 
-/** Deviations per feature: most are 0, a floor keeps the first non-zero one finite. */
+/** Key of a feature's deviation standardiser: warm entities under the name, cold-start ones apart. */
+function deviationKey(name: string, coldStart: boolean): string {
+  return coldStart ? `${name}\u0000cold` : name;
+}
+
+/**
+ * Deviations per feature, in robust σ units: most are 0 (ties). The tail scale floor is one σ:
+ * beyond the largest deviation seen so far, each further σ costs at least one nat. A smaller
+ * floor (it was 0.05σ) turned a deviation of 0.7σ just past a short warm-up's all-zero history
+ * into 14 nats — a burst of 2 logins for a user who usually has 1 outranked 60 failed logins.
+ */
 function newFeatureStandardiser(): RobustStandardiser {
-  return new RobustStandardiser(1024, 64, 0.05);
+  return new RobustStandardiser(1024, 64, 1);
 }
 
 /**

@@ -62,3 +62,18 @@ export class Random {
     return r;
   }
 }
+
+/**
+ * The bare mulberry32 stream as a function, seeded with the 32-bit seed as given (no mixing), for
+ * callers that only need reproducible uniforms: fixtures, benchmarks, retry jitter.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -20,6 +20,12 @@
  * Scored with the other entities of the same window (Ensemble.scoreBatch), p is at least the share
  * of those peers showing the value too: a fleet-wide novelty (patch day) is not one entity's anomaly.
  *
+ * A window that alerted is learned `quarantine` later (default one day, in the unit of the times
+ * given to learnOne): until then its values stay as rare as they were, so a spray that shows forty
+ * accounts the same foreign address, or a beacon calling the same new destination hour after hour,
+ * does not make the address ordinary with its own first hour — while a new legitimate value (a
+ * trip abroad) is part of the entity's history by the next day.
+ *
  * Window score: Σ over fields of the largest surprise among that window's values; fields without
  * values that window contribute nothing. Memory: each entity keeps at most `maxValuesPerField` values
  * per field, the population `maxPopulationValues`; beyond that the least frequent (then the longest
@@ -30,13 +36,15 @@ import type { BatchContext } from './batch-context.js';
 export interface RarityParams {
   /** Additive smoothing / back-off strength a (default 1). */
   readonly alpha: number;
+  /** Delay before an alerted (flagged) window is learned, in the unit of learnOne's time (default 1 day in ms). */
+  readonly quarantine: number;
   /** Values remembered per entity and field (default 256). */
   readonly maxValuesPerField: number;
   /** Values remembered per field for the population (default 50,000). */
   readonly maxPopulationValues: number;
 }
 
-export const DEFAULT_RARITY_PARAMS: RarityParams = { alpha: 1, maxValuesPerField: 256, maxPopulationValues: 50_000 };
+export const DEFAULT_RARITY_PARAMS: RarityParams = { alpha: 1, quarantine: 86_400_000, maxValuesPerField: 256, maxPopulationValues: 50_000 };
 
 export interface ValueSurprise {
   readonly field: string;
@@ -78,6 +86,8 @@ export interface RarityState {
   step: number;
   population: Record<string, SerialField>;
   entities: Record<string, Record<string, SerialField>>;
+  /** Alerted windows waiting to be learned: [entity, time, values] (absent in older states). */
+  pending?: [string, number, Record<string, string[]>][];
 }
 
 interface SerialField {
@@ -90,17 +100,51 @@ export class Rarity {
   private step = 0;
   private readonly population = new Map<string, FieldCounts>();
   private readonly entities = new Map<string, Map<string, FieldCounts>>();
+  /** Flagged windows in quarantine, in time order. */
+  private pending: [string, number, Record<string, string[]>][] = [];
 
   constructor(params: Partial<RarityParams> = {}) {
     const p = { ...DEFAULT_RARITY_PARAMS, ...params };
     if (!(p.alpha > 0)) throw new RangeError(`rarity: alpha must be > 0, got ${p.alpha}`);
+    if (!(p.quarantine >= 0)) throw new RangeError(`rarity: quarantine must be ≥ 0, got ${p.quarantine}`);
     if (!Number.isInteger(p.maxValuesPerField) || p.maxValuesPerField < 1) throw new RangeError(`rarity: maxValuesPerField must be a whole number ≥ 1, got ${p.maxValuesPerField}`);
     if (!Number.isInteger(p.maxPopulationValues) || p.maxPopulationValues < 1) throw new RangeError(`rarity: maxPopulationValues must be a whole number ≥ 1, got ${p.maxPopulationValues}`);
     this.params = p;
   }
 
-  /** Learn the distinct values an entity showed in one window. */
-  learnOne(entity: string, categorical: Readonly<Record<string, readonly string[]>>): void {
+  /**
+   * Learn the distinct values an entity showed in one window. With a `time`, quarantined windows
+   * whose time has come are learned first; a `flagged` (alerted) window with a time joins them and
+   * is learned once `quarantine` has passed.
+   */
+  learnOne(entity: string, categorical: Readonly<Record<string, readonly string[]>>, time?: number, flagged = false): void {
+    if (time !== undefined && Number.isFinite(time)) {
+      while (this.pending.length > 0 && time - this.pending[0][1] >= this.params.quarantine) {
+        const [e, , values] = this.pending.shift()!;
+        this.learnNow(e, values);
+      }
+      if (flagged && this.params.quarantine > 0) {
+        const values: Record<string, string[]> = {};
+        for (const [field, raw] of Object.entries(categorical)) {
+          const d = distinct(raw);
+          if (d.length > 0) values[field] = d;
+        }
+        // Times arrive in order in practice; keep the queue sorted even if they do not.
+        let at = this.pending.length;
+        while (at > 0 && this.pending[at - 1][1] > time) at--;
+        this.pending.splice(at, 0, [entity, time, values]);
+        return;
+      }
+    }
+    this.learnNow(entity, categorical);
+  }
+
+  /** Windows waiting in quarantine. */
+  get quarantined(): number {
+    return this.pending.length;
+  }
+
+  private learnNow(entity: string, categorical: Readonly<Record<string, readonly string[]>>): void {
     this.step++;
     let fields = this.entities.get(entity);
     for (const [field, raw] of Object.entries(categorical)) {
@@ -162,13 +206,23 @@ export class Rarity {
   toJSON(): RarityState {
     const entities: Record<string, Record<string, SerialField>> = {};
     for (const [e, fields] of this.entities) entities[e] = fieldsToJSON(fields);
-    return { kind: 'rarity', version: 1, params: { ...this.params }, step: this.step, population: fieldsToJSON(this.population), entities };
+    return {
+      kind: 'rarity',
+      version: 1,
+      params: { ...this.params },
+      step: this.step,
+      population: fieldsToJSON(this.population),
+      entities,
+      pending: this.pending.map(([e, t, v]) => [e, t, Object.fromEntries(Object.entries(v).map(([f, l]) => [f, [...l]]))]),
+    };
   }
 
   static fromJSON(state: RarityState): Rarity {
     if (state?.kind !== 'rarity' || state.version !== 1) throw new TypeError('rarity: not a rarity state (kind "rarity", version 1)');
-    const r = new Rarity(state.params);
+    // States from before the quarantine existed get the default.
+    const r = new Rarity({ ...state.params, quarantine: state.params.quarantine ?? DEFAULT_RARITY_PARAMS.quarantine });
     r.step = state.step;
+    r.pending = (state.pending ?? []).map(([e, t, v]) => [e, t, Object.fromEntries(Object.entries(v).map(([f, l]) => [f, [...l]]))]);
     fieldsFromJSON(state.population, r.population);
     for (const [e, fields] of Object.entries(state.entities)) r.entities.set(e, fieldsFromJSON(fields, new Map()));
     return r;

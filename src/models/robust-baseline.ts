@@ -24,7 +24,10 @@
  * median and σ̂ instead, and the result says so (`coldStart: true`). When it has at least
  * `coldStartOwnMin` windows, each feature counts the smaller of its deviation from the peers and
  * from its own short history: a new service account that always reads gigabytes is unusual for
- * its peers but not for itself, and is not flagged for it.
+ * its peers but not for itself, and is not flagged for it. Only windows learned as unremarkable
+ * (learnOne's `flagged` false) form that short history: a new IP that has sprayed passwords for
+ * two hours must not be excused by those two hours. Once the entity is warm its whole history
+ * counts, flagged or not, so a new legitimate behaviour stops alerting after minObservations windows.
  *
  * Missing values: a non-finite feature value (NaN, ±Infinity) is not learned and not scored (its z
  * is NaN, its deviation 0); a feature the entity never had a finite value for falls back to the
@@ -58,6 +61,12 @@ export interface RobustBaselineParams {
   readonly zCap: number;
   /** Population summaries are recomputed after this many updates (default 256). */
   readonly populationRefreshEvery: number;
+  /**
+   * How long a window that alerted (learnOne's `flagged`) is held out of its entity's baseline, in
+   * the unit of `time` (default 1 day in ms): an attack in progress cannot excuse itself with its
+   * own first hours, while a new legitimate habit becomes the baseline by the next day.
+   */
+  readonly quarantine: number;
   readonly seed: number;
 }
 
@@ -73,6 +82,7 @@ export const DEFAULT_BASELINE_PARAMS: RobustBaselineParams = {
   epsilonAbs: 1e-6,
   zCap: 1e6,
   populationRefreshEvery: 256,
+  quarantine: 24 * 3600 * 1000,
   seed: 42,
 };
 
@@ -99,15 +109,18 @@ class DecayedReservoir {
   rows: Float64Array[] = [];
   /** Window start of each kept row (NaN when learned without a time). */
   times: number[] = [];
+  /** Rows learned from windows that alerted (they cannot excuse a cold-start entity). */
+  flagged: boolean[] = [];
   /** Windows offered so far. */
   n = 0;
 
-  offer(row: Float64Array, key: number, time: number, capacity: number): boolean {
+  offer(row: Float64Array, key: number, time: number, capacity: number, flagged = false): boolean {
     this.n++;
     if (this.rows.length < capacity) {
       this.keys.push(key);
       this.rows.push(row);
       this.times.push(time);
+      this.flagged.push(flagged);
       return true;
     }
     let worst = 0;
@@ -116,14 +129,20 @@ class DecayedReservoir {
     this.keys[worst] = key;
     this.rows[worst] = row;
     this.times[worst] = time;
+    this.flagged[worst] = flagged;
     return true;
   }
 
-  /** Kept rows within ±1 hour of day (UTC) of `hour`; all rows when hour is undefined. */
-  near(hour: number | undefined): Float64Array[] {
-    if (hour === undefined) return this.rows;
+  /** Kept rows within ±1 hour of day (UTC) of `hour` (all rows when hour is undefined), except those `skip` says. */
+  near(hour: number | undefined, skip?: (i: number) => boolean): Float64Array[] {
+    if (hour === undefined && !skip) return this.rows;
     const out: Float64Array[] = [];
     for (let i = 0; i < this.rows.length; i++) {
+      if (skip?.(i)) continue;
+      if (hour === undefined) {
+        out.push(this.rows[i]);
+        continue;
+      }
       const h = hourOfDay(this.times[i]);
       if (h === undefined) continue;
       const d = Math.abs(h - hour);
@@ -154,6 +173,8 @@ interface ReservoirState {
   keys: number[];
   rows: (number | null)[][];
   times?: (number | null)[];
+  /** Indices of flagged rows (absent when none). */
+  flagged?: number[];
 }
 
 export interface RobustBaselineState {
@@ -209,6 +230,7 @@ export class RobustBaseline {
     if (!Number.isInteger(p.populationReservoirSize) || p.populationReservoirSize < 1) throw new RangeError(`baseline: populationReservoirSize must be a whole number ≥ 1, got ${p.populationReservoirSize}`);
     if (!(p.halfLife > 0)) throw new RangeError(`baseline: halfLife must be > 0 (Infinity for no decay), got ${p.halfLife}`);
     if (!(p.epsilon >= 0) || !(p.epsilonAbs > 0)) throw new RangeError('baseline: epsilon must be ≥ 0 and epsilonAbs > 0');
+    if (!(p.quarantine >= 0)) throw new RangeError(`baseline: quarantine must be ≥ 0 (Infinity to never learn alerted windows), got ${p.quarantine}`);
     this.params = p;
     this.rng = new Random(p.seed);
   }
@@ -226,8 +248,12 @@ export class RobustBaseline {
     return this.entities.get(entity)?.n ?? 0;
   }
 
-  /** Learn one window of an entity. `time` (e.g. window start in ms) drives the decay; without it, calls are counted. */
-  learnOne(entity: string, features: Readonly<Record<string, number>>, time?: number): void {
+  /**
+   * Learn one window of an entity. `time` (e.g. window start in ms) drives the decay; without it,
+   * calls are counted. `flagged` marks a window that alerted: it is learned like any other, but
+   * cannot serve as the cold-start entity's own short history.
+   */
+  learnOne(entity: string, features: Readonly<Record<string, number>>, time?: number, flagged = false): void {
     const t = time ?? this.step;
     const stamp = time ?? NaN;
     this.step++;
@@ -241,7 +267,7 @@ export class RobustBaseline {
       res = new DecayedReservoir();
       this.entities.set(entity, res);
     }
-    if (res.offer(row, keyE, stamp, this.params.reservoirSize)) this.entitySummary.delete(entity);
+    if (res.offer(row, keyE, stamp, this.params.reservoirSize, flagged)) this.entitySummary.delete(entity);
     // The population summary is refreshed every populationRefreshEvery updates, not on each one:
     // recomputing medians over thousands of rows per window would dominate the cost of learning.
     this.population.offer(row, keyP, stamp, this.params.populationReservoirSize);
@@ -258,7 +284,7 @@ export class RobustBaseline {
     const observations = res?.n ?? 0;
     const coldStart = observations < this.params.minObservations;
     const pop = this.populationSummaries();
-    const own = res && res.n >= Math.min(this.params.coldStartOwnMin, this.params.minObservations) && res.n > 0 ? this.entitySummaries(entity, res, time) : undefined;
+    const own = res && res.n > 0 ? (coldStart ? this.shortHistory(res, time) : this.entitySummaries(entity, res, time)) : undefined;
     const z: Record<string, number> = {};
     const deviation: Record<string, number> = {};
     const typical: Record<string, number> = {};
@@ -339,8 +365,9 @@ export class RobustBaseline {
 
   static fromJSON(state: RobustBaselineState): RobustBaseline {
     if (state?.kind !== 'robust-baseline' || state.version !== 1) throw new TypeError('baseline: not a robust-baseline state (kind "robust-baseline", version 1)');
-    // JSON turns Infinity into null: restore the "no decay" half-life.
-    const params = { ...state.params, halfLife: state.params.halfLife ?? Infinity };
+    // JSON turns Infinity into null: restore the "no decay" half-life. States from before the
+    // quarantine existed get the default.
+    const params = { ...state.params, halfLife: state.params.halfLife ?? Infinity, quarantine: state.params.quarantine === null ? Infinity : (state.params.quarantine ?? DEFAULT_BASELINE_PARAMS.quarantine) };
     const b = new RobustBaseline(params);
     for (const f of state.features) b.featureIndex.set(f, b.features.push(f) - 1);
     b.countLike = state.features.map((_, j) => state.countLike?.[j] ?? false);
@@ -362,21 +389,50 @@ export class RobustBaseline {
   }
 
   /**
+   * Whether kept row i is held out of the entity's baseline when scoring at `time`: it alerted
+   * (flagged) less than `quarantine` ago. Without times (learned or scored), a flagged row is held
+   * out only from a cold-start entity's short history (`always`).
+   */
+  private heldOut(res: DecayedReservoir, i: number, time: number | undefined, always: boolean): boolean {
+    if (!res.flagged[i]) return false;
+    const t = res.times[i];
+    if (time === undefined || !Number.isFinite(t)) return always;
+    return time - t < this.params.quarantine;
+  }
+
+  /**
+   * A cold-start entity's own short history: its windows not held out (no seasonality, there are
+   * too few), when there are at least coldStartOwnMin of them. Computed on the fly: at most
+   * minObservations rows.
+   */
+  private shortHistory(res: DecayedReservoir, time: number | undefined): RobustSummary[] | undefined {
+    const rows = res.rows.filter((_, i) => !this.heldOut(res, i, time, true));
+    if (rows.length === 0 || rows.length < this.params.coldStartOwnMin) return undefined;
+    return this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
+  }
+
+  /**
    * The entity's summaries, seasonal when a time is given: over its past windows within ±1 hour
    * of the same time of day (UTC), when it has `seasonalMinRows` of them; otherwise over all.
+   * Windows in quarantine (alerted less than `quarantine` ago) are left out; summaries without
+   * such windows are cached per hour of day.
    */
   private entitySummaries(entity: string, res: DecayedReservoir, time?: number): RobustSummary[] {
+    let quarantined = false;
+    if (time !== undefined) for (let i = 0; i < res.rows.length && !quarantined; i++) quarantined = this.heldOut(res, i, time, false);
+    const skip = quarantined ? (i: number) => this.heldOut(res, i, time, false) : undefined;
     let byHour = this.entitySummary.get(entity);
     if (byHour === undefined) {
       byHour = new Map();
       this.entitySummary.set(entity, byHour);
     }
     let hour = this.params.seasonal && time !== undefined ? hourOfDay(time) : undefined;
-    let rows = res.near(hour);
+    let rows = res.near(hour, skip);
     if (hour !== undefined && rows.length < this.params.seasonalMinRows) {
       hour = undefined;
-      rows = res.rows;
+      rows = res.near(undefined, skip);
     }
+    if (quarantined) return this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
     const key = hour ?? -1;
     let s = byHour.get(key);
     if (s === undefined || s.length !== this.features.length) {
@@ -425,6 +481,7 @@ function reservoirToJSON(r: DecayedReservoir): ReservoirState {
     keys: [...r.keys],
     rows: r.rows.map((row) => Array.from(row, (v) => (Number.isFinite(v) ? v : null))),
     times: r.times.map((t) => (Number.isFinite(t) ? t : null)),
+    ...(r.flagged.some(Boolean) ? { flagged: r.flagged.flatMap((f, i) => (f ? [i] : [])) } : {}),
   };
 }
 
@@ -434,5 +491,7 @@ function reservoirFromJSON(s: ReservoirState): DecayedReservoir {
   r.keys = [...s.keys];
   r.rows = s.rows.map((row) => Float64Array.from(row, (v) => (v === null ? NaN : v)));
   r.times = s.rows.map((_, i) => s.times?.[i] ?? NaN);
+  r.flagged = s.rows.map(() => false);
+  for (const i of s.flagged ?? []) r.flagged[i] = true;
   return r;
 }

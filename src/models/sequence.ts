@@ -13,6 +13,10 @@
  * action ever). Window score: mean, max or the blend (mean + max)/2 (default) of the surprises; a
  * window without actions has no sequence score (the ensemble then leaves this model out).
  *
+ * A window that alerted is counted `quarantine` later (default one day, in the unit of the times
+ * given to learnOne; its actions still set the context of the next window): an attack's new
+ * actions stay new while it lasts, a new legitimate routine is learned by the next day.
+ *
  * Memory: each entity keeps at most `maxTransitionsPerEntity` transitions; beyond that the rarest are
  * forgotten (and their contexts' totals recomputed), which can only make rare transitions look rarer.
  */
@@ -25,9 +29,11 @@ export interface SequenceParams {
   readonly aggregate: 'mean' | 'max' | 'blend';
   /** Transitions remembered per entity (default 4096). */
   readonly maxTransitionsPerEntity: number;
+  /** Delay before an alerted (flagged) window is counted, in the unit of learnOne's time (default 1 day in ms). */
+  readonly quarantine: number;
 }
 
-export const DEFAULT_SEQUENCE_PARAMS: SequenceParams = { order: 1, alpha: 1, aggregate: 'blend', maxTransitionsPerEntity: 4096 };
+export const DEFAULT_SEQUENCE_PARAMS: SequenceParams = { order: 1, alpha: 1, aggregate: 'blend', maxTransitionsPerEntity: 4096, quarantine: 86_400_000 };
 
 export interface SequenceScore {
   readonly score: number;
@@ -70,6 +76,8 @@ export interface SequenceState {
   params: SequenceParams;
   population: { pairs: [string, number][]; contexts: [string, number][]; unigrams: [string, number][]; total: number };
   entities: Record<string, { pairs: [string, number][]; actions: [string, number][]; last: string[] }>;
+  /** Alerted windows waiting to be counted: [entity, time, context before the window, actions] (absent in older states). */
+  pending?: [string, number, string[], string[]][];
 }
 
 export class SequenceModel {
@@ -79,6 +87,8 @@ export class SequenceModel {
   private readonly unigrams = new Counter();
   private total = 0;
   private readonly entities = new Map<string, EntityModel>();
+  /** Flagged windows in quarantine, in time order: [entity, time, context before, actions]. */
+  private pending: [string, number, string[], string[]][] = [];
 
   constructor(params: Partial<SequenceParams> = {}) {
     const p = { ...DEFAULT_SEQUENCE_PARAMS, ...params };
@@ -86,17 +96,54 @@ export class SequenceModel {
     if (!(p.alpha > 0)) throw new RangeError(`sequence: alpha must be > 0, got ${p.alpha}`);
     if (!['mean', 'max', 'blend'].includes(p.aggregate)) throw new RangeError(`sequence: aggregate must be mean, max or blend, got ${String(p.aggregate)}`);
     if (!Number.isInteger(p.maxTransitionsPerEntity) || p.maxTransitionsPerEntity < 1) throw new RangeError('sequence: maxTransitionsPerEntity must be a whole number ≥ 1');
+    if (!(p.quarantine >= 0)) throw new RangeError(`sequence: quarantine must be ≥ 0, got ${p.quarantine}`);
     this.params = p;
   }
 
-  learnOne(entity: string, actions: readonly string[]): void {
+  /**
+   * Learn one window's actions. With a `time`, quarantined windows whose time has come are counted
+   * first; a `flagged` (alerted) window with a time sets the entity's context now and is counted
+   * once `quarantine` has passed.
+   */
+  learnOne(entity: string, actions: readonly string[], time?: number, flagged = false): void {
+    const timed = time !== undefined && Number.isFinite(time);
+    if (timed) {
+      while (this.pending.length > 0 && time - this.pending[0][1] >= this.params.quarantine) {
+        const [e, , before, acts] = this.pending.shift()!;
+        this.count(this.model(e), before, acts);
+      }
+    }
     if (actions.length === 0) return;
+    const m = this.model(entity);
+    if (timed && flagged && this.params.quarantine > 0) {
+      const before = [...m.last];
+      const hist = [...before, ...actions].slice(-2);
+      m.last = hist.slice(-this.params.order);
+      let at = this.pending.length;
+      while (at > 0 && this.pending[at - 1][1] > time) at--;
+      this.pending.splice(at, 0, [entity, time, before, [...actions]]);
+      return;
+    }
+    m.last = this.count(m, m.last, actions).slice(-this.params.order);
+  }
+
+  /** Windows waiting in quarantine. */
+  get quarantined(): number {
+    return this.pending.length;
+  }
+
+  private model(entity: string): EntityModel {
     let m = this.entities.get(entity);
     if (!m) {
       m = { pairs: new Counter(), contexts: new Counter(), actions: new Counter(), last: [] };
       this.entities.set(entity, m);
     }
-    const hist = [...m.last];
+    return m;
+  }
+
+  /** Counts the actions after the context `before`; returns the last two actions. */
+  private count(m: EntityModel, before: readonly string[], actions: readonly string[]): string[] {
+    const hist = [...before];
     for (const a of actions) {
       const h1 = hist.length > 0 ? hist[hist.length - 1] : START;
       this.popPairs.add(h1 + SEP + a);
@@ -114,8 +161,8 @@ export class SequenceModel {
       hist.push(a);
       if (hist.length > 2) hist.shift();
     }
-    m.last = hist.slice(-this.params.order);
     if (m.pairs.counts.size > this.params.maxTransitionsPerEntity) prune(m, Math.floor(this.params.maxTransitionsPerEntity * 0.9));
+    return hist;
   }
 
   /**
@@ -162,12 +209,15 @@ export class SequenceModel {
       params: { ...this.params },
       population: { pairs: [...this.popPairs.counts], contexts: [...this.popContexts.counts], unigrams: [...this.unigrams.counts], total: this.total },
       entities,
+      pending: this.pending.map(([e, t, b, a]) => [e, t, [...b], [...a]]),
     };
   }
 
   static fromJSON(state: SequenceState): SequenceModel {
     if (state?.kind !== 'sequence' || state.version !== 1) throw new TypeError('sequence: not a sequence state (kind "sequence", version 1)');
-    const s = new SequenceModel(state.params);
+    // States from before the quarantine existed get the default.
+    const s = new SequenceModel({ ...state.params, quarantine: state.params.quarantine ?? DEFAULT_SEQUENCE_PARAMS.quarantine });
+    s.pending = (state.pending ?? []).map(([e, t, b, a]) => [e, t, [...b], [...a]]);
     for (const [k, v] of state.population.pairs) s.popPairs.counts.set(k, v);
     for (const [k, v] of state.population.contexts) s.popContexts.counts.set(k, v);
     for (const [k, v] of state.population.unigrams) s.unigrams.counts.set(k, v);

@@ -186,8 +186,11 @@ export class RobustStandardiser {
       }
     }
     this.tailStart = u;
-    // Count of scores ≥ u, so the tail formula meets the empirical one at u.
-    this.tailCount = n - lowerBound(sorted, u) + 0.5;
+    // Count of scores > u (plus the ½ of the mid-rank): the tail formula then continues the
+    // empirical p̂ just above u, where the scores tied at u are all below. Counting the tied block
+    // too (≥ u) would make p̂ jump *up* just above u — a score a hair above a tied block would get a
+    // smaller z than the block itself, breaking the monotonicity every ranking relies on.
+    this.tailCount = n - upperBound(sorted, u) + 0.5;
     const mean = m > 0 ? sum / m : 0;
     let v = 0;
     for (let i = n - k; i < n; i++) if (sorted[i] > u) v += (sorted[i] - u - mean) ** 2;

@@ -75,6 +75,35 @@ describe('Rarity', () => {
     assert.ok(r.toJSON().entities.u.ip.values.length <= 10);
   });
 
+  it('learns an alerted window a day later: the attacker\'s address stays first-seen while the attack lasts', () => {
+    const H = 3_600_000;
+    const r = new Rarity();
+    for (let i = 0; i < 50; i++) r.learnOne('victim', { ip: ['10.0.0.5'] }, i * H);
+    r.learnOne('victim', { ip: ['203.0.113.7'] }, 50 * H, true);
+    assert.equal(r.quarantined, 1);
+    assert.equal(r.scoreOne('victim', { ip: ['203.0.113.7'] }).top[0].firstSeen, true);
+    const during = r.scoreOne('victim', { ip: ['203.0.113.7'] }).score;
+    // a day later the value is history: no longer first-seen, less surprising
+    r.learnOne('victim', { ip: ['10.0.0.5'] }, 75 * H);
+    assert.equal(r.quarantined, 0);
+    const after = r.scoreOne('victim', { ip: ['203.0.113.7'] });
+    assert.equal(after.top[0].firstSeen, false);
+    assert.ok(after.score < during - 1);
+    // unflagged windows are learned at once, with or without a time
+    r.learnOne('victim', { ip: ['198.51.100.1'] }, 76 * H);
+    assert.equal(r.scoreOne('victim', { ip: ['198.51.100.1'] }).top[0].firstSeen, false);
+  });
+
+  it('round-trips the quarantine through JSON', () => {
+    const r = new Rarity();
+    for (let i = 0; i < 10; i++) r.learnOne(`e${i % 2}`, { ip: [`x${i % 3}`] }, i * 1000, i % 4 === 0);
+    const s = Rarity.fromJSON(JSON.parse(JSON.stringify(r.toJSON())));
+    assert.deepEqual(s.toJSON(), r.toJSON());
+    r.learnOne('e1', { ip: ['z'] }, 100_000_000);
+    s.learnOne('e1', { ip: ['z'] }, 100_000_000);
+    assert.deepEqual(s.toJSON(), r.toJSON());
+  });
+
   it('round-trips through JSON exactly', () => {
     const r = new Rarity({ maxValuesPerField: 5 });
     for (let i = 0; i < 40; i++) r.learnOne(`e${i % 3}`, { ip: [`x${i % 7}`], c: [`y${i % 2}`] });

@@ -95,6 +95,37 @@ describe('RobustBaseline', () => {
     assert.equal(b.typical('a', 'v'), 100);
   });
 
+  it('holds alerted windows out of a cold-start entity\'s short history: an attacker cannot excuse itself', () => {
+    const b = new RobustBaseline({ minObservations: 8, coldStartOwnMin: 2 });
+    const H = 3_600_000;
+    for (let i = 0; i < 200; i++) b.learnOne(`peer${i % 20}`, { failed: i % 17 === 0 ? 1 : 0 }, i * 60_000);
+    // A new IP sprays for two hours (both windows alerted), then a third hour.
+    b.learnOne('ip', { failed: 30 }, 10 * H, true);
+    b.learnOne('ip', { failed: 31 }, 11 * H, true);
+    const third = b.scoreOne('ip', { failed: 29 }, () => 'up', 12 * H);
+    assert.equal(third.coldStart, true);
+    assert.ok(third.deviation.failed > 20, `still judged against its peers: ${third.deviation.failed}`);
+    // The same two hours unflagged would have excused it (its own short history says 30).
+    const c = RobustBaseline.fromJSON(JSON.parse(JSON.stringify(b.toJSON())));
+    c.learnOne('ip2', { failed: 30 }, 10 * H);
+    c.learnOne('ip2', { failed: 31 }, 11 * H);
+    assert.equal(c.scoreOne('ip2', { failed: 29 }, () => 'up', 12 * H).deviation.failed, 0);
+  });
+
+  it('quarantines alerted windows of a warm entity for a day, then learns them', () => {
+    const H = 3_600_000;
+    const b = new RobustBaseline({ minObservations: 4, seasonal: false });
+    for (let i = 0; i < 40; i++) b.learnOne('ip', { failed: 0 }, i * H);
+    for (let i = 40; i < 44; i++) b.learnOne('ip', { failed: 28 }, i * H, true);
+    // An hour later the four alerted hours do not count: 28 failures are still 28σ.
+    assert.equal(b.scoreOne('ip', { failed: 28 }, () => 'up', 44 * H).deviation.failed, 28);
+    // A day later they are part of the baseline (here 4 of 44 windows: the median is still 0, the spread is not).
+    assert.ok(b.scoreOne('ip', { failed: 28 }, () => 'up', 70 * H).deviation.failed < 28);
+    const r = RobustBaseline.fromJSON(JSON.parse(JSON.stringify(b.toJSON())));
+    assert.deepEqual(r.scoreOne('ip', { failed: 28 }, () => 'up', 44 * H), b.scoreOne('ip', { failed: 28 }, () => 'up', 44 * H));
+    assert.deepEqual(r.toJSON(), b.toJSON());
+  });
+
   it('round-trips through JSON exactly, including the random stream', () => {
     const mk = () => {
       const b = new RobustBaseline({ reservoirSize: 8, seed: 3 });

@@ -55,6 +55,23 @@ describe('SequenceModel', () => {
     assert.equal(new SequenceModel().scoreOne('u', []), undefined);
   });
 
+  it('counts an alerted window a day later, keeping its actions as the next window\'s context', () => {
+    const H = 3_600_000;
+    const m = new SequenceModel();
+    for (let i = 0; i < 30; i++) m.learnOne('u', ['login', 'read', 'logout'], i * H);
+    m.learnOne('u', ['login', 'psexec', 'logout'], 30 * H, true);
+    assert.equal(m.quarantined, 1);
+    const during = m.scoreOne('u', ['login', 'psexec'])!;
+    assert.deepEqual(during.firstSeenActions, ['psexec']);
+    m.learnOne('u', ['login', 'read', 'logout'], 55 * H);
+    assert.equal(m.quarantined, 0);
+    const after = m.scoreOne('u', ['login', 'psexec'])!;
+    assert.deepEqual(after.firstSeenActions, []);
+    assert.ok(after.score < during.score);
+    const n = SequenceModel.fromJSON(JSON.parse(JSON.stringify(m.toJSON())));
+    assert.deepEqual(n.toJSON(), m.toJSON());
+  });
+
   it('round-trips through JSON exactly', () => {
     const m = new SequenceModel({ order: 2, maxTransitionsPerEntity: 20 });
     for (let i = 0; i < 50; i++) m.learnOne(`e${i % 3}`, [`a${i % 5}`, `a${(i * 3) % 7}`, 'z']);

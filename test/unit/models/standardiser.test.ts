@@ -54,6 +54,30 @@ describe('RobustStandardiser', () => {
     assert.ok(Number.isFinite(z) && z > 3, `z ${z}`);
   });
 
+  it('stays monotone across a tied block and into the fitted tail: a bigger score never gets a smaller z', () => {
+    // Most deviations are exactly 0 (ties), a few are positive: the tail starts at the tied block.
+    const e = new RobustStandardiser(1024, 64, 1);
+    const rng = new Random(5);
+    for (let i = 0; i < 1000; i++) e.update(i % 40 === 0 ? Math.abs(rng.normal()) * 2 : 0);
+    e.refresh();
+    let prev = -Infinity;
+    for (const x of [0, 1e-9, 1e-6, 1e-3, ...Array.from({ length: 4000 }, (_, i) => 0.01 * (i + 1))]) {
+      const z = e.transform(x);
+      assert.ok(z >= prev - 1e-12, `z(${x}) = ${z} < ${prev}`);
+      prev = z;
+    }
+    // just above the tied block is at least as unusual as the block itself
+    assert.ok(e.transform(1e-9) >= e.transform(0));
+  });
+
+  it('with a scale floor of 1σ, a deviation a little beyond the few seen so far is not a many-nat event', () => {
+    const e = new RobustStandardiser(1024, 64, 1);
+    for (let i = 0; i < 60; i++) e.update(0); // a short warm-up in which the feature never deviated
+    // 0.7σ beyond everything seen: rare in 60 windows (p ≤ 1/61), but not e^-14 rare
+    assert.ok(e.surprisal(0.7) < 6, `surprisal ${e.surprisal(0.7)}`);
+    assert.ok(e.surprisal(30) > e.surprisal(0.7) + 20, 'a 30σ deviation still stands far out');
+  });
+
   it('round-trips through JSON exactly, including a snapshot older than the ring', () => {
     const e = new RobustStandardiser(50, 20, 0.01);
     for (let i = 0; i < 77; i++) e.update(Math.sin(i) * 3);
