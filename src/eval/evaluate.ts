@@ -164,8 +164,18 @@ export function attacksOf(labels: readonly Label[], scoreFrom: number): { attack
   return { attacks, labelAttack };
 }
 
-/** Per-day top-`budget` windows by score (ties: earlier window first). */
-export function budgetAlerts(scores: ArrayLike<number>, days: ArrayLike<number>, budget: number): { alerted: Uint8Array; rank: Uint32Array } {
+/**
+ * Per-day top-`budget` notifications by score (ties: earlier window first). Without `groups`
+ * every window is its own notification; with them, windows of one group (an incident found by
+ * the relational pass) go out together, as Vigil's correlator sends them: the group's first
+ * window takes a budget slot and its other windows ride along without taking one.
+ */
+export function budgetAlerts(
+  scores: ArrayLike<number>,
+  days: ArrayLike<number>,
+  budget: number,
+  groups?: readonly (string | undefined)[],
+): { alerted: Uint8Array; rank: Uint32Array } {
   const n = scores.length;
   const byDay = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
@@ -177,9 +187,17 @@ export function budgetAlerts(scores: ArrayLike<number>, days: ArrayLike<number>,
   const rank = new Uint32Array(n);
   for (const list of byDay.values()) {
     list.sort((a, b) => scores[b] - scores[a] || a - b);
-    list.forEach((i, r) => {
-      rank[i] = r + 1;
-      if (r < budget) alerted[i] = 1;
+    const slotOf = new Map<string, number>();
+    let slots = 0;
+    list.forEach((i) => {
+      const group = groups?.[i];
+      let slot = group === undefined ? undefined : slotOf.get(group);
+      if (slot === undefined) {
+        slot = ++slots;
+        if (group !== undefined) slotOf.set(group, slot);
+      }
+      rank[i] = slot;
+      if (slot <= budget) alerted[i] = 1;
     });
   }
   return { alerted, rank };
@@ -243,7 +261,9 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
     const input: RankingInput = { scores, positive, attacksOf: attackLists, attackCount: attacks.length };
     const order = orderByScore(scores);
     const curve = buildCurve(input, { window: windowUnit, attack: attackWeightBase }, order);
-    const budget = budgetAlerts(scores, days, options.budgetPerDay);
+    // Only Vigil groups windows into incidents (its correlator); the baselines alert per window.
+    const groups = model === 'ensemble' ? windows.map((w) => w.incident) : undefined;
+    const budget = budgetAlerts(scores, days, options.budgetPerDay, groups);
     alertSets[model] = budget;
 
     const caughtAt = new Map<number, number>();
@@ -305,7 +325,7 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
       },
       attack_recall_by_budget: Object.fromEntries(
         BUDGET_SWEEP.map((b) => {
-          const alerted = b === options.budgetPerDay ? budget.alerted : budgetAlerts(scores, days, b).alerted;
+          const alerted = b === options.budgetPerDay ? budget.alerted : budgetAlerts(scores, days, b, groups).alerted;
           const caught = new Set<number>();
           for (let i = 0; i < n; i++) if (alerted[i]) for (const a of attackLists[i]) caught.add(a);
           return [String(b), round(scoredAttacks.length ? caught.size / scoredAttacks.length : NaN)];

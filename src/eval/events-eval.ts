@@ -24,6 +24,7 @@ import { readLabels, type Label } from './labels.js';
 import { runInMemory } from './memory-run.js';
 import { rulesForJob, type StaticRule } from './rules.js';
 import type { ScoredWindow } from './scored-window.js';
+import { withRelational } from './relational-pass.js';
 import type { ClusterIndices, ClusterRunOptions, ClusterRunResult } from './cluster-eval.js';
 import type { SinkReport } from '../simulate/sinks.js';
 
@@ -139,7 +140,7 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
     }
     const delayMs = Math.max(...plans.map((p) => p.spec.delayMs));
     const result = evaluate({
-      windows: output.windows.filter((w) => w.start >= scoreFrom),
+      windows: withRelational(output.windows).filter((w) => w.start >= scoreFrom),
       labels,
       scoreFrom,
       scoreTo: buckets.maxTime + 1,

@@ -9,8 +9,11 @@ import type { RelatedValues } from './labels.js';
 export const MODEL_KEYS = ['ensemble', 'rules', 'zscore', 'iforest'] as const;
 export type ModelKey = (typeof MODEL_KEYS)[number];
 
-/** The ensemble's other members, reported for diagnosis only. */
-export const COMPONENT_KEYS = ['rarity', 'sequence', 'beaconing'] as const;
+/**
+ * The ensemble's other members, and the ensemble before relational propagation
+ * (`ensemble_own`), reported for diagnosis only.
+ */
+export const COMPONENT_KEYS = ['rarity', 'sequence', 'beaconing', 'ensemble_own'] as const;
 export type ComponentKey = (typeof COMPONENT_KEYS)[number];
 
 export interface ScoredWindow {
@@ -28,6 +31,12 @@ export interface ScoredWindow {
   readonly score100: number;
   readonly isAlert: boolean;
   readonly narrative: string;
+  /**
+   * The incident this window belongs to after relational propagation (its time window and the
+   * window whose own evidence its score rests on): windows of one incident reach the analyst as
+   * one grouped notification, so they take one slot of the daily alert budget.
+   */
+  readonly incident?: string;
 }
 
 function finite(x: unknown, fallback = 0): number {
@@ -42,6 +51,9 @@ function finite(x: unknown, fallback = 0): number {
 export function scoredWindowOf(doc: AnomalyDocument, ruleScore: number): ScoredWindow {
   const v = doc.vigil;
   const models = v.models ?? {};
+  // The window's own evidence: a document the pipeline's correlator already lifted keeps its
+  // pre-relational score in own_fused_score; the evaluation applies the relational pass itself.
+  const own = finite((v as { own_fused_score?: number }).own_fused_score, finite(v.fused_score, finite(v.score) / 100));
   return {
     job: v.job_id,
     entityField: v.entity.field,
@@ -50,7 +62,7 @@ export function scoredWindowOf(doc: AnomalyDocument, ruleScore: number): ScoredW
     end: Date.parse(v.window.end),
     related: { ip: doc.related?.ip ?? [], user: doc.related?.user ?? [], hosts: doc.related?.hosts ?? [] },
     scores: {
-      ensemble: finite(v.fused_score, finite(v.score) / 100),
+      ensemble: own,
       rules: ruleScore,
       zscore: finite(models.zscore),
       iforest: finite(models.iforest),
@@ -59,6 +71,7 @@ export function scoredWindowOf(doc: AnomalyDocument, ruleScore: number): ScoredW
       ...(models.rarity !== undefined ? { rarity: finite(models.rarity) } : {}),
       ...(models.sequence !== undefined ? { sequence: finite(models.sequence) } : {}),
       ...(models.beaconing !== undefined ? { beaconing: finite(models.beaconing) } : {}),
+      ensemble_own: own,
     },
     score100: finite(v.score),
     isAlert: Boolean(v.is_alert),

@@ -99,4 +99,15 @@ describe('evaluate (tiny data set, figures checked by hand)', () => {
     assert.deepEqual([...b.alerted], [1, 0, 0, 1]);
     assert.deepEqual([...b.rank], [1, 2, 2, 1]);
   });
+
+  it('budgetAlerts sends one incident as one notification: its windows share a budget slot', () => {
+    // Day 0: an incident of three windows (scores 9, 8, 7) and two lone windows (6, 5); budget 2.
+    const scores = [9, 8, 7, 6, 5];
+    const days = [0, 0, 0, 0, 0];
+    const grouped = budgetAlerts(scores, days, 2, ['a', 'a', 'a', undefined, undefined]);
+    assert.deepEqual([...grouped.alerted], [1, 1, 1, 1, 0]);
+    assert.deepEqual([...grouped.rank], [1, 1, 1, 2, 3]);
+    const perWindow = budgetAlerts(scores, days, 2);
+    assert.deepEqual([...perWindow.alerted], [1, 1, 0, 0, 0]);
+  });
 });
