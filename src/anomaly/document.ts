@@ -74,7 +74,30 @@ export interface AnomalyDocument {
     event_count: number;
     model_version: string;
     partition: number;
+    /**
+     * The ensemble's own fused score, present once the relational correlator
+     * (src/pipeline/correlator.ts) lifted `fused_score` with risk from linked entity-windows.
+     */
+    own_fused_score?: number;
+    relational?: RelationalFields;
   };
+}
+
+/** How the correlator lifted a document's score (src/models/relational.ts). */
+export interface RelationalFields {
+  /** fused_score − own_fused_score. */
+  lift: number;
+  /** Id of the anomaly document that contributed most. */
+  source_key: string;
+  /** Its entity value, and its job. */
+  source_entity: string;
+  source_job: string;
+  /** The link: same_entity, ip, user, hosts or related. */
+  via: string;
+  /** Id of the document whose own evidence the incident rests on (group alerts by it). */
+  root: string;
+  /** The clause appended to `explanation` / `event.reason` ('' when none). */
+  clause: string;
 }
 
 /** Per-window run record written to the status index (ElastAlert2's writeback idea), read by the Pipeline health dashboard. */

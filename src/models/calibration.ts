@@ -30,6 +30,23 @@ export function calibrate(c: Calibration, fused: number): number {
   return sigmoid(c.a * fused + c.b);
 }
 
+/** What the ensemble concludes from a fused score: probability σ(a·fused + b), score 100·p, alert when fused > τ. */
+export interface Verdict {
+  readonly probability: number;
+  /** 0–100. */
+  readonly score: number;
+  readonly isAlert: boolean;
+}
+
+/**
+ * The ensemble's verdict for a fused score, given its calibration and threshold τ. Pure, so a
+ * score changed after the ensemble (the pipeline's relational correlator) gets the same mapping.
+ */
+export function verdictOf(c: Pick<Calibration, 'a' | 'b'>, fused: number, threshold: number): Verdict {
+  const probability = sigmoid(c.a * fused + c.b);
+  return { probability, score: 100 * probability, isAlert: fused > threshold };
+}
+
 /** Fit a and b to labelled fused scores. Needs at least one positive and one negative. */
 export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<boolean | number>): Calibration {
   const n = scores.length;

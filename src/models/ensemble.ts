@@ -57,7 +57,7 @@ import type { Evidence } from '../explain/evidence.js';
 import { explain } from '../explain/explanation.js';
 import { ACTIONS_FIELD, BatchContext } from './batch-context.js';
 import { Beaconing, type BeaconingParams, type BeaconingState, type Periodicity } from './beaconing.js';
-import { calibrate as applyCalibration, defaultCalibration, fitPlatt, type Calibration } from './calibration.js';
+import { defaultCalibration, fitPlatt, verdictOf, type Calibration } from './calibration.js';
 import { decodeFloat64, encodeFloat64 } from './codec.js';
 import { IsolationForest, type IsolationForestState } from './isolation-forest.js';
 import { Rarity, type RarityParams, type RarityScore, type RarityState } from './rarity.js';
@@ -342,14 +342,13 @@ export class Ensemble {
   private score(obs: Observation, batch: BatchContext | undefined): ScoredObservation {
     const a = this.assess(obs, true, batch);
     const tau = this.threshold.value;
-    const isAlert = a.fused > tau;
-    const probability = applyCalibration(this.calibration, a.fused);
+    const { isAlert, probability, score } = verdictOf(this.calibration, a.fused, tau);
     const firedZ = this.params.firedZ ?? 3;
     const fired = MODEL_NAMES.filter((m) => (a.z[m] ?? -Infinity) >= firedZ).sort((x, y) => (a.z[y] ?? 0) - (a.z[x] ?? 0));
     const evidence = this.evidence(obs, a);
     const ex = explain(evidence, { top: this.params.topFeatures ?? 3, labels: this.params.labels, coldStart: a.coldStart });
     const scored: ScoredObservation = {
-      score: 100 * probability,
+      score,
       probability,
       fused: a.fused,
       threshold: tau,

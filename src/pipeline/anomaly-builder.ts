@@ -42,7 +42,7 @@ const MAX_RELATED = 100;
 const MAX_FEATURES = 10;
 
 /** ECS `event.severity` numbers, the scale Elastic detection rules use (21 / 47 / 73 / 99). */
-const SEVERITY_NUMBER: Readonly<Record<Severity, number>> = { low: 21, medium: 47, high: 73, critical: 99 };
+export const SEVERITY_NUMBER: Readonly<Record<Severity, number>> = { low: 21, medium: 47, high: 73, critical: 99 };
 
 /** The entity key the ensemble keeps its per-entity state under, e.g. "user.name=alice". */
 export function entityKey(window: Pick<EntityWindowLike, 'entity'>): string {
@@ -59,7 +59,7 @@ export function entityFieldValues(window: EntityWindowLike): Array<[string, stri
   return fields.map((f) => [f, String(record[f] ?? '')]);
 }
 
-function round(x: number, digits = 4): number {
+export function round(x: number, digits = 4): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }

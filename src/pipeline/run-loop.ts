@@ -28,6 +28,11 @@ export interface RunLoopOptions {
   readonly abort: AbortController;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random?: () => number;
+  /**
+   * Runs after every cycle that was not stopped (the relational correlator over the windows now
+   * complete in every job). An outage or failure there is logged; the next cycle tries again.
+   */
+  readonly afterCycle?: () => Promise<void>;
 }
 
 export interface CycleReport {
@@ -117,6 +122,17 @@ export class RunLoop {
           log.warn({ attempt: retries, retryInMs: delay, err: (error as Error).message }, 'cluster still unreachable');
         }
         await this.sleep(delay, this.wake.signal);
+      }
+    }
+    if (!this.stopping && this.options.afterCycle) {
+      try {
+        await this.options.afterCycle();
+      } catch (error) {
+        if (!(error instanceof WindowAbortedError)) {
+          const message = error instanceof Error ? error.message : String(error);
+          if (isOutage(error)) log.warn({ err: message }, 'after-cycle step: cluster unreachable; it runs again at the next cycle');
+          else log.error({ err: message }, 'after-cycle step failed; it runs again at the next cycle');
+        }
       }
     }
     const held = this.options.workers.filter((w) => w.options.lease.held).length;

@@ -4,6 +4,7 @@ import { log } from '../../log.js';
 import { runBackfill } from '../../pipeline/backfill.js';
 import { parseIntList, withCluster } from '../../pipeline/cluster-session.js';
 import { durationMs } from '../../pipeline/duration.js';
+import { Correlator, type CorrelatorReport } from '../../pipeline/correlator.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
 import { createWorkers } from '../../pipeline/pipeline.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
@@ -77,6 +78,7 @@ export function register(program: Command): void {
           )
         : undefined;
 
+      let correlation: CorrelatorReport | undefined;
       const results = await withCluster(flags.config, async (config, engine) => {
         let leaseWaitMs = 2 * durationMs(config.pipeline.lease_ttl);
         if (flags.leaseWait) {
@@ -86,11 +88,12 @@ export function register(program: Command): void {
             throw new UsageError(`--lease-wait: ${(error as Error).message}`);
           }
         }
+        const holder = defaultHolderId();
         const set = createWorkers({
           config,
           engine,
           log,
-          holder: defaultHolderId(),
+          holder,
           mode: 'backfill',
           bounds: { kind: 'backfill', from, to },
           jobIds: flags.job,
@@ -103,7 +106,7 @@ export function register(program: Command): void {
           },
         });
         try {
-          return await runBackfill({
+          const done = await runBackfill({
             workers: set.workers,
             log,
             restart: flags.restart ?? false,
@@ -111,6 +114,13 @@ export function register(program: Command): void {
             stopRequested: () => stopping,
             onPlan: (total) => bar?.start(total, 0, { job: '', window: '' }),
           });
+          bar?.stop();
+          // The jobs are done: correlate the range across every job (windows all jobs completed).
+          if (config.pipeline.correlate && !stopping) {
+            const correlator = new Correlator({ engine, config, log, holder, dispatcher: flags.alerts ? set.dispatcher : undefined, stopRequested: () => stopping });
+            correlation = await correlator.backfillPass({ from, to, restart: flags.restart ?? false, leaseWaitMs });
+          }
+          return done;
         } finally {
           bar?.stop();
           await set.close();
@@ -119,10 +129,17 @@ export function register(program: Command): void {
 
       const elapsed = (Date.now() - started) / 1000;
       if (flags.json) {
-        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON() }, null, 2));
+        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...(correlation ? { correlation } : {}) }, null, 2));
       } else {
         for (const r of results) console.log(`${r.job} partition ${r.partition}: ${r.alreadyDone ? 'already done' : `${r.windows} window(s)`}, next window ${r.nextWindowStart}`);
         console.log(summary.format());
+        if (correlation) {
+          console.log(
+            correlation.status === 'already_done'
+              ? 'correlation: range already done'
+              : `correlation: ${correlation.windows} window(s), ${correlation.documents} document(s), ${correlation.lifted} lifted, ${correlation.alerts} new alert(s)`,
+          );
+        }
         console.log(`${stopping ? 'interrupted' : 'done'} in ${elapsed.toFixed(1)} s`);
       }
       if (stopping) process.exitCode = 130;

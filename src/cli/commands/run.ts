@@ -6,6 +6,7 @@ import type { Engine } from '../../engine/engine.js';
 import { log } from '../../log.js';
 import { durationMs } from '../../pipeline/duration.js';
 import { parseIntList } from '../../pipeline/cluster-session.js';
+import { Correlator } from '../../pipeline/correlator.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
 import { createWorkers } from '../../pipeline/pipeline.js';
 import { RunLoop } from '../../pipeline/run-loop.js';
@@ -113,12 +114,24 @@ export function register(program: Command): void {
           }
         },
       });
+      // After each cycle: the relational correlator over the windows every job has completed.
+      const correlator = config.pipeline.correlate
+        ? new Correlator({ engine, config, log, holder, dispatcher: set.dispatcher, stopRequested: () => stopping, signal: abort.signal })
+        : undefined;
       loop = new RunLoop({
         workers: set.workers,
         log,
         maxWindowsPerTick: config.pipeline.max_windows_per_tick,
         maxBackoffMs: durationMs(config.pipeline.outage_max_backoff),
         abort,
+        ...(correlator
+          ? {
+              afterCycle: async () => {
+                const report = await correlator.runPass();
+                if (report.status === 'standby') log.debug({ holder: report.holder }, 'correlator: another runner holds its lease');
+              },
+            }
+          : {}),
       });
       log.info({ holder, jobs: set.plans.map((p) => p.job.id), partitions: set.workers.length, cron: config.schedule.cron }, 'vigil run started');
 
