@@ -10,37 +10,19 @@
  * Ids are deterministic (target index + document id): a document refused again on a re-run
  * overwrites its earlier record.
  */
-import { deadLetterId, type DeadLetterReason } from '../alerting/dead-letter.js';
+import { deadLetterId, type DeadLetterRecord } from '../alerting/dead-letter.js';
 import type { Engine, JsonObject } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import type { DeadLetterEntry, DeadLetterSink } from './anomaly-writer.js';
 
 export const ANOMALY_WRITER_CONNECTOR = 'anomaly-index';
 
-/** The dead-letter record of a refused document (the alert record's fields, kind "document"). */
-export interface DocumentDeadLetterRecord {
+/** The dead-letter record of a refused document: the alert record's fields, kind "document". */
+export type DocumentDeadLetterRecord = Omit<DeadLetterRecord, 'kind' | 'format' | 'status'> & {
   kind: 'document';
-  connector: string;
   format: 'anomaly-document' | 'status-document';
-  destination: string;
-  message_id: string;
-  alert_ids: string[];
-  job_ids: string[];
-  entities: string[];
-  max_score: number;
-  reason: DeadLetterReason;
-  attempts: number;
-  last_status: number | null;
-  last_error: string;
-  first_attempt_at: string;
-  last_attempt_at: string;
-  payload: string;
   status: 'parked';
-  replay_attempts: number;
-  replayed_at: string | null;
-  replay_last_status: number | null;
-  replay_last_error: string | null;
-}
+};
 
 export interface DocumentDeadLetter {
   '@timestamp': string;
