@@ -3,27 +3,14 @@
  * outbox). The durable outbox and the dead-letter index are covered on both engines in
  * test/integration/alerting-dispatcher.test.ts.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDispatcher } from '../../../src/alerting/dispatcher.js';
-import { seededRandom } from '../../../src/alerting/clock.js';
-import { startReceiver, type Receiver } from './support/receiver.js';
+import { dispatcherFor, receiverPool } from './support/dispatcher.js';
 import { testAnomaly } from './support/anomalies.js';
 import { testAlerting } from './support/config.js';
 
-const receivers: Receiver[] = [];
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
-after(async () => {
-  for (const r of receivers) await r.close();
-});
-
-function dispatcherFor(url: string, connector: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
-  return createDispatcher({ config: testAlerting([{ url, ...connector }], extra), deadLetterIndex: 'unused', stateIndex: 'unused', random: seededRandom(7) });
-}
+const receiver = receiverPool();
 
 describe('alert dispatcher: flow control, suppression and grouping (HTTP, in-memory outbox)', () => {
   it('keeps at most `concurrency` requests in flight per endpoint', async () => {

@@ -3,28 +3,15 @@
  * outbox). The durable outbox and the dead-letter index are covered on both engines in
  * test/integration/alerting-dispatcher.test.ts.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDispatcher } from '../../../src/alerting/dispatcher.js';
-import { seededRandom } from '../../../src/alerting/clock.js';
-import { startReceiver, type Receiver } from './support/receiver.js';
+import { dispatcherFor, receiverPool } from './support/dispatcher.js';
+import { startReceiver } from './support/receiver.js';
 import { verifyWebhook } from './support/verify-standard-webhooks.js';
 import { testAnomaly } from './support/anomalies.js';
 import { TEST_SECRET, testAlerting } from './support/config.js';
 
-const receivers: Receiver[] = [];
-async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
-  const r = await startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
-after(async () => {
-  for (const r of receivers) await r.close();
-});
-
-function dispatcherFor(url: string, connector: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
-  return createDispatcher({ config: testAlerting([{ url, ...connector }], extra), deadLetterIndex: 'unused', stateIndex: 'unused', random: seededRandom(7) });
-}
+const receiver = receiverPool();
 
 describe('alert dispatcher: retries, backoff and refusals (HTTP, in-memory outbox)', () => {
   it('retries 503 twice, then the receiver accepts exactly one delivery; every request verifies', async () => {
@@ -95,10 +82,10 @@ describe('alert dispatcher: retries, backoff and refusals (HTTP, in-memory outbo
   });
 
   it('retries connection errors (nothing listening) and parks after max_attempts', async () => {
-    const r = await receiver(() => ({ status: 200 }));
+    // A receiver that is closed straight away leaves a port nothing listens on.
+    const r = await startReceiver(() => ({ status: 200 }));
     const url = r.url;
     await r.close();
-    receivers.splice(receivers.indexOf(r), 1);
     const d = dispatcherFor(url, { retry: { max_attempts: 3, base_delay_ms: 10, max_delay_ms: 20 } });
     await d.enqueue([testAnomaly()]);
     const stats = await d.drain();
