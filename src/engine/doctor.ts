@@ -12,6 +12,7 @@ import type { JobConfig } from '../config/job.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { VigilConfig } from '../config/schema.js';
 import type { FeatureSpec } from '../features/spec.js';
+import { resolveJob } from '../features/presets.js';
 import { connectEngine } from './connect.js';
 import { displayUrl } from './connection-options.js';
 import { ElasticsearchEngine, type IndexPrivilegeCheck } from './elasticsearch.js';
@@ -189,21 +190,37 @@ export interface FieldRequirement {
   /** Why the job needs it, e.g. "entity_fields". */
   readonly role: string;
   readonly types: readonly string[];
+  /**
+   * Supplied by the job's preset, not named by the job itself: a missing field leaves that
+   * feature empty (a warning that says how to override it) instead of failing the job.
+   */
+  readonly fromPreset?: boolean;
 }
 
-/** Every field the job names, with the mapping types it can work with (fields the job leaves unset are not checked). */
+/**
+ * Every field the job reads — its own settings merged with its preset (src/features/presets.ts)
+ * — with the mapping types it can work with. The time and entity fields are always required.
+ */
 export function fieldRequirements(job: JobConfig): FieldRequirement[] {
-  const out: FieldRequirement[] = [{ field: job.time_field, role: 'time_field', types: TIME }];
-  for (const field of job.entity_fields ?? []) out.push({ field, role: 'entity_fields', types: EXACT });
-  for (const field of job.categorical_fields ?? []) out.push({ field, role: 'categorical_fields', types: EXACT });
-  if (job.sequence_field) out.push({ field: job.sequence_field, role: 'sequence_field', types: EXACT });
-  if (job.periodicity_field) out.push({ field: job.periodicity_field, role: 'periodicity_field', types: EXACT });
-  for (const feature of job.features ?? []) out.push(...featureRequirements(feature));
+  const resolved = resolveJob(job);
+  const own = new Set<string>([
+    ...(job.categorical_fields ?? []),
+    ...(job.sequence_field ? [job.sequence_field] : []),
+    ...(job.periodicity_field ? [job.periodicity_field] : []),
+    ...(job.features ?? []).flatMap((f) => featureRequirements(f).map((r) => r.field)),
+  ]);
+  const tag = (r: FieldRequirement): FieldRequirement => (own.has(r.field) ? r : { ...r, fromPreset: true });
+  const out: FieldRequirement[] = [{ field: resolved.timeField, role: 'time_field', types: TIME }];
+  for (const field of resolved.entityFields) out.push({ field, role: 'entity_fields', types: EXACT });
+  for (const field of resolved.categoricalFields) out.push(tag({ field, role: 'categorical_fields', types: EXACT }));
+  if (resolved.sequenceField) out.push(tag({ field: resolved.sequenceField, role: 'sequence_field', types: EXACT }));
+  if (resolved.periodicityField) out.push(tag({ field: resolved.periodicityField, role: 'periodicity_field', types: EXACT }));
+  for (const feature of resolved.features) out.push(...featureRequirements(feature).map(tag));
   // One requirement per field: the first role wins, the allowed types are intersected.
   const merged = new Map<string, FieldRequirement>();
   for (const r of out) {
     const seen = merged.get(r.field);
-    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)) } : r);
+    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined } : r);
   }
   return [...merged.values()];
 }
@@ -223,21 +240,24 @@ function featureRequirements(feature: FeatureSpec): FieldRequirement[] {
 }
 
 /** Compares requirements with field capabilities; pure. */
-export function compareFields(requirements: readonly FieldRequirement[], capabilities: readonly FieldCapability[]): { ok: string[]; problems: string[] } {
+export function compareFields(
+  requirements: readonly FieldRequirement[],
+  capabilities: readonly FieldCapability[],
+): { ok: string[]; problems: string[]; warnings: string[] } {
   const byField = new Map(capabilities.map((c) => [c.field, c.types]));
   const ok: string[] = [];
   const problems: string[] = [];
+  const warnings: string[] = [];
   for (const r of requirements) {
     const types = byField.get(r.field) ?? [];
-    if (types.length === 0) {
-      problems.push(`field ${r.field} (${r.role}) is not mapped`);
-      continue;
-    }
     const bad = types.filter((t) => !r.types.includes(t));
-    if (bad.length > 0) problems.push(`field ${r.field} (${r.role}) is ${types.join('/')}, expected ${describeTypes(r.types)}`);
-    else ok.push(`${r.field} ${types.join('/')}`);
+    const problem =
+      types.length === 0 ? `field ${r.field} (${r.role}) is not mapped` : bad.length > 0 ? `field ${r.field} (${r.role}) is ${types.join('/')}, expected ${describeTypes(r.types)}` : undefined;
+    if (problem === undefined) ok.push(`${r.field} ${types.join('/')}`);
+    else if (r.fromPreset) warnings.push(`${problem} — from the job's preset, so that input stays empty; map the field, or override the preset's features in the job`);
+    else problems.push(problem);
   }
-  return { ok, problems };
+  return { ok, problems, warnings };
 }
 
 function describeTypes(types: readonly string[]): string {
@@ -255,9 +275,12 @@ async function fieldChecks(engine: Engine, job: JobConfig): Promise<CheckResult[
   } catch (error) {
     return [{ status: 'fail', message: `fields ${where}: ${errorText(error)}` }];
   }
-  const { ok, problems } = compareFields(requirements, capabilities);
-  if (problems.length > 0) return problems.map((p) => ({ status: 'fail', message: `${p} ${where}` }));
-  return [{ status: 'ok', message: `fields ${where}: ${ok.join(', ')}` }];
+  const { ok, problems, warnings } = compareFields(requirements, capabilities);
+  const results: CheckResult[] = [
+    ...problems.map((p): CheckResult => ({ status: 'fail', message: `${p} ${where}` })),
+    ...warnings.map((w): CheckResult => ({ status: 'warn', message: `${w} ${where}` })),
+  ];
+  return results.length > 0 ? results : [{ status: 'ok', message: `fields ${where}: ${ok.join(', ')}` }];
 }
 
 // ---------------------------------------------------------------------------------------------

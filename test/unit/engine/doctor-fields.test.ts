@@ -25,9 +25,22 @@ describe('doctor field checks', () => {
     );
   });
 
-  it('checks only what a preset job sets', () => {
+  it('checks the fields a preset job reads: time and entity required, the preset inputs as warnings', () => {
     const preset = jobSchema.parse({ id: 'p', index: 'x', preset: 'auth_by_user' });
-    assert.deepEqual(fieldRequirements(preset).map((r) => r.field), ['@timestamp']);
+    const reqs = fieldRequirements(preset);
+    const byField = new Map(reqs.map((r) => [r.field, r]));
+    assert.equal(byField.get('@timestamp')?.fromPreset, undefined);
+    assert.equal(byField.get('user.name')?.role, 'entity_fields');
+    assert.equal(byField.get('user.name')?.fromPreset, undefined, 'the entity field is always required');
+    assert.equal(byField.get('event.outcome')?.fromPreset, true);
+    const { problems, warnings } = compareFields(reqs, [
+      { field: '@timestamp', types: ['date'] },
+      { field: 'user.name', types: ['keyword'] },
+    ]);
+    assert.deepEqual(problems, [], 'nothing the job cannot run without is missing');
+    assert.ok(warnings.some((w) => w.startsWith('field event.outcome') && w.includes("override the preset's features")), warnings.join('\n'));
+    const missingEntity = compareFields(reqs, [{ field: '@timestamp', types: ['date'] }]);
+    assert.ok(missingEntity.problems.includes('field user.name (entity_fields) is not mapped'));
   });
 
   it('reports missing fields and incompatible types, accepts compatible ones', () => {
