@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_DEFAULTS, runDemo } from '../../eval/demo.js';
 import { UsageError } from '../errors.js';
+import { log } from '../../log.js';
 
 interface DemoFlags {
   cluster?: string;
@@ -43,6 +44,9 @@ export function register(program: Command): void {
     .option('--hosts <h>', 'hosts', String(DEMO_DEFAULTS.hosts))
     .option('--attacks <spec>', 'attacks (see vigil simulate --help)', DEMO_DEFAULTS.attacks)
     .action(async (flags: DemoFlags) => {
+      // The demo prints its own readable report; the service's per-window and per-alert log lines
+      // would bury it. VIGIL_LOG_LEVEL=info brings them back.
+      if (process.env.VIGIL_LOG_LEVEL === undefined) log.level = 'warn';
       if (flags.engine !== 'opensearch' && flags.engine !== 'elasticsearch') throw new UsageError(`--engine must be opensearch or elasticsearch, got "${flags.engine}"`);
       if (!/^[a-z0-9][a-z0-9._-]*$/.test(flags.prefix)) throw new UsageError(`--prefix must be a lower-case index name prefix, got "${flags.prefix}"`);
       await runDemo({
