@@ -11,7 +11,7 @@ import type { ClusterConfig } from '../config/cluster.js';
 import type { EngineCapabilities, EngineInfo, JsonObject, LifecyclePolicyResult } from './engine.js';
 import { resolveConnection, retryBackoffSeconds } from './connection-options.js';
 import { isMissingEndpoint, requestErrorFrom, toEngineError } from './errors.js';
-import { RestEngine, type RestRequest, type RestResponse } from './rest-engine.js';
+import { RestEngine, transportParams, type RestRequest, type RestResponse } from './rest-engine.js';
 import { seg } from './requests.js';
 import { parseResponse } from './responses.js';
 
@@ -53,13 +53,7 @@ export class ElasticsearchEngine extends RestEngine {
   protected async send(request: RestRequest): Promise<RestResponse> {
     try {
       const result = await this.client.transport.request(
-        {
-          method: request.method,
-          path: request.path,
-          querystring: request.querystring ? { ...request.querystring } : undefined,
-          body: request.body,
-          bulkBody: request.bulkBody ? [...request.bulkBody] : undefined,
-        },
+        transportParams(request),
         { meta: true, ignore: request.ignore ? [...request.ignore] : undefined, retryBackoff: this.backoff },
       );
       return { status: result.statusCode ?? 0, body: result.body, headers: result.headers ?? {} };

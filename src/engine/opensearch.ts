@@ -12,7 +12,7 @@ import type { ClusterConfig } from '../config/cluster.js';
 import { EngineRequestError, type EngineCapabilities, type EngineInfo, type JsonObject, type LifecyclePolicyResult } from './engine.js';
 import { resolveConnection } from './connection-options.js';
 import { isMissingEndpoint, requestErrorFrom, toEngineError } from './errors.js';
-import { RestEngine, type RestRequest, type RestResponse } from './rest-engine.js';
+import { RestEngine, transportParams, type RestRequest, type RestResponse } from './rest-engine.js';
 import { seg } from './requests.js';
 import { parseResponse } from './responses.js';
 
@@ -48,13 +48,7 @@ export class OpenSearchEngine extends RestEngine {
   protected async send(request: RestRequest): Promise<RestResponse> {
     try {
       const result = await this.client.transport.request(
-        {
-          method: request.method,
-          path: request.path,
-          querystring: request.querystring ? { ...request.querystring } : undefined,
-          body: request.body,
-          bulkBody: request.bulkBody ? [...request.bulkBody] : undefined,
-        },
+        transportParams(request),
         { ignore: request.ignore ? [...request.ignore] : undefined },
       );
       return { status: result.statusCode ?? 0, body: result.body, headers: (result.headers ?? {}) as RestResponse['headers'] };

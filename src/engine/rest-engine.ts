@@ -59,6 +59,23 @@ export interface RestRequest {
   readonly operation: string;
 }
 
+/** The request as both official clients' `transport.request` take it (they share that shape). */
+export function transportParams(request: RestRequest): {
+  method: HttpMethod;
+  path: string;
+  querystring?: Record<string, string | number | boolean>;
+  body?: JsonObject;
+  bulkBody?: JsonObject[];
+} {
+  return {
+    method: request.method,
+    path: request.path,
+    querystring: request.querystring ? { ...request.querystring } : undefined,
+    body: request.body,
+    bulkBody: request.bulkBody ? [...request.bulkBody] : undefined,
+  };
+}
+
 export type RestResponse = ProbeAnswer;
 
 /** Every 4xx/5xx: plugin requests answer them to the caller. */
