@@ -5,3 +5,15 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** Checks an optional URL flag (e.g. --kibana) is http(s); the error names the flag and shows an example. */
+export function checkHttpUrlFlag(value: string | undefined, flag: string): void {
+  if (value === undefined) return;
+  let protocol: string;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = '';
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`${flag} expects an http(s) URL such as http://localhost:5601 (got "${value}")`);
+}

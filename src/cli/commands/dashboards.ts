@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { buildDashboards, driftFromCommitted, repoRoot, writeBuild } from '../../dashboards/build.js';
 import { formatImportReport, installDashboards, type DashboardsAuth } from '../../dashboards/import.js';
-import { UsageError } from '../errors.js';
+import { UsageError, checkHttpUrlFlag } from '../errors.js';
 
 interface InstallFlags {
   kibana?: string;
@@ -12,17 +12,6 @@ interface InstallFlags {
   caFile?: string;
   verifyTls: boolean;
   json?: boolean;
-}
-
-function checkUrl(value: string | undefined, flag: string): void {
-  if (value === undefined) return;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${flag} expects an http(s) URL such as http://localhost:5601 (got "${value}")`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${flag} expects an http(s) URL such as http://localhost:5601 (got "${value}")`);
 }
 
 function authFrom(flags: InstallFlags): DashboardsAuth | undefined {
@@ -75,8 +64,8 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON')
     .addHelpText('after', '\nExamples:\n  vigil dashboards install --kibana http://localhost:5601\n  vigil dashboards install --dashboards https://osd.example:5601 --username admin --ca-file ca.pem')
     .action(async (flags: InstallFlags) => {
-      checkUrl(flags.kibana, '--kibana');
-      checkUrl(flags.dashboards, '--dashboards');
+      checkHttpUrlFlag(flags.kibana, '--kibana');
+      checkHttpUrlFlag(flags.dashboards, '--dashboards');
       const auth = authFrom(flags);
       const report = await installDashboards({
         kibanaUrl: flags.kibana,

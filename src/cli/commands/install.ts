@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { install, type InstallStep } from '../../pipeline/installer.js';
 import { withCluster } from '../../pipeline/cluster-session.js';
-import { UsageError } from '../errors.js';
+import { UsageError, checkHttpUrlFlag } from '../errors.js';
 
 const MARK: Readonly<Record<InstallStep['result'], string>> = { applied: '✓', unsupported: '–', skipped: '·', failed: '✗' };
 
@@ -11,16 +11,6 @@ interface InstallFlags {
   dashboards?: string;
   alertingDefinitions: boolean;
   json?: boolean;
-}
-
-function checkUrl(value: string | undefined, flag: string): void {
-  if (value === undefined) return;
-  try {
-    const url = new URL(value);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
-  } catch {
-    throw new UsageError(`${flag} expects an http(s) URL such as http://localhost:5601 (got "${value}")`);
-  }
 }
 
 export function register(program: Command): void {
@@ -34,8 +24,8 @@ export function register(program: Command): void {
     .option('--json', 'print the steps as JSON')
     .addHelpText('after', '\nExample:\n  vigil install --config vigil.yml\n  vigil install --config vigil.yml --kibana http://localhost:5601')
     .action(async (flags: InstallFlags) => {
-      checkUrl(flags.kibana, '--kibana');
-      checkUrl(flags.dashboards, '--dashboards');
+      checkHttpUrlFlag(flags.kibana, '--kibana');
+      checkHttpUrlFlag(flags.dashboards, '--dashboards');
       if (flags.kibana && flags.dashboards) throw new UsageError('give either --kibana or --dashboards, not both');
       const steps = await withCluster(flags.config, async (_config, engine) =>
         install(engine, _config, { kibanaUrl: flags.kibana, dashboardsUrl: flags.dashboards, skipAlertingDefinitions: !flags.alertingDefinitions }),
