@@ -1,0 +1,154 @@
+/**
+ * The analyst's budget: how risky an incident must be to alert, and how many may alert a day.
+ *
+ * - An absolute significance floor (z scale): nothing below it alerts, so a quiet day sends fewer
+ *   alerts than the budget, or none.
+ * - A learned threshold: from the previous days' candidate incidents and today's so far (their peak
+ *   risk), the level above which about `quietShare · alertsPerDay` of them a day would have alerted
+ *   — the budget is left mostly free for what is unusual. Or, with `targetFpr`, the (1 − α) quantile of the risk
+ *   stream (paper Algorithm 2, models/threshold.ts).
+ * - A hard cap: at most `alertsPerDay` new incidents a UTC day; the first day the pass sees (no
+ *   history of its own) also raises the floor by `coldStartFloorBoost`.
+ *
+ * Scores: risk → vigil.score = 100·Φ((risk − floor) / SCORE_SPREAD), floored to one decimal and
+ * clamped to [0, 99.9]; the cut of a document is the same map of the threshold, rounded up to one
+ * decimal, or 100 when the day's budget is spent (no score reaches 100). Comparisons are made on
+ * the rounded numbers, so `is_alert ⇔ score ≥ cut` holds exactly on every document.
+ */
+import { DriftThreshold, thresholdParams, type ThresholdState } from '../models/threshold.js';
+import { normalCdf } from '../models/normal-tail.js';
+import type { IncidentOptions } from './types.js';
+
+/** Risk above the floor, in σ, per unit of the Φ map: the floor reads 50, floor + 1.9 reads 90 (critical). */
+export const SCORE_SPREAD = 1.5;
+/** Highest score a document can read; a cut of 100 means "the day's budget is spent". */
+export const MAX_SCORE = 99.9;
+/** Warming-up and cold-start windows never read critical. */
+export const WARMING_UP_MAX_SCORE = 89.9;
+/** Days of candidate peaks the learned threshold looks back over, and peaks kept per day. */
+const HISTORY_DAYS = 7;
+const PEAKS_PER_DAY = 64;
+
+export interface BudgetState {
+  /** Per finished day (oldest first): the highest candidate-incident peaks. */
+  readonly history: number[][];
+  /** Current day's peak per incident id. */
+  readonly today: Record<string, number>;
+  readonly day: number | null;
+  readonly firstDay: number | null;
+  readonly sentToday: number;
+  readonly fpr?: ThresholdState;
+}
+
+const floor1 = (x: number): number => Math.floor(x * 10 + 1e-9) / 10;
+const ceil1 = (x: number): number => Math.ceil(x * 10 - 1e-9) / 10;
+
+/** vigil.score of a risk (z scale), one decimal, in [0, 99.9] (89.9 at most while warming up). */
+export function scoreOfRisk(risk: number, floor: number, warmingUp = false): number {
+  if (!Number.isFinite(risk)) return risk > 0 ? (warmingUp ? WARMING_UP_MAX_SCORE : MAX_SCORE) : 0;
+  const s = Math.min(MAX_SCORE, Math.max(0, floor1(100 * normalCdf((risk - floor) / SCORE_SPREAD))));
+  return warmingUp ? Math.min(WARMING_UP_MAX_SCORE, s) : s;
+}
+
+/** The cut (vigil.threshold) a risk threshold reads as: one decimal, rounded up, in [0.1, 100]. */
+export function cutOfRisk(threshold: number, floor: number): number {
+  return Math.min(100, Math.max(0.1, ceil1(100 * normalCdf((threshold - floor) / SCORE_SPREAD))));
+}
+
+export class AlertBudget {
+  private history: number[][];
+  private today: Map<string, number>;
+  private day: number | null;
+  private firstDay: number | null;
+  private sent: number;
+  private readonly fpr: DriftThreshold | null;
+
+  constructor(
+    private readonly options: IncidentOptions,
+    state?: BudgetState,
+  ) {
+    this.history = state?.history.map((d) => [...d]) ?? [];
+    this.today = new Map(Object.entries(state?.today ?? {}));
+    this.day = state?.day ?? null;
+    this.firstDay = state?.firstDay ?? null;
+    this.sent = state?.sentToday ?? 0;
+    this.fpr = options.targetFpr === undefined ? null : state?.fpr ? DriftThreshold.fromJSON(state.fpr) : new DriftThreshold(thresholdParams(options.targetFpr));
+  }
+
+  /** Moves to the day of `t`; a new day files the finished day's peaks and resets the count. */
+  advance(day: number): void {
+    if (this.firstDay === null) this.firstDay = day;
+    if (this.day === null) this.day = day;
+    if (day === this.day) return;
+    this.history.push([...this.today.values()].sort((a, b) => b - a).slice(0, PEAKS_PER_DAY));
+    if (this.history.length > HISTORY_DAYS) this.history.splice(0, this.history.length - HISTORY_DAYS);
+    this.today.clear();
+    this.sent = 0;
+    this.day = day;
+  }
+
+  get isFirstDay(): boolean {
+    return this.day !== null && this.day === this.firstDay;
+  }
+
+  get sentToday(): number {
+    return this.sent;
+  }
+
+  get remaining(): number {
+    return Math.max(0, this.options.alertsPerDay - this.sent);
+  }
+
+  /** Absolute floor in force (raised on the first day). */
+  get floor(): number {
+    return this.options.floor + (this.isFirstDay ? this.options.coldStartFloorBoost : 0);
+  }
+
+  /**
+   * Risk an incident must reach to alert now (never below the floor). Budget mode: the level
+   * that about quietShare · alertsPerDay candidate incidents a day reached, over the previous days
+   * and the part of today already seen (`dayFraction`) — so the first day learns as it goes and a
+   * noisy morning raises the bar for the afternoon.
+   */
+  thresholdRisk(dayFraction = 1): number {
+    let learned = -Infinity;
+    if (this.fpr) {
+      const v = this.fpr.value;
+      learned = Number.isFinite(v) ? v : -Infinity;
+    } else {
+      const all = [...this.history.flat(), ...this.today.values()].sort((a, b) => b - a);
+      const span = this.history.length + Math.min(1, Math.max(0, dayFraction));
+      const m = Math.max(1, Math.round(this.options.quietShare * this.options.alertsPerDay * span));
+      learned = all.length >= m ? all[m - 1] : -Infinity;
+    }
+    return Math.max(this.floor, learned);
+  }
+
+  /** Records a candidate incident's risk today (its peak enters the learned threshold tomorrow). */
+  noteCandidate(id: string, risk: number): void {
+    if (risk > (this.today.get(id) ?? -Infinity)) this.today.set(id, risk);
+  }
+
+  /** Feeds the target-FPR quantile with a window's risk. */
+  noteWindow(risk: number, alerted: boolean): void {
+    if (this.fpr && Number.isFinite(risk)) this.fpr.update(risk, alerted);
+  }
+
+  /** Takes one slot of today's budget; false when it is spent. */
+  take(): boolean {
+    if (this.sent >= this.options.alertsPerDay) return false;
+    this.sent++;
+    return true;
+  }
+
+  toJSON(): BudgetState {
+    return {
+      history: this.history.map((d) => [...d]),
+      today: Object.fromEntries([...this.today].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      day: this.day,
+      firstDay: this.firstDay,
+      sentToday: this.sent,
+      ...(this.fpr ? { fpr: this.fpr.toJSON() } : {}),
+    };
+  }
+}
