@@ -46,6 +46,8 @@ export interface EventsEvalOptions {
   /** Index prefix used in --cluster mode (default vigil-eval-<random>). */
   readonly clusterPrefix?: string;
   readonly keepIndices?: boolean;
+  /** Return the scored windows too (after the relational pass), e.g. for analyst-level counts in bench:peers. */
+  readonly keepWindows?: boolean;
 }
 
 export interface EventsEvaluation {
@@ -61,6 +63,8 @@ export interface EventsEvaluation {
   /** Cluster mode: where the anomalies are. */
   readonly anomalyIndex?: string;
   readonly cluster?: { indices: ClusterIndices; alerts: ClusterRunResult['alerts']; anomalyCount: number; load?: SinkReport };
+  /** With keepWindows: the scored windows the figures were computed from, and the scored span [scoreFrom, scoreTo). */
+  readonly scored?: { readonly windows: readonly ScoredWindow[]; readonly scoreFrom: number; readonly scoreTo: number };
 }
 
 /** What scoring produced, whichever way it ran. */
@@ -139,8 +143,9 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
       output = { windows: mem.windows, processingMs: mem.stepLatencyMs, rules: mem.rules, fieldIssues: mem.fieldIssues.toJSON() };
     }
     const delayMs = Math.max(...plans.map((p) => p.spec.delayMs));
+    const scoredWindows = withRelational(output.windows).filter((w) => w.start >= scoreFrom);
     const result = evaluate({
-      windows: withRelational(output.windows).filter((w) => w.start >= scoreFrom),
+      windows: scoredWindows,
       labels,
       scoreFrom,
       scoreTo: buckets.maxTime + 1,
@@ -164,6 +169,7 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
       fieldIssues: output.fieldIssues,
       ...(output.anomalyIndex ? { anomalyIndex: output.anomalyIndex } : {}),
       ...(cluster ? { cluster } : {}),
+      ...(options.keepWindows ? { scored: { windows: scoredWindows, scoreFrom, scoreTo: buckets.maxTime + 1 } } : {}),
     };
   } finally {
     await removeBuckets(buckets);
