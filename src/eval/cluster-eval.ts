@@ -162,14 +162,12 @@ export async function runInCluster(input: ScoringInput, buckets: BucketSummary, 
       await set.close();
     }
     await engine.refresh(`${indices.anomalies}*`);
-    const scorers = await rulesInMemory({ plans: input.plans, rules: input.rules, buckets, timeField: input.timeField, scoreFrom: input.scoreFrom });
-    const ruleScores = new Map<string, number>();
-    for (const s of scorers.values()) for (const [k, v] of s.scores) ruleScores.set(k, v);
+    const ruleScores = await rulesInMemory({ plans: input.plans, buckets, timeField: input.timeField, scoreFrom: input.scoreFrom });
     const windows = await readAnomalies(engine, indices.anomalies, ruleScores);
     return {
       windows,
       processingMs,
-      rules: new Map([...scorers].map(([id, s]) => [id, s.finalRules])),
+      rules: input.rules,
       fieldIssues: {},
       anomalyIndex: indices.anomalies,
       indices,

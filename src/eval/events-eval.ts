@@ -47,6 +47,8 @@ export interface EventsEvalOptions {
   /** Index prefix used in --cluster mode (default vigil-eval-<random>). */
   readonly clusterPrefix?: string;
   readonly keepIndices?: boolean;
+  /** Return the scored windows too (after the relational pass), e.g. for analyst-level counts in bench:peers. */
+  readonly keepWindows?: boolean;
 }
 
 export interface EventsEvaluation {
@@ -64,6 +66,8 @@ export interface EventsEvaluation {
   /** Cluster mode: where the anomalies are. */
   readonly anomalyIndex?: string;
   readonly cluster?: { indices: ClusterIndices; alerts: ClusterRunResult['alerts']; anomalyCount: number; load?: SinkReport };
+  /** With keepWindows: the scored windows the figures were computed from, and the scored span [scoreFrom, scoreTo). */
+  readonly scored?: { readonly windows: readonly ScoredWindow[]; readonly scoreFrom: number; readonly scoreTo: number };
 }
 
 /** What scoring produced, whichever way it ran. */
@@ -172,6 +176,7 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
       fieldIssues: output.fieldIssues,
       ...(output.anomalyIndex ? { anomalyIndex: output.anomalyIndex } : {}),
       ...(cluster ? { cluster } : {}),
+      ...(options.keepWindows ? { scored: { windows: pass.windows, scoreFrom, scoreTo: buckets.maxTime + 1 } } : {}),
     };
   } finally {
     await removeBuckets(buckets);
