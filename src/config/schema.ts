@@ -4,6 +4,7 @@ import { jobSchema } from './job.js';
 import { alertingSchema } from './alerting.js';
 import { pipelineSchema, PIPELINE_DEFAULTS } from './pipeline.js';
 import { privacySchema, PRIVACY_DEFAULTS } from './privacy.js';
+import { feedbackConfigSchema, FEEDBACK_DEFAULTS } from './feedback.js';
 
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
@@ -34,6 +35,8 @@ export const configSchema = z.strictObject({
   pipeline: pipelineSchema.default(PIPELINE_DEFAULTS),
   /** Pseudonymisation and data minimisation (src/config/privacy.ts). */
   privacy: privacySchema.default(PRIVACY_DEFAULTS),
+  /** Analyst verdicts and their callback links (src/config/feedback.ts). */
+  feedback: feedbackConfigSchema.default(FEEDBACK_DEFAULTS),
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;
