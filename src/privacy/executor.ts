@@ -21,7 +21,7 @@ import {
   type WindowRequest,
   type WindowResult,
 } from '../features/executor.js';
-import { specFields } from '../features/spec.js';
+import { specFields } from '../config/feature-spec.js';
 import type { Pseudonymiser, VaultRecord } from './pseudonymiser.js';
 
 /** Where minted tokens go (the vault index; an array in tests). */

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { JsonObject } from '../../../src/engine/engine.js';
 import { baselineFromRecord, type WindowRequest } from '../../../src/features/executor.js';
 import { MemoryExecutor } from '../../../src/features/memory-executor.js';
-import { parseFeatureSpecs } from '../../../src/features/spec.js';
+import { parseFeatureSpecs } from '../../../src/config/feature-spec.js';
 import { PseudonymisingExecutor, readRelatedFields } from '../../../src/privacy/executor.js';
 import { classOf, Pseudonymiser, tokensIn, type VaultRecord } from '../../../src/privacy/pseudonymiser.js';
 
