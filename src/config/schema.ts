@@ -5,6 +5,7 @@ import { alertingSchema } from './alerting.js';
 import { pipelineSchema, PIPELINE_DEFAULTS } from './pipeline.js';
 import { privacySchema, PRIVACY_DEFAULTS } from './privacy.js';
 import { feedbackConfigSchema, FEEDBACK_DEFAULTS } from './feedback.js';
+import { listsSchema } from './lists.js';
 
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
@@ -37,6 +38,8 @@ export const configSchema = z.strictObject({
   privacy: privacySchema.default(PRIVACY_DEFAULTS),
   /** Analyst verdicts and their callback links (src/config/feedback.ts). */
   feedback: feedbackConfigSchema.default(FEEDBACK_DEFAULTS),
+  /** Watch-, allow- and IOC lists as soft labels (src/config/lists.ts). */
+  lists: listsSchema,
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;
