@@ -54,3 +54,34 @@ describe('soft-label lists', () => {
     assert.throws(() => loadLists([{ ...listSchema.parse({ name: 'f', kind: 'ioc', weight: 1 }), values_file: 'nope.txt' }], EXAMPLES), /lists\[f\]\.values_file: cannot read/);
   });
 });
+
+describe('analyst input before the incident pass', async () => {
+  const { AnalystInput, analystFields } = await import('../../../src/feedback/analyst.js');
+  const { Suppressor } = await import('../../../src/feedback/pattern.js');
+  const verdict = {
+    verdict: 'benign_expected' as const,
+    by: 'ana',
+    reason: 'weekly backup',
+    job_id: 'auth',
+    entity: { field: 'user.name', value: 'svc-backup' },
+    fused_score: 7,
+    window_start: '2026-11-30T02:00:00.000Z',
+    pattern: [{ name: 'events', actual: 400, typical: 20 }],
+    expires: '2027-03-01T00:00:00.000Z',
+  };
+  const base = { job: 'auth', entityField: 'user.name', entityValue: 'svc-backup', end: END, fused: 7, values: {} };
+
+  test('a suppressed pattern reads as typical and says who muted it; lists shift and are named', () => {
+    const input = new AnalystInput(new Suppressor([verdict]), new SoftLabeller(shipped()));
+    const a = input.adjust({ ...base, features: [{ name: 'events', actual: 420, typical: 20, contribution: 0.9 }] });
+    assert.equal(a.fused, 0);
+    const fields = analystFields(7, a);
+    assert.equal(fields?.suppressed_by?.by, 'ana');
+    assert.deepEqual(fields?.lists?.map((l) => l.name), ['backup-agents']);
+    // The same account doing something else is not muted (only the backup list's soft label applies).
+    const b = input.adjust({ ...base, features: [{ name: 'failures', actual: 50, typical: 0, contribution: 0.9 }] });
+    assert.ok(Math.abs(b.fused - (7 - 2.4)) < 1e-12);
+    assert.equal(b.suppression, undefined);
+    assert.equal(analystFields(7, input.adjust({ ...base, entityValue: 'alice', features: [] })), undefined);
+  });
+});
