@@ -46,6 +46,8 @@ export const jobSchema = z.strictObject({
       rarity: modelToggle.default({ enabled: true, weight: 1 }),
       sequence: modelToggle.default({ enabled: true, weight: 1 }),
       beaconing: modelToggle.default({ enabled: true, weight: 1 }),
+      /** Off by default: the ablation in docs/detection.md shows what it adds. */
+      autoencoder: modelToggle.default({ enabled: false, weight: 1 }),
     })
     .default({
       iforest: { enabled: true, weight: 1 },
@@ -53,6 +55,7 @@ export const jobSchema = z.strictObject({
       rarity: { enabled: true, weight: 1 },
       sequence: { enabled: true, weight: 1 },
       beaconing: { enabled: true, weight: 1 },
+      autoencoder: { enabled: false, weight: 1 },
     }),
   threshold: z
     .union([

@@ -336,7 +336,7 @@ function editDistance(a: string, b: string): number {
 // ---------------------------------------------------------------------------------------------
 // Redaction
 
-const SECRET_KEYS = new Set(['password', 'api_key', 'apikey', 'secret', 'token']);
+const SECRET_KEYS = new Set(['password', 'api_key', 'apikey', 'secret', 'token', 'key']);
 /** Alerting URLs may be capability URLs (Slack, Shuffle: the path is the credential). */
 const ALERTING_URL_KEYS = new Set(['url', 'webhook_url']);
 export const REDACTED = '[redacted]';

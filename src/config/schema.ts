@@ -3,6 +3,9 @@ import { clusterSchema } from './cluster.js';
 import { jobSchema } from './job.js';
 import { alertingSchema } from './alerting.js';
 import { pipelineSchema, PIPELINE_DEFAULTS } from './pipeline.js';
+import { privacySchema, PRIVACY_DEFAULTS } from './privacy.js';
+import { feedbackConfigSchema, FEEDBACK_DEFAULTS } from './feedback.js';
+import { listsSchema } from './lists.js';
 
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
@@ -31,6 +34,12 @@ export const configSchema = z.strictObject({
   alerting: alertingSchema.prefault({}),
   /** Leases, catch-up, bulk retries, write floor, retention (src/config/pipeline.ts). */
   pipeline: pipelineSchema.default(PIPELINE_DEFAULTS),
+  /** Pseudonymisation and data minimisation (src/config/privacy.ts). */
+  privacy: privacySchema.default(PRIVACY_DEFAULTS),
+  /** Analyst verdicts and their callback links (src/config/feedback.ts). */
+  feedback: feedbackConfigSchema.default(FEEDBACK_DEFAULTS),
+  /** Watch-, allow- and IOC lists as soft labels (src/config/lists.ts). */
+  lists: listsSchema,
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

@@ -42,7 +42,8 @@ import { explain, type FeatureExplanation } from '../explain/explanation.js';
 import { ACTIONS_FIELD, BatchContext } from './batch-context.js';
 import { defaultCalibration, fitPlatt, verdictOf, type Calibration } from './calibration.js';
 import type { EntityDetector, Finding } from './detector.js';
-import { DETECTORS, MODEL_NAMES, type ModelName } from './detectors.js';
+import { DETECTORS, MODEL_NAMES, OFF_BY_DEFAULT, type ModelName } from './detectors.js';
+import type { AutoencoderParams } from './autoencoder.js';
 import { deviationShares, type DeviationParams, type DeviationScorer } from './deviation-scorer.js';
 import { ExtremeGate, DAY_MS, type ExtremeGateState } from './extreme-gate.js';
 import { fuse, type WeightedZ } from './fusion.js';
@@ -68,7 +69,7 @@ export type ThresholdPolicy =
   /** windowsPerDay = scored observations (entity-windows) per day; estimated from the fit() history when omitted. */
   | { alertsPerDay: number; windowsPerDay?: number };
 
-export interface EnsembleParams extends ForestParams, DeviationParams, RarityDetectorParams, SequenceDetectorParams, BeaconingDetectorParams {
+export interface EnsembleParams extends ForestParams, DeviationParams, RarityDetectorParams, SequenceDetectorParams, BeaconingDetectorParams, AutoencoderParams {
   seed: number;
   models: Record<ModelName, { enabled: boolean; weight: number }>;
   threshold: ThresholdPolicy;
@@ -409,12 +410,14 @@ export class Ensemble {
   static fromJSON(input: EnsembleState | EnsembleStateV1): Ensemble {
     const state = input?.version === 1 ? upgradeState(input) : input;
     if (state?.version !== 2) throw new TypeError('ensemble: unsupported state (expected version 1 or 2)');
-    const e = new Ensemble(state.params);
+    // A checkpoint from before a detector existed: that detector joins with its default toggle.
+    const models = { ...defaultEnsembleParams(state.params.seed).models, ...state.params.models };
+    const e = new Ensemble({ ...state.params, models });
     e.fitted = state.fitted;
     e.alpha = state.alpha;
     e.learned = state.learned;
     e.members = DETECTORS.map((f) => ({ name: f.name, detector: f.fromJSON(state.detectors[f.name], e.params) }));
-    for (const m of MODEL_NAMES) e.standardisers[m] = RobustStandardiser.fromJSON(state.standardisers[m]);
+    for (const m of MODEL_NAMES) if (m in state.standardisers) e.standardisers[m] = RobustStandardiser.fromJSON(state.standardisers[m]);
     e.gate = ExtremeGate.fromJSON(state.extremes, e.params.repeatWindow ?? DAY_MS);
     e.threshold = DriftThreshold.fromJSON(state.threshold);
     e.calibration = { ...state.calibration };
@@ -525,7 +528,7 @@ export class Ensemble {
 /** Ensemble parameters with every model on at weight 1 and a 1% target false-positive rate. */
 export function defaultEnsembleParams(seed = 42): EnsembleParams {
   const models = {} as Record<ModelName, { enabled: boolean; weight: number }>;
-  for (const m of MODEL_NAMES) models[m] = { enabled: true, weight: 1 };
+  for (const m of MODEL_NAMES) models[m] = { enabled: !OFF_BY_DEFAULT.has(m), weight: 1 };
   return { seed, models, threshold: { targetFpr: 0.01 } };
 }
 
@@ -543,6 +546,7 @@ function upgradeState(s: EnsembleStateV1): EnsembleState {
       rarity: s.rarity,
       sequence: s.sequence,
       beaconing: s.beaconing,
+      autoencoder: undefined,
     },
     standardisers: s.standardisers,
     extremes: s.extremes ?? {},

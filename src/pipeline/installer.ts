@@ -72,7 +72,7 @@ function stripComments(node: JsonObject): JsonObject {
 export const SETTINGS_COMPONENT = 'vigil-settings';
 
 /** Index-template bodies, names and patterns for this config — pure, so it is unit-tested without a cluster. */
-export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'>, mappingsDir: string): {
+export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'> & Partial<Pick<VigilConfig, 'privacy' | 'feedback'>>, mappingsDir: string): {
   component: Array<{ name: string; body: JsonObject }>;
   index: Array<{ name: string; body: JsonObject }>;
 } {
@@ -86,6 +86,14 @@ export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'
   ];
   if (existsSync(join(mappingsDir, 'dead-letter.index-template.json'))) {
     index.push({ name: output.dead_letter_index, body: { ...readJson(mappingsDir, 'dead-letter.index-template.json'), index_patterns: [`${output.dead_letter_index}*`] } });
+  }
+  if (config.feedback) {
+    const feedback = config.feedback.index;
+    index.push({ name: feedback, body: { ...readJson(mappingsDir, 'feedback.index-template.json'), index_patterns: [feedback] } });
+  }
+  if (config.privacy && config.privacy.pseudonymise.length > 0) {
+    const vault = config.privacy.vault_index;
+    index.push({ name: vault, body: { ...readJson(mappingsDir, 'privacy-vault.index-template.json'), index_patterns: [vault] } });
   }
   if (pipeline.anomaly_index_period === 'month') {
     // Monthly indices carry the lifecycle policy (ILM needs it as an index setting; the engine

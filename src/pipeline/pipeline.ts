@@ -8,6 +8,7 @@ import type { VigilConfig } from '../config/schema.js';
 import type { JobConfig } from '../config/job.js';
 import type { Engine } from '../engine/engine.js';
 import { AggregationExecutor } from '../features/aggregation-executor.js';
+import { privateExecutor } from '../privacy/index.js';
 import type { FeatureExecutor } from '../features/executor.js';
 import type { Logger } from '../log.js';
 import { createDispatcher } from '../alerting/dispatcher.js';
@@ -88,7 +89,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
   const plans = planJobs(selectJobs(config, options.jobIds));
   const store = new StateStore(engine, config.output.state_index, { chunkBytes: config.pipeline.state_chunk_bytes, writer: options.holder });
   const writer = bulkWriterFor(engine, config, log);
-  const executor = options.executor ?? new AggregationExecutor(engine);
+  const executor = privateExecutor(options.executor ?? new AggregationExecutor(engine), engine, config.privacy);
   let dispatcher = options.dispatcher;
   let ownDispatcher: { close(): Promise<void> } | undefined;
   if (!dispatcher && options.alerts !== false && config.alerting.connectors.length > 0) {

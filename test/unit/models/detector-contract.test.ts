@@ -14,7 +14,7 @@ describe('detector contract', () => {
 
   it('every detector learns and scores one or many windows, and round-trips its state exactly', () => {
     const params = defaultEnsembleParams(3);
-    assert.deepEqual(MODEL_NAMES, ['iforest', 'zscore', 'rarity', 'sequence', 'beaconing']);
+    assert.deepEqual(MODEL_NAMES, ['iforest', 'zscore', 'rarity', 'sequence', 'beaconing', 'autoencoder']);
     for (const factory of DETECTORS) {
       const d = factory.create(params);
       if (d.learns === 'batch') d.learnMany(history);
@@ -65,7 +65,9 @@ describe('detector contract', () => {
       calibration: v2.calibration,
     };
     const fromV1 = Ensemble.fromJSON(v1);
-    assert.deepEqual(fromV1.toJSON(), e.toJSON());
+    // Version 1 predates the autoencoder: it joins fresh (and off, so the scores are the same).
+    const withoutAutoencoder = (s: EnsembleState) => ({ ...s, detectors: { ...s.detectors, autoencoder: undefined } });
+    assert.deepEqual(withoutAutoencoder(fromV1.toJSON()), withoutAutoencoder(e.toJSON()));
     assert.deepEqual(fromV1.scoreMany(later), e.scoreMany(later));
     assert.throws(() => Ensemble.fromJSON({ ...v2, version: 3 } as unknown as EnsembleState), /expected version 1 or 2/);
   });

@@ -58,7 +58,7 @@ describe('installer', () => {
     const first = await install(engine, config, { skipAlertingDefinitions: true });
     const second = await install(engine, config, { skipAlertingDefinitions: true });
     assert.deepEqual(second, first);
-    assert.deepEqual([...engine.templates.keys()].sort(), ['vigil-anomalies', 'vigil-dead-letter', 'vigil-state', 'vigil-status']);
+    assert.deepEqual([...engine.templates.keys()].sort(), ['vigil-anomalies', 'vigil-dead-letter', 'vigil-feedback', 'vigil-state', 'vigil-status']);
     assert.equal(first.find((s) => s.kind === 'lifecycle_policy')!.result, 'unsupported');
     assert.equal(first.find((s) => s.kind === 'dashboards')!.result, 'skipped');
 

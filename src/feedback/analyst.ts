@@ -1,0 +1,72 @@
+/**
+ * The analyst's input applied to one slice's windows before the incident pass: verdict
+ * suppressions (pattern.ts) and soft labels from lists (lists.ts) move a window's fused score, and
+ * say so — every adjustment is recorded on the window's document (`vigil.analyst`), so nothing is
+ * muted without a visible reason.
+ */
+import type { ListHit, SoftLabeller } from './lists.js';
+import type { FeatureValue, Suppression, Suppressor } from './pattern.js';
+
+/** Features carrying a window's anomaly: the ones with at least this share of the attribution. */
+export const CARRYING_SHARE = 0.1;
+
+export interface AnalystWindow {
+  readonly job: string;
+  readonly entityField: string;
+  readonly entityValue: string;
+  readonly end: number;
+  /** The ensemble's own fused score (z scale). */
+  readonly fused: number;
+  /** The window's features with their attribution (the document's vigil.features). */
+  readonly features: readonly (FeatureValue & { readonly contribution: number })[];
+  /** Values seen in the window, per field (related.ip/user/hosts …). */
+  readonly values: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface AnalystAdjustment {
+  /** The fused score the incident pass sees. */
+  readonly fused: number;
+  readonly suppression?: Suppression;
+  readonly hits: readonly ListHit[];
+}
+
+/** What the anomaly document records (`vigil.analyst`). */
+export interface AnalystFields {
+  suppressed_by?: { verdict: string; by: string; until: string; reason: string };
+  lists?: { name: string; kind: string; weight: number; value: string }[];
+  /** Fused score before the analyst's input. */
+  own_fused_score: number;
+}
+
+export class AnalystInput {
+  constructor(
+    private readonly suppressor?: Suppressor,
+    private readonly labeller?: SoftLabeller,
+  ) {}
+
+  get active(): boolean {
+    return (this.suppressor?.size ?? 0) > 0 || (this.labeller?.size ?? 0) > 0;
+  }
+
+  adjust(w: AnalystWindow): AnalystAdjustment {
+    const label = this.labeller?.label({ entityField: w.entityField, entityValue: w.entityValue, end: w.end, values: w.values });
+    const carrying = w.features.filter((f) => f.contribution >= CARRYING_SHARE);
+    const suppression = this.suppressor?.match({ job: w.job, entityField: w.entityField, entityValue: w.entityValue, end: w.end, features: carrying });
+    let fused = w.fused + (label?.shift ?? 0);
+    // A suppressed pattern reads as typical (0 σ) at most: it can neither alert nor lift its neighbours.
+    if (suppression) fused = Math.min(fused, 0);
+    return { fused, suppression, hits: label?.hits ?? [] };
+  }
+}
+
+/** The document fields for an adjustment (undefined when nothing applied). */
+export function analystFields(own: number, a: AnalystAdjustment): AnalystFields | undefined {
+  if (!a.suppression && a.hits.length === 0) return undefined;
+  const out: AnalystFields = { own_fused_score: own };
+  if (a.suppression) {
+    const v = a.suppression.verdict;
+    out.suppressed_by = { verdict: v.verdict, by: v.by, until: v.expires ?? '', reason: a.suppression.reason };
+  }
+  if (a.hits.length > 0) out.lists = a.hits.map((h) => ({ name: h.list, kind: h.kind, weight: h.weight, value: h.value }));
+  return out;
+}

@@ -1,0 +1,83 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { JsonObject } from '../../../src/engine/engine.js';
+import { feedbackLinks, verifyFeedbackLink } from '../../../src/feedback/link.js';
+import { Suppressor, type PatternWindow } from '../../../src/feedback/pattern.js';
+import { feedbackFor } from '../../../src/feedback/store.js';
+import { feedbackSchema, parseFeedback } from '../../../src/feedback/verdict.js';
+
+const NOW = Date.UTC(2026, 2, 9, 10);
+const DAY = 86_400_000;
+
+const anomaly: JsonObject = {
+  vigil: {
+    job_id: 'auth-users',
+    entity: { field: 'user.name', value: 'backup-svc' },
+    window: { start: '2026-03-09T02:00:00.000Z', end: '2026-03-09T03:00:00.000Z' },
+    fused_score: 6.2,
+    incident: { id: 'abc123' },
+    features: [
+      { name: 'events', actual: 480, typical: 20, contribution: 0.7 },
+      { name: 'distinct_hosts', actual: 12, typical: 2, contribution: 0.25 },
+      { name: 'failure_ratio', actual: 0.01, typical: 0.02, contribution: 0.05 },
+    ],
+  },
+};
+
+function win(features: Array<[string, number]>, end = NOW + DAY): PatternWindow {
+  return { job: 'auth-users', entityField: 'user.name', entityValue: 'backup-svc', end, features: features.map(([name, actual]) => ({ name, actual, typical: 0 })) };
+}
+
+describe('feedback verdicts', () => {
+  test('a verdict document keeps the features that carried the anomaly as the pattern, with a default expiry', () => {
+    const doc = feedbackFor('doc-1', anomaly, { verdict: 'benign_expected', by: 'ana', reason: 'nightly backup', now: NOW });
+    assert.ok(feedbackSchema.safeParse(doc).success);
+    const f = doc.vigil.feedback;
+    assert.deepEqual(f.pattern.map((p) => p.name), ['events', 'distinct_hosts']);
+    assert.equal(f.incident_id, 'abc123');
+    assert.equal(f.expires, new Date(NOW + 90 * DAY).toISOString());
+    assert.equal(feedbackFor('doc-1', anomaly, { verdict: 'false_positive', by: 'ana', now: NOW }).vigil.feedback.expires, new Date(NOW + 7 * DAY).toISOString());
+    assert.equal(feedbackFor('doc-1', anomaly, { verdict: 'true_positive', by: 'ana', now: NOW }).vigil.feedback.expires, undefined);
+  });
+
+  test('a malformed stored verdict is reported with its field', () => {
+    const r = parseFeedback({ '@timestamp': 'yesterday', vigil: { feedback: {} } });
+    assert.equal(r.ok, false);
+    assert.match(r.ok ? '' : r.error, /@timestamp/);
+  });
+
+  test('benign_expected suppresses the same behaviour, not a change of behaviour, and lapses', () => {
+    const verdict = feedbackFor('doc-1', anomaly, { verdict: 'benign_expected', by: 'ana', now: NOW }).vigil.feedback;
+    const s = new Suppressor([verdict]);
+    assert.equal(s.size, 1);
+    assert.ok(s.match(win([['events', 500], ['distinct_hosts', 11]])), 'the same burst again');
+    assert.ok(s.match(win([['events', 700]])), 'within +50 %');
+    assert.equal(s.match(win([['events', 800]])), undefined, 'far more than judged');
+    assert.equal(s.match(win([['events', 400], ['failure_ratio', 0.9]])), undefined, 'a new feature going off');
+    assert.equal(s.match({ ...win([['events', 400]]), entityValue: 'alice' }), undefined, 'another entity');
+    assert.equal(s.match(win([['events', 400]], NOW + 91 * DAY)), undefined, 'expired');
+    assert.match(s.match(win([['events', 400]]))?.reason ?? '', /benign expected by ana until 2026-06-07/);
+  });
+
+  test('true positives suppress nothing', () => {
+    const verdict = feedbackFor('doc-1', anomaly, { verdict: 'true_positive', by: 'ana', now: NOW }).vigil.feedback;
+    assert.equal(new Suppressor([verdict]).match(win([['events', 480]])), undefined);
+  });
+
+  test('callback links are signed per target and verdict; a tampered link is refused', () => {
+    const secret = 's'.repeat(40);
+    const links = feedbackLinks('https://vigil.soc.example:9464', secret, { kind: 'incident', id: 'abc123' });
+    const fp = new URL(links.false_positive);
+    assert.equal(fp.pathname, '/feedback');
+    assert.deepEqual(verifyFeedbackLink(secret, fp.searchParams), { ok: true, target: { kind: 'incident', id: 'abc123' }, verdict: 'false_positive' });
+    const forged = new URLSearchParams(fp.searchParams);
+    forged.set('verdict', 'benign_expected');
+    assert.deepEqual(verifyFeedbackLink(secret, forged), { ok: false, status: 403, error: 'the signature does not match this link' });
+    assert.equal(verifyFeedbackLink('t'.repeat(40), fp.searchParams).ok, false);
+    assert.deepEqual(verifyFeedbackLink(secret, new URLSearchParams('incident=a&anomaly=b&verdict=true_positive&sig=x')), {
+      ok: false,
+      status: 400,
+      error: 'exactly one of incident= or anomaly= is needed',
+    });
+  });
+});
