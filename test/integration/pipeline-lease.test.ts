@@ -54,7 +54,7 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
       function config(out: string, partitions = 1): VigilConfig {
         return configSchema.parse({
           cluster: { urls: [e.url], flavour: e.flavour },
-          jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${prefix}-events`, warmup: '12h', partitions }],
+          jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${prefix}-events`, slide: '1h', warmup: '12h', partitions }],
           output: outputNames(`${prefix}-${out}`),
           pipeline: { lease_ttl: '3s' },
         });
