@@ -24,7 +24,8 @@ import { readLabels, type Label } from './labels.js';
 import { runInMemory } from './memory-run.js';
 import { rulesForJob, type StaticRule } from './rules.js';
 import type { ScoredWindow } from './scored-window.js';
-import { withRelational } from './relational-pass.js';
+import { incidentPass } from './incident-pass.js';
+import { analystFigures, type AnalystFigures } from './analyst.js';
 import type { ClusterIndices, ClusterRunOptions, ClusterRunResult } from './cluster-eval.js';
 import type { SinkReport } from '../simulate/sinks.js';
 
@@ -50,6 +51,8 @@ export interface EventsEvalOptions {
 
 export interface EventsEvaluation {
   readonly result: EvaluationResult;
+  /** Incidents-level figures (attacks caught at N incidents/day, false incidents/day, time to detect). */
+  readonly analyst: AnalystFigures;
   readonly jobs: readonly { id: string; preset?: string; window: string; slide: string; entity: string; features: number }[];
   readonly rules: Record<string, readonly { name: string; type: string; threshold: number; description: string }[]>;
   readonly events: number;
@@ -139,8 +142,12 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
       output = { windows: mem.windows, processingMs: mem.stepLatencyMs, rules: mem.rules, fieldIssues: mem.fieldIssues.toJSON() };
     }
     const delayMs = Math.max(...plans.map((p) => p.spec.delayMs));
+    // The incident pass, as the pipeline runs it (one pass per slice, all jobs), then the figures.
+    const pass = incidentPass(output.windows.filter((w) => w.start >= scoreFrom), { alertsPerDay: options.budget ?? 10 });
+    const processingP50 = [...output.processingMs].sort((a, b) => a - b)[output.processingMs.length >> 1] ?? 0;
+    const analyst = analystFigures({ windows: pass.windows, labels, alerts: pass.alerts, scoreFrom, scoreTo: buckets.maxTime + 1, latencyMs: delayMs + processingP50 });
     const result = evaluate({
-      windows: withRelational(output.windows).filter((w) => w.start >= scoreFrom),
+      windows: pass.windows,
       labels,
       scoreFrom,
       scoreTo: buckets.maxTime + 1,
@@ -154,6 +161,7 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
     });
     return {
       result,
+      analyst,
       jobs: plans.map((p) => ({ id: p.job.id, ...(p.job.preset ? { preset: p.job.preset } : {}), window: p.job.window, slide: p.job.slide, entity: p.resolved.entityFields.join(','), features: p.resolved.features.length })),
       rules: Object.fromEntries([...output.rules].map(([id, list]) => [id, list.map((r) => ({ name: r.name, type: r.type, threshold: r.threshold, description: r.description }))])),
       events: buckets.events,

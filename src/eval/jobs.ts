@@ -12,9 +12,10 @@ import { PRESETS, type PresetName } from '../features/presets.js';
 
 export const EVAL_WINDOW = '1h';
 
-export function defaultEvalJobs(index: string, warmupMs: number): JobConfig[] {
+/** `slide` (default: the window, tumbling) lets the suite slide the hourly windows by 15 minutes, as the presets do. */
+export function defaultEvalJobs(index: string, warmupMs: number, slide: string = EVAL_WINDOW): JobConfig[] {
   return (Object.keys(PRESETS) as PresetName[]).map((preset) =>
-    jobSchema.parse({ id: preset.replace(/_/g, '-'), preset, index, window: EVAL_WINDOW, slide: EVAL_WINDOW, warmup: `${Math.max(1, Math.round(warmupMs / 60_000))}m` }),
+    jobSchema.parse({ id: preset.replace(/_/g, '-'), preset, index, window: EVAL_WINDOW, slide, warmup: `${Math.max(1, Math.round(warmupMs / 60_000))}m` }),
   );
 }
 

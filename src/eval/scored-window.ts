@@ -37,6 +37,8 @@ export interface ScoredWindow {
    * one grouped notification, so they take one slot of the daily alert budget.
    */
   readonly incident?: string;
+  /** The incident pass: whether the window's incident had alerted (new or earlier) by the window's slice. */
+  readonly incidentAlerted?: boolean;
 }
 
 function finite(x: unknown, fallback = 0): number {

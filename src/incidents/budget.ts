@@ -3,9 +3,9 @@
  *
  * - An absolute significance floor (z scale): nothing below it alerts, so a quiet day sends fewer
  *   alerts than the budget, or none.
- * - A learned threshold: from the previous days' candidate incidents (their peak risk), the level
- *   above which about `quietShare · alertsPerDay` of them a day would have alerted — the budget is
- *   left mostly free for what is unusual. Or, with `targetFpr`, the (1 − α) quantile of the risk
+ * - A learned threshold: from the previous days' candidate incidents and today's so far (their peak
+ *   risk), the level above which about `quietShare · alertsPerDay` of them a day would have alerted
+ *   — the budget is left mostly free for what is unusual. Or, with `targetFpr`, the (1 − α) quantile of the risk
  *   stream (paper Algorithm 2, models/threshold.ts).
  * - A hard cap: at most `alertsPerDay` new incidents a UTC day; the first day the pass sees (no
  *   history of its own) also raises the floor by `coldStartFloorBoost`.
@@ -104,15 +104,21 @@ export class AlertBudget {
     return this.options.floor + (this.isFirstDay ? this.options.coldStartFloorBoost : 0);
   }
 
-  /** Risk an incident must reach to alert now (never below the floor). */
-  get thresholdRisk(): number {
+  /**
+   * Risk an incident must reach to alert now (never below the floor). Budget mode: the level
+   * that about quietShare · alertsPerDay candidate incidents a day reached, over the previous days
+   * and the part of today already seen (`dayFraction`) — so the first day learns as it goes and a
+   * noisy morning raises the bar for the afternoon.
+   */
+  thresholdRisk(dayFraction = 1): number {
     let learned = -Infinity;
     if (this.fpr) {
       const v = this.fpr.value;
       learned = Number.isFinite(v) ? v : -Infinity;
-    } else if (this.history.length > 0) {
-      const all = this.history.flat().sort((a, b) => b - a);
-      const m = Math.max(1, Math.round(this.options.quietShare * this.options.alertsPerDay * this.history.length));
+    } else {
+      const all = [...this.history.flat(), ...this.today.values()].sort((a, b) => b - a);
+      const span = this.history.length + Math.min(1, Math.max(0, dayFraction));
+      const m = Math.max(1, Math.round(this.options.quietShare * this.options.alertsPerDay * span));
       learned = all.length >= m ? all[m - 1] : -Infinity;
     }
     return Math.max(this.floor, learned);

@@ -212,10 +212,12 @@ export class IncidentTracker {
 
     // 5. Decisions.
     const floor = this.options.floor;
-    const thresholdRisk = this.budget.thresholdRisk;
+    const thresholdRisk = this.budget.thresholdRisk((t - day * DAY_MS) / DAY_MS);
     const baseCut = cutOfRisk(thresholdRisk, floor);
     const scores = slice.windows.map((w, i) => scoreOfRisk(risks[i], floor, w.warmingUp === true));
     const cuts = slice.windows.map(() => baseCut);
+    // An incident that has alerted takes no more budget: its later windows are updates when they are significant (the floor).
+    const updateCut = cutOfRisk(this.budget.floor, floor);
     const statusOf = new Map<OpenIncident, IncidentStatus>();
     // New incidents compete for the day's slots, strongest first.
     const candidates = groups
@@ -224,8 +226,10 @@ export class IncidentTracker {
     for (const { g, reaches, risk } of candidates) {
       const inc = g.incident;
       this.budget.noteCandidate(inc.id, risk);
-      if (inc.alerted) statusOf.set(inc, reaches ? 'update' : 'open');
-      else if (reaches && this.budget.take()) {
+      if (inc.alerted) {
+        for (const i of g.members) cuts[i] = updateCut;
+        statusOf.set(inc, g.members.some((i) => scores[i] >= updateCut) ? 'update' : 'open');
+      } else if (reaches && this.budget.take()) {
         inc.alerted = true;
         statusOf.set(inc, 'new');
       } else {

@@ -12,6 +12,9 @@ import { DAY_MS, DEV_TOOL_POOL, HOUR_MS, SERVER_PROCESSES, localTime, type Host,
 
 export type Emit = (event: SimEvent) => void;
 
+/** The external uptime-monitoring service the poller reports to (varied worlds). */
+const UPTIME_MONITOR = { ip: '34.120.77.9', country: 'US' };
+
 type Location = 'office' | 'home' | 'travel';
 
 interface DayPlan {
@@ -297,11 +300,11 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
       emit(authEvent({ ts, user: svc.name, sourceIp: svc.home.ip, country: 'US', host: host.name, action: 'logon-network', outcome }));
     switch (svc.kind) {
       case 'backup': {
-        const monday = nyc.weekday === 1;
+        const full = world.profile.backup;
         const h = Math.floor(nyc.hour);
-        if (monday && h >= 1 && h < 5) {
+        if (nyc.weekday === full.weekday && h >= full.hour && h < full.hour + full.hours) {
           // Weekly full backup: every server, gigabytes each, thousands of file reads.
-          const share = svc.targets.filter((_, i) => i % 4 === h - 1);
+          const share = svc.targets.filter((_, i) => i % full.hours === h - full.hour);
           for (const host of share) {
             const t = at();
             logon(host, t);
@@ -310,7 +313,7 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
           for (const fs of world.byKind.get('file') ?? []) {
             for (let i = rng.poisson(600); i > 0; i--) emit(fileEvent({ ts: at(), user: svc.name, host: fs.name, path: `\\\\${fs.name}\\${rng.pick(['finance', 'sales', 'hr', 'legal', 'engineering', 'it'])}\\archive\\f-${rng.int(1, 90_000)}.dat`, bytes: rng.logNormal(2_000_000, 1.5), action: 'file-read' }));
           }
-        } else if (h === 2) {
+        } else if (h === world.profile.incrementalHour) {
           // Nightly incremental: every server, each in its own slot, a volume typical of that server.
           for (const host of svc.targets) {
             const slot = (host.ip.split('.').reduce((a, x) => a * 7 + Number(x), 3) % 50) * 60_000;
@@ -325,9 +328,16 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
         }
         break;
       }
-      case 'monitor':
-        for (let q = 0; q < 4; q++) for (const host of svc.targets) logon(host, from + q * 900_000 + rng.int(0, 20_000));
+      case 'monitor': {
+        const every = world.profile.monitorMinutes * 60_000;
+        for (let q = 0; q * every < HOUR_MS; q++) for (const host of svc.targets) logon(host, from + q * every + rng.int(0, 20_000));
+        // External uptime poller: a fixed-period check from the monitoring host (benign beaconing).
+        const poll = world.profile.pollerMinutes * 60_000;
+        for (let q = 0; poll > 0 && q * poll < HOUR_MS; q++) {
+          emit(networkEvent({ ts: from + q * poll + rng.int(0, 3_000), host: svc.home.name, sourceIp: svc.home.ip, destinationIp: UPTIME_MONITOR.ip, destinationPort: 443, sourceBytes: rng.logNormal(900, 0.1), destinationBytes: rng.logNormal(2_400, 0.1), protocol: 'https', destinationCountry: UPTIME_MONITOR.country }));
+        }
         break;
+      }
       case 'sql':
       case 'web':
       case 'app':
@@ -343,12 +353,11 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
         for (let q = 0; q < 6; q++) logon(svc.targets[0], from + q * 600_000 + rng.int(0, 30_000), 'failure');
         break;
       case 'scan': {
-        // Weekly authenticated vulnerability scan, Wednesday 22:00–02:00 UTC.
+        // Weekly authenticated vulnerability scan, four hours from the profile's UTC weekday and hour (default Wednesday 22:00).
         const d = new Date(from);
-        const wd = d.getUTCDay();
-        const h = d.getUTCHours();
-        const slot = wd === 3 && h >= 22 ? h - 22 : wd === 4 && h < 2 ? h + 2 : -1;
-        if (slot < 0) break;
+        const hourOfWeek = d.getUTCDay() * 24 + d.getUTCHours();
+        const slot = (hourOfWeek - (world.profile.scan.weekday * 24 + world.profile.scan.hour) + 168) % 168;
+        if (slot >= 4) break;
         const hosts = svc.targets.filter((_, i) => i % 4 === slot);
         for (const host of hosts) {
           const t = at();

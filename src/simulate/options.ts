@@ -57,6 +57,8 @@ export const simulateOptionsSchema = z.strictObject({
   stealth: z.number().min(0).max(1),
   /** Days at the start kept free of attacks so detectors have history (default: min(3, days / 4)). */
   warmupDays: z.number().min(0).optional(),
+  /** Draw the world's profile (sites, roles, schedules, noisy services) from the seed instead of the default one. */
+  varied: z.boolean().optional(),
 });
 
 export type SimulateOptions = z.infer<typeof simulateOptionsSchema> & { attacks: AttackCounts };

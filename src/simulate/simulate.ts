@@ -9,6 +9,7 @@ import { SCENARIOS, type ScenarioName } from './attacks/index.js';
 import { benignHour } from './benign.js';
 import type { SimEvent } from './events.js';
 import { defaultWarmupDays, type SimulateOptions } from './options.js';
+import { variedProfile } from './profile.js';
 import { Rng } from './rng.js';
 import type { EventSink, SinkReport } from './sinks.js';
 import { DAY_MS, HOUR_MS, buildWorld, type World } from './world.js';
@@ -83,7 +84,14 @@ export interface SimulateRun {
 export async function simulate(run: SimulateRun): Promise<SimulationSummary> {
   const started = Date.now();
   const { options } = run;
-  const world = buildWorld({ seed: options.seed, startMs: options.startMs, days: options.days, users: options.users, hosts: options.hosts });
+  const world = buildWorld({
+    seed: options.seed,
+    startMs: options.startMs,
+    days: options.days,
+    users: options.users,
+    hosts: options.hosts,
+    ...(options.varied ? { profile: variedProfile(options.seed) } : {}),
+  });
   const attacks = planAttacks(world, options);
   const attackEvents = attacks.flatMap((a) => a.events).sort((a, b) => a.ts - b.ts);
   const hours = options.days * 24;

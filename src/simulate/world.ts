@@ -4,6 +4,7 @@
  * day, weekly vulnerability scan, Monday backup). Pure data derived from the seed; the hourly
  * behaviour lives in benign.ts.
  */
+import { DEFAULT_PROFILE, DEFAULT_SITES, type WorldProfile } from './profile.js';
 import { Rng } from './rng.js';
 
 export const HOUR_MS = 3_600_000;
@@ -22,12 +23,8 @@ export interface Site {
   readonly gatewayIp?: string;
 }
 
-export const SITES: readonly Site[] = [
-  { code: 'nyc', country: 'US', utcOffset: -5, share: 0.55 },
-  { code: 'lon', country: 'GB', utcOffset: 0, share: 0.2, gatewayIp: '10.30.0.1' },
-  { code: 'ber', country: 'DE', utcOffset: 1, share: 0.15 },
-  { code: 'blr', country: 'IN', utcOffset: 5.5, share: 0.1 },
-];
+/** The historical world's sites (the default profile's). */
+export const SITES: readonly Site[] = DEFAULT_SITES;
 
 export type HostKind = 'workstation' | 'dc' | 'file' | 'mail' | 'vpn' | 'backup' | 'scanner' | 'jump' | 'app' | 'db' | 'dev' | 'web';
 
@@ -103,6 +100,8 @@ export interface World {
   readonly onCall: readonly Person[];
   /** Day index of patch night (or -1). */
   readonly patchDay: number;
+  /** Sites, role mix, schedules and noisy services of this world. */
+  readonly profile: WorldProfile;
 }
 
 export interface WorldOptions {
@@ -111,6 +110,8 @@ export interface WorldOptions {
   readonly days: number;
   readonly users: number;
   readonly hosts: number;
+  /** Default: the historical world (DEFAULT_PROFILE). */
+  readonly profile?: WorldProfile;
 }
 
 const FIRST = ['james', 'mary', 'john', 'patricia', 'robert', 'jennifer', 'michael', 'linda', 'william', 'elizabeth', 'david', 'barbara', 'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'charles', 'karen', 'priya', 'arjun', 'oliver', 'amelia', 'lukas', 'hannah', 'felix', 'emma', 'rahul', 'ananya', 'george', 'isla', 'noah', 'mia', 'leon', 'sofia', 'ravi', 'deepa', 'jack', 'grace'];
@@ -176,19 +177,20 @@ function hostsPlan(total: number): Array<[HostKind, number]> {
   return [...fixed, ['app', app], ['db', db], ['dev', dev], ['web', web], ['workstation', rest - app - db - dev - web]];
 }
 
-function buildHosts(seed: number, total: number): Host[] {
+function buildHosts(seed: number, total: number, sites: readonly Site[]): Host[] {
   const hosts: Host[] = [];
   let serverIndex = 0;
   for (const [kind, count] of hostsPlan(total)) {
     for (let i = 1; i <= count; i++) {
       const rng = Rng.derive(seed, 'host', kind, i);
       if (kind === 'workstation') {
-        const site = rng.weighted(SITES.map((s) => [s, s.share] as const));
-        hosts.push({ name: `ws-${site.code}-${String(i).padStart(4, '0')}`, ip: ip4(10, 20 + SITES.indexOf(site), Math.floor(i / 250), (i % 250) + 2), kind, site });
+        const site = rng.weighted(sites.map((s) => [s, s.share] as const));
+        hosts.push({ name: `ws-${site.code}-${String(i).padStart(4, '0')}`, ip: ip4(10, 20 + sites.indexOf(site), Math.floor(i / 250), (i % 250) + 2), kind, site });
       } else {
         serverIndex++;
         const name = `${kind === 'vpn' ? 'vpn-gw' : kind === 'backup' ? 'bkp' : kind === 'scanner' ? 'scan' : kind}${String(i).padStart(2, '0')}`;
-        hosts.push({ name, ip: ip4(10, 0, Math.floor(serverIndex / 250), (serverIndex % 250) + 10), kind, site: SITES[0] });
+        // 240 servers per /24 from .10: the last octet stays ≤ 249 however many servers there are.
+        hosts.push({ name, ip: ip4(10, 0, Math.floor(serverIndex / 240), (serverIndex % 240) + 10), kind, site: sites[0] });
       }
     }
   }
@@ -214,7 +216,9 @@ function uniqueName(rng: Rng, taken: Set<string>): string {
 
 export function buildWorld(options: WorldOptions): World {
   const { seed, startMs, days } = options;
-  const hosts = buildHosts(seed, options.hosts);
+  const profile = options.profile ?? DEFAULT_PROFILE;
+  const sites = profile.sites;
+  const hosts = buildHosts(seed, options.hosts, sites);
   const byKind = new Map<HostKind, Host[]>();
   for (const h of hosts) byKind.set(h.kind, [...(byKind.get(h.kind) ?? []), h]);
   const of = (k: HostKind): Host[] => byKind.get(k) ?? [];
@@ -232,6 +236,11 @@ export function buildWorld(options: WorldOptions): World {
     { name: 'svc-scan', kind: 'scan', home: of('scanner')[0], targets: hosts.filter((h) => h.kind !== 'scanner') },
     { name: 'svc-deploy', kind: 'deploy', home: of('dev')[0], targets: [...of('web'), ...of('app')] },
   ];
+  // More stale accounts failing around the clock in some worlds.
+  for (let k = 1; k < profile.staleAccounts; k++) {
+    const rng = Rng.derive(seed, 'stale', k);
+    services.push({ name: `svc-old${k}`, kind: 'legacy', home: rng.pick(of('app')), targets: [rng.pick([...of('file'), ...of('db'), ...of('app')])] });
+  }
   for (let i = services.length; i < serviceCount; i++) {
     const rng = Rng.derive(seed, 'svc', i);
     const home = rng.pick(of('app'));
@@ -247,18 +256,13 @@ export function buildWorld(options: WorldOptions): World {
   const servers0 = servers;
   for (let i = 0; i < humans; i++) {
     const rng = Rng.derive(seed, 'person', i);
-    const role: Role = rng.weighted<Role>([
-      ['office', 0.72],
-      ['helpdesk', 0.04],
-      ['developer', 0.17],
-      ['admin', 0.07],
-    ]);
+    const role: Role = rng.weighted<Role>(profile.roles);
     // Make sure every small world still has admins and developers.
     const fixedRole: Role = i === 0 ? 'admin' : i === 1 ? 'developer' : i === 2 ? 'helpdesk' : i === 3 ? 'admin' : role;
-    const site = rng.weighted(SITES.map((s) => [s, s.share] as const));
+    const site = rng.weighted(sites.map((s) => [s, s.share] as const));
     const siteWs = wsBySite.get(site.code) ?? workstations;
     const workstation = siteWs.length ? rng.pick(siteWs) : rng.pick(workstations);
-    const siteIndex = SITES.indexOf(site);
+    const siteIndex = sites.indexOf(site);
     const officeIp = site.gatewayIp ?? ip4(10, 40 + siteIndex, Math.floor(i / 250), (i % 250) + 2);
     const newHire = i >= 4 && rng.chance(0.03) && days > 4;
     const servers = [...rng.sample(userServers, rng.int(2, 4))];
@@ -338,6 +342,7 @@ export function buildWorld(options: WorldOptions): World {
     telemetry: { ip: '52.160.40.12', country: 'US', port: 443, protocol: 'https' },
     onCall,
     patchDay,
+    profile,
   };
 }
 

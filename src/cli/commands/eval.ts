@@ -17,6 +17,9 @@ interface EvalFlags {
   budget?: string;
   warmupDays?: string;
   resamples?: string;
+  suite?: string | boolean;
+  slide?: string;
+  suiteCache?: string;
 }
 
 export function register(program: Command): void {
@@ -36,7 +39,15 @@ export function register(program: Command): void {
     .option('--budget <n>', 'with --events: alerts per day a SOC can triage (recall at budget, caught / missed)', '10')
     .option('--warmup-days <d>', 'with --events: days that only train the models (default: a quarter of the data, at most 3)')
     .option('--resamples <n>', 'with --events: bootstrap resamples for the 95% intervals', '200')
+    .option('--suite [which]', 'analyst-level figures over several simulated worlds: all (default), smoke, or world names (w1-small,w3-month)')
+    .option('--slide <duration>', 'with --suite: slide of the hourly windows', '15m')
+    .option('--suite-cache <dir>', 'with --suite: keep scored windows per world in DIR and reuse them (delete after changing models)')
     .action(async (flags: EvalFlags) => {
+      if (flags.suite !== undefined) {
+        const { runSuiteCommand } = await import('../../eval/suite-command.js');
+        await runSuiteCommand({ which: typeof flags.suite === 'string' ? flags.suite : 'all', slide: flags.slide ?? '15m', json: Boolean(flags.json), budget: flags.budget, ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}) });
+        return;
+      }
       if (flags.csv) {
         const seeds = Number(flags.seeds);
         if (!Number.isInteger(seeds) || seeds < 1) throw new UsageError(`--seeds must be a whole number ≥ 1, got "${flags.seeds}"`);

@@ -58,9 +58,10 @@ describe('IncidentTracker', () => {
   it('never sends more than alerts_per_day new incidents a day, quiet slices none; the rest read cut 100', () => {
     const tracker = new IncidentTracker({ alertsPerDay: 3 });
     let news = 0;
-    for (let k = 1; k <= 40; k++) {
+    for (let k = 1; k <= 20; k++) {
       const end = T0 + k * M15;
-      const d = tracker.step({ start: end - H, end, windows: [...crowd(20, end), user(`loud${k}`, 9, end)] });
+      // Each louder than the last, so the learned threshold (today's strongest so far) never holds them back: the cap does.
+      const d = tracker.step({ start: end - H, end, windows: [...crowd(20, end), user(`loud${k}`, 4.5 + 0.15 * k, end)] });
       news += d.incidents.filter((i) => i.status === 'new').length;
       if (k > 3) {
         const w = d.windows.find((x) => x.entityValue === `loud${k}`);
@@ -69,6 +70,11 @@ describe('IncidentTracker', () => {
       }
     }
     assert.equal(news, 3);
+    // The same loudness again the next hour does not alert: it is no longer unusual today.
+    const again = new IncidentTracker({ alertsPerDay: 3 });
+    const first = again.step({ start: T0, end: T0 + H, windows: [...crowd(20, T0 + H), user('a', 7, T0 + H)] });
+    const second = again.step({ start: T0 + H, end: T0 + 2 * H, windows: [...crowd(20, T0 + 2 * H), user('b', 7, T0 + 2 * H)] });
+    assert.deepEqual([first.incidents[0].status, second.incidents[0].status], ['new', 'open']);
     const quiet = new IncidentTracker().step({ start: T0, end: T0 + H, windows: crowd(100, T0 + H) });
     assert.equal(quiet.incidents.filter((i) => i.status === 'new').length, 0);
   });

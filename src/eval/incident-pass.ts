@@ -1,0 +1,76 @@
+/**
+ * The incident pass (src/incidents) applied to the evaluation's windows exactly as the pipeline
+ * applies it: the windows of every job that end at the same instant form one slice, given to one
+ * IncidentTracker in time order. Each window comes back with
+ *
+ *   scores.ensemble        the entity's accumulated risk (what Vigil ranks and cuts on)
+ *   components.ensemble_own the ensemble's own fused score (before recurrence and propagation)
+ *   score100 / isAlert     vigil.score and the online decision at the default budget
+ *   incident / incidentAlerted  the incident id, and whether that incident had alerted by then
+ *
+ * and every alert the pass sent (new incidents, one per incident) is listed with its time.
+ */
+import { IncidentTracker, type IncidentOptionsInput } from '../incidents/index.js';
+import type { ScoredWindow } from './scored-window.js';
+
+export interface IncidentAlert {
+  readonly id: string;
+  /** Slice end at which it alerted. */
+  readonly at: number;
+  readonly firstStart: number;
+  readonly root: string;
+}
+
+export interface IncidentPassResult {
+  readonly windows: ScoredWindow[];
+  readonly alerts: IncidentAlert[];
+  /** Open incidents at the end (bounded-memory check). */
+  readonly openIncidents: number;
+}
+
+export function incidentPass(windows: readonly ScoredWindow[], options: IncidentOptionsInput = {}): IncidentPassResult {
+  const byEnd = new Map<number, number[]>();
+  windows.forEach((w, i) => {
+    const list = byEnd.get(w.end);
+    if (list) list.push(i);
+    else byEnd.set(w.end, [i]);
+  });
+  const tracker = new IncidentTracker(options);
+  const out: ScoredWindow[] = [...windows];
+  const alerts: IncidentAlert[] = [];
+  for (const end of [...byEnd.keys()].sort((a, b) => a - b)) {
+    const group = byEnd.get(end) ?? [];
+    const decision = tracker.step({
+      start: Math.min(...group.map((i) => windows[i].start)),
+      end,
+      windows: group.map((i) => {
+        const w = windows[i];
+        return {
+          id: String(i),
+          job: w.job,
+          entityField: w.entityField,
+          entityValue: w.entity,
+          start: w.start,
+          end: w.end,
+          related: w.related,
+          fused: w.components.ensemble_own ?? w.scores.ensemble,
+        };
+      }),
+    });
+    const alerted = new Map(decision.incidents.map((inc) => [inc.id, inc.alerted]));
+    for (const inc of decision.incidents) if (inc.status === 'new') alerts.push({ id: inc.id, at: end, firstStart: inc.firstStart, root: inc.root });
+    decision.windows.forEach((d, k) => {
+      const i = group[k];
+      const w = windows[i];
+      out[i] = {
+        ...w,
+        scores: { ...w.scores, ensemble: d.risk },
+        components: { ...w.components, ensemble_own: d.own },
+        score100: d.score,
+        isAlert: d.isAlert,
+        ...(d.incidentId ? { incident: d.incidentId, incidentAlerted: alerted.get(d.incidentId) ?? false } : {}),
+      };
+    });
+  }
+  return { windows: out, alerts, openIncidents: tracker.openIncidents };
+}

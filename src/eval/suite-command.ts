@@ -1,0 +1,44 @@
+/** `vigil eval --suite`: picks the worlds, runs them one by one, prints each as it finishes and the worst case. */
+import { UsageError } from '../cli/errors.js';
+import { durationMs } from '../pipeline/duration.js';
+import { formatWorld, formatWorstCase, runSuite, SMOKE_WORLD, SUITE_WORLDS, worstCase, type SuiteWorld } from './suite.js';
+
+export interface SuiteCommandOptions {
+  readonly which: string;
+  readonly slide: string;
+  readonly json: boolean;
+  readonly budget?: string;
+  readonly cacheDir?: string;
+}
+
+export function suiteWorlds(which: string): SuiteWorld[] {
+  if (which === 'all') return [...SUITE_WORLDS];
+  if (which === 'smoke') return [SMOKE_WORLD];
+  const names = which.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !SUITE_WORLDS.some((w) => w.name === n));
+  if (unknown.length) throw new UsageError(`--suite: unknown world ${unknown.join(', ')}; known: all, smoke, ${SUITE_WORLDS.map((w) => w.name).join(', ')}`);
+  return SUITE_WORLDS.filter((w) => names.includes(w.name));
+}
+
+export async function runSuiteCommand(o: SuiteCommandOptions): Promise<void> {
+  const worlds = suiteWorlds(o.which);
+  try {
+    durationMs(o.slide);
+  } catch {
+    throw new UsageError(`--slide must be a duration such as 15m or 1h, got "${o.slide}"`);
+  }
+  const budget = o.budget === undefined ? 10 : Number(o.budget);
+  if (!Number.isInteger(budget) || budget < 1) throw new UsageError(`--budget must be a whole number ≥ 1, got "${o.budget}"`);
+  const results = await runSuite({
+    worlds,
+    slide: o.slide,
+    alertsPerDay: budget,
+    ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
+    onWorld: (r) => {
+      if (o.json) console.log(JSON.stringify({ world: r.world, events: r.events, elapsed_ms: r.elapsedMs, figures: r.figures }));
+      else console.log(`${formatWorld(r)}\n`);
+    },
+  });
+  const worst = worstCase(results);
+  console.log(o.json ? JSON.stringify({ worst_case: worst }) : formatWorstCase(worst));
+}
