@@ -15,8 +15,7 @@
  * committed incident state: the same documents (deterministic ids), the same incident ids and
  * alert revisions (the outbox drops what it already has).
  */
-import { VersionConflictError, type JsonObject } from '../engine/engine.js';
-import type { Engine } from '../engine/engine.js';
+import { VersionConflictError, type Engine, type JsonObject } from '../engine/engine.js';
 import type { IncidentOptionsInput } from '../incidents/index.js';
 import type { Logger } from '../log.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
@@ -180,7 +179,6 @@ export class SlicePass {
       const slot = await this.loadSlot(BACKFILL_SLOT, `backfill:${range.from}:${range.to}`, range.restart);
       const to = Math.min(range.to, completeEnd(jobs));
       const from = slot.checkpoint ? slot.checkpoint.nextWindowStart : firstEnd(jobs);
-      if (slot.checkpoint && from > range.to) return emptyReport('already_done');
       return this.decide(slot, jobs, from, to);
     });
   }

@@ -79,7 +79,10 @@ export class SliceRecords {
     await this.engine.putState(this.index, id, doc, { kind: 'none' });
     this.cache.set(id, scores);
     // Records of partitions whose slices another runner processes are never taken here: bound the cache.
-    while (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    for (const key of this.cache.keys()) {
+      if (this.cache.size <= this.cacheSize) break;
+      this.cache.delete(key);
+    }
   }
 
   /** The record of one (job, partition, window), or null when there is none. */
@@ -106,10 +109,8 @@ export class SliceRecords {
 
   /** Forgets records whose documents were written (best effort: a leftover is overwritten by a redo). */
   async remove(records: readonly Pick<PartitionScores, 'job' | 'partition' | 'window'>[]): Promise<void> {
-    for (const r of records) {
-      const id = sliceRecordId(r.job, r.partition, r.window.start);
-      this.cache.delete(id);
-      await this.engine.deleteState(this.index, id).catch(() => undefined);
-    }
+    const ids = records.map((r) => sliceRecordId(r.job, r.partition, r.window.start));
+    for (const id of ids) this.cache.delete(id);
+    await Promise.all(ids.map((id) => this.engine.deleteState(this.index, id).catch(() => undefined)));
   }
 }
