@@ -7,8 +7,13 @@
  *
  *   hour of week   the strongest score at this hour of the week (±1 h) in an earlier week —
  *                  one earlier occurrence is enough (a weekly job is known after one week)
- *   hour of day    the score reached at this hour of the day (±1 h) on at least two earlier days
- *   chronic        the score reached on at least three earlier days of the last week, at any hour
+ *   hour of day    the score reached at this hour of the day (±1 h) on at least three earlier days
+ *   chronic        the score reached on at least five of the last seven days, at any hour
+ *
+ * The daily and chronic expectations ask for many repetitions on purpose: an account that is
+ * merely often somewhat unusual (an admin) must not have its one really anomalous day excused —
+ * measured across the suite's worlds, looser rules (two days, three days) hid privileged-action
+ * and off-hours-admin attacks on exactly such accounts.
  *
  * "Earlier" means at least `minAgeMs` (18 h) ago, so a burst lasting a few hours never excuses
  * itself. The expected score is subtracted from the window's own score: a recurring job that
@@ -23,6 +28,9 @@ const MIN_AGE_MS = 18 * HOUR_MS;
 /** Earlier days kept per key (daily maxima), and per bucket. */
 const KEEP_DAYS = 8;
 const KEEP_PER_BUCKET = 3;
+/** Earlier days an hour of the day must have been elevated on, and days of the last week for "chronic". */
+const DAILY_DAYS = 3;
+const CHRONIC_DAYS = 5;
 
 interface Observation {
   /** UTC day index. */
@@ -89,8 +97,9 @@ export class RecurrenceBaseline {
         for (const o of st.how[bd] ?? []) if (old(o)) byDayAtHour.set(o.d, Math.max(byDayAtHour.get(o.d) ?? 0, o.s));
       }
     }
-    const daily = Math.max(0, kthLargest([...byDayAtHour.values()], 2));
-    const chronic = Math.max(0, kthLargest(st.days.filter(old).map((o) => o.s), 3));
+    const daily = Math.max(0, kthLargest([...byDayAtHour.values()], DAILY_DAYS));
+    const recent = st.days.filter((o) => old(o) && o.t > t - 7 * DAY_MS);
+    const chronic = Math.max(0, kthLargest(recent.map((o) => o.s), CHRONIC_DAYS));
     return Math.max(weekly, daily, chronic);
   }
 
