@@ -50,6 +50,10 @@ export interface AnomalyDocument {
     /** Calibrated probability that this entity-window is anomalous. */
     probability: number;
     fused_score: number;
+    /**
+     * The cut on the 0–100 score scale this document was decided with: `is_alert` ⇔ `score` ≥
+     * `threshold`, always (0 < threshold ≤ 100; 100 means the day's alert budget is spent).
+     */
     threshold: number;
     is_alert: boolean;
     severity: Severity;
@@ -70,29 +74,33 @@ export interface AnomalyDocument {
     model_version: string;
     partition: number;
     /**
-     * The ensemble's own fused score, present once the relational correlator
-     * (src/pipeline/correlator.ts) lifted `fused_score` with risk from linked entity-windows.
+     * The entity's accumulated risk after this window (standard-normal scale), from the incident
+     * pass (src/incidents) that decided `score`, `threshold` and `is_alert` for the time slice.
      */
-    own_fused_score?: number;
-    relational?: RelationalFields;
+    risk?: number;
+    /**
+     * The job was still warming up or the entity had too little history of its own (cold start):
+     * the score is capped below critical.
+     */
+    warming_up?: boolean;
+    /** The incident this window belongs to (absent when its risk opened or joined none). */
+    incident?: IncidentFields;
   };
 }
 
-/** How the correlator lifted a document's score (src/models/relational.ts). */
-export interface RelationalFields {
-  /** fused_score − own_fused_score. */
-  lift: number;
-  /** Id of the anomaly document that contributed most. */
-  source_key: string;
-  /** Its entity value, and its job. */
-  source_entity: string;
-  source_job: string;
-  /** The link: same_entity, ip, user, hosts or related. */
-  via: string;
-  /** Id of the document whose own evidence the incident rests on (group alerts by it). */
+/**
+ * An incident: linked entities (shared related.*) and consecutive windows grouped by the incident
+ * pass. The id is stable across restarts and re-runs; the connector receives it as the alert id.
+ */
+export interface IncidentFields {
+  /** 16 hex characters (sha256 of the incident's first window start and root entity). */
+  id: string;
+  /** new: alerted with this slice; update: alerted before, updated now; open: tracked, not alerted. */
+  status: 'new' | 'update' | 'open';
+  /** `field=value` of the entity the incident started from. */
   root: string;
-  /** The clause appended to `explanation` / `event.reason` ('' when none). */
-  clause: string;
+  /** The incident has alerted (with this slice or earlier). */
+  alerted: boolean;
 }
 
 /** Per-window run record written to the status index (ElastAlert2's writeback idea), read by the Pipeline health dashboard. */

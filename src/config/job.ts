@@ -6,6 +6,12 @@ export const durationSchema = z
   .string()
   .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 15m, 1h or 1d');
 
+/**
+ * The slide of preset jobs: 1 h windows every 15 minutes, so the median time to detect stays under
+ * 20 minutes (a window ending within 15 minutes of an attack covers it) at four window queries an hour.
+ */
+export const PRESET_SLIDE = '15m';
+
 const modelToggle = z.strictObject({ enabled: z.boolean().default(true), weight: z.number().min(0).default(1) });
 
 export const jobSchema = z.strictObject({
@@ -19,8 +25,11 @@ export const jobSchema = z.strictObject({
   entity_fields: z.array(z.string().min(1)).min(1).max(2).optional(),
   /** Window length W: features are computed per entity over [start, start + W). */
   window: durationSchema.default('1h'),
-  /** Slide S between window starts (≤ window; smaller than the window gives overlapping windows). */
-  slide: durationSchema.default('1h'),
+  /**
+   * Slide S between window starts (≤ window; smaller than the window gives overlapping windows).
+   * Default: PRESET_SLIDE for a preset job (an attack is seen within minutes, not an hour), else the window.
+   */
+  slide: durationSchema.optional(),
   /** Ingest delay: a window is read only once its end is this far in the past (late events). */
   delay: durationSchema.default('1m'),
   /**
@@ -66,6 +75,6 @@ export const jobSchema = z.strictObject({
   /** Split the entity space into N partitions, each leased by one runner. */
   partitions: z.number().int().min(1).max(1024).default(1),
   seed: z.number().int().default(42),
-});
+}).transform((job) => ({ ...job, slide: job.slide ?? (job.preset ? PRESET_SLIDE : job.window) }));
 
 export type JobConfig = z.infer<typeof jobSchema>;

@@ -47,12 +47,6 @@ export const pipelineSchema = z.strictObject({
   checkpoint_every: z.number().int().min(1).max(1_000).default(1),
   /** Serialised model state is split into documents of at most this many bytes. */
   state_chunk_bytes: z.number().int().min(10_000).max(50_000_000).default(1_000_000),
-  /**
-   * After the jobs, run the relational correlator (src/pipeline/correlator.ts) over every time
-   * window complete in all jobs: entity-windows linked by entity value or related.* pass risk to
-   * each other and the lifted documents are rewritten in place. `false` keeps each job's scores alone.
-   */
-  correlate: z.boolean().default(true),
 });
 
 export type PipelineConfig = z.infer<typeof pipelineSchema>;

@@ -31,6 +31,18 @@ export const configSchema = z.strictObject({
       dead_letter_index: 'vigil-dead-letter',
       status_index: 'vigil-status',
     }),
+  /**
+   * The analyst's budget, for the whole deployment (src/incidents): at most `alerts_per_day` new
+   * alert incidents per UTC day over all jobs, above an absolute significance floor (quiet days send
+   * fewer). `target_fpr` instead sets the alert level at that quantile of the risk stream (still
+   * floored and still capped by `alerts_per_day`).
+   */
+  threshold: z
+    .strictObject({
+      alerts_per_day: z.number().int('alerts_per_day is a whole number of incidents').min(1).max(10_000).default(10),
+      target_fpr: z.number().gt(0).lt(1).optional(),
+    })
+    .default({ alerts_per_day: 10 }),
   alerting: alertingSchema.prefault({}),
   /** Leases, catch-up, bulk retries, write floor, retention (src/config/pipeline.ts). */
   pipeline: pipelineSchema.default(PIPELINE_DEFAULTS),

@@ -146,18 +146,17 @@ export async function runInCluster(input: ScoringInput, buckets: BucketSummary, 
       alerts: Boolean(options.alerting?.connectors?.length),
       onWindow: (_worker, outcome) => {
         done++;
-        if (outcome.phase === 'scored') {
-          processingMs.push(outcome.durationMs);
-          alerts.delivered += outcome.delivery.delivered;
-          alerts.retried += outcome.delivery.retried;
-          alerts.deadLettered += outcome.delivery.deadLettered;
-          alerts.suppressed += outcome.delivery.suppressed;
-        }
+        if (outcome.phase === 'scored') processingMs.push(outcome.durationMs);
         options.onWindow?.(done, total);
       },
     });
     try {
-      await runBackfill({ workers: set.workers, log, restart: true, leaseWaitMs: 120_000, onPlan: (t) => (total = t) });
+      await runBackfill({ workers: set.workers, slices: set.slices, range: { from, to }, log, restart: true, leaseWaitMs: 120_000, onPlan: (t) => (total = t) });
+      const delivery = await set.drainAlerts();
+      alerts.delivered += delivery.delivered;
+      alerts.retried += delivery.retried;
+      alerts.deadLettered += delivery.deadLettered;
+      alerts.suppressed += delivery.suppressed;
     } finally {
       await set.close();
     }

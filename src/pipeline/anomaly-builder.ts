@@ -156,6 +156,8 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
       event_count: window.eventCount,
       model_version: job.modelVersion,
       partition,
+      // The ensemble had no threshold yet (warming up) or the entity no history of its own.
+      warming_up: scored.coldStart || !Number.isFinite(scored.threshold),
     },
   };
   return { id, doc };

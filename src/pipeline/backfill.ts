@@ -3,24 +3,32 @@
  * The first `warmup` of the range only learns (the ensemble is fitted on it, baselines warmed, no
  * documents, no alerts); every later window is scored exactly as `vigil run` would score it.
  *
+ * The partitions advance in rounds (a few windows each), and after every round the slice pass
+ * decides the slices every partition has scored and writes their documents once: documents appear
+ * as the backfill goes, and the scores waiting for a decision stay few.
+ *
  * Resumable: the partition state (checkpoint, model, baselines) is committed after every window,
- * so a backfill that is killed continues where it stopped — after the dead process's lease has
- * expired — and ends with the same documents as an uninterrupted one. A finished range is not
- * redone unless `restart` is set (then the state is reset and the documents are overwritten in
- * place, thanks to deterministic ids).
+ * the slice pass's after every slice, so a backfill that is killed continues where it stopped —
+ * after the dead process's leases have expired — and ends with the same documents and incident
+ * ids as an uninterrupted one. A finished range is not redone unless `restart` is set (then the
+ * state is reset and the documents are overwritten in place, thanks to deterministic ids).
  */
 import type { Logger } from '../log.js';
 import { WindowAbortedError, type WindowOutcome } from './job-runner.js';
 import type { PartitionWorker } from './partition-worker.js';
+import type { SlicePass, SlicePassReport } from './slice-pass.js';
 
 export interface BackfillOptions {
   readonly workers: readonly PartitionWorker[];
+  /** Decides and writes the slices of the range (between rounds, and once at the end). */
+  readonly slices: SlicePass;
+  readonly range: { readonly from: number; readonly to: number };
   readonly log: Logger;
   /** Start over instead of resuming (state reset, documents overwritten). */
   readonly restart: boolean;
   /** How long to wait for a partition lease held by another runner (e.g. a killed backfill's). */
   readonly leaseWaitMs: number;
-  /** Windows per step between lease checks (commits happen after every window regardless). */
+  /** Windows per partition and round (commits happen after every window regardless). */
   readonly windowsPerStep?: number;
   /** Called once the number of windows to do is known, then per window. */
   readonly onPlan?: (total: number) => void;
@@ -35,6 +43,29 @@ export interface PartitionBackfill {
   readonly windows: number;
   readonly alreadyDone: boolean;
   readonly nextWindowStart: string;
+}
+
+export interface BackfillResult {
+  readonly partitions: PartitionBackfill[];
+  /** The slice pass over the range, all rounds together (status of the last). */
+  readonly slices: SlicePassReport;
+}
+
+function addSlices(total: SlicePassReport | undefined, r: SlicePassReport): SlicePassReport {
+  if (!total) return r;
+  const status = r.status === 'nothing_to_do' || r.status === 'already_done' ? total.status : r.status;
+  return {
+    status,
+    slices: total.slices + r.slices,
+    documents: total.documents + r.documents,
+    alertDocuments: total.alertDocuments + r.alertDocuments,
+    incidents: total.incidents + r.incidents,
+    updates: total.updates + r.updates,
+    written: total.written + r.written,
+    retried: total.retried + r.retried,
+    deadLettered: total.deadLettered + r.deadLettered,
+    missing: total.missing + r.missing,
+  };
 }
 
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -64,10 +95,11 @@ async function acquire(worker: PartitionWorker, waitMs: number, log: Logger, sle
   }
 }
 
-export async function runBackfill(options: BackfillOptions): Promise<PartitionBackfill[]> {
+export async function runBackfill(options: BackfillOptions): Promise<BackfillResult> {
   const { workers, log } = options;
   const sleep = options.sleep ?? defaultSleep;
   const results: PartitionBackfill[] = [];
+  let slices: SlicePassReport | undefined;
   // Take every lease and count the work first, so the progress bar knows its total.
   const pending = new Map<PartitionWorker, number>();
   try {
@@ -83,27 +115,36 @@ export async function runBackfill(options: BackfillOptions): Promise<PartitionBa
     }
     options.onPlan?.([...pending.values()].reduce((a, b) => a + b, 0));
 
+    const active = new Map<PartitionWorker, number>();
     for (const worker of workers) {
-      const job = worker.options.plan.job.id;
-      const partition = worker.options.partition.index;
-      const todo = pending.get(worker) ?? 0;
-      if (todo === 0) {
-        const cp = await worker.load();
-        log.info({ job, partition, next: new Date(cp.nextWindowStart).toISOString() }, 'range already done (use --restart to redo it)');
-        results.push({ job, partition, windows: 0, alreadyDone: true, nextWindowStart: new Date(cp.nextWindowStart).toISOString() });
+      if ((pending.get(worker) ?? 0) > 0) {
+        active.set(worker, 0);
         continue;
       }
-      let windows = 0;
-      for (;;) {
+      const cp = await worker.load();
+      log.info({ job: worker.options.plan.job.id, partition: worker.options.partition.index, next: new Date(cp.nextWindowStart).toISOString() }, 'range already done (use --restart to redo it)');
+      results.push({ job: worker.options.plan.job.id, partition: worker.options.partition.index, windows: 0, alreadyDone: true, nextWindowStart: new Date(cp.nextWindowStart).toISOString() });
+    }
+    // The first slice pass of a --restart starts the range's incident state over; later rounds resume it.
+    let restartSlices = options.restart;
+    const decide = async (): Promise<void> => {
+      slices = addSlices(slices, await options.slices.backfillPass({ ...options.range, restart: restartSlices, leaseWaitMs: options.leaseWaitMs }));
+      restartSlices = false;
+    };
+    while (active.size > 0 && !options.stopRequested?.()) {
+      for (const [worker, windows] of [...active]) {
         if (options.stopRequested?.()) break;
         const step = await worker.step(options.windowsPerStep ?? 10);
-        windows += step.processed;
+        active.set(worker, windows + step.processed);
         if (step.remaining === 0 || step.processed === 0) {
-          results.push({ job, partition, windows, alreadyDone: false, nextWindowStart: new Date(step.checkpoint.nextWindowStart).toISOString() });
-          break;
+          active.delete(worker);
+          results.push({ job: worker.options.plan.job.id, partition: worker.options.partition.index, windows: windows + step.processed, alreadyDone: false, nextWindowStart: new Date(step.checkpoint.nextWindowStart).toISOString() });
         }
       }
+      if (!options.stopRequested?.()) await decide();
     }
+    // Also when every partition was done already: slices a killed run scored but never decided.
+    if (!options.stopRequested?.() && slices === undefined) await decide();
   } catch (error) {
     if (!(error instanceof WindowAbortedError)) throw error;
   } finally {
@@ -112,5 +153,5 @@ export async function runBackfill(options: BackfillOptions): Promise<PartitionBa
       await worker.options.lease.release().catch(() => undefined);
     }
   }
-  return results;
+  return { partitions: results, slices: slices ?? { status: 'stopped', slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, missing: 0 } };
 }

@@ -2,8 +2,9 @@
  * `vigil detect`: the whole pipeline over an NDJSON file of events, without a cluster. The file is
  * read once; events are kept in memory grouped by slide, and every window is computed by the
  * in-memory executor (the same feature code the cluster path is parity-tested against). The
- * first `warmup` of the events' time span only trains; every later window is scored and each
- * scored entity-window becomes one anomaly document, written as one NDJSON line.
+ * first `warmup` of the events' time span only trains; every later window is scored, decided by
+ * the incident pass (slice-decider.ts, as the cluster's slice pass does for all jobs together) and
+ * each scored entity-window becomes one anomaly document, written as one NDJSON line.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { JsonObject } from '../engine/engine.js';
@@ -15,7 +16,9 @@ import { newTally, readNdjson, type NdjsonTally } from '../features/ndjson.js';
 import { emptyReport, type WriteItem, type WriteReport } from './anomaly-writer.js';
 import { FirstSeenStore } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
-import { JobRunner, type DocumentSink, type PartitionState, type WindowOutcome } from './job-runner.js';
+import { JobRunner, scoredOutcome, type DocumentSink, type PartitionState, type WindowOutcome } from './job-runner.js';
+import type { IncidentOptionsInput } from '../incidents/index.js';
+import { SliceDecider } from './slice-decider.js';
 import { RunSummary } from './run-summary.js';
 import { alignDown, windowsInRange, type TimeWindow } from './window-planner.js';
 
@@ -94,6 +97,8 @@ export interface DetectOptions {
   readonly events: LoadedEvents;
   readonly sink: DocumentSink;
   readonly writeMinScore: number;
+  /** The incident pass's budget and settings (default: 10 incidents a day). */
+  readonly incidents?: IncidentOptionsInput;
   /** Restrict to [from, to) (default: the events' whole span). */
   readonly from?: number;
   readonly to?: number;
@@ -159,6 +164,14 @@ export async function detect(options: DetectOptions): Promise<DetectResult> {
   };
   // With no warm-up the ensemble starts unfitted (cold start: entities compared with their peers).
   const warmOutcomes = await runner.warmup(warm, state, track);
-  for (const w of scored) track(await runner.scoreWindow(w, state));
+  const decider = new SliceDecider(options.incidents ?? {});
+  for (const w of scored) {
+    const scores = await runner.score(w, state);
+    const [decided] = decider.decide(w.end, [scores]).windows;
+    const keep = decided.anomalies.filter((b) => b.doc.vigil.is_alert || b.doc.vigil.incident !== undefined || b.doc.vigil.score >= options.writeMinScore);
+    const report = await options.sink.write(keep.map((b) => ({ index: 'ndjson', id: b.id, doc: b.doc as unknown as JsonObject })));
+    const maxScore = decided.anomalies.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0);
+    track(scoredOutcome(scores, { written: report.written, alerts: decided.alerts, rejected: report.deadLettered, retried: report.retried, maxScore }));
+  }
   return { summary, windows: { warmup: warmOutcomes.length, scored: scored.length }, range: { from: all[0].start, to: all.at(-1)!.end } };
 }

@@ -1,12 +1,13 @@
 /**
  * One job partition, one window at a time: features → observations → ensemble score (and online
- * update) → anomaly documents → writer → alerts → status document. Holds no I/O of its own
+ * update) → anomaly documents as the ensemble scored them. In the cluster pipeline these go to the
+ * slice pass (slice-pass.ts), which decides incidents over every job and writes them once. Holds no I/O of its own
  * besides the ports it is given, so the same code serves `vigil run`, `vigil backfill` (state in
  * the cluster, partition-worker.ts) and `vigil detect` (NDJSON in, NDJSON out, state in memory).
  *
- * Checkpointing is the caller's: it commits the partition state only after `scoreWindow` has
- * returned, i.e. after every document and alert of the window was written or dead-lettered. A
- * crash in between redoes the window, and the deterministic ids make that idempotent.
+ * Checkpointing is the caller's: the partition worker commits the partition state only after the
+ * window's scores were kept for the slice pass (slice-records.ts). A crash in between redoes the
+ * window, and the deterministic ids make that idempotent.
  */
 import type { AnomalyDocument, StatusDocument } from '../anomaly/document.js';
 import type { JsonObject } from '../engine/engine.js';
@@ -33,7 +34,7 @@ export interface DeliveryCounts {
 
 /** The alert dispatcher (src/alerting/dispatcher.ts), as the pipeline uses it. */
 export interface AlertDispatcher {
-  enqueue(alerts: readonly { id: string; doc: AnomalyDocument }[]): Promise<void>;
+  enqueue(alerts: readonly { id: string; doc: AnomalyDocument; revision?: number }[]): Promise<void>;
   drain(): Promise<DeliveryCounts>;
 }
 
@@ -61,6 +62,22 @@ export interface WindowOutcome {
   readonly fieldIssues: FieldIssues;
 }
 
+/**
+ * One (job, partition) window scored by the ensemble, before the incident pass: the documents as
+ * the ensemble alone would write them, and the window's counts for the status document.
+ */
+export interface PartitionScores {
+  readonly job: string;
+  readonly partition: number;
+  readonly window: TimeWindow;
+  readonly anomalies: BuiltAnomaly[];
+  readonly events: number;
+  readonly entities: number;
+  readonly maxScore: number;
+  readonly durationMs: number;
+  readonly fieldIssues: FieldIssues;
+}
+
 export interface JobRunnerOptions {
   readonly plan: JobPlan;
   readonly partition: { readonly index: number; readonly count: number };
@@ -70,7 +87,6 @@ export interface JobRunnerOptions {
   readonly anomalyIndex: (windowStart: number) => string;
   /** Status documents (one per scored window) go to this index through the sink; none when undefined. */
   readonly statusIndex?: string;
-  readonly dispatcher?: AlertDispatcher;
   readonly mode: RunMode;
   /** Non-alert entity-windows scoring below this are not written (0 = write all). */
   readonly writeMinScore: number;
@@ -162,8 +178,12 @@ export class JobRunner {
     return outcomes;
   }
 
-  /** Scores one window and writes its documents and alerts. Mutates `state` (online learning, baselines). */
-  async scoreWindow(window: TimeWindow, state: PartitionState): Promise<WindowOutcome> {
+  /**
+   * Scores one window without writing anything: the entity-windows' documents as the ensemble alone
+   * would write them (no incident decision yet). Mutates `state` (online learning, baselines). The
+   * cluster pipeline hands the result to the slice pass (slice-pass.ts), which decides and writes.
+   */
+  async score(window: TimeWindow, state: PartitionState): Promise<PartitionScores> {
     const { plan, partition } = this.options;
     const started = this.now();
     this.checkAborted(window);
@@ -179,66 +199,90 @@ export class JobRunner {
     observations.forEach((o, i) => ensemble.learnOne(o, scored[i]));
     state.firstSeen.update(entityWindows, plan.resolved.features);
 
-    const built: BuiltAnomaly[] = entityWindows.map((w, i) => buildAnomaly(w, scored[i], plan.info, partition.index));
-    const toWrite = built.filter((b) => b.doc.vigil.is_alert || b.doc.vigil.score >= this.options.writeMinScore);
-    const alerts = built.filter((b) => b.doc.vigil.is_alert);
-    const index = this.options.anomalyIndex(window.start);
-
-    this.checkAborted(window);
-    const report = await this.options.sink.write(toWrite.map((b) => ({ index, id: b.id, doc: b.doc as unknown as JsonObject })));
-
-    let delivery = NO_DELIVERY;
-    const dispatcher = this.options.dispatcher;
-    if (dispatcher && alerts.length > 0) {
-      await dispatcher.enqueue(alerts.map((a) => ({ id: a.id, doc: a.doc })));
-      const stats = await dispatcher.drain();
-      delivery = { delivered: stats.delivered, retried: stats.retried, deadLettered: stats.deadLettered, suppressed: stats.suppressed };
-    }
-
-    const outcome: WindowOutcome = {
+    const anomalies: BuiltAnomaly[] = entityWindows.map((w, i) => buildAnomaly(w, scored[i], plan.info, partition.index));
+    return {
+      job: plan.job.id,
+      partition: partition.index,
       window,
-      phase: 'scored',
+      anomalies,
       events: entityWindows.reduce((n, w) => n + w.eventCount, 0),
       entities: entityWindows.length,
-      anomaliesWritten: report.written,
-      alerts: alerts.length,
-      rejected: report.deadLettered,
-      retried: report.retried,
-      delivery,
-      maxScore: built.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
+      maxScore: anomalies.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
       durationMs: this.now() - started,
       fieldIssues,
     };
+  }
+
+  /**
+   * Scores one window and writes its documents as the ensemble scored them, straight to the sink
+   * (`vigil detect` without incidents, the evaluation's in-memory runs). Sends no alerts.
+   */
+  async scoreWindow(window: TimeWindow, state: PartitionState): Promise<WindowOutcome> {
+    const scores = await this.score(window, state);
+    const toWrite = scores.anomalies.filter((b) => b.doc.vigil.is_alert || b.doc.vigil.score >= this.options.writeMinScore);
+    const index = this.options.anomalyIndex(window.start);
+    this.checkAborted(window);
+    const report = await this.options.sink.write(toWrite.map((b) => ({ index, id: b.id, doc: b.doc as unknown as JsonObject })));
+    const outcome = scoredOutcome(scores, { written: report.written, alerts: scores.anomalies.filter((b) => b.doc.vigil.is_alert).length, rejected: report.deadLettered, retried: report.retried });
     if (this.options.statusIndex) {
       this.checkAborted(window);
-      await this.options.sink.write([{ index: this.options.statusIndex, id: statusDocumentId(plan.job.id, partition.index, window.start), doc: this.statusDocument(outcome) as unknown as JsonObject }]);
+      const doc = statusDocument(scores, outcome, this.options.mode, this.now());
+      await this.options.sink.write([{ index: this.options.statusIndex, id: statusDocumentId(scores.job, scores.partition, window.start), doc: doc as unknown as JsonObject }]);
     }
     return outcome;
   }
+}
 
-  private statusDocument(o: WindowOutcome): StatusDocument {
-    const now = this.now();
-    return {
-      '@timestamp': new Date(o.window.end).toISOString(),
-      vigil: {
-        status: {
-          job_id: this.options.plan.job.id,
-          partition: this.options.partition.index,
-          window_start: new Date(o.window.start).toISOString(),
-          window_end: new Date(o.window.end).toISOString(),
-          lag_seconds: Math.max(0, Math.round((now - o.window.end) / 100) / 10),
-          events: o.events,
-          entities: o.entities,
-          anomalies_written: o.anomaliesWritten,
-          alerts: o.alerts,
-          documents_rejected: o.rejected,
-          alerts_delivered: o.delivery.delivered,
-          alerts_retried: o.delivery.retried,
-          alerts_dead_lettered: o.delivery.deadLettered,
-          duration_ms: Math.round(o.durationMs),
-          mode: this.options.mode === 'backfill' ? 'backfill' : 'run',
-        },
+/** What the slice pass (or the direct writer) did with one partition's window. */
+export interface WindowWrites {
+  readonly written: number;
+  readonly alerts: number;
+  readonly rejected: number;
+  readonly retried: number;
+  readonly delivery?: DeliveryCounts;
+  /** The highest score written (default: the ensemble's own). */
+  readonly maxScore?: number;
+}
+
+export function scoredOutcome(scores: PartitionScores, writes: WindowWrites): WindowOutcome {
+  return {
+    window: scores.window,
+    phase: 'scored',
+    events: scores.events,
+    entities: scores.entities,
+    anomaliesWritten: writes.written,
+    alerts: writes.alerts,
+    rejected: writes.rejected,
+    retried: writes.retried,
+    delivery: writes.delivery ?? NO_DELIVERY,
+    maxScore: writes.maxScore ?? scores.maxScore,
+    durationMs: scores.durationMs,
+    fieldIssues: scores.fieldIssues,
+  };
+}
+
+/** The per-window run record of the status index (Pipeline health dashboard). */
+export function statusDocument(scores: Pick<PartitionScores, 'job' | 'partition'>, o: WindowOutcome, mode: RunMode, now: number): StatusDocument {
+  return {
+    '@timestamp': new Date(o.window.end).toISOString(),
+    vigil: {
+      status: {
+        job_id: scores.job,
+        partition: scores.partition,
+        window_start: new Date(o.window.start).toISOString(),
+        window_end: new Date(o.window.end).toISOString(),
+        lag_seconds: Math.max(0, Math.round((now - o.window.end) / 100) / 10),
+        events: o.events,
+        entities: o.entities,
+        anomalies_written: o.anomaliesWritten,
+        alerts: o.alerts,
+        documents_rejected: o.rejected,
+        alerts_delivered: o.delivery.delivered,
+        alerts_retried: o.delivery.retried,
+        alerts_dead_lettered: o.delivery.deadLettered,
+        duration_ms: Math.round(o.durationMs),
+        mode: mode === 'backfill' ? 'backfill' : 'run',
       },
-    };
-  }
+    },
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * One (job, partition) driven against its state in the cluster: load the checkpoint, warm up if
- * the model is not fitted, score windows oldest first, and commit after each window — only while
+ * the model is not fitted, score windows oldest first, keep each window's scores for the slice pass
+ * (slice-records.ts; documents and alerts are written there, once per slice over every job), and
+ * commit after each window — only while
  * holding the partition's lease, and always with optimistic concurrency so that a runner that
  * lost its lease (stalled past the TTL) can never overwrite its successor's progress.
  *
@@ -13,8 +15,9 @@ import { Ensemble, type EnsembleState } from '../models/ensemble.js';
 import type { Logger } from '../log.js';
 import { FirstSeenStore, type FirstSeenRecord } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
-import { JobRunner, WindowAbortedError, type PartitionState, type WindowOutcome } from './job-runner.js';
+import { JobRunner, scoredOutcome, WindowAbortedError, type PartitionState, type WindowOutcome } from './job-runner.js';
 import type { Lease } from './lease.js';
+import type { SliceRecords } from './slice-records.js';
 import type { JobCheckpoint, StateHandle, StateStore } from './state-store.js';
 import { alignDown, planWindows, windowAt, type TimeWindow } from './window-planner.js';
 
@@ -44,6 +47,8 @@ export interface PartitionWorkerOptions {
   readonly store: StateStore;
   readonly lease: Lease;
   readonly runner: JobRunner;
+  /** Where scored windows wait for the slice pass (kept before the checkpoint moves past them). */
+  readonly records: SliceRecords;
   readonly bounds: WorkerBounds;
   readonly now?: () => number;
   readonly log: Logger;
@@ -266,7 +271,11 @@ export class PartitionWorker {
     for (const window of windows) {
       if (this.options.stopRequested?.()) break;
       if (!this.options.lease.held) throw new LeaseLostError(this.jobId, partition.index, 'the lease expired');
-      uncommitted.push(await runner.scoreWindow(window, loaded.state));
+      const scores = await runner.score(window, loaded.state);
+      if (this.options.abort?.aborted) throw new WindowAbortedError(window);
+      await this.options.records.put(scores);
+      // Nothing written yet: the slice pass reports the documents, alerts and scores it writes.
+      uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
       scoredSinceCommit++;
       next = window.start + spec.slideMs;
       if (uncommitted.length >= every) await flush();

@@ -1,8 +1,9 @@
 /**
  * Wires one configuration to a cluster: job plans, the anomaly/status writer with its
- * dead-letter sink, the alert dispatcher, the state store and one PartitionWorker (with its lease)
- * per (job, partition) this process is asked to work on. `vigil run` and `vigil backfill` build
- * on this; `vigil detect` (no cluster) uses the JobRunner directly.
+ * dead-letter sink, the alert dispatcher, the state store, one PartitionWorker (with its lease)
+ * per (job, partition) this process is asked to work on, and the slice pass that decides each time
+ * slice over every job and writes its documents once. `vigil run` and `vigil backfill` build on
+ * this; `vigil detect` (no cluster) uses the JobRunner and the SliceDecider directly.
  */
 import type { VigilConfig } from '../config/schema.js';
 import type { JobConfig } from '../config/job.js';
@@ -16,10 +17,14 @@ import { BulkWriter } from './anomaly-writer.js';
 import { clusterDeadLetterSink } from './dead-letter-sink.js';
 import { durationMs } from './duration.js';
 import { planJob, type JobPlan } from './job-plan.js';
-import { JobRunner, type AlertDispatcher, type RunMode, type WindowOutcome } from './job-runner.js';
+import { JobRunner, type AlertDispatcher, type DeliveryCounts, type PartitionScores, type RunMode, type WindowOutcome } from './job-runner.js';
 import { Lease } from './lease.js';
 import { PartitionWorker, type WorkerBounds } from './partition-worker.js';
+import type { IncidentAlert } from './slice-decider.js';
+import { SLICE_PASS_ID, SlicePass, type AlertSender } from './slice-pass.js';
+import { SliceRecords } from './slice-records.js';
 import { StateStore } from './state-store.js';
+import type { IncidentOptionsInput } from '../incidents/index.js';
 
 /** The anomaly index a window's documents go to (monthly by window start when configured). */
 export function anomalyIndexFor(config: Pick<VigilConfig, 'output' | 'pipeline'>, windowStart: number): string {
@@ -50,6 +55,21 @@ export function selectJobs(config: VigilConfig, ids: readonly string[] | undefin
   });
 }
 
+/** The incident pass's options from the deployment-level `threshold` (alerts per day over all jobs). */
+export function incidentOptionsOf(config: Pick<VigilConfig, 'threshold'>): IncidentOptionsInput {
+  const t = config.threshold;
+  return { alertsPerDay: t.alerts_per_day, ...(t.target_fpr !== undefined ? { targetFpr: t.target_fpr } : {}) };
+}
+
+/**
+ * The one place incident alerts leave the pipeline: the dispatcher's durable outbox (delivery
+ * runs in the background; `drain` at the end of a run). The incident id is the alert id; an
+ * update carries the same id with its revision.
+ */
+export function alertSender(dispatcher: AlertDispatcher): AlertSender {
+  return (alerts: readonly IncidentAlert[]) => dispatcher.enqueue(alerts.map((a) => ({ id: a.id, doc: a.doc, revision: a.revision })));
+}
+
 export function planJobs(jobs: readonly JobConfig[]): JobPlan[] {
   return jobs.map((job) => planJob(job));
 }
@@ -70,7 +90,10 @@ export interface WorkerSetOptions {
   readonly executor?: FeatureExecutor;
   readonly dispatcher?: AlertDispatcher;
   readonly now?: () => number;
+  /** After every window a partition has scored (warm-up included; nothing is written yet). */
   readonly onWindow?: (worker: PartitionWorker, outcome: WindowOutcome) => void;
+  /** After the slice pass wrote a (job, partition) window's documents. */
+  readonly onWritten?: (scores: PartitionScores, outcome: WindowOutcome) => void;
   readonly stopRequested?: () => boolean;
   /** Aborted when a shutdown's grace period is over: the window in progress is abandoned. */
   readonly abort?: AbortSignal;
@@ -80,7 +103,10 @@ export interface WorkerSet {
   readonly workers: PartitionWorker[];
   readonly plans: JobPlan[];
   readonly store: StateStore;
+  readonly slices: SlicePass;
   readonly dispatcher: AlertDispatcher | undefined;
+  /** Waits for the alerts handed to the outbox to be delivered (end of a backfill or run). */
+  drainAlerts(): Promise<DeliveryCounts>;
   close(): Promise<void>;
 }
 
@@ -98,6 +124,28 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     ownDispatcher = created;
   }
   const ttlMs = durationMs(config.pipeline.lease_ttl);
+  const records = new SliceRecords(engine, config.output.state_index);
+  const sendAlerts = options.alerts === false || !dispatcher ? undefined : alertSender(dispatcher);
+  const slices = new SlicePass({
+    engine,
+    log,
+    plans,
+    store,
+    records,
+    lease: new Lease(engine, config.output.state_index, { jobId: SLICE_PASS_ID, partition: 0, holder: options.holder, ttlMs, now: options.now }),
+    sink: writer,
+    anomalyIndex: (start) => anomalyIndexFor(config, start),
+    statusIndex: config.output.status_index,
+    incidents: incidentOptionsOf(config),
+    writeMinScore: config.pipeline.write_min_score,
+    checkpointEvery: config.pipeline.checkpoint_every,
+    mode: options.mode,
+    ...(sendAlerts ? { sendAlerts } : {}),
+    now: options.now,
+    stopRequested: options.stopRequested,
+    signal: options.abort,
+    onWindow: options.onWritten,
+  });
   const workers: PartitionWorker[] = [];
   for (const plan of plans) {
     const count = plan.job.partitions;
@@ -112,8 +160,6 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
         executor,
         sink: writer,
         anomalyIndex: (start) => anomalyIndexFor(config, start),
-        statusIndex: config.output.status_index,
-        dispatcher: options.alerts === false ? undefined : dispatcher,
         mode: options.mode,
         writeMinScore: config.pipeline.write_min_score,
         now: options.now,
@@ -125,6 +171,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
         store,
         lease,
         runner,
+        records,
         bounds: options.bounds,
         now: options.now,
         log,
@@ -140,7 +187,9 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     workers,
     plans,
     store,
+    slices,
     dispatcher,
+    drainAlerts: async () => (dispatcher && sendAlerts ? dispatcher.drain() : { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0 }),
     close: async () => {
       await ownDispatcher?.close();
     },

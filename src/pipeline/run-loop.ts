@@ -1,8 +1,9 @@
 /**
  * The `vigil run` loop over a set of partition workers. Each cycle (fired by the cron schedule):
  *
- *   for every (job, partition): hold or take its lease (else stand by), then process up to
- *   `max_windows_per_tick` windows; repeat round-robin until every held partition has caught up.
+ *   for every (job, partition): hold or take its lease (else stand by), then score up to
+ *   `max_windows_per_tick` windows; then the slice pass writes the slices every job has scored;
+ *   repeat round-robin until every held partition has caught up.
  *
  * Outages: when the cluster is unreachable (or answers 429 / 5xx) the cycle logs the outage once,
  * retries with exponential backoff (full jitter, capped at `outage_max_backoff`) and, when the
@@ -16,6 +17,7 @@ import { EngineRequestError, EngineUnavailableError } from '../engine/engine.js'
 import type { Logger } from '../log.js';
 import { WindowAbortedError } from './job-runner.js';
 import { LeaseLostError, type PartitionWorker } from './partition-worker.js';
+import { SliceAbortedError } from './slice-pass.js';
 
 export interface RunLoopOptions {
   readonly workers: readonly PartitionWorker[];
@@ -29,10 +31,11 @@ export interface RunLoopOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random?: () => number;
   /**
-   * Runs after every cycle that was not stopped (the relational correlator over the windows now
-   * complete in every job). An outage or failure there is logged; the next cycle tries again.
+   * Runs after every round over the workers that was not stopped: the slice pass, deciding and
+   * writing the slices every job has now scored (so scores never pile up during a catch-up). An
+   * outage or failure there is logged; the next round tries again.
    */
-  readonly afterCycle?: () => Promise<void>;
+  readonly afterPass?: () => Promise<void>;
 }
 
 export interface CycleReport {
@@ -105,6 +108,7 @@ export class RunLoop {
       try {
         const pass = await this.pass();
         windows += pass.windows;
+        await this.afterPass();
         if (this.outageSince !== undefined) {
           log.info({ downSeconds: Math.round((Date.now() - this.outageSince) / 1000) }, 'cluster reachable again: catching up from the checkpoints');
           this.outageSince = undefined;
@@ -124,19 +128,20 @@ export class RunLoop {
         await this.sleep(delay, this.wake.signal);
       }
     }
-    if (!this.stopping && this.options.afterCycle) {
-      try {
-        await this.options.afterCycle();
-      } catch (error) {
-        if (!(error instanceof WindowAbortedError)) {
-          const message = error instanceof Error ? error.message : String(error);
-          if (isOutage(error)) log.warn({ err: message }, 'after-cycle step: cluster unreachable; it runs again at the next cycle');
-          else log.error({ err: message }, 'after-cycle step failed; it runs again at the next cycle');
-        }
-      }
-    }
     const held = this.options.workers.filter((w) => w.options.lease.held).length;
     return { windows, held, standby: this.options.workers.length - held, outageRetries: retries };
+  }
+
+  private async afterPass(): Promise<void> {
+    if (this.stopping || !this.options.afterPass) return;
+    try {
+      await this.options.afterPass();
+    } catch (error) {
+      if (error instanceof WindowAbortedError || error instanceof SliceAbortedError) return;
+      const message = error instanceof Error ? error.message : String(error);
+      if (isOutage(error)) this.options.log.warn({ err: message }, 'slice pass: cluster unreachable; it runs again after the next round');
+      else this.options.log.error({ err: message }, 'slice pass failed; it runs again after the next round');
+    }
   }
 
   private backoff(attempt: number): number {

@@ -4,7 +4,8 @@
  * tally of events with missing or mistyped fields.
  */
 import { FieldIssues, type FieldIssueSummary } from '../features/field-issues.js';
-import type { WindowOutcome } from './job-runner.js';
+import type { DeliveryCounts, WindowOutcome } from './job-runner.js';
+import type { SlicePassReport } from './slice-pass.js';
 
 export interface RunSummaryJson {
   windows_warmup: number;
@@ -13,6 +14,9 @@ export interface RunSummaryJson {
   entity_windows: number;
   anomalies_written: number;
   alerts: number;
+  /** Incidents that alerted (one alert each) and alert updates sent for incidents alerted before. */
+  incidents_alerted: number;
+  incident_updates: number;
   documents_rejected: number;
   documents_retried: number;
   alerts_delivered: number;
@@ -30,6 +34,8 @@ export class RunSummary {
   entityWindows = 0;
   anomaliesWritten = 0;
   alerts = 0;
+  incidentsAlerted = 0;
+  incidentUpdates = 0;
   rejected = 0;
   retried = 0;
   alertsDelivered = 0;
@@ -58,6 +64,27 @@ export class RunSummary {
     this.fieldIssues.merge(o.fieldIssues);
   }
 
+  /** What the slice pass wrote for one (job, partition) window (its scoring was counted by `add`). */
+  addWrites(o: WindowOutcome): void {
+    this.anomaliesWritten += o.anomaliesWritten;
+    this.alerts += o.alerts;
+    this.rejected += o.rejected;
+    this.retried += o.retried;
+    this.maxScore = Math.max(this.maxScore, o.maxScore);
+  }
+
+  addIncidents(r: Pick<SlicePassReport, 'incidents' | 'updates'>): void {
+    this.incidentsAlerted += r.incidents;
+    this.incidentUpdates += r.updates;
+  }
+
+  addDelivery(d: DeliveryCounts): void {
+    this.alertsDelivered += d.delivered;
+    this.alertsRetried += d.retried;
+    this.alertsDeadLettered += d.deadLettered;
+    this.alertsSuppressed += d.suppressed;
+  }
+
   /** Adds another summary (e.g. of the next job) into this one. */
   merge(other: RunSummary): this {
     this.windowsWarmup += other.windowsWarmup;
@@ -66,6 +93,8 @@ export class RunSummary {
     this.entityWindows += other.entityWindows;
     this.anomaliesWritten += other.anomaliesWritten;
     this.alerts += other.alerts;
+    this.incidentsAlerted += other.incidentsAlerted;
+    this.incidentUpdates += other.incidentUpdates;
     this.rejected += other.rejected;
     this.retried += other.retried;
     this.alertsDelivered += other.alertsDelivered;
@@ -85,6 +114,8 @@ export class RunSummary {
       entity_windows: this.entityWindows,
       anomalies_written: this.anomaliesWritten,
       alerts: this.alerts,
+      incidents_alerted: this.incidentsAlerted,
+      incident_updates: this.incidentUpdates,
       documents_rejected: this.rejected,
       documents_retried: this.retried,
       alerts_delivered: this.alertsDelivered,
@@ -102,7 +133,8 @@ export class RunSummary {
     const lines = [
       `windows: ${j.windows_scored} scored, ${j.windows_warmup} warm-up`,
       `events: ${j.events}   entity-windows scored: ${j.entity_windows}`,
-      `anomaly documents written: ${j.anomalies_written}   alerts: ${j.alerts}   max score: ${j.max_score}`,
+      `anomaly documents written: ${j.anomalies_written}   alert documents: ${j.alerts}   max score: ${j.max_score}`,
+      `incidents alerted: ${j.incidents_alerted}   incident updates: ${j.incident_updates}`,
     ];
     if (j.documents_rejected || j.documents_retried) lines.push(`documents retried: ${j.documents_retried}   refused and dead-lettered: ${j.documents_rejected}`);
     if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed) lines.push(`alerts delivered: ${j.alerts_delivered}   retried: ${j.alerts_retried}   dead-lettered: ${j.alerts_dead_lettered}   suppressed: ${j.alerts_suppressed}`);

@@ -2,7 +2,7 @@
  * Leases and partitions on both real engines, with `vigil run`'s loop in process and a clock the
  * test moves: of two runners on one job only one works, the other stands by and takes over when
  * the holder dies (after the lease expires) or stops (at once); a partitioned job is shared by
- * two runners without overlap.
+ * two runners without overlap, and the slices both partitions scored are written once.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ interface Runner {
 function runner(engine: Engine, config: VigilConfig, holder: string, clock: { t: number }, partitions?: number[]): Runner {
   const abort = new AbortController();
   const set = createWorkers({ config, engine, log: quiet, holder, mode: 'run', bounds: { kind: 'run' }, partitions, now: () => clock.t, abort: abort.signal });
-  const loop = new RunLoop({ workers: set.workers, log: quiet, maxWindowsPerTick: 50, maxBackoffMs: 1_000, abort });
+  const loop = new RunLoop({ workers: set.workers, log: quiet, maxWindowsPerTick: 50, maxBackoffMs: 1_000, abort, afterPass: async () => void (await set.slices.runPass()) });
   return { set, loop };
 }
 
@@ -54,7 +54,7 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
       function config(out: string, partitions = 1): VigilConfig {
         return configSchema.parse({
           cluster: { urls: [e.url], flavour: e.flavour },
-          jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${prefix}-events`, warmup: '12h', partitions }],
+          jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${prefix}-events`, slide: '1h', warmup: '12h', partitions }],
           output: outputNames(`${prefix}-${out}`),
           pipeline: { lease_ttl: '3s' },
         });
@@ -112,7 +112,12 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
         clock.t += 3 * H; // windows 13:00, 14:00, 15:00 complete
         [ra, rb] = await Promise.all([a.loop.cycle()!, b.loop.cycle()!]);
         assert.deepEqual([ra.windows, rb.windows], [3, 3]);
+        // Each runner's slice pass decides what every partition has scored by then; a slice the other
+        // runner completed while this one's pass ran is decided at the next round.
+        await a.set.slices.runPass();
         await Promise.all([a.loop.stop(1_000), b.loop.stop(1_000)]);
+        const statuses = statusWindows(await allDocuments(engine, cfg.output.status_index));
+        assert.deepEqual(statuses, [12, 12, 13, 13, 14, 14, 15, 15]);
         const docs = [...(await allDocuments(engine, cfg.output.anomaly_index)).values()].map((d) => d.vigil as JsonObject);
         const byPartition = [0, 1].map((p) => new Set(docs.filter((v) => v.partition === p).map((v) => (v.entity as JsonObject).value)));
         assert.ok(byPartition[0].size > 0 && byPartition[1].size > 0, 'both partitions have entities');

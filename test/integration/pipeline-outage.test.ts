@@ -95,7 +95,8 @@ describe(`vigil run through a cluster outage on ${own.label}`, () => {
 
     const runner = startCli(['run', '--config', config], { VIGIL_LOG_LEVEL: 'info' });
     try {
-      const before = await waitFor('the first scored windows', 40_000, async () => {
+      // Generous: on a loaded machine the CLI alone takes tens of seconds to start.
+      const before = await waitFor('the first scored windows', 120_000, async () => {
         const starts = await statusStarts(engine, out.status_index);
         return starts.length >= 2 ? starts : undefined;
       });

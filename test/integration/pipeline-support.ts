@@ -54,7 +54,8 @@ export function writeConfig(e: TestEngine, eventsPrefix: string, output: OutputN
     cluster: { urls: [e.url], flavour: e.flavour },
     jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${eventsPrefix}-events`, window: '1h', slide: '1h', delay: '1m', warmup: '12h' }],
     output,
-    pipeline: { lease_ttl: '3s' },
+    // Short enough that a killed runner's lease lapses quickly, long enough for a loaded CI machine.
+    pipeline: { lease_ttl: '8s' },
     ...extra,
   };
   writeFileSync(path, JSON.stringify(config, null, 2));

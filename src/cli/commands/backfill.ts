@@ -4,10 +4,10 @@ import { log } from '../../log.js';
 import { runBackfill } from '../../pipeline/backfill.js';
 import { parseIntList, withCluster } from '../../pipeline/cluster-session.js';
 import { durationMs } from '../../pipeline/duration.js';
-import { Correlator, type CorrelatorReport } from '../../pipeline/correlator.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
 import { createWorkers } from '../../pipeline/pipeline.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
+import type { SlicePassReport } from '../../pipeline/slice-pass.js';
 import { parseTimeArg } from '../../pipeline/time-arg.js';
 import { UsageError } from '../errors.js';
 
@@ -78,7 +78,7 @@ export function register(program: Command): void {
           )
         : undefined;
 
-      let correlation: CorrelatorReport | undefined;
+      let incidents: SlicePassReport | undefined;
       const results = await withCluster(flags.config, async (config, engine) => {
         let leaseWaitMs = 2 * durationMs(config.pipeline.lease_ttl);
         if (flags.leaseWait) {
@@ -104,10 +104,13 @@ export function register(program: Command): void {
             summary.add(outcome);
             bar?.increment(1, { job: worker.options.plan.job.id, window: new Date(outcome.window.start).toISOString().slice(0, 16) });
           },
+          onWritten: (_scores, outcome) => summary.addWrites(outcome),
         });
         try {
           const done = await runBackfill({
             workers: set.workers,
+            slices: set.slices,
+            range: { from, to },
             log,
             restart: flags.restart ?? false,
             leaseWaitMs,
@@ -115,12 +118,10 @@ export function register(program: Command): void {
             onPlan: (total) => bar?.start(total, 0, { job: '', window: '' }),
           });
           bar?.stop();
-          // The jobs are done: correlate the range across every job (windows all jobs completed).
-          if (config.pipeline.correlate && !stopping) {
-            const correlator = new Correlator({ engine, config, log, holder, dispatcher: flags.alerts ? set.dispatcher : undefined, stopRequested: () => stopping });
-            correlation = await correlator.backfillPass({ from, to, restart: flags.restart ?? false, leaseWaitMs });
-          }
-          return done;
+          incidents = done.slices;
+          summary.addIncidents(done.slices);
+          summary.addDelivery(await set.drainAlerts());
+          return done.partitions;
         } finally {
           bar?.stop();
           await set.close();
@@ -129,15 +130,15 @@ export function register(program: Command): void {
 
       const elapsed = (Date.now() - started) / 1000;
       if (flags.json) {
-        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...(correlation ? { correlation } : {}) }, null, 2));
+        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...(incidents ? { slices: incidents } : {}) }, null, 2));
       } else {
         for (const r of results) console.log(`${r.job} partition ${r.partition}: ${r.alreadyDone ? 'already done' : `${r.windows} window(s)`}, next window ${r.nextWindowStart}`);
         console.log(summary.format());
-        if (correlation) {
+        if (incidents) {
           console.log(
-            correlation.status === 'already_done'
-              ? 'correlation: range already done'
-              : `correlation: ${correlation.windows} window(s), ${correlation.documents} document(s), ${correlation.lifted} lifted, ${correlation.alerts} new alert(s)`,
+            incidents.status === 'already_done'
+              ? 'slices: range already decided'
+              : `slices: ${incidents.slices} decided, ${incidents.incidents} incident(s) alerted, ${incidents.updates} update(s)${incidents.missing ? `, ${incidents.missing} window(s) without scores` : ''}`,
           );
         }
         console.log(`${stopping ? 'interrupted' : 'done'} in ${elapsed.toFixed(1)} s`);

@@ -7,7 +7,8 @@ import { PRESETS } from '../../features/presets.js';
 import { log } from '../../log.js';
 import { detect, loadEvents, NdjsonSink } from '../../pipeline/detect.js';
 import { planJob } from '../../pipeline/job-plan.js';
-import { selectJobs } from '../../pipeline/pipeline.js';
+import type { IncidentOptionsInput } from '../../incidents/index.js';
+import { incidentOptionsOf, selectJobs } from '../../pipeline/pipeline.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
 import { parseTimeArg } from '../../pipeline/time-arg.js';
 import { UsageError } from '../errors.js';
@@ -44,7 +45,7 @@ function withOverrides(job: JobConfig, flags: DetectFlags): JobConfig {
   return parsed.data;
 }
 
-async function jobsFor(flags: DetectFlags): Promise<{ jobs: JobConfig[]; writeMinScore: number }> {
+async function jobsFor(flags: DetectFlags): Promise<{ jobs: JobConfig[]; writeMinScore: number; incidents?: IncidentOptionsInput }> {
   if (flags.config && flags.preset) throw new UsageError('give either --config or --preset, not both');
   if (flags.preset) {
     if (!(flags.preset in PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')} (got "${flags.preset}")`);
@@ -59,7 +60,7 @@ async function jobsFor(flags: DetectFlags): Promise<{ jobs: JobConfig[]; writeMi
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return { jobs: jobs.map((j) => withOverrides(j, flags)), writeMinScore: config.pipeline.write_min_score };
+  return { jobs: jobs.map((j) => withOverrides(j, flags)), writeMinScore: config.pipeline.write_min_score, incidents: incidentOptionsOf(config) };
 }
 
 export function register(program: Command): void {
@@ -81,7 +82,7 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .addHelpText('after', '\nExamples:\n  vigil detect --events events.ndjson --preset auth_by_user --out anomalies.ndjson\n  vigil detect --events events.ndjson --config vigil.yml --warmup 2d --out anomalies.ndjson')
     .action(async (flags: DetectFlags) => {
-      const { jobs, writeMinScore: configured } = await jobsFor(flags);
+      const { jobs, writeMinScore: configured, incidents } = await jobsFor(flags);
       let writeMinScore = configured;
       if (flags.minScore !== undefined) {
         const parsed = z.coerce.number().min(0).max(100).safeParse(flags.minScore);
@@ -113,7 +114,7 @@ export function register(program: Command): void {
           if (events.tally.badLines > 0) {
             log.warn({ badLines: events.tally.badLines, samples: events.tally.badLineSamples.slice(0, 3) }, 'lines that are not JSON objects were skipped');
           }
-          const result = await detect({ plan, events, sink, writeMinScore, from, to });
+          const result = await detect({ plan, events, sink, writeMinScore, from, to, ...(incidents ? { incidents } : {}) });
           total.merge(result.summary);
           perJob.push({
             job: plan.job.id,

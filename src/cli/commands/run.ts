@@ -6,7 +6,6 @@ import type { Engine } from '../../engine/engine.js';
 import { log } from '../../log.js';
 import { durationMs } from '../../pipeline/duration.js';
 import { parseIntList } from '../../pipeline/cluster-session.js';
-import { Correlator } from '../../pipeline/correlator.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
 import { createWorkers } from '../../pipeline/pipeline.js';
 import { RunLoop } from '../../pipeline/run-loop.js';
@@ -96,42 +95,35 @@ export function register(program: Command): void {
         partitions,
         abort: abort.signal,
         stopRequested: () => stopping,
-        onWindow: (worker, outcome) => {
-          summary.add(outcome);
-          if (outcome.phase === 'scored') {
-            log.info(
-              {
-                job: worker.options.plan.job.id,
-                partition: worker.options.partition.index,
-                window: new Date(outcome.window.start).toISOString(),
-                entities: outcome.entities,
-                written: outcome.anomaliesWritten,
-                alerts: outcome.alerts,
-                ms: Math.round(outcome.durationMs),
-              },
-              'window scored',
-            );
-          }
+        onWindow: (_worker, outcome) => summary.add(outcome),
+        onWritten: (scores, outcome) => {
+          summary.addWrites(outcome);
+          log.info(
+            {
+              job: scores.job,
+              partition: scores.partition,
+              window: new Date(outcome.window.start).toISOString(),
+              entities: outcome.entities,
+              written: outcome.anomaliesWritten,
+              alerts: outcome.alerts,
+              ms: Math.round(outcome.durationMs),
+            },
+            'window scored',
+          );
         },
       });
-      // After each cycle: the relational correlator over the windows every job has completed.
-      const correlator = config.pipeline.correlate
-        ? new Correlator({ engine, config, log, holder, dispatcher: set.dispatcher, stopRequested: () => stopping, signal: abort.signal })
-        : undefined;
+      // After each round over the partitions: the slice pass decides and writes what every job has scored.
       loop = new RunLoop({
         workers: set.workers,
         log,
         maxWindowsPerTick: config.pipeline.max_windows_per_tick,
         maxBackoffMs: durationMs(config.pipeline.outage_max_backoff),
         abort,
-        ...(correlator
-          ? {
-              afterCycle: async () => {
-                const report = await correlator.runPass();
-                if (report.status === 'standby') log.debug({ holder: report.holder }, 'correlator: another runner holds its lease');
-              },
-            }
-          : {}),
+        afterPass: async () => {
+          const report = await set.slices.runPass();
+          if (report.status === 'standby') log.debug({ holder: report.holder }, 'slice pass: another runner holds its lease');
+          else summary.addIncidents(report);
+        },
       });
       log.info({ holder, jobs: set.plans.map((p) => p.job.id), partitions: set.workers.length, cron: config.schedule.cron }, 'vigil run started');
 
@@ -157,6 +149,7 @@ export function register(program: Command): void {
       stopping = true;
       await task?.stop();
       await stopLoop();
+      summary.addDelivery(await set.drainAlerts());
       await set.close();
       await engine.close().catch(() => undefined);
       const totals = summary.toJSON();

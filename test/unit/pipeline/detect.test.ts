@@ -27,7 +27,7 @@ describe('vigil detect (NDJSON in, NDJSON out, no cluster)', () => {
 
   it('scores every window after the warm-up and writes one document per scored entity-window', () => {
     const out = join(dir, 'anomalies.ndjson');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'detect', '--events', join(dir, 'events.ndjson'), '--preset', 'auth_by_user', '--warmup', '12h', '--from', new Date(START).toISOString(), '--to', new Date(START + 30 * H).toISOString(), '--out', out, '--json'], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'detect', '--events', join(dir, 'events.ndjson'), '--preset', 'auth_by_user', '--slide', '1h', '--warmup', '12h', '--from', new Date(START).toISOString(), '--to', new Date(START + 30 * H).toISOString(), '--out', out, '--json'], {
       cwd: REPO,
       encoding: 'utf8',
       env: { ...process.env, VIGIL_LOG_LEVEL: 'error' },

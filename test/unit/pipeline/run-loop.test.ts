@@ -15,7 +15,7 @@ import { MemoryEngine } from './memory-engine.js';
 
 const config = configSchema.parse({
   cluster: { urls: ['http://127.0.0.1:9'] },
-  jobs: [{ id: 'auth', preset: 'auth_by_user', index: 'events', warmup: '12h' }],
+  jobs: [{ id: 'auth', preset: 'auth_by_user', index: 'events', slide: '1h', warmup: '12h' }],
   pipeline: { lease_ttl: '30s' },
 });
 
