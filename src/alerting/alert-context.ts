@@ -25,8 +25,10 @@ export interface AttackTechnique {
 }
 
 export interface AlertContext {
-  /** The anomaly document's deterministic id. */
+  /** The anomaly document's deterministic id (or the incident id). */
   readonly id: string;
+  /** 0: the first alert for `id`; n > 0: its n-th update. */
+  readonly revision: number;
   readonly jobId: string;
   readonly ruleName: string;
   readonly entity: { readonly field: string; readonly value: string };
@@ -56,7 +58,7 @@ export interface Notification {
   readonly alerts: readonly AlertContext[];
 }
 
-export function alertContext(id: string, doc: AnomalyDocument, links: AlertLinks = {}): AlertContext {
+export function alertContext(id: string, doc: AnomalyDocument, links: AlertLinks = {}, revision = 0): AlertContext {
   const v = doc.vigil;
   const kql = kqlTerm(v.entity.field, v.entity.value);
   const tactics = zip(doc.threat?.tactic.id ?? [], doc.threat?.tactic.name ?? []).map(([tid, name]) => ({ id: tid, name }));
@@ -67,6 +69,7 @@ export function alertContext(id: string, doc: AnomalyDocument, links: AlertLinks
   }));
   return {
     id,
+    revision,
     jobId: v.job_id,
     ruleName: doc.rule.name,
     entity: { field: v.entity.field, value: v.entity.value },
@@ -124,7 +127,7 @@ export function observablesOf(alert: AlertContext): { kind: 'ip' | 'user' | 'hos
 }
 
 export function titleOf(alert: AlertContext): string {
-  return `Vigil: anomalous ${alert.entity.field} ${alert.entity.value} (score ${Math.round(alert.score)}, ${alert.severity})`;
+  return `${alert.revision > 0 ? 'Update: ' : ''}Vigil: anomalous ${alert.entity.field} ${alert.entity.value} (score ${Math.round(alert.score)}, ${alert.severity})`;
 }
 
 export function groupTitle(alerts: readonly AlertContext[]): string {

@@ -119,6 +119,8 @@ export interface StatusDocument {
       alerts_delivered: number;
       alerts_retried: number;
       alerts_dead_lettered: number;
+      /** Alerts in the outbox not yet delivered or dead-lettered when this window was done (a gauge). */
+      alerts_pending: number;
       duration_ms: number;
       mode: 'run' | 'backfill';
     };

@@ -29,11 +29,19 @@ export interface DeliveryCounts {
   retried: number;
   deadLettered: number;
   suppressed: number;
+  /** Gauge: alerts in the outbox not yet delivered or dead-lettered. */
+  pending: number;
 }
 
-/** The alert dispatcher (src/alerting/dispatcher.ts), as the pipeline uses it. */
+/**
+ * The alert dispatcher (src/alerting/dispatcher.ts), as the pipeline uses it. `enqueue` returns once
+ * the alerts are in the durable outbox; delivery runs in the background, off the scoring path.
+ */
 export interface AlertDispatcher {
-  enqueue(alerts: readonly { id: string; doc: AnomalyDocument }[]): Promise<void>;
+  enqueue(alerts: readonly { id: string; doc: AnomalyDocument; revision?: number }[]): Promise<void>;
+  /** Counts since the last call and the pending gauge; never waits for a receiver. */
+  takeCounts(): DeliveryCounts;
+  /** End of a run only: waits (bounded by alerting.drain_timeout) for the outbox to empty. */
   drain(): Promise<DeliveryCounts>;
 }
 
@@ -86,7 +94,7 @@ export class WindowAbortedError extends Error {
   }
 }
 
-const NO_DELIVERY: DeliveryCounts = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0 };
+const NO_DELIVERY: DeliveryCounts = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: 0 };
 
 export function observationOf(w: EntityWindow): Observation {
   return {
@@ -187,13 +195,11 @@ export class JobRunner {
     this.checkAborted(window);
     const report = await this.options.sink.write(toWrite.map((b) => ({ index, id: b.id, doc: b.doc as unknown as JsonObject })));
 
-    let delivery = NO_DELIVERY;
+    // Into the durable outbox and on: delivery never holds up the next window (a hung receiver
+    // shows as pending alerts in the status document, not as a stalled pipeline).
     const dispatcher = this.options.dispatcher;
-    if (dispatcher && alerts.length > 0) {
-      await dispatcher.enqueue(alerts.map((a) => ({ id: a.id, doc: a.doc })));
-      const stats = await dispatcher.drain();
-      delivery = { delivered: stats.delivered, retried: stats.retried, deadLettered: stats.deadLettered, suppressed: stats.suppressed };
-    }
+    if (dispatcher && alerts.length > 0) await dispatcher.enqueue(alerts.map((a) => ({ id: a.id, doc: a.doc })));
+    const delivery = dispatcher ? dispatcher.takeCounts() : NO_DELIVERY;
 
     const outcome: WindowOutcome = {
       window,
@@ -235,6 +241,7 @@ export class JobRunner {
           alerts_delivered: o.delivery.delivered,
           alerts_retried: o.delivery.retried,
           alerts_dead_lettered: o.delivery.deadLettered,
+          alerts_pending: o.delivery.pending,
           duration_ms: Math.round(o.durationMs),
           mode: this.options.mode === 'backfill' ? 'backfill' : 'run',
         },

@@ -15,7 +15,7 @@ import { BulkWriter } from './anomaly-writer.js';
 import { clusterDeadLetterSink } from './dead-letter-sink.js';
 import { durationMs } from './duration.js';
 import { planJob, type JobPlan } from './job-plan.js';
-import { JobRunner, type AlertDispatcher, type RunMode, type WindowOutcome } from './job-runner.js';
+import { JobRunner, type AlertDispatcher, type DeliveryCounts, type RunMode, type WindowOutcome } from './job-runner.js';
 import { Lease } from './lease.js';
 import { PartitionWorker, type WorkerBounds } from './partition-worker.js';
 import { StateStore } from './state-store.js';
@@ -80,6 +80,8 @@ export interface WorkerSet {
   readonly plans: JobPlan[];
   readonly store: StateStore;
   readonly dispatcher: AlertDispatcher | undefined;
+  /** End of a run: waits (bounded by alerting.drain_timeout) for the outbox; undefined without alerting. */
+  drainAlerts(): Promise<DeliveryCounts | undefined>;
   close(): Promise<void>;
 }
 
@@ -140,6 +142,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     plans,
     store,
     dispatcher,
+    drainAlerts: async () => (options.alerts === false ? undefined : dispatcher?.drain()),
     close: async () => {
       await ownDispatcher?.close();
     },

@@ -4,7 +4,7 @@
  * tally of events with missing or mistyped fields.
  */
 import { FieldIssues, type FieldIssueSummary } from '../features/field-issues.js';
-import type { WindowOutcome } from './job-runner.js';
+import type { DeliveryCounts, WindowOutcome } from './job-runner.js';
 
 export interface RunSummaryJson {
   windows_warmup: number;
@@ -19,6 +19,8 @@ export interface RunSummaryJson {
   alerts_retried: number;
   alerts_dead_lettered: number;
   alerts_suppressed: number;
+  /** Alerts still in the durable outbox at the end (resent by the next run). */
+  alerts_pending: number;
   max_score: number;
   field_issues: FieldIssueSummary;
 }
@@ -36,6 +38,7 @@ export class RunSummary {
   alertsRetried = 0;
   alertsDeadLettered = 0;
   alertsSuppressed = 0;
+  alertsPending = 0;
   maxScore = 0;
   readonly fieldIssues = new FieldIssues();
 
@@ -54,8 +57,18 @@ export class RunSummary {
     this.alertsRetried += o.delivery.retried;
     this.alertsDeadLettered += o.delivery.deadLettered;
     this.alertsSuppressed += o.delivery.suppressed;
+    this.alertsPending = o.delivery.pending;
     this.maxScore = Math.max(this.maxScore, o.maxScore);
     this.fieldIssues.merge(o.fieldIssues);
+  }
+
+  /** The end-of-run drain: what was delivered since the last window, and what is left pending. */
+  addDelivery(d: DeliveryCounts): void {
+    this.alertsDelivered += d.delivered;
+    this.alertsRetried += d.retried;
+    this.alertsDeadLettered += d.deadLettered;
+    this.alertsSuppressed += d.suppressed;
+    this.alertsPending = d.pending;
   }
 
   /** Adds another summary (e.g. of the next job) into this one. */
@@ -72,6 +85,7 @@ export class RunSummary {
     this.alertsRetried += other.alertsRetried;
     this.alertsDeadLettered += other.alertsDeadLettered;
     this.alertsSuppressed += other.alertsSuppressed;
+    this.alertsPending += other.alertsPending;
     this.maxScore = Math.max(this.maxScore, other.maxScore);
     this.fieldIssues.merge(other.fieldIssues);
     return this;
@@ -91,6 +105,7 @@ export class RunSummary {
       alerts_retried: this.alertsRetried,
       alerts_dead_lettered: this.alertsDeadLettered,
       alerts_suppressed: this.alertsSuppressed,
+      alerts_pending: this.alertsPending,
       max_score: Math.round(this.maxScore * 100) / 100,
       field_issues: this.fieldIssues.toJSON(),
     };
@@ -105,7 +120,10 @@ export class RunSummary {
       `anomaly documents written: ${j.anomalies_written}   alerts: ${j.alerts}   max score: ${j.max_score}`,
     ];
     if (j.documents_rejected || j.documents_retried) lines.push(`documents retried: ${j.documents_retried}   refused and dead-lettered: ${j.documents_rejected}`);
-    if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed) lines.push(`alerts delivered: ${j.alerts_delivered}   retried: ${j.alerts_retried}   dead-lettered: ${j.alerts_dead_lettered}   suppressed: ${j.alerts_suppressed}`);
+    if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed || j.alerts_pending) {
+      lines.push(`alerts delivered: ${j.alerts_delivered}   retried: ${j.alerts_retried}   dead-lettered: ${j.alerts_dead_lettered}   suppressed: ${j.alerts_suppressed}   pending: ${j.alerts_pending}`);
+    }
+    if (j.alerts_pending) lines.push(`${j.alerts_pending} alert(s) still pending in the outbox: the next run (or \`vigil run\`) resends them`);
     const issues = Object.entries(j.field_issues);
     if (issues.length) {
       lines.push('events with missing or mistyped fields (kept, field treated as absent):');

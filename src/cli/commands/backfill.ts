@@ -120,6 +120,9 @@ export function register(program: Command): void {
             const correlator = new Correlator({ engine, config, log, holder, dispatcher: flags.alerts ? set.dispatcher : undefined, stopRequested: () => stopping });
             correlation = await correlator.backfillPass({ from, to, restart: flags.restart ?? false, leaseWaitMs });
           }
+          // Scoring is done; give the outbox worker up to alerting.drain_timeout to finish delivery.
+          const delivery = stopping ? set.dispatcher?.takeCounts() : await set.drainAlerts();
+          if (delivery) summary.addDelivery(delivery);
           return done;
         } finally {
           bar?.stop();

@@ -115,7 +115,8 @@ async function setUp(): Promise<{ engine: CorrelatorEngine; config: ReturnType<t
   const alerts: { id: string; doc: AnomalyDocument }[] = [];
   const dispatcher: AlertDispatcher = {
     enqueue: async (a) => void alerts.push(...a),
-    drain: async () => ({ delivered: alerts.length, retried: 0, deadLettered: 0, suppressed: 0 }),
+    takeCounts: () => ({ delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: 0 }),
+    drain: async () => ({ delivered: alerts.length, retried: 0, deadLettered: 0, suppressed: 0, pending: 0 }),
   };
   const sink = new BulkWriter(engine, { batchSize: 100, maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2, deadLetter: async () => undefined });
   return { engine, config, alerts, correlator: () => new Correlator({ engine, config, log: quiet, holder: 'test', sink, dispatcher }) };
