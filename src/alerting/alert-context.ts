@@ -4,6 +4,7 @@
  * Built once from the anomaly document, so every format says the same thing.
  */
 import type { AnomalyDocument, Severity } from '../anomaly/document.js';
+import { MAX_TEXT, markdownText, visible } from './escape.js';
 import { dashboardsDiscoverUrl, kibanaDiscoverUrl, kqlTerm } from './links.js';
 
 export interface AlertLinks {
@@ -126,8 +127,9 @@ export function observablesOf(alert: AlertContext): { kind: 'ip' | 'user' | 'hos
   return out;
 }
 
+/** Plain one-line title (entity value made visible and capped: see escape.ts). */
 export function titleOf(alert: AlertContext): string {
-  return `${alert.revision > 0 ? 'Update: ' : ''}Vigil: anomalous ${alert.entity.field} ${alert.entity.value} (score ${Math.round(alert.score)}, ${alert.severity})`;
+  return `${alert.revision > 0 ? 'Update: ' : ''}Vigil: anomalous ${alert.entity.field} ${visible(alert.entity.value)} (score ${Math.round(alert.score)}, ${alert.severity})`;
 }
 
 export function groupTitle(alerts: readonly AlertContext[]): string {
@@ -147,26 +149,27 @@ export function maxSeverity(alerts: readonly AlertContext[]): Severity {
   return alerts.reduce<Severity>((acc, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[acc] ? a.severity : acc), 'low');
 }
 
-/** A markdown description: reason, explanation, feature table, ATT&CK, window, links. */
+/** A markdown description: reason, explanation, feature table, ATT&CK, window, links. Every free text escaped (escape.ts). */
 export function markdownDescription(alerts: readonly AlertContext[]): string {
   return alerts.map(markdownOne).join('\n\n---\n\n');
 }
 
 function markdownOne(a: AlertContext): string {
+  const md = (s: string, max?: number): string => markdownText(visible(s, max));
   const lines = [
-    `**${a.reason}**`,
+    `${a.revision > 0 ? `**Update ${a.revision}** ` : ''}**${md(a.reason, MAX_TEXT)}**`,
     '',
-    a.explanation,
+    md(a.explanation, MAX_TEXT),
     '',
-    `- Entity: \`${a.entity.field}\` = \`${a.entity.value}\``,
+    `- Entity: ${md(a.entity.field)} = ${md(a.entity.value)}`,
     `- Score: ${fmt(a.score)} / 100 (${a.severity}), probability ${fmt(a.probability)}`,
     `- Window: ${a.window.start} → ${a.window.end} (${a.eventCount} events)`,
-    `- Job: ${a.jobId}; models fired: ${a.modelsFired.join(', ') || 'none'}`,
+    `- Job: ${md(a.jobId)}; models fired: ${a.modelsFired.join(', ') || 'none'}`,
   ];
-  if (a.attack.techniques.length) lines.push(`- ATT&CK: ${a.attack.techniques.map((t) => `${t.id} ${t.name}`).join('; ')}`);
+  if (a.attack.techniques.length) lines.push(`- ATT&CK: ${a.attack.techniques.map((t) => `${md(t.id)} ${md(t.name)}`).join('; ')}`);
   if (a.features.length) {
     lines.push('', '| feature | actual | typical | share |', '| --- | --- | --- | --- |');
-    for (const f of a.features) lines.push(`| ${f.name} | ${fmt(f.actual)} | ${fmt(f.typical)} | ${Math.round(f.contribution * 100)}% |`);
+    for (const f of a.features) lines.push(`| ${md(f.name)} | ${fmt(f.actual)} | ${fmt(f.typical)} | ${Math.round(f.contribution * 100)}% |`);
   }
   if (a.links.kibana) lines.push('', `[Events in Kibana](${a.links.kibana})`);
   if (a.links.dashboards) lines.push('', `[Events in OpenSearch Dashboards](${a.links.dashboards})`);

@@ -191,6 +191,7 @@ class AlertDispatcher implements Dispatcher {
     return out;
   }
 
+  /** Stops delivery: waits and in-flight requests are cut short, their records stay pending for the next run. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -360,9 +361,14 @@ class AlertDispatcher implements Dispatcher {
         }
         entry = claimed;
         version = claimedVersion;
-        result = await client.send(entry.message_id, entry.body ?? '');
+        result = await client.send(entry.message_id, entry.body ?? '', this.stopping.signal);
       } finally {
         release();
+      }
+      if (this.closed && result.outcome !== 'delivered') {
+        // Cut short by close(): hand the record back (no lease, due now) so the next run resends it at once.
+        await this.persist(id, { ...entry, lease_owner: '', lease_until_ms: 0, next_attempt_ms: this.clock.now(), updated_ms: this.clock.now() }, version);
+        return;
       }
       if (result.outcome === 'delivered') breaker.onSuccess();
       else if (result.neutral) breaker.onNeutral();

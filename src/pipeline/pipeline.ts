@@ -80,7 +80,10 @@ export interface WorkerSet {
   readonly plans: JobPlan[];
   readonly store: StateStore;
   readonly dispatcher: AlertDispatcher | undefined;
-  /** End of a run: waits (bounded by alerting.drain_timeout) for the outbox; undefined without alerting. */
+  /**
+   * End of a run: waits (bounded by alerting.drain_timeout) for the outbox, then stops delivery
+   * (what is left stays pending in the cluster for the next run). Undefined without alerting.
+   */
   drainAlerts(): Promise<DeliveryCounts | undefined>;
   close(): Promise<void>;
 }
@@ -142,7 +145,21 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     plans,
     store,
     dispatcher,
-    drainAlerts: async () => (options.alerts === false ? undefined : dispatcher?.drain()),
+    drainAlerts: async () => {
+      if (options.alerts === false || !dispatcher) return undefined;
+      const drained = await dispatcher.drain();
+      if (!ownDispatcher) return drained;
+      // Closing lets attempts that were under way record their outcome: count those too.
+      await ownDispatcher.close();
+      const late = dispatcher.takeCounts();
+      return {
+        delivered: drained.delivered + late.delivered,
+        retried: drained.retried + late.retried,
+        deadLettered: drained.deadLettered + late.deadLettered,
+        suppressed: drained.suppressed + late.suppressed,
+        pending: Math.max(0, drained.pending - late.delivered - late.deadLettered),
+      };
+    },
     close: async () => {
       await ownDispatcher?.close();
     },
