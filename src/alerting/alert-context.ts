@@ -63,11 +63,10 @@ export function alertContext(id: string, doc: AnomalyDocument, links: AlertLinks
   const v = doc.vigil;
   const kql = kqlTerm(v.entity.field, v.entity.value);
   const tactics = zip(doc.threat?.tactic.id ?? [], doc.threat?.tactic.name ?? []).map(([tid, name]) => ({ id: tid, name }));
-  const techniques = (doc.threat?.technique.id ?? []).map((tid, i) => ({
-    id: tid,
-    name: doc.threat?.technique.name[i] ?? tid,
-    reference: doc.threat?.technique.reference[i],
-  }));
+  // Techniques, then their sub-techniques (ECS keeps them apart: threat.technique.subtechnique.*).
+  const listed = (t: { id: string[]; name: string[]; reference: string[] } | undefined): AttackTechnique[] =>
+    (t?.id ?? []).map((tid, i) => ({ id: tid, name: t?.name[i] ?? tid, reference: t?.reference[i] }));
+  const techniques = [...listed(doc.threat?.technique), ...listed(doc.threat?.technique.subtechnique)];
   return {
     id,
     revision,

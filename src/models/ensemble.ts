@@ -52,7 +52,7 @@
  * toJSON/fromJSON restore the exact state: the same inputs then give the same bits.
  */
 import type { FeatureExplanation, ModelName } from '../anomaly/document.js';
-import { mapToAttack, type ThreatFields } from '../explain/attack.js';
+import { ATTACK_MIN_CONTRIBUTION, mapToAttack, type ThreatFields } from '../explain/attack.js';
 import type { Evidence } from '../explain/evidence.js';
 import { explain } from '../explain/explanation.js';
 import { ACTIONS_FIELD, BatchContext } from './batch-context.js';
@@ -362,7 +362,8 @@ export class Ensemble {
     };
     if (fired.length > 0 || isAlert) {
       const actions = a.sequence ? [a.sequence.worst.to, ...a.sequence.firstSeenActions] : [];
-      const threat = mapToAttack({ fired, features: ex.contributions.map((c) => c.name), actions, featureTechniques: this.params.featureTechniques });
+      const scoredEvidence = ex.contributions.filter((c) => c.contribution >= ATTACK_MIN_CONTRIBUTION).map((c) => c.name);
+      const threat = mapToAttack({ fired, features: scoredEvidence, actions, featureTechniques: this.params.featureTechniques });
       if (threat) scored.threat = threat;
     }
     return scored;

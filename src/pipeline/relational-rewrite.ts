@@ -9,7 +9,7 @@
  * nothing, and a lift never compounds on an already-lifted document.
  */
 import { z } from 'zod';
-import { severityOf, type AnomalyDocument, type RelationalFields } from '../anomaly/document.js';
+import { eventKindOf, severityOf, type AnomalyDocument, type RelationalFields } from '../anomaly/document.js';
 import { relationalClause } from '../explain/relational.js';
 import { verdictOf, type Calibration } from '../models/calibration.js';
 import { propagateRelational, type RelationalParams, type RelationalScore } from '../models/relational.js';
@@ -193,6 +193,7 @@ export function rewriteDocument(stored: AnomalyDocument, decision: Decision, cal
   doc.vigil.score = score;
   doc.vigil.probability = round(Number.isFinite(verdict.probability) ? verdict.probability : 0, 6);
   doc.vigil.is_alert = verdict.isAlert;
+  doc.event.kind = eventKindOf(verdict.isAlert);
   doc.vigil.severity = severity;
   if (decision.action === 'lift' && decision.relational) {
     const clause = decision.relational.clause;

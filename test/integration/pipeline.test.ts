@@ -89,7 +89,9 @@ describe('pipeline end to end', { concurrency: engines.length }, () => {
           const key = `${entity.value}@${start}`;
           assert.ok(!seen.has(key), `two documents for ${key}`);
           seen.add(key);
-          assert.equal((doc.event as JsonObject).kind, 'alert');
+          // ECS: alert only on alerts, every other scored window a metric.
+          assert.equal((doc.event as JsonObject).kind, v.is_alert === true ? 'alert' : 'metric');
+          assert.deepEqual(doc.ecs, { version: '8.17.0' });
           assert.deepEqual((doc.event as JsonObject).category, ['authentication']);
         }
         // The injected brute force is the top anomaly, flagged as an alert, with the attacker in related.ip.
