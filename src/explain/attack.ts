@@ -13,7 +13,6 @@
  * ECS shape: a sub-technique (T1110.001) goes to `threat.technique.subtechnique.*` and its parent
  * (T1110) to `threat.technique.*`.
  */
-import type { ModelName } from '../anomaly/document.js';
 
 /** Evidence below this share of the anomaly does not suggest techniques. */
 export const ATTACK_MIN_CONTRIBUTION = 0.2;
@@ -87,7 +86,7 @@ const RULES: readonly [RegExp, string][] = [
 
 export interface AttackInput {
   /** Models whose standardised score is high. */
-  readonly fired: readonly ModelName[];
+  readonly fired: readonly string[];
   /** Names of the evidence items that scored (share ≥ ATTACK_MIN_CONTRIBUTION), most important first. */
   readonly features: readonly string[];
   /** Actions the sequence model found surprising (e.g. a first-time privileged action). */
