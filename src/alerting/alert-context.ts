@@ -128,7 +128,8 @@ export function observablesOf(alert: AlertContext): { kind: 'ip' | 'user' | 'hos
 
 /** Plain one-line title (entity value made visible and capped: see escape.ts). */
 export function titleOf(alert: AlertContext): string {
-  return `${alert.revision > 0 ? 'Update: ' : ''}Vigil: anomalous ${alert.entity.field} ${visible(alert.entity.value)} (score ${Math.round(alert.score)}, ${alert.severity})`;
+  const update = alert.revision > 0 ? 'Update: ' : '';
+  return `${update}Vigil: anomalous ${alert.entity.field} ${visible(alert.entity.value)} (score ${Math.round(alert.score)}, ${alert.severity})`;
 }
 
 export function groupTitle(alerts: readonly AlertContext[]): string {

@@ -172,13 +172,18 @@ class AlertDispatcher implements Dispatcher {
       wait.abort();
     }
     const stats = this.takeCounts();
-    if (stats.pending > 0) log.warn({ pending: stats.pending, by_connector: this.pendingByConnector() }, 'alert drain timed out: the rest stays in the outbox and resumes on the next run');
+    if (stats.pending > 0) {
+      log.warn({ pending: stats.pending, by_connector: this.pendingByConnector() }, 'alert drain timed out: the rest stays in the outbox and resumes on the next run');
+    }
     return stats;
   }
 
   takeCounts(): DispatchStats {
     // A process that has nothing new to send still owes what an earlier run left pending.
-    if (!this.closed) this.recover().catch((error: unknown) => log.warn({ err: errorText(error) }, 'could not look for pending alerts in the outbox; retried later'));
+    if (!this.closed) {
+      const warn = (error: unknown): void => log.warn({ err: errorText(error) }, 'could not look for pending alerts in the outbox; retried later');
+      this.recover().catch(warn);
+    }
     const stats = { ...this.stats, pending: this.tasks.size };
     this.stats = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: 0 };
     return stats;

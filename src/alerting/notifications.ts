@@ -28,7 +28,8 @@ export function buildNotifications(alerts: readonly AlertContext[], grouping: { 
   const out: Notification[] = [];
   for (let i = 0; i < sorted.length; i += grouping.max_alerts) {
     const chunk = sorted.slice(i, i + grouping.max_alerts);
-    out.push(chunk.length === 1 ? { messageId: singleMessageId(chunk[0].id, chunk[0].revision), alerts: chunk } : { messageId: groupMessageId(chunk.map(alertKey)), alerts: chunk });
+    const messageId = chunk.length === 1 ? singleMessageId(chunk[0].id, chunk[0].revision) : groupMessageId(chunk.map(alertKey));
+    out.push({ messageId, alerts: chunk });
   }
   return out;
 }

@@ -8,7 +8,16 @@
  * re-runs) and capped.
  */
 import { isIP } from 'node:net';
-import { ECS_VERSION, anomalyId, eventKindOf, severityOf, type AnomalyDocument, type FeatureExplanation, type ModelName, type Severity } from '../anomaly/document.js';
+import {
+  ECS_VERSION,
+  anomalyId,
+  eventKindOf,
+  severityOf,
+  type AnomalyDocument,
+  type FeatureExplanation,
+  type ModelName,
+  type Severity,
+} from '../anomaly/document.js';
 import type { ScoredObservation, ThreatFields } from '../models/ensemble.js';
 
 /** What the builder needs of a computed entity-window (a subset of the executors' EntityWindow). */

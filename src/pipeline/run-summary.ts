@@ -121,7 +121,8 @@ export class RunSummary {
     ];
     if (j.documents_rejected || j.documents_retried) lines.push(`documents retried: ${j.documents_retried}   refused and dead-lettered: ${j.documents_rejected}`);
     if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed || j.alerts_pending) {
-      lines.push(`alerts delivered: ${j.alerts_delivered}   retried: ${j.alerts_retried}   dead-lettered: ${j.alerts_dead_lettered}   suppressed: ${j.alerts_suppressed}   pending: ${j.alerts_pending}`);
+      const counts = [`delivered: ${j.alerts_delivered}`, `retried: ${j.alerts_retried}`, `dead-lettered: ${j.alerts_dead_lettered}`];
+      lines.push(`alerts ${[...counts, `suppressed: ${j.alerts_suppressed}`, `pending: ${j.alerts_pending}`].join('   ')}`);
     }
     if (j.alerts_pending) lines.push(`${j.alerts_pending} alert(s) still pending in the outbox: the next run (or \`vigil run\`) resends them`);
     const issues = Object.entries(j.field_issues);

@@ -114,7 +114,8 @@ describe('alert outbox: a hung receiver does not hold up scoring', { concurrency
         // The pending records are in the cluster (the state index), one per hung connector and alert.
         await engine.refresh(out.state_index);
         assert.equal(await engine.count(out.state_index, { term: { kind: 'alert_outbox_pending' } }), 2 * first.alerts);
-        console.log(`# ${e.label}: backfill with 2 hung receivers: ${seconds.toFixed(1)} s, slowest window ${slowest} ms, alerts ${first.alerts}, pending ${first.alerts_pending}`);
+        const figures = `${seconds.toFixed(1)} s, slowest window ${slowest} ms, alerts ${first.alerts}, pending ${first.alerts_pending}`;
+        console.log(`# ${e.label}: backfill with 2 hung receivers: ${figures}`);
       });
 
       it('a re-run resends what was left pending: delivered where the receiver answers, dead-lettered where it refuses', async () => {

@@ -19,8 +19,9 @@ function truncate(s: string, max: number): string {
 }
 
 function alertBlocks(a: AlertContext): object[] {
+  const update = a.revision > 0 ? `*Update ${a.revision}* ` : '';
   const lines = [
-    `${a.revision > 0 ? `*Update ${a.revision}* ` : ''}${EMOJI[a.severity]} *${slackText(a.entity.field)}* ${slackCode(a.entity.value)} — score *${fmt(a.score)}* (${a.severity})`,
+    `${update}${EMOJI[a.severity]} *${slackText(a.entity.field)}* ${slackCode(a.entity.value)} — score *${fmt(a.score)}* (${a.severity})`,
     slackText(visible(a.reason, MAX_TEXT)),
     ...a.features.slice(0, 3).map((f) => `• ${slackText(featureLine(f))}`),
   ];

@@ -17,7 +17,10 @@ const XSOAR_SEVERITY: Record<Severity, number> = { low: 1, medium: 2, high: 3, c
 function details(n: Notification): string {
   const md = (s: string): string => markdownText(visible(s, MAX_TEXT));
   return n.alerts
-    .map((a) => [md(a.reason), md(a.explanation), ...a.features.map((f) => md(featureLine(f))), a.links.kibana ?? a.links.dashboards ?? ''].filter(Boolean).join('\n'))
+    .map((a) => {
+      const link = a.links.kibana ?? a.links.dashboards ?? '';
+      return [md(a.reason), md(a.explanation), ...a.features.map((f) => md(featureLine(f))), link].filter(Boolean).join('\n');
+    })
     .join('\n\n');
 }
 

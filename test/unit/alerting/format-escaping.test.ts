@@ -43,7 +43,9 @@ const HOSTILE: readonly Hostile[] = [
     visible: MARKUP,
     slack: '&lt;!channel&gt; *hi* `x` &lt;@U024BE7LH&gt; &lt;http://evil.example|click&gt; &amp; &lt;b&gt;bold&lt;/b&gt; [a](http://e) | {{7*7}}',
     slackCode: '`&lt;!channel&gt; *hi* ˋxˋ &lt;@U024BE7LH&gt; &lt;http://evil.example|click&gt; &amp; &lt;b&gt;bold&lt;/b&gt; [a](http://e) | {{7*7}}`',
-    markdown: '&lt;!channel&gt; \\*hi\\* \\`x\\` &lt;@U024BE7LH&gt; &lt;http://evil.example\\|click&gt; &amp; &lt;b&gt;bold&lt;/b&gt; \\[a\\](http://e) \\| {{7\\*7}}',
+    markdown:
+      '&lt;!channel&gt; \\*hi\\* \\`x\\` &lt;@U024BE7LH&gt; &lt;http://evil.example\\|click&gt; ' +
+      '&amp; &lt;b&gt;bold&lt;/b&gt; \\[a\\](http://e) \\| {{7\\*7}}',
     liquid: '<!channel> *hi* `x` <@U024BE7LH> <http://evil.example|click> & <b>bold</b> [a](http://e) | {\u200c{7*7}\u200c}',
     reasonVisible: `user ${MARKUP}${REASON_TAIL}`,
   },
@@ -136,7 +138,8 @@ describe('alert formats: hostile entity values are escaped for each receiver', (
         const title = TITLE(h.visible).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
         assert.equal(body.text, `${title}: ${reasonSlack}`);
         const blocks = body.blocks as JsonObject[];
-        assert.deepEqual(blocks[0], { type: 'header', text: { type: 'plain_text', text: TITLE(h.visible).length <= 150 ? TITLE(h.visible) : `${TITLE(h.visible).slice(0, 149)}…` } });
+        const header = TITLE(h.visible).length <= 150 ? TITLE(h.visible) : `${TITLE(h.visible).slice(0, 149)}…`;
+        assert.deepEqual(blocks[0], { type: 'header', text: { type: 'plain_text', text: header } });
         const lines = String((blocks[1].text as JsonObject).text).split('\n');
         assert.equal(lines[0], `:large_orange_circle: *user.name* ${h.slackCode} — score *88.5* (high)`);
         assert.equal(lines[1], reasonSlack);

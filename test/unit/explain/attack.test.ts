@@ -59,7 +59,8 @@ describe('ATT&CK mapping', () => {
   });
 
   it('lets the caller override, de-duplicates, and keeps one tactic per technique', () => {
-    const ids = suggestTechniques({ fired: ['beaconing'], features: ['weird_metric', 'failed_logins', 'bad_password_count', 'beacon_periodicity'], featureTechniques: { weird_metric: 'T1048' } });
+    const features = ['weird_metric', 'failed_logins', 'bad_password_count', 'beacon_periodicity'];
+    const ids = suggestTechniques({ fired: ['beaconing'], features, featureTechniques: { weird_metric: 'T1048' } });
     assert.deepEqual(ids, ['T1048', 'T1110.001', 'T1071.001']);
     const t = mapToAttack({ fired: [], features: ['source.ip', 'privileged_actions'] });
     assert.deepEqual(t?.technique.id, ['T1078']);
