@@ -4,6 +4,7 @@
  * Built once from the anomaly document, so every format says the same thing.
  */
 import type { AnomalyDocument, Severity } from '../anomaly/document.js';
+import { MAX_TEXT, markdownText, visible } from './escape.js';
 import { dashboardsDiscoverUrl, kibanaDiscoverUrl, kqlTerm } from './links.js';
 
 export interface AlertLinks {
@@ -25,8 +26,10 @@ export interface AttackTechnique {
 }
 
 export interface AlertContext {
-  /** The anomaly document's deterministic id. */
+  /** The anomaly document's deterministic id (or the incident id). */
   readonly id: string;
+  /** 0: the first alert for `id`; n > 0: its n-th update. */
+  readonly revision: number;
   readonly jobId: string;
   readonly ruleName: string;
   readonly entity: { readonly field: string; readonly value: string };
@@ -56,17 +59,17 @@ export interface Notification {
   readonly alerts: readonly AlertContext[];
 }
 
-export function alertContext(id: string, doc: AnomalyDocument, links: AlertLinks = {}): AlertContext {
+export function alertContext(id: string, doc: AnomalyDocument, links: AlertLinks = {}, revision = 0): AlertContext {
   const v = doc.vigil;
   const kql = kqlTerm(v.entity.field, v.entity.value);
   const tactics = zip(doc.threat?.tactic.id ?? [], doc.threat?.tactic.name ?? []).map(([tid, name]) => ({ id: tid, name }));
-  const techniques = (doc.threat?.technique.id ?? []).map((tid, i) => ({
-    id: tid,
-    name: doc.threat?.technique.name[i] ?? tid,
-    reference: doc.threat?.technique.reference[i],
-  }));
+  // Techniques, then their sub-techniques (ECS keeps them apart: threat.technique.subtechnique.*).
+  const listed = (t: { id: string[]; name: string[]; reference: string[] } | undefined): AttackTechnique[] =>
+    (t?.id ?? []).map((tid, i) => ({ id: tid, name: t?.name[i] ?? tid, reference: t?.reference[i] }));
+  const techniques = [...listed(doc.threat?.technique), ...listed(doc.threat?.technique.subtechnique)];
   return {
     id,
+    revision,
     jobId: v.job_id,
     ruleName: doc.rule.name,
     entity: { field: v.entity.field, value: v.entity.value },
@@ -123,8 +126,10 @@ export function observablesOf(alert: AlertContext): { kind: 'ip' | 'user' | 'hos
   return out;
 }
 
+/** Plain one-line title (entity value made visible and capped: see escape.ts). */
 export function titleOf(alert: AlertContext): string {
-  return `Vigil: anomalous ${alert.entity.field} ${alert.entity.value} (score ${Math.round(alert.score)}, ${alert.severity})`;
+  const update = alert.revision > 0 ? 'Update: ' : '';
+  return `${update}Vigil: anomalous ${alert.entity.field} ${visible(alert.entity.value)} (score ${Math.round(alert.score)}, ${alert.severity})`;
 }
 
 export function groupTitle(alerts: readonly AlertContext[]): string {
@@ -144,26 +149,27 @@ export function maxSeverity(alerts: readonly AlertContext[]): Severity {
   return alerts.reduce<Severity>((acc, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[acc] ? a.severity : acc), 'low');
 }
 
-/** A markdown description: reason, explanation, feature table, ATT&CK, window, links. */
+/** A markdown description: reason, explanation, feature table, ATT&CK, window, links. Every free text escaped (escape.ts). */
 export function markdownDescription(alerts: readonly AlertContext[]): string {
   return alerts.map(markdownOne).join('\n\n---\n\n');
 }
 
 function markdownOne(a: AlertContext): string {
+  const md = (s: string, max?: number): string => markdownText(visible(s, max));
   const lines = [
-    `**${a.reason}**`,
+    `${a.revision > 0 ? `**Update ${a.revision}** ` : ''}**${md(a.reason, MAX_TEXT)}**`,
     '',
-    a.explanation,
+    md(a.explanation, MAX_TEXT),
     '',
-    `- Entity: \`${a.entity.field}\` = \`${a.entity.value}\``,
+    `- Entity: ${md(a.entity.field)} = ${md(a.entity.value)}`,
     `- Score: ${fmt(a.score)} / 100 (${a.severity}), probability ${fmt(a.probability)}`,
     `- Window: ${a.window.start} → ${a.window.end} (${a.eventCount} events)`,
-    `- Job: ${a.jobId}; models fired: ${a.modelsFired.join(', ') || 'none'}`,
+    `- Job: ${md(a.jobId)}; models fired: ${a.modelsFired.join(', ') || 'none'}`,
   ];
-  if (a.attack.techniques.length) lines.push(`- ATT&CK: ${a.attack.techniques.map((t) => `${t.id} ${t.name}`).join('; ')}`);
+  if (a.attack.techniques.length) lines.push(`- ATT&CK: ${a.attack.techniques.map((t) => `${md(t.id)} ${md(t.name)}`).join('; ')}`);
   if (a.features.length) {
     lines.push('', '| feature | actual | typical | share |', '| --- | --- | --- | --- |');
-    for (const f of a.features) lines.push(`| ${f.name} | ${fmt(f.actual)} | ${fmt(f.typical)} | ${Math.round(f.contribution * 100)}% |`);
+    for (const f of a.features) lines.push(`| ${md(f.name)} | ${fmt(f.actual)} | ${fmt(f.typical)} | ${Math.round(f.contribution * 100)}% |`);
   }
   if (a.links.kibana) lines.push('', `[Events in Kibana](${a.links.kibana})`);
   if (a.links.dashboards) lines.push('', `[Events in OpenSearch Dashboards](${a.links.dashboards})`);

@@ -2,9 +2,13 @@
  * The alert dispatcher the pipeline feeds with anomalies at or above the threshold.
  *
  *   enqueue(alerts)  realert suppression → notifications per connector → durable outbox records
- *                    (resolves once they are persisted, not once delivered) → delivery starts
- *   drain()          waits (up to alerting.drain_timeout) until every outbox record is delivered or
- *                    dead-lettered, recovering records left pending by an earlier process first
+ *                    (resolves once they are persisted, not once delivered) → delivery starts in
+ *                    the background, one task per record, each endpoint with its own timeout,
+ *                    concurrency and circuit breaker: a hung receiver holds back only its own alerts
+ *   takeCounts()     never waits: what was delivered / dead-lettered since the last call and how
+ *                    many records are still pending (the pipeline calls it once per window)
+ *   drain()          end of a run: waits (up to alerting.drain_timeout) until every outbox record is
+ *                    delivered or dead-lettered, recovering records left pending by an earlier process
  *   close()          stops scheduling, lets in-flight requests finish and record their outcome
  *
  * Delivery guarantee (see docs/readme/alerting.md): at-least-once with a stable idempotency key.
@@ -32,6 +36,15 @@ import { nextDelayMs } from './retry-policy.js';
 import { assertDestinationsAllowed } from './validate.js';
 import { WebhookClient, type AttemptResult } from './webhook-client.js';
 
+/** What the pipeline hands over: one alert, or the n-th update (`revision`) of one already sent. */
+export interface AlertInput {
+  /** Stable id of what is alerted (the anomaly document id, or an incident id). */
+  readonly id: string;
+  readonly doc: AnomalyDocument;
+  /** 0 or absent: the first alert for `id`; n > 0: its n-th update. Each (id, revision) is sent once per connector. */
+  readonly revision?: number;
+}
+
 export interface DispatchStats {
   /** Notifications the receivers acknowledged (2xx, or a duplicate refusal). */
   delivered: number;
@@ -41,12 +54,14 @@ export interface DispatchStats {
   deadLettered: number;
   /** Alerts dropped by realert suppression. */
   suppressed: number;
-  /** Notifications still in the outbox when drain() returned (they resume on the next run). */
+  /** Gauge, not a count since the last call: notifications of this process not yet delivered or parked (they resume on the next run). */
   pending: number;
 }
 
 export interface Dispatcher {
-  enqueue(alerts: readonly { id: string; doc: AnomalyDocument }[]): Promise<void>;
+  enqueue(alerts: readonly AlertInput[]): Promise<void>;
+  /** Counts since the previous takeCounts()/drain(), plus the pending gauge. Never waits for a receiver. */
+  takeCounts(): DispatchStats;
   drain(): Promise<DispatchStats>;
   close(): Promise<void>;
 }
@@ -87,6 +102,7 @@ class AlertDispatcher implements Dispatcher {
   private readonly realert: RealertStore;
   private readonly owner = `dispatcher-${randomBytes(6).toString('hex')}`;
   private readonly tasks = new Map<string, Promise<void>>();
+  private readonly taskConnector = new Map<string, string>();
   /** When a task that is waiting (backoff, Retry-After, open circuit) will wake up. */
   private readonly wakeAt = new Map<string, number>();
   private readonly stopping = new AbortController();
@@ -113,13 +129,15 @@ class AlertDispatcher implements Dispatcher {
     }
   }
 
-  async enqueue(alerts: readonly { id: string; doc: AnomalyDocument }[]): Promise<void> {
+  async enqueue(alerts: readonly AlertInput[]): Promise<void> {
     if (this.closed) throw new Error('the alert dispatcher is closed');
     await this.recover();
     if (alerts.length === 0 || this.endpoints.size === 0) return;
 
     const links = this.options.links ?? { kibanaUrl: this.options.config.links.kibana_url, dashboardsUrl: this.options.config.links.dashboards_url };
-    const accepted = await this.applyRealert(alerts.map((a) => alertContext(a.id, a.doc, links)));
+    const contexts = alerts.map((a) => alertContext(a.id, a.doc, links, a.revision ?? 0));
+    // Updates of an alert already sent are the point of an incident: realert only applies to first alerts.
+    const accepted = [...(await this.applyRealert(contexts.filter((a) => a.revision === 0))), ...contexts.filter((a) => a.revision > 0)];
     const records: { id: string; entry: OutboxEntry; endpoint: Endpoint }[] = [];
     for (const endpoint of this.endpoints.values()) {
       const eligible = accepted.filter((a) => a.score >= endpoint.connector.min_score);
@@ -153,12 +171,32 @@ class AlertDispatcher implements Dispatcher {
       await Promise.race([Promise.allSettled([...this.tasks.values()]), this.clock.sleep(Math.min(100, deadline - now), wait.signal)]);
       wait.abort();
     }
+    const stats = this.takeCounts();
+    if (stats.pending > 0) {
+      log.warn({ pending: stats.pending, by_connector: this.pendingByConnector() }, 'alert drain timed out: the rest stays in the outbox and resumes on the next run');
+    }
+    return stats;
+  }
+
+  takeCounts(): DispatchStats {
+    // A process that has nothing new to send still owes what an earlier run left pending.
+    if (!this.closed) {
+      const warn = (error: unknown): void => log.warn({ err: errorText(error) }, 'could not look for pending alerts in the outbox; retried later');
+      this.recover().catch(warn);
+    }
     const stats = { ...this.stats, pending: this.tasks.size };
-    if (stats.pending > 0) log.warn({ pending: stats.pending }, 'alert drain timed out: the rest stays in the outbox and resumes on the next run');
     this.stats = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: 0 };
     return stats;
   }
 
+  /** Pending notifications per connector (a hung receiver shows up here, alone). */
+  pendingByConnector(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of this.taskConnector.values()) out[name] = (out[name] ?? 0) + 1;
+    return out;
+  }
+
+  /** Stops delivery: waits and in-flight requests are cut short, their records stay pending for the next run. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -276,8 +314,12 @@ class AlertDispatcher implements Dispatcher {
         // The record stays in the outbox; the next dispatcher (or drain after a restart) resumes it.
         log.error({ connector: endpoint.connector.name, record: id, err: errorText(error) }, 'alert delivery interrupted; it stays in the outbox');
       })
-      .finally(() => this.tasks.delete(id));
+      .finally(() => {
+        this.tasks.delete(id);
+        this.taskConnector.delete(id);
+      });
     this.tasks.set(id, task);
+    this.taskConnector.set(id, endpoint.connector.name);
   }
 
   // ---- delivery ------------------------------------------------------------------------------
@@ -324,9 +366,14 @@ class AlertDispatcher implements Dispatcher {
         }
         entry = claimed;
         version = claimedVersion;
-        result = await client.send(entry.message_id, entry.body ?? '');
+        result = await client.send(entry.message_id, entry.body ?? '', this.stopping.signal);
       } finally {
         release();
+      }
+      if (this.closed && result.outcome !== 'delivered') {
+        // Cut short by close(): hand the record back (no lease, due now) so the next run resends it at once.
+        await this.persist(id, { ...entry, lease_owner: '', lease_until_ms: 0, next_attempt_ms: this.clock.now(), updated_ms: this.clock.now() }, version);
+        return;
       }
       if (result.outcome === 'delivered') breaker.onSuccess();
       else if (result.neutral) breaker.onNeutral();

@@ -1,5 +1,5 @@
 /** Vigil's alerting connector: what the pipeline, the CLI and `vigil install` use. */
-export { createDispatcher, type Dispatcher, type DispatchStats, type DispatcherOptions } from './dispatcher.js';
+export { createDispatcher, type AlertInput, type Dispatcher, type DispatchStats, type DispatcherOptions } from './dispatcher.js';
 export { replayDeadLetters, type ReplayOptions, type ReplayResult } from './replay.js';
 export { sendTestAlert, type TestAlertOptions, type TestAlertReport } from './test-alert.js';
 export {

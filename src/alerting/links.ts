@@ -1,3 +1,5 @@
+import { strictUriComponent } from './escape.js';
+
 /**
  * Links from an alert back to the events behind it: Discover in Kibana or OpenSearch Dashboards,
  * filtered on the entity (KQL) and the anomaly's window. State is passed the way both apps expect
@@ -34,12 +36,12 @@ function trimBase(url: string): string {
 export function kibanaDiscoverUrl(kibanaUrl: string, kql: string, from: string, to: string): string {
   const g = rison({ time: { from, to } });
   const a = rison({ query: { language: 'kuery', query: kql } });
-  return `${trimBase(kibanaUrl)}/app/discover#/?_g=${encodeURIComponent(g)}&_a=${encodeURIComponent(a)}`;
+  return `${trimBase(kibanaUrl)}/app/discover#/?_g=${strictUriComponent(g)}&_a=${strictUriComponent(a)}`;
 }
 
 /** OpenSearch Dashboards 2.x Discover (data-explorer), same filter and time range. */
 export function dashboardsDiscoverUrl(dashboardsUrl: string, kql: string, from: string, to: string): string {
   const g = rison({ time: { from, to } });
   const q = rison({ filters: [], query: { language: 'kuery', query: kql } });
-  return `${trimBase(dashboardsUrl)}/app/data-explorer/discover#?_g=${encodeURIComponent(g)}&_q=${encodeURIComponent(q)}`;
+  return `${trimBase(dashboardsUrl)}/app/data-explorer/discover#?_g=${strictUriComponent(g)}&_q=${strictUriComponent(q)}`;
 }

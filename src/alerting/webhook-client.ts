@@ -81,7 +81,8 @@ export class WebhookClient {
     return headers;
   }
 
-  async send(messageId: string, body: string): Promise<AttemptResult> {
+  /** `cancel` cuts the attempt short (the dispatcher closing): the outcome is then a retry. */
+  async send(messageId: string, body: string, cancel?: AbortSignal): Promise<AttemptResult> {
     const started = this.clock.now();
     const timeout = this.connector.timeout_ms;
     try {
@@ -92,7 +93,7 @@ export class WebhookClient {
         headers: this.headers(messageId, body),
         timeout,
         // The socket timeout above misses a slow trickle; this bounds the whole exchange.
-        signal: AbortSignal.timeout(timeout + 50),
+        signal: cancel ? AbortSignal.any([AbortSignal.timeout(timeout + 50), cancel]) : AbortSignal.timeout(timeout + 50),
         httpAgent: this.agents.http,
         httpsAgent: this.agents.https,
         // A redirect could leave the allow-list: treat 3xx as an answer, not a hop.

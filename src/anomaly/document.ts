@@ -1,6 +1,8 @@
 /**
  * The anomaly document Vigil writes for every scored entity-window: ECS where ECS has a field
- * (`event.kind: alert`, risk score, rule, related, threat), Vigil's own fields under `vigil.*`.
+ * (`ecs.version`, `event.kind`, risk score, rule, related, threat), Vigil's own fields under `vigil.*`.
+ * `event.kind` is `alert` only on alerts (vigil.is_alert); every other scored window is a `metric`,
+ * ECS's kind for a numeric measurement taken on a schedule.
  * Its mapping is mappings/anomalies.index-template.json; dashboards, the alerting connector and
  * the evaluation read exactly these fields. Ids are deterministic (job, entity, window).
  */
@@ -13,10 +15,20 @@ export type { ModelName } from '../models/detectors.js';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 
+/** The ECS version the anomaly documents conform to (fields checked against the @elastic/ecs dictionary). */
+export const ECS_VERSION = '8.17.0';
+
+export type AnomalyEventKind = 'alert' | 'metric';
+
+export function eventKindOf(isAlert: boolean): AnomalyEventKind {
+  return isAlert ? 'alert' : 'metric';
+}
+
 export interface AnomalyDocument {
   '@timestamp': string;
+  ecs?: { version: string };
   event: {
-    kind: 'alert';
+    kind: AnomalyEventKind;
     module: 'vigil';
     dataset: 'vigil.anomaly';
     category: string[];
@@ -38,8 +50,9 @@ export interface AnomalyDocument {
   related: { ip: string[]; user: string[]; hosts: string[] };
   threat?: {
     framework: 'MITRE ATT&CK';
-    tactic: { id: string[]; name: string[] };
-    technique: { id: string[]; name: string[]; reference: string[] };
+    tactic: { id: string[]; name: string[]; reference?: string[] };
+    /** Techniques (T1110); their sub-techniques (T1110.001) under `subtechnique`. */
+    technique: { id: string[]; name: string[]; reference: string[]; subtechnique?: { id: string[]; name: string[]; reference: string[] } };
   };
   vigil: {
     job_id: string;
@@ -122,6 +135,8 @@ export interface StatusDocument {
       alerts_delivered: number;
       alerts_retried: number;
       alerts_dead_lettered: number;
+      /** Alerts in the outbox not yet delivered or dead-lettered when this window was done (a gauge). */
+      alerts_pending: number;
       duration_ms: number;
       mode: 'run' | 'backfill';
     };

@@ -78,7 +78,7 @@ function packageReadme(input: PackageInput): string {
     '',
     'Vigil finds anomalous behaviour of users, hosts and IP addresses in security events (ECS) stored in',
     'Elasticsearch, and writes one anomaly document per scored entity-window to `vigil-anomalies*`',
-    '(ECS `event.kind: alert`, Vigil fields under `vigil.*`), plus a run record per processed window to',
+    '(ECS; `event.kind: alert` on alerts, `metric` on other scored windows; Vigil fields under `vigil.*`), plus a run record per processed window to',
     '`vigil-status*` and undeliverable alert notifications to `vigil-dead-letter*`.',
     '',
     'This package installs the data views and dashboards over those indices. It has no data stream and',

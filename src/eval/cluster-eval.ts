@@ -153,10 +153,12 @@ export async function runInCluster(input: ScoringInput, buckets: BucketSummary, 
     try {
       await runBackfill({ workers: set.workers, slices: set.slices, range: { from, to }, log, restart: true, leaseWaitMs: 120_000, onPlan: (t) => (total = t) });
       const delivery = await set.drainAlerts();
-      alerts.delivered += delivery.delivered;
-      alerts.retried += delivery.retried;
-      alerts.deadLettered += delivery.deadLettered;
-      alerts.suppressed += delivery.suppressed;
+      if (delivery) {
+        alerts.delivered += delivery.delivered;
+        alerts.retried += delivery.retried;
+        alerts.deadLettered += delivery.deadLettered;
+        alerts.suppressed += delivery.suppressed;
+      }
     } finally {
       await set.close();
     }

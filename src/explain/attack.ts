@@ -2,9 +2,20 @@
  * MITRE ATT&CK mapping of a scored window: which techniques the evidence suggests, as the ECS
  * `threat.*` fields. A small built-in table covers what Vigil's models see; the mapping is a hint for
  * triage, not a verdict. Order of precedence: the caller's `featureTechniques` for a feature or
- * field, then keyword rules on feature and field names, then the model that fired (beaconing →
- * T1071.001).
+ * field, then keyword rules on feature and field names (beaconing → T1071.001, a privileged
+ * first-time action from the sequence model → T1078.003).
+ *
+ * Only evidence that scored counts: the caller passes the evidence items that carry a real share of
+ * the anomaly (ATTACK_MIN_CONTRIBUTION), not every model that ran. Each technique carries the one
+ * tactic that Vigil's evidence supports (a new-country login with a valid account is Initial Access),
+ * not every tactic ATT&CK lists for it — a beacon is Command and Control, not six tactics.
+ *
+ * ECS shape: a sub-technique (T1110.001) goes to `threat.technique.subtechnique.*` and its parent
+ * (T1110) to `threat.technique.*`.
  */
+
+/** Evidence below this share of the anomaly does not suggest techniques. */
+export const ATTACK_MIN_CONTRIBUTION = 0.2;
 
 export interface Tactic {
   readonly id: string;
@@ -12,46 +23,54 @@ export interface Tactic {
 }
 
 export interface Technique {
+  /** T1110 or, for a sub-technique, T1110.001. */
   readonly id: string;
+  /** ATT&CK's own name: "Brute Force", or for a sub-technique "Password Guessing". */
   readonly name: string;
   readonly reference: string;
-  readonly tactics: readonly Tactic[];
+  /** The tactic Vigil's evidence for this technique supports. */
+  readonly tactic: Tactic;
+  /** Set for a sub-technique. */
+  readonly parent?: string;
 }
 
 export interface ThreatFields {
   framework: 'MITRE ATT&CK';
-  tactic: { id: string[]; name: string[] };
-  technique: { id: string[]; name: string[]; reference: string[] };
+  tactic: { id: string[]; name: string[]; reference: string[] };
+  technique: { id: string[]; name: string[]; reference: string[]; subtechnique?: { id: string[]; name: string[]; reference: string[] } };
 }
 
 const T = {
   initialAccess: { id: 'TA0001', name: 'Initial Access' },
   execution: { id: 'TA0002', name: 'Execution' },
-  persistence: { id: 'TA0003', name: 'Persistence' },
   privilegeEscalation: { id: 'TA0004', name: 'Privilege Escalation' },
-  defenseEvasion: { id: 'TA0005', name: 'Defense Evasion' },
   credentialAccess: { id: 'TA0006', name: 'Credential Access' },
   lateralMovement: { id: 'TA0008', name: 'Lateral Movement' },
   exfiltration: { id: 'TA0010', name: 'Exfiltration' },
   commandAndControl: { id: 'TA0011', name: 'Command and Control' },
 } as const satisfies Record<string, Tactic>;
 
-const validAccountTactics = [T.initialAccess, T.persistence, T.privilegeEscalation, T.defenseEvasion];
-
-function technique(id: string, name: string, tactics: readonly Tactic[]): Technique {
-  return { id, name, tactics, reference: `https://attack.mitre.org/techniques/${id.replace('.', '/')}/` };
+function technique(id: string, name: string, tactic: Tactic): Technique {
+  const parent = id.includes('.') ? id.slice(0, id.indexOf('.')) : undefined;
+  return { id, name, tactic, reference: `https://attack.mitre.org/techniques/${id.replace('.', '/')}/`, ...(parent ? { parent } : {}) };
 }
 
 export const TECHNIQUES: Readonly<Record<string, Technique>> = {
-  'T1110.001': technique('T1110.001', 'Brute Force: Password Guessing', [T.credentialAccess]),
-  'T1110.003': technique('T1110.003', 'Brute Force: Password Spraying', [T.credentialAccess]),
-  T1078: technique('T1078', 'Valid Accounts', validAccountTactics),
-  'T1078.003': technique('T1078.003', 'Valid Accounts: Local Accounts', validAccountTactics),
-  T1021: technique('T1021', 'Remote Services', [T.lateralMovement]),
-  T1059: technique('T1059', 'Command and Scripting Interpreter', [T.execution]),
-  'T1071.001': technique('T1071.001', 'Application Layer Protocol: Web Protocols', [T.commandAndControl]),
-  T1048: technique('T1048', 'Exfiltration Over Alternative Protocol', [T.exfiltration]),
+  T1110: technique('T1110', 'Brute Force', T.credentialAccess),
+  'T1110.001': technique('T1110.001', 'Password Guessing', T.credentialAccess),
+  'T1110.003': technique('T1110.003', 'Password Spraying', T.credentialAccess),
+  T1078: technique('T1078', 'Valid Accounts', T.initialAccess),
+  'T1078.003': technique('T1078.003', 'Local Accounts', T.privilegeEscalation),
+  T1021: technique('T1021', 'Remote Services', T.lateralMovement),
+  T1059: technique('T1059', 'Command and Scripting Interpreter', T.execution),
+  T1071: technique('T1071', 'Application Layer Protocol', T.commandAndControl),
+  'T1071.001': technique('T1071.001', 'Web Protocols', T.commandAndControl),
+  T1048: technique('T1048', 'Exfiltration Over Alternative Protocol', T.exfiltration),
 };
+
+export function tacticReference(id: string): string {
+  return `https://attack.mitre.org/tactics/${id}/`;
+}
 
 /** Keyword rules on a feature or field name, first match wins. */
 const RULES: readonly [RegExp, string][] = [
@@ -67,9 +86,8 @@ const RULES: readonly [RegExp, string][] = [
 
 export interface AttackInput {
   /** Models whose standardised score is high. */
-  /** Models that fired (ModelName). */
   readonly fired: readonly string[];
-  /** Names of the top contributing features or fields, most important first. */
+  /** Names of the evidence items that scored (share ≥ ATTACK_MIN_CONTRIBUTION), most important first. */
   readonly features: readonly string[];
   /** Actions the sequence model found surprising (e.g. a first-time privileged action). */
   readonly actions?: readonly string[];
@@ -91,8 +109,10 @@ export function suggestTechniques(input: AttackInput): string[] {
     }
     add(ruleFor(name));
   }
-  if (input.fired.includes('sequence')) for (const a of input.actions ?? []) add(ruleFor(a.toLowerCase()) === 'T1078.003' ? 'T1078.003' : undefined);
-  if (input.fired.includes('beaconing')) add('T1071.001');
+  // The surprising actions count only when the sequence evidence itself scored.
+  if (input.fired.includes('sequence') && input.features.includes('action_sequence')) {
+    for (const a of input.actions ?? []) add(ruleFor(a.toLowerCase()) === 'T1078.003' ? 'T1078.003' : undefined);
+  }
   return out;
 }
 
@@ -100,13 +120,25 @@ export function suggestTechniques(input: AttackInput): string[] {
 export function mapToAttack(input: AttackInput): ThreatFields | undefined {
   const ids = suggestTechniques(input);
   if (ids.length === 0) return undefined;
-  const techniques = ids.map((id) => TECHNIQUES[id]);
+  const suggested = ids.map((id) => TECHNIQUES[id]);
+  const parents: Technique[] = [];
+  const subs: Technique[] = [];
+  for (const t of suggested) {
+    const parent = t.parent ? TECHNIQUES[t.parent] : t;
+    if (!parents.includes(parent)) parents.push(parent);
+    if (t.parent && !subs.includes(t)) subs.push(t);
+  }
   const tactics: Tactic[] = [];
-  for (const t of techniques) for (const tactic of t.tactics) if (!tactics.some((x) => x.id === tactic.id)) tactics.push(tactic);
+  for (const t of suggested) if (!tactics.some((x) => x.id === t.tactic.id)) tactics.push(t.tactic);
   return {
     framework: 'MITRE ATT&CK',
-    tactic: { id: tactics.map((t) => t.id), name: tactics.map((t) => t.name) },
-    technique: { id: techniques.map((t) => t.id), name: techniques.map((t) => t.name), reference: techniques.map((t) => t.reference) },
+    tactic: { id: tactics.map((t) => t.id), name: tactics.map((t) => t.name), reference: tactics.map((t) => tacticReference(t.id)) },
+    technique: {
+      id: parents.map((t) => t.id),
+      name: parents.map((t) => t.name),
+      reference: parents.map((t) => t.reference),
+      ...(subs.length > 0 ? { subtechnique: { id: subs.map((t) => t.id), name: subs.map((t) => t.name), reference: subs.map((t) => t.reference) } } : {}),
+    },
   };
 }
 

@@ -8,7 +8,7 @@
  * sequence) or periodicity score 0–1 (beaconing), against that model's typical value.
  */
 import { evidenceName, type Evidence } from './evidence.js';
-import { featureWords, fieldWords, formatDuration, formatNumber } from './words.js';
+import { featureUnit, featureWords, fieldWords, formatDuration, formatHour, formatNumber, formatShare, roundFeatureValue } from './words.js';
 
 /** One item of `contributions` / `vigil.features`: a feature (or finding) with its actual and typical value. */
 export interface FeatureExplanation {
@@ -53,7 +53,7 @@ export function toFeatureExplanation(e: Evidence): FeatureExplanation {
   const contribution = round(e.contribution);
   switch (e.kind) {
     case 'feature':
-      return { name, actual: e.actual, typical: e.typical, contribution };
+      return { name, actual: roundFeatureValue(e.name, e.actual), typical: roundFeatureValue(e.name, e.typical), contribution };
     case 'rarity':
       return { name, actual: round(e.surprise), typical: round(e.typicalSurprise), contribution };
     case 'sequence':
@@ -72,11 +72,8 @@ export function narrative(top: readonly Evidence[], options: ExplainOptions = {}
 
 export function phrase(e: Evidence, labels?: Readonly<Record<string, string>>): string {
   switch (e.kind) {
-    case 'feature': {
-      const words = featureWords(e.name, labels);
-      if (!Number.isFinite(e.actual)) return `${words} missing`;
-      return Number.isFinite(e.typical) ? `${formatNumber(e.actual)} ${words} (typical ${formatNumber(e.typical)})` : `${formatNumber(e.actual)} ${words}`;
-    }
+    case 'feature':
+      return featurePhrase(e.name, e.actual, e.typical, featureWords(e.name, labels));
     case 'rarity': {
       const words = fieldWords(e.field, labels);
       if (e.populationFirstSeen) return `${words} ${e.value} never seen before in the population`;
@@ -87,6 +84,28 @@ export function phrase(e: Evidence, labels?: Readonly<Record<string, string>>): 
       return e.firstSeen ? `first-time action ${e.to} (after ${e.from === '^' ? 'start' : e.from})` : `unusual action ${e.to} after ${e.from === '^' ? 'start' : e.from}`;
     case 'beaconing':
       return `regular connections to ${e.destination} every ${formatDuration(e.periodMs)} (${e.arrivals} arrivals, CV ${formatNumber(e.robustCv)})`;
+  }
+}
+
+/**
+ * "57 failed logins (typical 2)", "85% of logins outside working hours (typical 10%)",
+ * "logins at 23:00, usually around 11:00": the unit decides how a value reads.
+ */
+export function featurePhrase(name: string, actual: number, typical: number, words: string): string {
+  if (!Number.isFinite(actual)) return `${words} missing`;
+  const hasTypical = Number.isFinite(typical);
+  switch (featureUnit(name)) {
+    case 'hour': {
+      // Labels name what happens at that hour ("usual hour of logins" → "logins").
+      const subject = words.replace(/^(usual |typical )?hour( of day)?( of)?\s*/i, '').trim() || 'activity';
+      return `${subject} at ${formatHour(actual)}${hasTypical ? `, usually around ${formatHour(typical)}` : ''}`;
+    }
+    case 'share': {
+      const subject = words.replace(/^(share|ratio|fraction) of /i, 'of ');
+      return `${formatShare(actual)} ${subject}${hasTypical ? ` (typical ${formatShare(typical)})` : ''}`;
+    }
+    case 'amount':
+      return hasTypical ? `${formatNumber(actual)} ${words} (typical ${formatNumber(typical)})` : `${formatNumber(actual)} ${words}`;
   }
 }
 

@@ -68,6 +68,44 @@ function thousands(n: number): string {
   return n < 0 ? `-${out}` : out;
 }
 
+/**
+ * What a feature measures, from its name (preset and custom features follow the same naming):
+ * an hour of the day, a share (0–1), or a count/amount.
+ */
+export type FeatureUnit = 'hour' | 'share' | 'amount';
+
+export function featureUnit(name: string): FeatureUnit {
+  const n = name.toLowerCase();
+  if (/share|ratio|fraction|pct|percent/.test(n)) return 'share';
+  if (/(^|_)hour(_of_day)?$|hour_of_day/.test(n)) return 'hour';
+  return 'amount';
+}
+
+/**
+ * A feature value as stored: shares to 4 decimals, hours to 2, amounts to 3 (counts stay whole),
+ * so documents hold 23, not 22.999999999999996.
+ */
+export function roundFeatureValue(name: string, x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const digits = { share: 4, hour: 2, amount: 3 }[featureUnit(name)];
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** 22.999999999999996 → "23:00", 9.5 → "09:30" (nearest minute, wrapping at 24). */
+export function formatHour(h: number): string {
+  if (!Number.isFinite(h)) return 'n/a';
+  const minutes = ((Math.round(h * 60) % 1440) + 1440) % 1440;
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
+/** 0.85 → "85%", 0.004 → "0.4%", 1 → "100%". */
+export function formatShare(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  const pct = x * 100;
+  return `${Math.abs(pct) >= 1 || pct === 0 ? Math.round(pct) : Number(pct.toPrecision(1))}%`;
+}
+
 /** 300000 → "5 min", 3600000 → "1 h", 12500 → "12.5 s". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return 'n/a';

@@ -36,7 +36,7 @@
  * toJSON/fromJSON restore the exact state: the same inputs then give the same bits.
  */
 import { attribute, modelShares, type FeatureContribution } from '../explain/attribution.js';
-import { mapToAttack, type ThreatFields } from '../explain/attack.js';
+import { ATTACK_MIN_CONTRIBUTION, mapToAttack, type ThreatFields } from '../explain/attack.js';
 import type { Evidence } from '../explain/evidence.js';
 import { explain, type FeatureExplanation } from '../explain/explanation.js';
 import { ACTIONS_FIELD, BatchContext } from './batch-context.js';
@@ -316,7 +316,9 @@ export class Ensemble {
         const f = a.findings[m.name];
         return f && m.detector.actionsOf ? m.detector.actionsOf(f) : [];
       });
-      const threat = mapToAttack({ fired, features: ex.contributions.map((c) => c.name), actions, featureTechniques: this.params.featureTechniques });
+      // Only evidence with a real share of the anomaly suggests techniques (a beacon is not six tactics).
+      const scoredEvidence = ex.contributions.filter((c) => c.contribution >= ATTACK_MIN_CONTRIBUTION).map((c) => c.name);
+      const threat = mapToAttack({ fired, features: scoredEvidence, actions, featureTechniques: this.params.featureTechniques });
       if (threat) scored.threat = threat;
     }
     return scored;

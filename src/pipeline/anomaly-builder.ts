@@ -8,7 +8,16 @@
  * re-runs) and capped.
  */
 import { isIP } from 'node:net';
-import { anomalyId, severityOf, type AnomalyDocument, type FeatureExplanation, type ModelName, type Severity } from '../anomaly/document.js';
+import {
+  ECS_VERSION,
+  anomalyId,
+  eventKindOf,
+  severityOf,
+  type AnomalyDocument,
+  type FeatureExplanation,
+  type ModelName,
+  type Severity,
+} from '../anomaly/document.js';
 import type { ScoredObservation, ThreatFields } from '../models/ensemble.js';
 
 /** What the builder needs of a computed entity-window (a subset of the executors' EntityWindow). */
@@ -117,8 +126,9 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
   const doc: AnomalyDocument = {
     // The window end: the moment the anomaly became knowable (and stable across re-runs, unlike the wall clock).
     '@timestamp': endIso,
+    ecs: { version: ECS_VERSION },
     event: {
-      kind: 'alert',
+      kind: eventKindOf(scored.isAlert),
       module: 'vigil',
       dataset: 'vigil.anomaly',
       category: [...job.category],

@@ -30,11 +30,19 @@ export interface DeliveryCounts {
   retried: number;
   deadLettered: number;
   suppressed: number;
+  /** Gauge: alerts in the outbox not yet delivered or dead-lettered. */
+  pending: number;
 }
 
-/** The alert dispatcher (src/alerting/dispatcher.ts), as the pipeline uses it. */
+/**
+ * The alert dispatcher (src/alerting/dispatcher.ts), as the pipeline uses it. `enqueue` returns once
+ * the alerts are in the durable outbox; delivery runs in the background, off the scoring path.
+ */
 export interface AlertDispatcher {
   enqueue(alerts: readonly { id: string; doc: AnomalyDocument; revision?: number }[]): Promise<void>;
+  /** Counts since the last call and the pending gauge; never waits for a receiver. */
+  takeCounts(): DeliveryCounts;
+  /** End of a run only: waits (bounded by alerting.drain_timeout) for the outbox to empty. */
   drain(): Promise<DeliveryCounts>;
 }
 
@@ -102,7 +110,7 @@ export class WindowAbortedError extends Error {
   }
 }
 
-const NO_DELIVERY: DeliveryCounts = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0 };
+const NO_DELIVERY: DeliveryCounts = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: 0 };
 
 export function observationOf(w: EntityWindow): Observation {
   return {
@@ -280,6 +288,7 @@ export function statusDocument(scores: Pick<PartitionScores, 'job' | 'partition'
         alerts_delivered: o.delivery.delivered,
         alerts_retried: o.delivery.retried,
         alerts_dead_lettered: o.delivery.deadLettered,
+        alerts_pending: o.delivery.pending,
         duration_ms: Math.round(o.durationMs),
         mode: mode === 'backfill' ? 'backfill' : 'run',
       },

@@ -105,8 +105,11 @@ export interface WorkerSet {
   readonly store: StateStore;
   readonly slices: SlicePass;
   readonly dispatcher: AlertDispatcher | undefined;
-  /** Waits for the alerts handed to the outbox to be delivered (end of a backfill or run). */
-  drainAlerts(): Promise<DeliveryCounts>;
+  /**
+   * End of a run: waits (bounded by alerting.drain_timeout) for the outbox, then stops delivery
+   * (what is left stays pending in the cluster for the next run). Undefined without alerting.
+   */
+  drainAlerts(): Promise<DeliveryCounts | undefined>;
   close(): Promise<void>;
 }
 
@@ -189,7 +192,21 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     store,
     slices,
     dispatcher,
-    drainAlerts: async () => (dispatcher && sendAlerts ? dispatcher.drain() : { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0 }),
+    drainAlerts: async () => {
+      if (!sendAlerts || !dispatcher) return undefined;
+      const drained = await dispatcher.drain();
+      if (!ownDispatcher) return drained;
+      // Closing lets attempts that were under way record their outcome: count those too.
+      await ownDispatcher.close();
+      const late = dispatcher.takeCounts();
+      return {
+        delivered: drained.delivered + late.delivered,
+        retried: drained.retried + late.retried,
+        deadLettered: drained.deadLettered + late.deadLettered,
+        suppressed: drained.suppressed + late.suppressed,
+        pending: Math.max(0, drained.pending - late.delivered - late.deadLettered),
+      };
+    },
     close: async () => {
       await ownDispatcher?.close();
     },

@@ -23,6 +23,8 @@ export interface RunSummaryJson {
   alerts_retried: number;
   alerts_dead_lettered: number;
   alerts_suppressed: number;
+  /** Alerts still in the durable outbox at the end (resent by the next run). */
+  alerts_pending: number;
   max_score: number;
   field_issues: FieldIssueSummary;
 }
@@ -42,6 +44,7 @@ export class RunSummary {
   alertsRetried = 0;
   alertsDeadLettered = 0;
   alertsSuppressed = 0;
+  alertsPending = 0;
   maxScore = 0;
   readonly fieldIssues = new FieldIssues();
 
@@ -60,6 +63,7 @@ export class RunSummary {
     this.alertsRetried += o.delivery.retried;
     this.alertsDeadLettered += o.delivery.deadLettered;
     this.alertsSuppressed += o.delivery.suppressed;
+    this.alertsPending = o.delivery.pending;
     this.maxScore = Math.max(this.maxScore, o.maxScore);
     this.fieldIssues.merge(o.fieldIssues);
   }
@@ -78,11 +82,13 @@ export class RunSummary {
     this.incidentUpdates += r.updates;
   }
 
+  /** The end-of-run drain: what was delivered since the last window, and what is left pending. */
   addDelivery(d: DeliveryCounts): void {
     this.alertsDelivered += d.delivered;
     this.alertsRetried += d.retried;
     this.alertsDeadLettered += d.deadLettered;
     this.alertsSuppressed += d.suppressed;
+    this.alertsPending = d.pending;
   }
 
   /** Adds another summary (e.g. of the next job) into this one. */
@@ -101,6 +107,7 @@ export class RunSummary {
     this.alertsRetried += other.alertsRetried;
     this.alertsDeadLettered += other.alertsDeadLettered;
     this.alertsSuppressed += other.alertsSuppressed;
+    this.alertsPending += other.alertsPending;
     this.maxScore = Math.max(this.maxScore, other.maxScore);
     this.fieldIssues.merge(other.fieldIssues);
     return this;
@@ -122,6 +129,7 @@ export class RunSummary {
       alerts_retried: this.alertsRetried,
       alerts_dead_lettered: this.alertsDeadLettered,
       alerts_suppressed: this.alertsSuppressed,
+      alerts_pending: this.alertsPending,
       max_score: Math.round(this.maxScore * 100) / 100,
       field_issues: this.fieldIssues.toJSON(),
     };
@@ -137,7 +145,11 @@ export class RunSummary {
       `incidents alerted: ${j.incidents_alerted}   incident updates: ${j.incident_updates}`,
     ];
     if (j.documents_rejected || j.documents_retried) lines.push(`documents retried: ${j.documents_retried}   refused and dead-lettered: ${j.documents_rejected}`);
-    if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed) lines.push(`alerts delivered: ${j.alerts_delivered}   retried: ${j.alerts_retried}   dead-lettered: ${j.alerts_dead_lettered}   suppressed: ${j.alerts_suppressed}`);
+    if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed || j.alerts_pending) {
+      const counts = [`delivered: ${j.alerts_delivered}`, `retried: ${j.alerts_retried}`, `dead-lettered: ${j.alerts_dead_lettered}`];
+      lines.push(`alerts ${[...counts, `suppressed: ${j.alerts_suppressed}`, `pending: ${j.alerts_pending}`].join('   ')}`);
+    }
+    if (j.alerts_pending) lines.push(`${j.alerts_pending} alert(s) still pending in the outbox: the next run (or \`vigil run\`) resends them`);
     const issues = Object.entries(j.field_issues);
     if (issues.length) {
       lines.push('events with missing or mistyped fields (kept, field treated as absent):');

@@ -11,6 +11,7 @@ import { bearer, toJson, type PayloadFormat } from './format.js';
 export function alertJson(a: AlertContext): JsonObject {
   return toJson({
     id: a.id,
+    ...(a.revision > 0 ? { revision: a.revision } : {}),
     job_id: a.jobId,
     rule: a.ruleName,
     entity: a.entity,
@@ -38,7 +39,10 @@ export function notificationTime(n: Notification): string {
 export const genericFormat: PayloadFormat = {
   name: 'generic',
   render(n) {
-    if (n.alerts.length === 1) return toJson({ type: 'vigil.anomaly', timestamp: notificationTime(n), id: n.messageId, data: alertJson(n.alerts[0]) });
+    if (n.alerts.length === 1) {
+      const type = n.alerts[0].revision > 0 ? 'vigil.anomaly.update' : 'vigil.anomaly';
+      return toJson({ type, timestamp: notificationTime(n), id: n.messageId, data: alertJson(n.alerts[0]) });
+    }
     return toJson({
       type: 'vigil.anomaly.group',
       timestamp: notificationTime(n),

@@ -4,6 +4,7 @@
  * Flat top-level fields make the first alert easy to use in Shuffle's `$exec.` expressions.
  */
 import { groupTitle, maxSeverity } from '../alert-context.js';
+import { liquidSafe, visible } from '../escape.js';
 import { alertJson, notificationTime } from './generic.js';
 import { bearer, toJson, type PayloadFormat } from './format.js';
 
@@ -14,10 +15,11 @@ export const shuffleFormat: PayloadFormat = {
     return toJson({
       source: 'vigil',
       message_id: n.messageId,
-      title: groupTitle(n.alerts),
+      // Flat fields are for workflow templates: Liquid-safe and visible. `alerts[]` keeps the exact values.
+      title: liquidSafe(groupTitle(n.alerts)),
       severity: maxSeverity(n.alerts),
       score: Math.max(...n.alerts.map((a) => a.score)),
-      entity: first.entity,
+      entity: { field: first.entity.field, value: liquidSafe(visible(first.entity.value)) },
       timestamp: notificationTime(n),
       count: n.alerts.length,
       alerts: n.alerts.map(alertJson),

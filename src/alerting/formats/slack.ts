@@ -5,27 +5,27 @@
  * the credential: keep it in an environment variable (`url: ${SLACK_WEBHOOK_URL}`).
  */
 import { featureLine, fmt, groupTitle, type AlertContext } from '../alert-context.js';
+import { MAX_TEXT, slackCode, slackText, visible } from '../escape.js';
 import { toJson, type PayloadFormat } from './format.js';
 
 const SHOWN = 10;
 const EMOJI = { low: ':large_blue_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' } as const;
 
+/** Cut to `max` characters, never inside an entity such as &amp;lt; or a surrogate pair. */
 function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
-
-/** Slack mrkdwn needs &, < and > escaped. */
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  if (s.length <= max) return s;
+  const head = Array.from(s.slice(0, max - 1)).join('').replace(/[\ud800-\udbff]$/, '');
+  return `${head.replace(/&[a-z]{0,4}$/, '')}…`;
 }
 
 function alertBlocks(a: AlertContext): object[] {
+  const update = a.revision > 0 ? `*Update ${a.revision}* ` : '';
   const lines = [
-    `${EMOJI[a.severity]} *${esc(a.entity.field)}* \`${esc(a.entity.value)}\` — score *${fmt(a.score)}* (${a.severity})`,
-    esc(a.reason),
-    ...a.features.slice(0, 3).map((f) => `• ${esc(featureLine(f))}`),
+    `${update}${EMOJI[a.severity]} *${slackText(a.entity.field)}* ${slackCode(a.entity.value)} — score *${fmt(a.score)}* (${a.severity})`,
+    slackText(visible(a.reason, MAX_TEXT)),
+    ...a.features.slice(0, 3).map((f) => `• ${slackText(featureLine(f))}`),
   ];
-  if (a.attack.techniques.length) lines.push(`ATT&amp;CK: ${a.attack.techniques.map((t) => `${t.id} ${esc(t.name)}`).join(', ')}`);
+  if (a.attack.techniques.length) lines.push(`ATT&amp;CK: ${a.attack.techniques.map((t) => `${slackText(t.id)} ${slackText(t.name)}`).join(', ')}`);
   lines.push(`Window ${a.window.start} → ${a.window.end}`);
   const links = [a.links.kibana ? `<${a.links.kibana}|Events in Kibana>` : '', a.links.dashboards ? `<${a.links.dashboards}|Events in OpenSearch Dashboards>` : ''].filter(Boolean);
   const blocks: object[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 2900) } }];
@@ -44,7 +44,8 @@ export const slackFormat: PayloadFormat = {
       blocks.push(...alertBlocks(a));
     });
     if (n.alerts.length > SHOWN) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${n.alerts.length - SHOWN} more` }] });
-    return toJson({ text: `${title}: ${n.alerts[0].reason}`, blocks });
+    // The top-level text is the notification and is parsed as mrkdwn too (mentions included).
+    return toJson({ text: truncate(`${slackText(title)}: ${slackText(visible(n.alerts[0].reason, MAX_TEXT))}`, 3000), blocks });
   },
   authHeaders: () => ({}),
 };

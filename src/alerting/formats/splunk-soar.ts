@@ -5,6 +5,7 @@
  */
 import type { Severity } from '../../anomaly/document.js';
 import { groupTitle, markdownDescription, maxSeverity, type AlertContext } from '../alert-context.js';
+import { visible } from '../escape.js';
 import { toJson, type PayloadFormat } from './format.js';
 
 /** SOAR ships low / medium / high severities; "critical" is not there by default. */
@@ -60,7 +61,7 @@ export const splunkSoarFormat: PayloadFormat = {
       // Only the last artifact starts playbooks, so automation runs once per container.
       run_automation: false,
       artifacts: n.alerts.map((a, i) => ({
-        name: `Vigil anomaly ${a.entity.field}=${a.entity.value}`,
+        name: `Vigil anomaly ${a.entity.field}=${visible(a.entity.value)}`,
         label,
         type: 'vigil anomaly',
         severity: soarSeverity(a.severity),

@@ -4,6 +4,7 @@
  * deterministic id: a retry can never open a duplicate case (ElastAlert2 uses a random one).
  */
 import { groupTitle, markdownDescription, maxSeverity, observablesOf, severityRank, type Notification } from '../alert-context.js';
+import { MAX_TEXT, markdownText, visible } from '../escape.js';
 import { notificationTime } from './generic.js';
 import { bearer, toJson, type PayloadFormat } from './format.js';
 
@@ -46,7 +47,7 @@ export const theHiveFormat: PayloadFormat = {
       tlp: 2,
       pap: 2,
       externalLink: first.links.kibana ?? first.links.dashboards,
-      summary: first.explanation,
+      summary: markdownText(visible(first.explanation, MAX_TEXT)),
       observables: [...observables.values()],
     });
   },

@@ -6,15 +6,21 @@
  */
 import type { Severity } from '../../anomaly/document.js';
 import { featureLine, groupTitle, maxSeverity, type Notification } from '../alert-context.js';
+import { MAX_TEXT, markdownText, visible } from '../escape.js';
 import { alertJson, notificationTime } from './generic.js';
 import { toJson, type PayloadFormat } from './format.js';
 
 /** XSOAR severities: 1 low, 2 medium, 3 high, 4 critical. */
 const XSOAR_SEVERITY: Record<Severity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
+/** XSOAR shows `details` as Markdown: free text escaped, one line per item. */
 function details(n: Notification): string {
+  const md = (s: string): string => markdownText(visible(s, MAX_TEXT));
   return n.alerts
-    .map((a) => [a.reason, a.explanation, ...a.features.map(featureLine), a.links.kibana ?? a.links.dashboards ?? ''].filter(Boolean).join('\n'))
+    .map((a) => {
+      const link = a.links.kibana ?? a.links.dashboards ?? '';
+      return [md(a.reason), md(a.explanation), ...a.features.map((f) => md(featureLine(f))), link].filter(Boolean).join('\n');
+    })
     .join('\n\n');
 }
 

@@ -120,7 +120,9 @@ export function register(program: Command): void {
           bar?.stop();
           incidents = done.slices;
           summary.addIncidents(done.slices);
-          summary.addDelivery(await set.drainAlerts());
+          // Scoring is done; give the outbox worker up to alerting.drain_timeout to finish delivery.
+          const delivery = stopping ? set.dispatcher?.takeCounts() : await set.drainAlerts();
+          if (delivery) summary.addDelivery(delivery);
           return done.partitions;
         } finally {
           bar?.stop();

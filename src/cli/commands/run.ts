@@ -149,7 +149,9 @@ export function register(program: Command): void {
       stopping = true;
       await task?.stop();
       await stopLoop();
-      summary.addDelivery(await set.drainAlerts());
+      // `--once` waits for its alerts like backfill; the service leaves the rest to its next start.
+      const delivery = flags.once ? await set.drainAlerts() : set.dispatcher?.takeCounts();
+      if (delivery) summary.addDelivery(delivery);
       await set.close();
       await engine.close().catch(() => undefined);
       const totals = summary.toJSON();

@@ -107,6 +107,7 @@ export function fixtureDocs(endMs: number, hours = 6): FixtureDocs {
             anomalies_written: 2,
             alerts: h % 2,
             documents_rejected: h === 2 ? 1 : 0,
+            alerts_pending: 0,
             alerts_delivered: h % 2,
             alerts_retried: h === 3 ? 2 : 0,
             alerts_dead_lettered: h === 4 ? 1 : 0,

@@ -42,8 +42,13 @@ function scored(overrides: Partial<ScoredObservation> = {}): ScoredObservation {
     coldStart: false,
     threat: {
       framework: 'MITRE ATT&CK',
-      tactic: { id: ['TA0006'], name: ['Credential Access'] },
-      technique: { id: ['T1110.001'], name: ['Password Guessing'], reference: ['https://attack.mitre.org/techniques/T1110/001/'] },
+      tactic: { id: ['TA0006'], name: ['Credential Access'], reference: ['https://attack.mitre.org/tactics/TA0006/'] },
+      technique: {
+        id: ['T1110'],
+        name: ['Brute Force'],
+        reference: ['https://attack.mitre.org/techniques/T1110/'],
+        subtechnique: { id: ['T1110.001'], name: ['Password Guessing'], reference: ['https://attack.mitre.org/techniques/T1110/001/'] },
+      },
     },
     ...overrides,
   };
@@ -74,6 +79,7 @@ describe('anomaly builder', () => {
     assert.equal(doc['@timestamp'], '2026-03-02T11:00:00.000Z');
     assert.deepEqual(doc.event.category, ['authentication']);
     assert.equal(doc.event.kind, 'alert');
+    assert.deepEqual(doc.ecs, { version: '8.17.0' });
     assert.equal(doc.event.risk_score, 93);
     assert.equal(doc.event.risk_score_norm, 93.46);
     assert.equal(doc.event.severity, 99);
@@ -83,7 +89,8 @@ describe('anomaly builder', () => {
     assert.equal(doc.source, undefined);
     // Invalid IPs never reach an `ip` field; lists are sorted and de-duplicated.
     assert.deepEqual(doc.related, { ip: ['10.0.0.1', '203.0.113.7'], user: ['alice'], hosts: ['ws-3'] });
-    assert.deepEqual(doc.threat?.technique.id, ['T1110.001']);
+    assert.deepEqual(doc.threat?.technique.id, ['T1110']);
+    assert.deepEqual(doc.threat?.technique.subtechnique?.id, ['T1110.001']);
     assert.equal(doc.vigil.severity, 'critical');
     assert.equal(doc.vigil.partition, 2);
     assert.deepEqual(doc.vigil.models, { zscore: 5.1, rarity: 7.3 }); // NaN dropped
@@ -110,6 +117,13 @@ describe('anomaly builder', () => {
     assert.equal(doc.vigil.is_alert, false);
     assert.equal(doc.vigil.severity, 'low');
     assert.equal(entityKey(w), 'source.ip,destination.ip=10.0.0.5|198.51.100.9');
+  });
+
+  it('marks only alerts as event.kind alert: every other scored window is an ECS metric', () => {
+    const { doc } = buildAnomaly(window(), scored({ isAlert: false, score: 12 }), job, 0);
+    assert.equal(doc.event.kind, 'metric');
+    assert.equal(doc.vigil.is_alert, false);
+    assert.deepEqual(doc.ecs, { version: '8.17.0' });
   });
 
   it('falls back to a readable reason and omits threat when the ensemble has none', () => {
