@@ -13,7 +13,7 @@ import { writeFile } from 'node:fs/promises';
 import type { JobConfig } from '../config/job.js';
 import { durationMs } from '../pipeline/duration.js';
 import { planJob, type JobPlan } from '../pipeline/job-plan.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../usage-error.js';
 import { log } from '../log.js';
 import { renderReport } from './report/html.js';
 import { bucketByDay, removeBuckets } from './event-tape.js';
@@ -25,7 +25,10 @@ import { runInMemory } from './memory-run.js';
 import { rulesForJob, type StaticRule } from './rules.js';
 import type { ScoredWindow } from './scored-window.js';
 import { withRelational } from './relational-pass.js';
-import type { ClusterIndices, ClusterRunOptions, ClusterRunResult } from './cluster-eval.js';
+import type { ClusterRunOptions } from './cluster-eval.js';
+import type { EventsEvaluation, ScoringInput, ScoringOutput } from './events-evaluation.js';
+
+export type { EventsEvaluation } from './events-evaluation.js';
 import type { SinkReport } from '../simulate/sinks.js';
 
 export interface EventsEvalOptions {
@@ -46,39 +49,6 @@ export interface EventsEvalOptions {
   /** Index prefix used in --cluster mode (default vigil-eval-<random>). */
   readonly clusterPrefix?: string;
   readonly keepIndices?: boolean;
-}
-
-export interface EventsEvaluation {
-  readonly result: EvaluationResult;
-  readonly jobs: readonly { id: string; preset?: string; window: string; slide: string; entity: string; features: number }[];
-  readonly rules: Record<string, readonly { name: string; type: string; threshold: number; description: string }[]>;
-  readonly events: number;
-  readonly badLines: number;
-  readonly warmupMs: number;
-  readonly mode: 'memory' | 'cluster';
-  readonly elapsedMs: number;
-  readonly fieldIssues: Record<string, { missing: number; mistyped: number }>;
-  /** Cluster mode: where the anomalies are. */
-  readonly anomalyIndex?: string;
-  readonly cluster?: { indices: ClusterIndices; alerts: ClusterRunResult['alerts']; anomalyCount: number; load?: SinkReport };
-}
-
-/** What scoring produced, whichever way it ran. */
-export interface ScoringOutput {
-  readonly windows: ScoredWindow[];
-  readonly processingMs: number[];
-  readonly rules: ReadonlyMap<string, StaticRule[]>;
-  readonly fieldIssues: Record<string, { missing: number; mistyped: number }>;
-  readonly anomalyIndex?: string;
-}
-
-export interface ScoringInput {
-  readonly eventsPath: string;
-  readonly jobs: JobConfig[];
-  readonly plans: JobPlan[];
-  readonly rules: Map<string, StaticRule[]>;
-  readonly scoreFrom: number;
-  readonly timeField: string;
 }
 
 function commonTimeField(jobs: readonly JobConfig[]): string {
