@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { JobConfig } from '../config/job.js';
-import { durationMs } from '../pipeline/duration.js';
+import { durationMs } from '../config/duration.js';
 import { planJob, type JobPlan } from '../pipeline/job-plan.js';
 import { UsageError } from '../usage-error.js';
 import { log } from '../log.js';

@@ -7,6 +7,7 @@
  * on cold start). For the other models they are in the model's own unit: surprise in nats (rarity,
  * sequence) or periodicity score 0–1 (beaconing), against that model's typical value.
  */
+import { round } from '../numbers.js';
 import { evidenceName, type Evidence } from './evidence.js';
 import { featureWords, fieldWords, formatDuration, formatNumber } from './words.js';
 
@@ -50,16 +51,16 @@ export function explain(evidence: readonly Evidence[], options: ExplainOptions =
 
 export function toFeatureExplanation(e: Evidence): FeatureExplanation {
   const name = evidenceName(e);
-  const contribution = round(e.contribution);
+  const contribution = round(e.contribution, 6);
   switch (e.kind) {
     case 'feature':
       return { name, actual: e.actual, typical: e.typical, contribution };
     case 'rarity':
-      return { name, actual: round(e.surprise), typical: round(e.typicalSurprise), contribution };
+      return { name, actual: round(e.surprise, 6), typical: round(e.typicalSurprise, 6), contribution };
     case 'sequence':
-      return { name, actual: round(e.surprise), typical: round(e.typicalSurprise), contribution };
+      return { name, actual: round(e.surprise, 6), typical: round(e.typicalSurprise, 6), contribution };
     case 'beaconing':
-      return { name, actual: round(e.score), typical: round(e.typicalScore), contribution };
+      return { name, actual: round(e.score, 6), typical: round(e.typicalScore, 6), contribution };
   }
 }
 
@@ -90,6 +91,3 @@ export function phrase(e: Evidence, labels?: Readonly<Record<string, string>>): 
   }
 }
 
-function round(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x;
-}

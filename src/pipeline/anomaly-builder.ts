@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import { anomalyId, severityOf, type AnomalyDocument, type FeatureExplanation, type ModelName, type Severity } from '../anomaly/document.js';
 import type { ScoredObservation, ThreatFields } from '../models/ensemble.js';
+import { round } from '../numbers.js';
 
 /** What the builder needs of a computed entity-window (a subset of the executors' EntityWindow). */
 export interface EntityWindowLike {
@@ -59,10 +60,6 @@ export function entityFieldValues(window: EntityWindowLike): Array<[string, stri
   return fields.map((f) => [f, String(record[f] ?? '')]);
 }
 
-export function round(x: number, digits = 4): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 function finiteOr(x: number, fallback: number): number {
   return Number.isFinite(x) ? x : fallback;

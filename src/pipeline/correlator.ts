@@ -21,7 +21,7 @@ import type { Logger } from '../log.js';
 import type { Calibration } from '../models/calibration.js';
 import type { RelationalParams } from '../models/relational.js';
 import type { WriteItem } from './anomaly-writer.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../config/duration.js';
 import type { AlertDispatcher, DocumentSink } from './job-runner.js';
 import { Lease } from './lease.js';
 import type { PartitionPayload } from './partition-worker.js';

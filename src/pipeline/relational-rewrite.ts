@@ -13,7 +13,8 @@ import { severityOf, type AnomalyDocument, type RelationalFields } from '../anom
 import { relationalClause } from '../explain/relational.js';
 import { verdictOf, type Calibration } from '../models/calibration.js';
 import { propagateRelational, type RelationalParams, type RelationalScore } from '../models/relational.js';
-import { round, SEVERITY_NUMBER } from './anomaly-builder.js';
+import { round } from '../numbers.js';
+import { SEVERITY_NUMBER } from './anomaly-builder.js';
 
 /** The `_source` fields the correlator reads to decide (the whole document only for rewrites). */
 export const CORRELATOR_FIELDS: readonly string[] = [
