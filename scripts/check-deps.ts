@@ -20,6 +20,7 @@ import ts from 'typescript';
  * middle layer's folders depend on each other one way (alerting → anomaly → models → explain).
  */
 export const LAYERS: Readonly<Record<string, number>> = {
+  index: 9,
   cli: 8,
   pipeline: 7,
   eval: 7,
@@ -101,8 +102,9 @@ export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][
   return out.sort((a, b) => b.length - a.length || (a[0] < b[0] ? -1 : 1));
 }
 
-/** Top-level folder of a src/ path ("." for a file directly in src/). */
+/** Top-level folder of a src/ path ("." for a file directly in src/; the public API src/index.ts is "index", the top). */
 export function folderOf(path: string): string {
+  if (path === 'src/index.ts') return 'index';
   const parts = path.split('/');
   return parts.length > 2 ? parts[1] : '.';
 }
