@@ -34,11 +34,3 @@ export function seededRandom(seed: number): RandomSource {
   return mulberry32(seed);
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "15m" → 900000. The config schema has already checked the shape. */
-export function durationMs(duration: string): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(duration);
-  if (!m) throw new Error(`not a duration: "${duration}" (use e.g. 30s, 15m, 1h, 1d)`);
-  return Number(m[1]) * UNIT_MS[m[2]];
-}

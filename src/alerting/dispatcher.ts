@@ -11,7 +11,7 @@
  *                    delivered or dead-lettered, recovering records left pending by an earlier process
  *   close()          stops scheduling, lets in-flight requests finish and record their outcome
  *
- * Delivery guarantee (see docs/readme/alerting.md): at-least-once with a stable idempotency key.
+ * Delivery guarantee (see docs/alerting.md): at-least-once with a stable idempotency key.
  * An alert is never lost — its outbox record exists before the first attempt and is only
  * finished after the receiver's 2xx has been recorded, or after the dead-letter document has been
  * written. A second send happens only when a process dies between the receiver's 2xx and the
@@ -25,7 +25,8 @@ import type { Engine } from '../engine/engine.js';
 import { log } from '../log.js';
 import { alertContext, type AlertContext, type AlertLinks, type Notification } from './alert-context.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { durationMs, seededRandom, systemClock, type Clock, type RandomSource } from './clock.js';
+import { durationMs } from '../config/duration.js';
+import { seededRandom, systemClock, type Clock, type RandomSource } from './clock.js';
 import { deadLetterDocument, deadLetterId, writeDeadLetter, type DeadLetterRecord } from './dead-letter.js';
 import { EndpointLimiter } from './endpoint-limiter.js';
 import { formatOf } from './formats/index.js';

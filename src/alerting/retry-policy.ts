@@ -12,11 +12,12 @@ export interface RetrySettings {
 }
 
 /**
- * Retry connection errors and timeouts (status undefined), 408, 429 and 5xx; every other status
- * is the receiver telling us the request itself is wrong, and repeating it cannot help.
+ * Retry connection errors and timeouts (no HTTP answer: status undefined, or 0 as the engine
+ * clients report it), 408, 429 and 5xx; every other status is the receiver telling us the request
+ * itself is wrong, and repeating it cannot help. Used for webhooks and for engine writes alike.
  */
 export function isRetryableStatus(status: number | undefined): boolean {
-  if (status === undefined) return true;
+  if (status === undefined || status === 0) return true;
   return status === 408 || status === 429 || status >= 500;
 }
 

@@ -14,7 +14,7 @@
 import axios from 'axios';
 import { hostAllowed, type AlertingConfig, type SiemAlertingConfig } from '../config/alerting.js';
 import type { Engine, JsonObject } from '../engine/engine.js';
-import { durationMs } from './clock.js';
+import { durationMs } from '../config/duration.js';
 
 export interface SiemDefinitionOptions {
   /** Anomaly index (pattern prefix), e.g. "vigil-anomalies": the rule / monitor read `<index>*`. */

@@ -1,10 +1,6 @@
-/** A mistake in how a command was called or configured: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from '../usage-error.js';
+
+export { UsageError } from '../usage-error.js';
 
 /** Checks an optional URL flag (e.g. --kibana) is http(s); the error names the flag and shows an example. */
 export function checkHttpUrlFlag(value: string | undefined, flag: string): void {

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * engine as composite-aggregation sub-aggregations, the memory executor computes it over events
  * in process (NDJSON files, `vigil detect`, `vigil eval`).
  *
- * Semantics shared by both executors (see docs/readme/features.md):
+ * Semantics shared by both executors (see docs/features.md):
  * - a multi-valued field counts each distinct value once per event (as the engines' terms
  *   aggregation does); numeric aggregates (sum/max/mean) use every value;
  * - `where` is term equality: every listed field must have one of the listed values (any element

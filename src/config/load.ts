@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type VigilConfig } from './schema.js';
+import { isRecord } from '../guards.js';
 
 /** A configuration that cannot be used; `problems` holds one line per problem. */
 export class ConfigError extends Error {
@@ -373,6 +374,3 @@ function redactUrlPath(text: string): string {
   return text.replace(/^(https?:\/\/[^/?#\s]+)[/?#].+$/i, (_m, origin: string) => `${origin}/${REDACTED}`);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

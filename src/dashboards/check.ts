@@ -11,7 +11,8 @@ import type { FieldCatalogue } from './fields.js';
 import { KIBANA_VERSIONS, controlReference, lensLayerReference } from './kibana.js';
 import type { FieldUse, Grid, SourceId } from './model.js';
 import { OSD_VERSIONS, SEARCH_SOURCE_INDEX_REF } from './opensearch.js';
-import { isRecord, parseNdjson, type SavedObject } from './saved-object.js';
+import { isRecord } from '../guards.js';
+import { parseNdjson, type SavedObject } from './saved-object.js';
 import { SOURCES } from './sources.js';
 import { gridProblems } from './validate.js';
 

@@ -3,7 +3,8 @@
  * titles, chart kinds and controls), so the README shows what an import produces. Deterministic:
  * the same bundle always gives the same bytes.
  */
-import { isRecord, type SavedObject } from './saved-object.js';
+import { isRecord } from '../guards.js';
+import type { SavedObject } from './saved-object.js';
 
 const COL = 20; // px per grid column (48 columns → 960 px)
 const ROW = 20; // px per grid row (Kibana's row height)

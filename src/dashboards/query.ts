@@ -7,7 +7,7 @@
 import type { Bucket, Condition, Metric, Panel, SourceId } from './model.js';
 import { SOURCES } from './sources.js';
 import type { JsonRecord } from './saved-object.js';
-import { isRecord } from './saved-object.js';
+import { isRecord } from '../guards.js';
 
 export interface PanelQuery {
   readonly source: SourceId;

@@ -1,4 +1,6 @@
 /** Saved objects as both platforms import them (one JSON object per NDJSON line). */
+import { isRecord } from '../guards.js';
+
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type JsonRecord = { [key: string]: Json };
@@ -48,9 +50,6 @@ export function parseNdjson(text: string, source: string): SavedObject[] {
   return out;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Drops duplicate objects (same type and id), keeping the first: data views shared by several dashboards. */
 export function uniqueObjects(objects: readonly SavedObject[]): SavedObject[] {

@@ -3,9 +3,9 @@
  * from disk, the auth header, a display URL without credentials, and a retry backoff that keeps a
  * dead cluster from stalling a command for seconds.
  */
-import { readFileSync } from 'node:fs';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import type { ClusterConfig } from '../config/cluster.js';
+import { readPem } from '../pem.js';
 
 export interface ResolvedConnection {
   readonly nodes: string[];
@@ -20,9 +20,9 @@ export interface ResolvedConnection {
 
 export function resolveConnection(cluster: ClusterConfig): ResolvedConnection {
   const tls: TlsOptions = { rejectUnauthorized: cluster.tls.verify };
-  if (cluster.tls.ca_file) tls.ca = readPem(cluster.tls.ca_file, 'tls.ca_file');
-  if (cluster.tls.cert_file) tls.cert = readPem(cluster.tls.cert_file, 'tls.cert_file');
-  if (cluster.tls.key_file) tls.key = readPem(cluster.tls.key_file, 'tls.key_file');
+  if (cluster.tls.ca_file) tls.ca = readPem(cluster.tls.ca_file, 'cluster.tls.ca_file');
+  if (cluster.tls.cert_file) tls.cert = readPem(cluster.tls.cert_file, 'cluster.tls.cert_file');
+  if (cluster.tls.key_file) tls.key = readPem(cluster.tls.key_file, 'cluster.tls.key_file');
   if (Boolean(cluster.tls.cert_file) !== Boolean(cluster.tls.key_file)) {
     throw new Error('cluster.tls: cert_file and key_file go together (mutual TLS needs both)');
   }
@@ -36,15 +36,6 @@ export function resolveConnection(cluster: ClusterConfig): ResolvedConnection {
     requestTimeoutMs: cluster.request_timeout_ms,
     maxRetries: cluster.max_retries,
   };
-}
-
-function readPem(path: string, key: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new Error(`cluster.${key}: cannot read ${path} (${code})`);
-  }
 }
 
 /** URLs for messages: credentials embedded in a URL never reach a log line. */

@@ -8,6 +8,7 @@
  * `name` so this module depends on neither client.
  */
 import { EngineRequestError, EngineUnavailableError } from './engine.js';
+import { isRecord } from '../guards.js';
 
 const UNAVAILABLE = new Set(['ConnectionError', 'TimeoutError', 'NoLivingConnectionsError', 'RequestAbortedError']);
 
@@ -69,9 +70,6 @@ export function isMissingEndpoint(status: number, body: unknown): boolean {
   return /no handler found|Incorrect HTTP method/i.test(errorTypeAndReason(body, '').reason);
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** An EngineRequestError for a response that was answered (not thrown) but is still a failure. */
 export function requestErrorFrom(status: number, body: unknown, operation: string): EngineRequestError {

@@ -8,6 +8,7 @@
  *   Elasticsearch knows the OpenSearch ISM / `plugins.*` index settings.
  */
 import type { JsonObject, JsonValue } from './engine.js';
+import { isRecord } from '../guards.js';
 
 export interface TemplateTarget {
   readonly flavour: 'elasticsearch' | 'opensearch';
@@ -19,10 +20,10 @@ export function adaptTemplate(template: JsonObject, target: TemplateTarget): Jso
   const out: JsonObject = { ...template };
   if (target.flavour === 'opensearch') delete out.allow_auto_create;
   const inner = out.template;
-  if (isObject(inner)) {
+  if (isRecord<JsonObject>(inner)) {
     const adapted: JsonObject = { ...inner };
-    if (isObject(adapted.settings)) adapted.settings = adaptSettings(adapted.settings, target);
-    if (target.flavour === 'opensearch' && isObject(adapted.mappings)) adapted.mappings = adaptMappingForOpenSearch(adapted.mappings);
+    if (isRecord<JsonObject>(adapted.settings)) adapted.settings = adaptSettings(adapted.settings, target);
+    if (target.flavour === 'opensearch' && isRecord<JsonObject>(adapted.mappings)) adapted.mappings = adaptMappingForOpenSearch(adapted.mappings);
     out.template = adapted;
   }
   return out;
@@ -40,7 +41,7 @@ function adaptSettings(settings: JsonObject, target: TemplateTarget): JsonObject
     for (const [key, value] of Object.entries(node)) {
       const path = prefix ? `${prefix}.${key}` : key;
       if (drop(path)) continue;
-      if (isObject(value)) {
+      if (isRecord<JsonObject>(value)) {
         const child = walk(value, path);
         if (Object.keys(child).length > 0) result[key] = child;
       } else {
@@ -58,18 +59,15 @@ const OPENSEARCH_TYPE_REPLACEMENTS: Readonly<Record<string, JsonObject>> = {
 };
 
 function adaptMappingForOpenSearch(mapping: JsonValue): JsonObject {
-  if (!isObject(mapping)) return {};
+  if (!isRecord<JsonObject>(mapping)) return {};
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(mapping)) {
     if (key === 'type' && typeof value === 'string' && OPENSEARCH_TYPE_REPLACEMENTS[value]) {
       // A replaced type keeps none of its type-specific parameters (e.g. constant_keyword's `value`).
       return { ...OPENSEARCH_TYPE_REPLACEMENTS[value] };
     }
-    out[key] = isObject(value) ? adaptMappingForOpenSearch(value) : value;
+    out[key] = isRecord<JsonObject>(value) ? adaptMappingForOpenSearch(value) : value;
   }
   return out;
 }
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -23,7 +23,7 @@ import type { SimEvent } from '../simulate/events.js';
 import { ClusterSink, type SinkReport } from '../simulate/sinks.js';
 import { connectByUrl } from './cluster-url.js';
 import { readLines, type BucketSummary } from './event-tape.js';
-import type { ScoringInput, ScoringOutput } from './events-eval.js';
+import type { ClusterIndices, ClusterRunResult, ScoringInput } from './events-evaluation.js';
 import { rulesInMemory } from './memory-run.js';
 import { byWindowOrder, scoredWindowOf, windowKey, type ScoredWindow } from './scored-window.js';
 
@@ -43,14 +43,6 @@ export interface ClusterRunOptions {
   /** Leave the indices in place (the demo shows them); by default they are deleted at the end. */
   readonly keepIndices?: boolean;
   readonly onWindow?: (done: number, total: number) => void;
-}
-
-export interface ClusterIndices {
-  readonly events: string;
-  readonly anomalies: string;
-  readonly state: string;
-  readonly status: string;
-  readonly deadLetter: string;
 }
 
 export function clusterIndices(prefix: string, eventsIndex?: string): ClusterIndices {
@@ -107,13 +99,6 @@ export async function readAnomalies(engine: Engine, index: string, ruleScores: R
     }
   }
   return out.sort(byWindowOrder);
-}
-
-export interface ClusterRunResult extends ScoringOutput {
-  readonly indices: ClusterIndices;
-  readonly load?: SinkReport;
-  readonly alerts: { delivered: number; retried: number; deadLettered: number; suppressed: number };
-  readonly anomalyCount: number;
 }
 
 export async function runInCluster(input: ScoringInput, buckets: BucketSummary, options: ClusterRunOptions): Promise<ClusterRunResult> {

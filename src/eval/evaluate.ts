@@ -11,6 +11,7 @@
  * - mean time to detect per scenario at the budget; processing latency per window;
  * - 95 % confidence intervals by a block bootstrap over days (bootstrap.ts).
  */
+import { round } from '../numbers.js';
 import { averagePrecision, fprAtRecall, precisionAtK, rocAuc } from './metrics.js';
 import { blockBootstrap, type Interval } from './bootstrap.js';
 import { buildCurve, curveAveragePrecision, curveFprAtRecall, curveForPlot, curvePrecisionAtK, curveRocAuc, orderByScore, type RankingInput } from './curve.js';
@@ -129,11 +130,6 @@ function percentile(values: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.round((s.length - 1) * q)))];
 }
 
-function round(x: number, d = 4): number {
-  if (!Number.isFinite(x)) return x;
-  const f = 10 ** d;
-  return Math.round(x * f) / f;
-}
 
 /** Groups labels into attacks (same scenario, technique, start and end). */
 export function attacksOf(labels: readonly Label[], scoreFrom: number): { attacks: Attack[]; labelAttack: Map<number, number> } {

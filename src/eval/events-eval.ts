@@ -11,9 +11,9 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { JobConfig } from '../config/job.js';
-import { durationMs } from '../pipeline/duration.js';
+import { durationMs } from '../config/duration.js';
 import { planJob, type JobPlan } from '../pipeline/job-plan.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../usage-error.js';
 import { log } from '../log.js';
 import { renderReport } from './report/html.js';
 import { bucketByDay, removeBuckets } from './event-tape.js';
@@ -25,8 +25,11 @@ import { runInMemory } from './memory-run.js';
 import { rulesForJob, type StaticRule } from './rules.js';
 import type { ScoredWindow } from './scored-window.js';
 import { incidentPass } from './incident-pass.js';
-import { analystFigures, type AnalystFigures } from './analyst.js';
-import type { ClusterIndices, ClusterRunOptions, ClusterRunResult } from './cluster-eval.js';
+import { analystFigures } from './analyst.js';
+import type { ClusterRunOptions } from './cluster-eval.js';
+import type { EventsEvaluation, ScoringInput, ScoringOutput } from './events-evaluation.js';
+
+export type { EventsEvaluation } from './events-evaluation.js';
 import type { SinkReport } from '../simulate/sinks.js';
 
 export interface EventsEvalOptions {
@@ -49,43 +52,6 @@ export interface EventsEvalOptions {
   readonly keepIndices?: boolean;
   /** Return the scored windows too (after the relational pass), e.g. for analyst-level counts in bench:peers. */
   readonly keepWindows?: boolean;
-}
-
-export interface EventsEvaluation {
-  readonly result: EvaluationResult;
-  /** Incidents-level figures (attacks caught at N incidents/day, false incidents/day, time to detect). */
-  readonly analyst: AnalystFigures;
-  readonly jobs: readonly { id: string; preset?: string; window: string; slide: string; entity: string; features: number }[];
-  readonly rules: Record<string, readonly { name: string; type: string; threshold: number; description: string }[]>;
-  readonly events: number;
-  readonly badLines: number;
-  readonly warmupMs: number;
-  readonly mode: 'memory' | 'cluster';
-  readonly elapsedMs: number;
-  readonly fieldIssues: Record<string, { missing: number; mistyped: number }>;
-  /** Cluster mode: where the anomalies are. */
-  readonly anomalyIndex?: string;
-  readonly cluster?: { indices: ClusterIndices; alerts: ClusterRunResult['alerts']; anomalyCount: number; load?: SinkReport };
-  /** With keepWindows: the scored windows the figures were computed from, and the scored span [scoreFrom, scoreTo). */
-  readonly scored?: { readonly windows: readonly ScoredWindow[]; readonly scoreFrom: number; readonly scoreTo: number };
-}
-
-/** What scoring produced, whichever way it ran. */
-export interface ScoringOutput {
-  readonly windows: ScoredWindow[];
-  readonly processingMs: number[];
-  readonly rules: ReadonlyMap<string, StaticRule[]>;
-  readonly fieldIssues: Record<string, { missing: number; mistyped: number }>;
-  readonly anomalyIndex?: string;
-}
-
-export interface ScoringInput {
-  readonly eventsPath: string;
-  readonly jobs: JobConfig[];
-  readonly plans: JobPlan[];
-  readonly rules: Map<string, StaticRule[]>;
-  readonly scoreFrom: number;
-  readonly timeField: string;
 }
 
 function commonTimeField(jobs: readonly JobConfig[]): string {

@@ -47,12 +47,6 @@ export interface Label {
   readonly attack: string;
 }
 
-/** Serialises a label exactly in the published format (key order fixed). */
-export function formatLabel(l: { scenario: string; technique: string; field: string; value: string; startMs: number; endMs: number }): string {
-  const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-  return JSON.stringify({ scenario: l.scenario, technique: l.technique, entity: { field: l.field, value: l.value }, start: iso(l.startMs), end: iso(l.endMs) });
-}
-
 export function toLabel(record: LabelRecord, index: number): Label {
   const startMs = Date.parse(record.start);
   const endMs = Date.parse(record.end);

@@ -1,6 +1,6 @@
 /** `vigil eval --suite`: picks the worlds, runs them one by one, prints each as it finishes and the worst case. */
-import { UsageError } from '../cli/errors.js';
-import { durationMs } from '../pipeline/duration.js';
+import { UsageError } from '../usage-error.js';
+import { durationMs } from '../config/duration.js';
 import { formatWorld, formatWorstCase, runSuite, SMOKE_WORLD, SUITE_WORLDS, worstCase, type SuiteWorld } from './suite.js';
 
 export interface SuiteCommandOptions {

@@ -19,7 +19,8 @@ import { analystFigures, ANALYST_BUDGETS, type AnalystFigures } from './analyst.
 import { bucketByDay, removeBuckets } from './event-tape.js';
 import { incidentPass } from './incident-pass.js';
 import { defaultEvalJobs } from './jobs.js';
-import { formatLabel, parseLabels } from './labels.js';
+import { parseLabels } from './labels.js';
+import { formatLabel } from '../simulate/labels.js';
 import { runInMemory } from './memory-run.js';
 import { rulesForJob } from './rules.js';
 import { MODEL_KEYS, type ModelKey, type ScoredWindow } from './scored-window.js';

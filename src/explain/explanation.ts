@@ -7,6 +7,7 @@
  * on cold start). For the other models they are in the model's own unit: surprise in nats (rarity,
  * sequence) or periodicity score 0–1 (beaconing), against that model's typical value.
  */
+import { round } from '../numbers.js';
 import { evidenceName, type Evidence } from './evidence.js';
 import { featureUnit, featureWords, fieldWords, formatDuration, formatHour, formatNumber, formatShare, roundFeatureValue } from './words.js';
 
@@ -50,16 +51,16 @@ export function explain(evidence: readonly Evidence[], options: ExplainOptions =
 
 export function toFeatureExplanation(e: Evidence): FeatureExplanation {
   const name = evidenceName(e);
-  const contribution = round(e.contribution);
+  const contribution = round(e.contribution, 6);
   switch (e.kind) {
     case 'feature':
       return { name, actual: roundFeatureValue(e.name, e.actual), typical: roundFeatureValue(e.name, e.typical), contribution };
     case 'rarity':
-      return { name, actual: round(e.surprise), typical: round(e.typicalSurprise), contribution };
+      return { name, actual: round(e.surprise, 6), typical: round(e.typicalSurprise, 6), contribution };
     case 'sequence':
-      return { name, actual: round(e.surprise), typical: round(e.typicalSurprise), contribution };
+      return { name, actual: round(e.surprise, 6), typical: round(e.typicalSurprise, 6), contribution };
     case 'beaconing':
-      return { name, actual: round(e.score), typical: round(e.typicalScore), contribution };
+      return { name, actual: round(e.score, 6), typical: round(e.typicalScore, 6), contribution };
   }
 }
 
@@ -109,6 +110,3 @@ export function featurePhrase(name: string, actual: number, typical: number, wor
   }
 }
 
-function round(x: number): number {
-  return Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x;
-}

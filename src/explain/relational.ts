@@ -3,10 +3,20 @@
  * window carries, so a victim account's alert says "linked to source IP 203.0.113.7 (z 8.1)"
  * instead of only "1 failed login".
  */
-import type { RelationalScore } from '../models/relational.js';
 import { fieldWords, formatNumber } from './words.js';
 
-const VIA_WORDS: Record<NonNullable<RelationalScore['source']>['via'], string> = {
+/** How a neighbour's risk reached a window: the same entity in another job, or a shared related.* value. */
+export type RelationalVia = 'same_entity' | 'ip' | 'user' | 'hosts' | 'related';
+
+/** The neighbour whose risk lifted a window (models/relational.ts finds it). */
+export interface RelationalSource {
+  readonly key: string;
+  readonly entityValue: string;
+  readonly fused: number;
+  readonly via: RelationalVia;
+}
+
+const VIA_WORDS: Record<RelationalVia, string> = {
   same_entity: 'the same entity in',
   ip: 'related IP',
   user: 'related user',
@@ -19,7 +29,7 @@ const VIA_WORDS: Record<NonNullable<RelationalScore['source']>['via'], string> =
  * undefined when the window's own score stood (nothing to add). `jobOf` names the source's job from
  * its key (default: the part before "|"); `fieldOf` its entity field, for the word.
  */
-export function relationalClause(score: RelationalScore, options: { minLift?: number; jobOf?: (key: string) => string; fieldOf?: (key: string) => string | undefined } = {}): string | undefined {
+export function relationalClause(score: { readonly lift: number; readonly source?: RelationalSource }, options: { minLift?: number; jobOf?: (key: string) => string; fieldOf?: (key: string) => string | undefined } = {}): string | undefined {
   const s = score.source;
   if (!s || !(score.lift > (options.minLift ?? 0.5))) return undefined;
   const job = (options.jobOf ?? ((k: string) => k.split('|')[0]))(s.key);

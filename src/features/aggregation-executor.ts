@@ -33,7 +33,7 @@ import { EngineRequestError, type CompositeKey, type Engine, type JsonObject, ty
 import { fieldPath, forEachTerm, readEnvelope, type FieldType } from './event.js';
 import type { EntityWindow, FeatureExecutor, WindowRequest, WindowResult } from './executor.js';
 import { FieldIssues } from './field-issues.js';
-import { byEntityValue, entityKey, finishEntity, type EntityPartial, type HistogramResult, type StatsResult, type TermsResult } from './finish.js';
+import { byEntityValue, joinEntityValues, finishEntity, type EntityPartial, type HistogramResult, type StatsResult, type TermsResult } from './finish.js';
 import { partitionFilter } from './partition.js';
 import { compilePlan, type FeaturePlan, type PlanOptions } from './plan.js';
 import { SequenceCollector } from './sequence.js';
@@ -94,10 +94,10 @@ export class AggregationExecutor implements FeatureExecutor {
     if (!req.partition || req.partition.count === 1) {
       await this.scope(req, plan, aggregations, query, () => true, windows);
     } else {
-      const keys = (await this.listEntityKeys(req, query)).filter((k) => inPartition(entityKey(k)));
+      const keys = (await this.listEntityKeys(req, query)).filter((k) => inPartition(joinEntityValues(k)));
       for (let i = 0; i < keys.length; i += this.keyBatchSize) {
         const batch = keys.slice(i, i + this.keyBatchSize);
-        const wanted = new Set(batch.map(entityKey));
+        const wanted = new Set(batch.map(joinEntityValues));
         const restricted = restrictToKeys(query, req.entityFields, batch);
         await this.scope(req, plan, aggregations, restricted, (k) => wanted.has(k), windows);
       }
@@ -120,7 +120,7 @@ export class AggregationExecutor implements FeatureExecutor {
     const maxPage = Math.max(1, Math.min(this.maxPageSize, Math.floor(SKETCH_BYTES_PER_PAGE / Math.max(1, sketches * 2 ** cardinalityPrecisionBits(this.precision)))));
     await this.pages(req, query, aggregations, maxPage, (bucket) => {
       const partial = toPartial(plan, bucket);
-      if (accept(entityKey(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
+      if (accept(joinEntityValues(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
     });
     if (plan.sequenceField >= 0 || plan.periodicityField >= 0) {
       const collectors = await this.collectSequences(req, plan, query, accept);

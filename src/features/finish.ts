@@ -41,12 +41,13 @@ export interface EntityPartial {
   readonly histograms: readonly HistogramResult[];
 }
 
-export function entityKey(values: readonly string[]): string {
+/** The entity's value from its fields' values: the one value, or all of them joined by "|" (not the ensemble's entity key). */
+export function joinEntityValues(values: readonly string[]): string {
   return values.length === 1 ? values[0] : values.join('|');
 }
 
 export function finishEntity(plan: FeaturePlan, req: WindowRequest, p: EntityPartial, baseline: FirstSeenBaseline | undefined): EntityWindow {
-  const value = entityKey(p.values);
+  const value = joinEntityValues(p.values);
   const entityValues: Record<string, string> = {};
   plan.entityFields.forEach((f, i) => (entityValues[plan.fields[f].path] = p.values[i]));
 

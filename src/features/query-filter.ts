@@ -7,6 +7,7 @@
 import type { JsonObject, JsonValue } from '../engine/engine.js';
 import { compareTermKeys } from './finish.js';
 import { fieldPath, forEachTerm, parseEventTime, type FieldType } from './event.js';
+import { isRecord } from '../guards.js';
 
 export type EventPredicate = (doc: JsonObject) => boolean;
 
@@ -25,7 +26,7 @@ export function compileFilter(query: JsonObject | undefined, typeOf: (field: str
 }
 
 function compile(q: JsonValue, typeOf: (field: string) => FieldType, at: string): EventPredicate {
-  if (!isObject(q)) throw new UnsupportedFilterError(`${at} is not a query object`);
+  if (!isRecord<JsonObject>(q)) throw new UnsupportedFilterError(`${at} is not a query object`);
   const kinds = Object.keys(q);
   if (kinds.length !== 1) throw new UnsupportedFilterError(`${at} must hold exactly one query, found ${kinds.length === 0 ? 'none' : kinds.join(', ')}`);
   const kind = kinds[0];
@@ -51,7 +52,7 @@ function compile(q: JsonValue, typeOf: (field: string) => FieldType, at: string)
 
 /** One field and its options, e.g. {"event.outcome": {"value": "failure"}}. */
 function single(body: JsonValue, at: string): [string, JsonValue] {
-  if (!isObject(body)) throw new UnsupportedFilterError(`${at} needs an object`);
+  if (!isRecord<JsonObject>(body)) throw new UnsupportedFilterError(`${at} needs an object`);
   const entries = Object.entries(body).filter(([k]) => k !== 'boost' && k !== '_name');
   if (entries.length !== 1) throw new UnsupportedFilterError(`${at} must name exactly one field`);
   return entries[0];
@@ -79,7 +80,7 @@ function canonicalSet(path: string, type: FieldType, values: JsonValue[], at: st
 function termQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: string): EventPredicate {
   const [path, spec] = single(body, at);
   let value: JsonValue = spec;
-  if (isObject(spec)) {
+  if (isRecord<JsonObject>(spec)) {
     const extra = Object.keys(spec).filter((k) => k !== 'value' && k !== 'boost' && k !== '_name');
     if (extra.length > 0) throw new UnsupportedFilterError(`${at}: option ${extra.join(', ')} is not supported`);
     value = spec.value;
@@ -94,7 +95,7 @@ function termsQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: strin
 }
 
 function existsQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: string): EventPredicate {
-  if (!isObject(body) || typeof body.field !== 'string') throw new UnsupportedFilterError(`${at} needs {"field": "name"}`);
+  if (!isRecord<JsonObject>(body) || typeof body.field !== 'string') throw new UnsupportedFilterError(`${at} needs {"field": "name"}`);
   const path = body.field;
   const fp = fieldPath(path);
   const type = typeOf(path);
@@ -103,7 +104,7 @@ function existsQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: stri
 
 function rangeQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: string): EventPredicate {
   const [path, spec] = single(body, at);
-  if (!isObject(spec)) throw new UnsupportedFilterError(`${at}: ${path} needs bounds such as {"gte": …, "lt": …}`);
+  if (!isRecord<JsonObject>(spec)) throw new UnsupportedFilterError(`${at}: ${path} needs bounds such as {"gte": …, "lt": …}`);
   const type = typeOf(path);
   const bounds: { op: 'gt' | 'gte' | 'lt' | 'lte'; value: string | number }[] = [];
   for (const [k, v] of Object.entries(spec)) {
@@ -147,7 +148,7 @@ function someValue(raw: unknown, test: (v: unknown) => boolean): boolean {
 }
 
 function boolQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: string): EventPredicate {
-  if (!isObject(body)) throw new UnsupportedFilterError(`${at} needs an object`);
+  if (!isRecord<JsonObject>(body)) throw new UnsupportedFilterError(`${at} needs an object`);
   const list = (key: string): EventPredicate[] => {
     const v = body[key];
     if (v === undefined) return [];
@@ -178,6 +179,3 @@ function boolQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: string
   };
 }
 
-function isObject(v: JsonValue | undefined): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}

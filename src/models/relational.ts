@@ -42,6 +42,7 @@
  * different lengths: those overlapping the same interval), take `fused` back.
  */
 
+import type { RelationalSource, RelationalVia } from '../explain/relational.js';
 import { logUpperTail, zFromLogUpperTail } from './normal-tail.js';
 
 /** related.* of a window: per kind, or one flat list (then any kind matches). */
@@ -80,7 +81,7 @@ export interface RelationalScore {
   /** fused' − own: how much the neighbours added (0 when nothing). */
   readonly lift: number;
   /** The neighbour that contributed most, when one lifted the score. */
-  readonly source?: { readonly key: string; readonly entityValue: string; readonly fused: number; readonly via: 'same_entity' | 'ip' | 'user' | 'hosts' | 'related' };
+  readonly source?: RelationalSource;
   /**
    * Key of the window whose own evidence the score rests on: the window itself when nothing lifted
    * it, else its source's root. Windows sharing a root are one incident (group their alerts).
@@ -88,8 +89,8 @@ export interface RelationalScore {
   readonly root: string;
 }
 
-type Kind = 'ip' | 'user' | 'hosts';
-type Via = 'same_entity' | Kind | 'related';
+type Kind = Exclude<RelationalVia, 'same_entity' | 'related'>;
+type Via = RelationalVia;
 
 /** Which related.* list an entity field's values appear in (as the evaluation's label rule). */
 export function relatedKindOf(field: string | undefined): Kind | undefined {

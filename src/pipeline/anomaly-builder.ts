@@ -19,6 +19,7 @@ import {
   type Severity,
 } from '../anomaly/document.js';
 import type { ScoredObservation, ThreatFields } from '../models/ensemble.js';
+import { round } from '../numbers.js';
 
 /** What the builder needs of a computed entity-window (a subset of the executors' EntityWindow). */
 export interface EntityWindowLike {
@@ -68,10 +69,6 @@ export function entityFieldValues(window: EntityWindowLike): Array<[string, stri
   return fields.map((f) => [f, String(record[f] ?? '')]);
 }
 
-export function round(x: number, digits = 4): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
 
 function finiteOr(x: number, fallback: number): number {
   return Number.isFinite(x) ? x : fallback;

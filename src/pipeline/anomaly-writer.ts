@@ -12,6 +12,7 @@
  * Ids are deterministic, so retrying an item the engine had in fact applied is harmless.
  */
 import { EngineRequestError, EngineUnavailableError, type BulkOperation, type Engine, type JsonObject } from '../engine/engine.js';
+import { isRetryableStatus } from '../alerting/retry-policy.js';
 
 export interface WriteItem {
   readonly index: string;
@@ -58,11 +59,6 @@ export function emptyReport(): WriteReport {
 
 export function addReports(a: WriteReport, b: WriteReport): WriteReport {
   return { written: a.written + b.written, retried: a.retried + b.retried, deadLettered: a.deadLettered + b.deadLettered, requests: a.requests + b.requests };
-}
-
-/** 429 and 5xx are worth retrying; other answers will not change. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || status === 408 || status >= 500 || status === 0;
 }
 
 function isRetryableRequestError(error: unknown): boolean {

@@ -15,7 +15,7 @@ import type { VigilConfig } from '../config/schema.js';
 import { applyKibanaDefinitions, installAlertingDefinitions, siemOptionsFrom } from '../alerting/siem-definitions.js';
 import { installDashboards } from '../dashboards/install.js';
 import { bundleFile } from '../dashboards/import.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../config/duration.js';
 
 export type InstallResult = 'applied' | 'unsupported' | 'skipped' | 'failed';
 

@@ -8,7 +8,7 @@ import type { JobConfig } from '../config/job.js';
 import type { WindowRequest } from '../features/executor.js';
 import { resolveJob, type ResolvedJob } from '../features/presets.js';
 import type { EnsembleParams } from '../models/ensemble.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../config/duration.js';
 import { validateSpec, warmupWindowCount, type TimeWindow, type WindowSpec } from './window-planner.js';
 import type { AnomalyJobInfo } from './anomaly-builder.js';
 import { VIGIL_VERSION } from './version.js';

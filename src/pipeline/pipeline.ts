@@ -15,7 +15,7 @@ import type { Logger } from '../log.js';
 import { createDispatcher } from '../alerting/dispatcher.js';
 import { BulkWriter } from './anomaly-writer.js';
 import { clusterDeadLetterSink } from './dead-letter-sink.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../config/duration.js';
 import { planJob, type JobPlan } from './job-plan.js';
 import { JobRunner, type AlertDispatcher, type DeliveryCounts, type PartitionScores, type RunMode, type WindowOutcome } from './job-runner.js';
 import { Lease } from './lease.js';

@@ -52,7 +52,7 @@ function clauseOf(d: WindowDecision, jobOf: (key: string) => string | undefined,
   if (!d.source) return undefined;
   const lift = d.propagated - (d.own - d.recurrence);
   return relationalClause(
-    { key: d.id, fused: d.propagated, own: d.own, lift, source: d.source, root: d.id },
+    { lift, source: d.source },
     { jobOf: (key) => jobOf(key) ?? key, fieldOf },
   );
 }

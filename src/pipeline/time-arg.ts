@@ -4,7 +4,7 @@
  * `now-7d` — the same forms the engines' date math users know.
  */
 import { parseEventTime } from '../features/event.js';
-import { durationMs } from './duration.js';
+import { durationMs } from '../config/duration.js';
 
 export function parseTimeArg(value: string, now: number = Date.now()): number {
   const text = value.trim();

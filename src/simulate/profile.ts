@@ -7,7 +7,19 @@
  * so the suite cannot be won by tuning one world.
  */
 import { Rng } from './rng.js';
-import type { Role, Site } from './world.js';
+
+export type Role = 'office' | 'helpdesk' | 'developer' | 'admin';
+
+export interface Site {
+  readonly code: string;
+  readonly country: string;
+  /** Offset of local time from UTC in hours (DST ignored). */
+  readonly utcOffset: number;
+  /** Share of the workforce. */
+  readonly share: number;
+  /** Sites behind a Citrix/NAT gateway present one source IP for all their users. */
+  readonly gatewayIp?: string;
+}
 
 export interface WorldProfile {
   readonly sites: readonly Site[];

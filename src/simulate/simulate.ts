@@ -4,9 +4,9 @@
  * by one hour of events (plus the attacks, which are small). Same options → byte-identical output.
  */
 import { writeFile } from 'node:fs/promises';
-import { formatLabel } from '../eval/labels.js';
 import { SCENARIOS, type ScenarioName } from './attacks/index.js';
 import { benignHour } from './benign.js';
+import { formatLabel } from './labels.js';
 import type { SimEvent } from './events.js';
 import { defaultWarmupDays, type SimulateOptions } from './options.js';
 import { variedProfile } from './profile.js';

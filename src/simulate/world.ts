@@ -4,24 +4,15 @@
  * day, weekly vulnerability scan, Monday backup). Pure data derived from the seed; the hourly
  * behaviour lives in benign.ts.
  */
-import { DEFAULT_PROFILE, DEFAULT_SITES, type WorldProfile } from './profile.js';
+import { DEFAULT_PROFILE, DEFAULT_SITES, type Role, type Site, type WorldProfile } from './profile.js';
+
+export type { Role, Site } from './profile.js';
 import { Rng } from './rng.js';
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-export type Role = 'office' | 'helpdesk' | 'developer' | 'admin';
 
-export interface Site {
-  readonly code: string;
-  readonly country: string;
-  /** Offset of local time from UTC in hours (DST ignored). */
-  readonly utcOffset: number;
-  /** Share of the workforce. */
-  readonly share: number;
-  /** Sites behind a Citrix/NAT gateway present one source IP for all their users. */
-  readonly gatewayIp?: string;
-}
 
 /** The historical world's sites (the default profile's). */
 export const SITES: readonly Site[] = DEFAULT_SITES;

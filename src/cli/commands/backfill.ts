@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { log } from '../../log.js';
 import { runBackfill } from '../../pipeline/backfill.js';
 import { parseIntList, withCluster } from '../../pipeline/cluster-session.js';
-import { durationMs } from '../../pipeline/duration.js';
+import { durationMs } from '../../config/duration.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
 import { createWorkers } from '../../pipeline/pipeline.js';
 import { RunSummary } from '../../pipeline/run-summary.js';

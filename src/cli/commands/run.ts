@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { connectEngine } from '../../engine/connect.js';
 import type { Engine } from '../../engine/engine.js';
 import { log } from '../../log.js';
-import { durationMs } from '../../pipeline/duration.js';
+import { durationMs } from '../../config/duration.js';
 import { parseIntList } from '../../pipeline/cluster-session.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
 import { createWorkers } from '../../pipeline/pipeline.js';

@@ -4,7 +4,7 @@
  * score distributions benign vs attack, a detection timeline per scenario, and the per-scenario
  * caught / missed table — missed attacks listed, never hidden.
  */
-import type { EventsEvaluation } from '../events-eval.js';
+import type { EventsEvaluation } from '../events-evaluation.js';
 import type { EvaluationResult, ModelMetrics } from '../evaluate.js';
 import { modelName } from '../format.js';
 import { MODEL_KEYS, type ModelKey } from '../scored-window.js';

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatLabel, LabelIndex, matchesLabel, parseLabels } from '../../../src/eval/labels.js';
+import { LabelIndex, matchesLabel, parseLabels } from '../../../src/eval/labels.js';
+import { formatLabel } from '../../../src/simulate/labels.js';
 
 const H = 3_600_000;
 const line = (o: Record<string, unknown>) => JSON.stringify(o);

@@ -14,12 +14,3 @@ export function durationMs(value: string | number): number {
   if (!match) throw new Error(`invalid duration "${value}": expected e.g. 500ms, 30s, 15m, 1h or 1d`);
   return Number(match[1]) * UNIT_MS[match[2]];
 }
-
-/** "3600000" ms → "1h", for log lines and summaries. */
-export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
-  if (ms % 1_000 === 0 && ms > 0) return `${ms / 1_000}s`;
-  return `${ms}ms`;
-}
