@@ -11,8 +11,7 @@ import type { ClusterConfig } from '../config/cluster.js';
 import type { JobConfig } from '../config/job.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { VigilConfig } from '../config/schema.js';
-import type { FeatureSpec } from '../features/spec.js';
-import { resolveJob } from '../features/presets.js';
+import { capabilityFields, fieldRequirements, resolveFields } from '../features/field-resolution.js';
 import { connectEngine } from './connect.js';
 import { displayUrl } from './connection-options.js';
 import { ElasticsearchEngine, type IndexPrivilegeCheck } from './elasticsearch.js';
@@ -180,102 +179,17 @@ async function indexExists(engine: Engine, index: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Fields
 
-const NUMERIC = ['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'unsigned_long'];
-/** Types a terms / composite aggregation groups by exactly. */
-const EXACT = ['keyword', 'constant_keyword', 'wildcard', 'ip', 'boolean', 'version', ...NUMERIC];
-const TIME = ['date', 'date_nanos'];
-
-export interface FieldRequirement {
-  readonly field: string;
-  /** Why the job needs it, e.g. "entity_fields". */
-  readonly role: string;
-  readonly types: readonly string[];
-  /**
-   * Supplied by the job's preset, not named by the job itself: a missing field leaves that
-   * feature empty (a warning that says how to override it) instead of failing the job.
-   */
-  readonly fromPreset?: boolean;
-}
-
-/**
- * Every field the job reads — its own settings merged with its preset (src/features/presets.ts)
- * — with the mapping types it can work with. The time and entity fields are always required.
- */
-export function fieldRequirements(job: JobConfig): FieldRequirement[] {
-  const resolved = resolveJob(job);
-  const own = new Set<string>([
-    ...(job.categorical_fields ?? []),
-    ...(job.sequence_field ? [job.sequence_field] : []),
-    ...(job.periodicity_field ? [job.periodicity_field] : []),
-    ...(job.features ?? []).flatMap((f) => featureRequirements(f).map((r) => r.field)),
-  ]);
-  const tag = (r: FieldRequirement): FieldRequirement => (own.has(r.field) ? r : { ...r, fromPreset: true });
-  const out: FieldRequirement[] = [{ field: resolved.timeField, role: 'time_field', types: TIME }];
-  for (const field of resolved.entityFields) out.push({ field, role: 'entity_fields', types: EXACT });
-  for (const field of resolved.categoricalFields) out.push(tag({ field, role: 'categorical_fields', types: EXACT }));
-  if (resolved.sequenceField) out.push(tag({ field: resolved.sequenceField, role: 'sequence_field', types: EXACT }));
-  if (resolved.periodicityField) out.push(tag({ field: resolved.periodicityField, role: 'periodicity_field', types: EXACT }));
-  for (const feature of resolved.features) out.push(...featureRequirements(feature).map(tag));
-  // One requirement per field: the first role wins, the allowed types are intersected.
-  const merged = new Map<string, FieldRequirement>();
-  for (const r of out) {
-    const seen = merged.get(r.field);
-    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined } : r);
-  }
-  return [...merged.values()];
-}
-
-function featureRequirements(feature: FeatureSpec): FieldRequirement[] {
-  const role = `feature ${feature.name}`;
-  const out: FieldRequirement[] = [];
-  if ('field' in feature) {
-    const numeric = feature.kind === 'sum' || feature.kind === 'max' || feature.kind === 'mean';
-    out.push({ field: feature.field, role, types: numeric ? NUMERIC : EXACT });
-  }
-  if ('where' in feature && feature.where) {
-    // Term conditions match exact values: text fields would silently never match.
-    for (const field of Object.keys(feature.where)) out.push({ field, role: `${role} (where)`, types: [...EXACT, ...TIME] });
-  }
-  return out;
-}
-
-/** Compares requirements with field capabilities; pure. */
-export function compareFields(
-  requirements: readonly FieldRequirement[],
-  capabilities: readonly FieldCapability[],
-): { ok: string[]; problems: string[]; warnings: string[] } {
-  const byField = new Map(capabilities.map((c) => [c.field, c.types]));
-  const ok: string[] = [];
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  for (const r of requirements) {
-    const types = byField.get(r.field) ?? [];
-    const bad = types.filter((t) => !r.types.includes(t));
-    const problem =
-      types.length === 0 ? `field ${r.field} (${r.role}) is not mapped` : bad.length > 0 ? `field ${r.field} (${r.role}) is ${types.join('/')}, expected ${describeTypes(r.types)}` : undefined;
-    if (problem === undefined) ok.push(`${r.field} ${types.join('/')}`);
-    else if (r.fromPreset) warnings.push(`${problem} — from the job's preset, so that input stays empty; map the field, or override the preset's features in the job`);
-    else problems.push(problem);
-  }
-  return { ok, problems, warnings };
-}
-
-function describeTypes(types: readonly string[]): string {
-  if (types === TIME || types.every((t) => TIME.includes(t))) return 'date';
-  if (types.every((t) => NUMERIC.includes(t))) return 'a numeric type';
-  return 'keyword, ip, a number or boolean';
-}
-
 async function fieldChecks(engine: Engine, job: JobConfig): Promise<CheckResult[]> {
   const requirements = fieldRequirements(job);
   const where = `in ${job.index} (job ${job.id})`;
   let capabilities: readonly FieldCapability[];
   try {
-    capabilities = await engine.fieldCaps(job.index, requirements.map((r) => r.field));
+    capabilities = await engine.fieldCaps(job.index, capabilityFields(requirements));
   } catch (error) {
     return [{ status: 'fail', message: `fields ${where}: ${errorText(error)}` }];
   }
-  const { ok, problems, warnings } = compareFields(requirements, capabilities);
+  // The same resolution the executor applies before backfill / run read anything.
+  const { ok, problems, warnings } = resolveFields(requirements, capabilities);
   const results: CheckResult[] = [
     ...problems.map((p): CheckResult => ({ status: 'fail', message: `${p} ${where}` })),
     ...warnings.map((w): CheckResult => ({ status: 'warn', message: `${w} ${where}` })),
