@@ -11,7 +11,10 @@ import type { ClusterConfig } from '../config/cluster.js';
 import type { JobConfig } from '../config/job.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { VigilConfig } from '../config/schema.js';
-import { capabilityFields, fieldRequirements, resolveFields } from '../features/field-resolution.js';
+import { noEntityQuery } from '../features/aggregation-executor.js';
+import { capabilityFields, fieldRequirements, renameQueryFields, resolveFields, type FieldResolution } from '../features/field-resolution.js';
+import { entityAlternatives, resolveJob, type ResolvedJob } from '../features/presets.js';
+import { share } from '../features/field-issues.js';
 import { connectEngine } from './connect.js';
 import { displayUrl } from './connection-options.js';
 import { ElasticsearchEngine, type IndexPrivilegeCheck } from './elasticsearch.js';
@@ -72,15 +75,22 @@ export async function runDoctor(configPath: string, options: DoctorOptions = {})
     report({ status: 'ok', message: `cluster ${url} reachable (cluster name ${info.clusterName})` });
     report(engineCheck(info));
     const privileges = engine instanceof ElasticsearchEngine ? await securityPrivileges(engine, config) : undefined;
-    const readable = new Set<string>();
+    const readable = new Map<string, JobFields>();
     for (const job of config.jobs) {
-      const result = await readCheck(engine, job, privileges);
-      if (result.status !== 'fail') readable.add(job.id);
+      const fields = await jobFields(engine, job);
+      const result = await readCheck(engine, job, privileges, fields);
+      if (result.status !== 'fail') readable.set(job.id, fields);
       report(result);
     }
     report(await writeCheck(engine, config, privileges));
     // A source that cannot be read has no mapping worth checking: its read line already failed.
-    for (const job of config.jobs) if (readable.has(job.id)) for (const result of await fieldChecks(engine, job)) report(result);
+    for (const job of config.jobs) {
+      const fields = readable.get(job.id);
+      if (!fields) continue;
+      for (const result of fieldChecks(job, fields)) report(result);
+      const skipped = await entityCheck(engine, job, fields);
+      if (skipped) report(skipped);
+    }
   } finally {
     await engine.close().catch(() => undefined);
   }
@@ -128,21 +138,64 @@ async function securityPrivileges(engine: ElasticsearchEngine, config: VigilConf
   return { user: report.user, missing };
 }
 
-async function readCheck(engine: Engine, job: JobConfig, security: SecurityReport | undefined): Promise<CheckResult> {
+async function readCheck(engine: Engine, job: JobConfig, security: SecurityReport | undefined, fields: JobFields): Promise<CheckResult> {
   const what = `read ${job.index} (job ${job.id})`;
   const lacking = security?.missing.get(job.index);
   if (lacking?.length) return { status: 'fail', message: `${what}: user ${security!.user} lacks ${lacking.join(', ')}` };
   try {
-    const body: JsonObject = { size: 0, track_total_hits: true };
-    if (job.filter) body.query = job.filter as JsonObject;
-    const answer = await engine.search(job.index, body);
+    // Counted with the job's whole filter, its preset's event.category included: what the job reads.
+    const answer = await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields) });
     const shards = (answer._shards as { total?: number } | undefined)?.total ?? 0;
     if (shards === 0) return { status: 'fail', message: `${what}: no index matches ${job.index}` };
-    const total = (answer.hits as { total?: { value?: number } | number } | undefined)?.total;
-    const events = typeof total === 'number' ? total : (total?.value ?? 0);
-    return { status: events > 0 ? 'ok' : 'warn', message: `${what}: ${plural(events, 'event')}${events === 0 ? ' (nothing to learn from yet)' : ''}` };
+    const events = totalHits(answer);
+    const scope = fields.job?.filter ? ` matching the job's filter${job.preset ? ` (preset ${job.preset})` : ''}` : '';
+    return { status: events > 0 ? 'ok' : 'warn', message: `${what}: ${plural(events, 'event')}${scope}${events === 0 ? ' (nothing to learn from yet)' : ''}` };
   } catch (error) {
     return { status: 'fail', message: `${what}: ${errorText(error)}` };
+  }
+}
+
+/** A job merged with its preset, and its fields resolved against the source mapping (as the executor resolves them). */
+interface JobFields {
+  readonly job?: ResolvedJob;
+  readonly resolution?: FieldResolution;
+  readonly error?: string;
+}
+
+async function jobFields(engine: Engine, job: JobConfig): Promise<JobFields> {
+  try {
+    const requirements = fieldRequirements(job);
+    const resolved = resolveJob(job);
+    return { job: resolved, resolution: resolveFields(requirements, await engine.fieldCaps(job.index, capabilityFields(requirements))) };
+  } catch (error) {
+    return { error: errorText(error) };
+  }
+}
+
+function scopeQuery(fields: JobFields, extra?: JsonObject): JsonObject {
+  const filter = fields.job?.filter ? [renameQueryFields(fields.job.filter, fields.resolution?.names ?? new Map<string, string>())] : [];
+  return { bool: { filter: extra ? [...filter, extra] : filter } };
+}
+
+function totalHits(answer: JsonObject): number {
+  const total = (answer.hits as { total?: { value?: number } | number } | undefined)?.total;
+  return typeof total === 'number' ? total : (total?.value ?? 0);
+}
+
+/** Events the job would skip because no entity field (nor fallback) has a value: a warning with the share. */
+async function entityCheck(engine: Engine, job: JobConfig, fields: JobFields): Promise<CheckResult | undefined> {
+  if (!fields.job) return undefined;
+  try {
+    const all = totalHits(await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields) }));
+    const skipped = totalHits(await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields, noEntityQuery(fields.job)) }));
+    if (skipped === 0) return undefined;
+    const names = fields.job.entityFields.map((f) => entityAlternatives(f, fields.job?.entityFallbacks).join(' / ')).join(' + ');
+    return {
+      status: 'warn',
+      message: `entity in ${job.index} (job ${job.id}): ${plural(skipped, 'event')} of ${all.toLocaleString('en-US')} (${share(skipped, all)}) have no ${names} and will be skipped (counted in the run summary); add a fallback, e.g. entity_fields: [[host.name, host.hostname]]`,
+    };
+  } catch (error) {
+    return { status: 'fail', message: `entity in ${job.index} (job ${job.id}): ${errorText(error)}` };
   }
 }
 
@@ -179,17 +232,11 @@ async function indexExists(engine: Engine, index: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Fields
 
-async function fieldChecks(engine: Engine, job: JobConfig): Promise<CheckResult[]> {
-  const requirements = fieldRequirements(job);
+function fieldChecks(job: JobConfig, fields: JobFields): CheckResult[] {
   const where = `in ${job.index} (job ${job.id})`;
-  let capabilities: readonly FieldCapability[];
-  try {
-    capabilities = await engine.fieldCaps(job.index, capabilityFields(requirements));
-  } catch (error) {
-    return [{ status: 'fail', message: `fields ${where}: ${errorText(error)}` }];
-  }
+  if (!fields.resolution) return [{ status: 'fail', message: `fields ${where}: ${fields.error ?? 'unknown error'}` }];
   // The same resolution the executor applies before backfill / run read anything.
-  const { ok, problems, warnings } = resolveFields(requirements, capabilities);
+  const { ok, problems, warnings } = fields.resolution;
   const results: CheckResult[] = [
     ...problems.map((p): CheckResult => ({ status: 'fail', message: `${p} ${where}` })),
     ...warnings.map((w): CheckResult => ({ status: 'warn', message: `${w} ${where}` })),

@@ -59,6 +59,8 @@ export interface WindowOutcome {
   readonly maxScore: number;
   readonly durationMs: number;
   readonly fieldIssues: FieldIssues;
+  /** Events in scope skipped because no entity field (nor fallback) held a value. */
+  readonly skippedNoEntity: number;
 }
 
 export interface JobRunnerOptions {
@@ -119,11 +121,11 @@ export class JobRunner {
     if (this.options.signal?.aborted) throw new WindowAbortedError(window);
   }
 
-  private async compute(window: TimeWindow, state: PartitionState): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues }> {
+  private async compute(window: TimeWindow, state: PartitionState): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues; skippedNoEntity: number }> {
     const { plan, partition, executor } = this.options;
     const result = await executor.computeWindow({ ...plan.request(window, partition), baseline: state.firstSeen });
     const issues = new FieldIssues().merge(result.fieldIssues);
-    return { windows: [...result.windows].sort(byEntity), fieldIssues: issues };
+    return { windows: [...result.windows].sort(byEntity), fieldIssues: issues, skippedNoEntity: result.skippedNoEntity ?? 0 };
   }
 
   /**
@@ -136,7 +138,7 @@ export class JobRunner {
     for (const window of windows) {
       this.checkAborted(window);
       const started = this.now();
-      const { windows: entityWindows, fieldIssues } = await this.compute(window, state);
+      const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
       for (const w of entityWindows) history.push(observationOf(w));
       state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
       const outcome: WindowOutcome = {
@@ -152,6 +154,7 @@ export class JobRunner {
         maxScore: 0,
         durationMs: this.now() - started,
         fieldIssues,
+        skippedNoEntity,
       };
       outcomes.push(outcome);
       onWindow?.(outcome);
@@ -167,7 +170,7 @@ export class JobRunner {
     const { plan, partition } = this.options;
     const started = this.now();
     this.checkAborted(window);
-    const { windows: entityWindows, fieldIssues } = await this.compute(window, state);
+    const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
     this.checkAborted(window);
 
     const ensemble = state.ensemble ?? new Ensemble(plan.ensembleParams).fit([]);
@@ -208,6 +211,7 @@ export class JobRunner {
       maxScore: built.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
       durationMs: this.now() - started,
       fieldIssues,
+      skippedNoEntity,
     };
     if (this.options.statusIndex) {
       this.checkAborted(window);
@@ -229,6 +233,7 @@ export class JobRunner {
           lag_seconds: Math.max(0, Math.round((now - o.window.end) / 100) / 10),
           events: o.events,
           entities: o.entities,
+          events_skipped_no_entity: o.skippedNoEntity,
           anomalies_written: o.anomaliesWritten,
           alerts: o.alerts,
           documents_rejected: o.rejected,

@@ -101,7 +101,7 @@ export function register(program: Command): void {
           alerts: flags.alerts,
           stopRequested: () => stopping,
           onWindow: (worker, outcome) => {
-            summary.add(outcome);
+            summary.add(outcome, worker.options.plan.job.id);
             bar?.increment(1, { job: worker.options.plan.job.id, window: new Date(outcome.window.start).toISOString().slice(0, 16) });
           },
         });

@@ -97,7 +97,7 @@ export function register(program: Command): void {
         abort: abort.signal,
         stopRequested: () => stopping,
         onWindow: (worker, outcome) => {
-          summary.add(outcome);
+          summary.add(outcome, worker.options.plan.job.id);
           if (outcome.phase === 'scored') {
             log.info(
               {
