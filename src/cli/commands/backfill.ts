@@ -6,7 +6,8 @@ import { parseIntList, withCluster } from '../../pipeline/cluster-session.js';
 import { durationMs } from '../../pipeline/duration.js';
 import { Correlator, type CorrelatorReport } from '../../pipeline/correlator.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
-import { createWorkers } from '../../pipeline/pipeline.js';
+import { createWorkers, selectJobs } from '../../pipeline/pipeline.js';
+import { preflight } from '../../pipeline/preflight.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
 import { parseTimeArg } from '../../pipeline/time-arg.js';
 import { UsageError } from '../errors.js';
@@ -88,6 +89,22 @@ export function register(program: Command): void {
             throw new UsageError(`--lease-wait: ${(error as Error).message}`);
           }
         }
+        let jobs;
+        try {
+          jobs = selectJobs(config, flags.job);
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        const latest = now + Math.min(...jobs.map((j) => durationMs(j.future_skew)));
+        if (to > latest) {
+          throw new UsageError(
+            `--to ${new Date(to).toISOString()} is in the future: windows past now are incomplete, and their checkpoint would skip the events still to come; use --to now (vigil run continues from there)`,
+          );
+        }
+        // Install done, sources exist, future-dated events counted — before any checkpoint moves.
+        const checked = await preflight(engine, config, jobs, flags.config, now);
+        summary.countBadTime([...checked.future.values()].reduce((a, b) => a + b, 0), 0);
+        for (const [job, n] of checked.future) if (n > 0) log.warn({ job, events: n }, 'events dated after now + future_skew are ignored as bad');
         const holder = defaultHolderId();
         const set = createWorkers({
           config,
