@@ -15,7 +15,7 @@ import { register as demo } from './commands/demo.js';
 import { register as alerts } from './commands/alerts.js';
 import { register as engines } from './commands/engines.js';
 import { register as dashboards } from './commands/dashboards.js';
-import { UsageError } from './errors.js';
+import { checkInputFile, checkOutputFile, EXIT, UsageError } from './errors.js';
 
 export function buildProgram(): Command {
   const program = new Command('vigil')
@@ -23,6 +23,17 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines]) r(program);
+  // Every `<file>` flag is checked before the command runs, so the error names the flag (exit 2):
+  // --out must go into an existing, writable directory; every other file must be readable.
+  program.hook('preAction', (_program, command) => {
+    for (const option of command.options) {
+      if (!option.flags.includes('<file>') || !option.long) continue;
+      const value: unknown = command.getOptionValue(option.attributeName());
+      if (typeof value !== 'string') continue;
+      if (option.long === '--out') checkOutputFile(value, option.long);
+      else checkInputFile(value, option.long);
+    }
+  });
   return program;
 }
 
@@ -32,14 +43,15 @@ async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode);
+    // commander has printed its message; its usage errors (unknown option, missing flag) exit 1 by default.
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
     if (error instanceof UsageError) {
       console.error(`vigil: ${error.message}`);
-      process.exit(2);
+      process.exit(EXIT.usage);
     }
     console.error(`vigil: ${error instanceof Error ? error.message : String(error)}`);
     if (process.env.VIGIL_DEBUG && error instanceof Error) console.error(error.stack);
-    process.exit(1);
+    process.exit(EXIT.failure);
   }
 }
 

@@ -127,7 +127,7 @@ const FEATURES = parseFeatureSpecs([
   { kind: 'hour_of_day', name: 'hour_ny', timezone: 'America/New_York' },
 ]);
 
-const APPROXIMATE = new Set(['country_entropy', 'host_entropy_failed', 'bytes_mean', 'hour_utc', 'hour_ny']);
+const APPROXIMATE = new Set(['country_entropy', 'host_entropy_failed', 'bytes_mean', 'hour_utc', 'hour_ny', 'user_entropy']);
 
 const BASELINE = baselineFromRecord({
   user0: { 'source.geo.country_iso_code': ['US', 'DE'], 'source.ip': ['10.0.0.9', '2001:db8::5'] },

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { JobConfig } from '../../config/job.js';
 import cliProgress from 'cli-progress';
 import { log } from '../../log.js';
 import { runBackfill } from '../../pipeline/backfill.js';
@@ -7,7 +8,9 @@ import { durationMs } from '../../pipeline/duration.js';
 import { Correlator, type CorrelatorReport } from '../../pipeline/correlator.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
 import { createWorkers, selectJobs } from '../../pipeline/pipeline.js';
+import { planJob } from '../../pipeline/job-plan.js';
 import { preflight } from '../../pipeline/preflight.js';
+import { windowsInRange } from '../../pipeline/window-planner.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
 import { parseTimeArg } from '../../pipeline/time-arg.js';
 import { UsageError } from '../errors.js';
@@ -80,6 +83,7 @@ export function register(program: Command): void {
         : undefined;
 
       let correlation: CorrelatorReport | undefined;
+      const nothingToScore: string[] = [];
       const results = await withCluster(flags.config, async (config, engine) => {
         let leaseWaitMs = 2 * durationMs(config.pipeline.lease_ttl);
         if (flags.leaseWait) {
@@ -89,7 +93,7 @@ export function register(program: Command): void {
             throw new UsageError(`--lease-wait: ${(error as Error).message}`);
           }
         }
-        let jobs;
+        let jobs: JobConfig[];
         try {
           jobs = selectJobs(config, flags.job);
         } catch (error) {
@@ -101,6 +105,16 @@ export function register(program: Command): void {
             `--to ${new Date(to).toISOString()} is in the future: windows past now are incomplete, and their checkpoint would skip the events still to come; use --to now (vigil run continues from there)`,
           );
         }
+        // A job whose range is all warm-up has nothing to score: say so, and leave its state alone.
+        const scoring = jobs.filter((job) => {
+          const plan = planJob(job);
+          const windows = windowsInRange(plan.spec, from, to).length;
+          if (windows > plan.warmupWindows) return true;
+          nothingToScore.push(`job ${job.id}: nothing to score — the range holds ${windows} window(s) of ${job.window}, all needed for the warm-up (${plan.warmupWindows}); extend --from / --to or lower jobs[].warmup`);
+          return false;
+        });
+        if (scoring.length === 0) return [];
+        jobs = scoring;
         // Install done, sources exist, future-dated events counted — before any checkpoint moves.
         const checked = await preflight(engine, config, jobs, flags.config, now);
         summary.countBadTime([...checked.future.values()].reduce((a, b) => a + b, 0), 0);
@@ -113,7 +127,7 @@ export function register(program: Command): void {
           holder,
           mode: 'backfill',
           bounds: { kind: 'backfill', from, to },
-          jobIds: flags.job,
+          jobIds: jobs.map((j) => j.id),
           partitions,
           alerts: flags.alerts,
           stopRequested: () => stopping,
@@ -133,7 +147,7 @@ export function register(program: Command): void {
           });
           bar?.stop();
           // The jobs are done: correlate the range across every job (windows all jobs completed).
-          if (config.pipeline.correlate && !stopping) {
+          if (config.pipeline.correlate && !stopping && summary.windowsScored + done.filter((d) => d.alreadyDone).length > 0) {
             const correlator = new Correlator({ engine, config, log, holder, dispatcher: flags.alerts ? set.dispatcher : undefined, stopRequested: () => stopping });
             correlation = await correlator.backfillPass({ from, to, restart: flags.restart ?? false, leaseWaitMs });
           }
@@ -146,8 +160,10 @@ export function register(program: Command): void {
 
       const elapsed = (Date.now() - started) / 1000;
       if (flags.json) {
-        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...(correlation ? { correlation } : {}) }, null, 2));
+        const extra = { ...(correlation ? { correlation } : {}), ...(nothingToScore.length > 0 ? { nothing_to_score: nothingToScore } : {}) };
+        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...extra }, null, 2));
       } else {
+        for (const line of nothingToScore) console.log(line);
         for (const r of results) console.log(`${r.job} partition ${r.partition}: ${r.alreadyDone ? 'already done' : `${r.windows} window(s)`}, next window ${r.nextWindowStart}`);
         console.log(summary.format());
         if (correlation) {
