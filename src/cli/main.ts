@@ -37,9 +37,18 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Makes commander throw instead of exiting, on the program and every sub-command (exitOverride is
+ * not inherited by commands added before it), so main() maps every usage error to exit code 2.
+ */
+export function throwOnExit(command: Command): Command {
+  command.exitOverride();
+  for (const sub of command.commands) throwOnExit(sub);
+  return command;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride();
+  const program = throwOnExit(buildProgram());
   try {
     await program.parseAsync(argv);
   } catch (error) {
