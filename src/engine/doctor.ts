@@ -241,7 +241,8 @@ function fieldChecks(job: JobConfig, fields: JobFields): CheckResult[] {
     ...problems.map((p): CheckResult => ({ status: 'fail', message: `${p} ${where}` })),
     ...warnings.map((w): CheckResult => ({ status: 'warn', message: `${w} ${where}` })),
   ];
-  return results.length > 0 ? results : [{ status: 'ok', message: `fields ${where}: ${ok.join(', ')}` }];
+  // Which field each input is read from (e.g. user.name → user.name.keyword) is worth seeing beside warnings too.
+  return problems.length > 0 ? results : [{ status: 'ok', message: `fields ${where}: ${ok.join(', ')}` }, ...results];
 }
 
 // ---------------------------------------------------------------------------------------------

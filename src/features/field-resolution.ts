@@ -14,6 +14,7 @@
  */
 import type { JobConfig } from '../config/job.js';
 import type { FieldCapability, JsonObject, JsonValue } from '../engine/engine.js';
+import { DEFAULT_RELATED_FIELDS, type RelatedFields } from './executor.js';
 import { entityAlternatives, resolveJob, type EntityFallbacks } from './presets.js';
 import type { FeatureSpec } from './spec.js';
 
@@ -37,6 +38,8 @@ export interface FieldRequirement {
   readonly fromPreset?: boolean;
   /** Entity field alternatives (host.name then host.hostname): one of them mapped is enough. */
   readonly alternatives?: readonly string[];
+  /** Context only (related.*): mapped nowhere is fine and not reported; text is still read through .keyword. */
+  readonly optional?: boolean;
 }
 
 /** What requirements are read from: a resolved job, or one window request. */
@@ -48,6 +51,7 @@ export interface FieldSource {
   readonly categoricalFields: readonly string[];
   readonly sequenceField?: string;
   readonly periodicityField?: string;
+  readonly relatedFields?: RelatedFields;
 }
 
 /**
@@ -76,11 +80,13 @@ export function sourceRequirements(source: FieldSource, fromPreset: (field: stri
   if (source.sequenceField) out.push(tag({ field: source.sequenceField, role: 'sequence_field', types: EXACT }));
   if (source.periodicityField) out.push(tag({ field: source.periodicityField, role: 'periodicity_field', types: EXACT }));
   for (const feature of source.features) out.push(...featureRequirements(feature).map(tag));
+  const related = source.relatedFields ?? DEFAULT_RELATED_FIELDS;
+  for (const field of [...related.ip, ...related.user, ...related.hosts]) out.push({ field, role: 'related', types: EXACT, optional: true });
   // One requirement per field: the first role wins, the allowed types are intersected.
   const merged = new Map<string, FieldRequirement>();
   for (const r of out) {
     const seen = merged.get(r.field);
-    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined } : r);
+    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined, optional: Boolean(seen.optional && r.optional) || undefined } : r);
   }
   return [...merged.values()];
 }
@@ -128,6 +134,7 @@ export function resolveFields(requirements: readonly FieldRequirement[], capabil
     const fields = r.alternatives ?? [r.field];
     const mapped = fields.filter((f) => typesOf(f).length > 0);
     if (mapped.length === 0) {
+      if (r.optional) continue;
       const what = fields.length > 1 ? `none of ${fields.join(', ')} (${r.role}) is mapped` : `field ${r.field} (${r.role}) is not mapped`;
       if (r.fromPreset) warnings.push(`${what} — from the job's preset, so that input stays empty; map the field, or override the preset's features in the job`);
       else problems.push(what);
@@ -138,7 +145,7 @@ export function resolveFields(requirements: readonly FieldRequirement[], capabil
       if ('problem' in one) problems.push(one.problem);
       else {
         if (one.use !== field) names.set(field, one.use);
-        ok.push(one.ok);
+        if (!r.optional || one.use !== field) ok.push(one.ok);
       }
     }
   }

@@ -89,7 +89,7 @@ function assertFeatures(doc: JsonObject, expected: Record<string, number>, label
 
 describe('real integration shapes, dynamic mapping', { concurrency: engines.length }, () => {
   for (const e of engines) {
-    describe(`on ${e.label}`, () => {
+    describe(`on ${e.label}`, { concurrency: 1 }, () => {
       const prefix = uniquePrefix('i11a-shapes');
       const out = outputNames(prefix);
       let engine: Engine;
@@ -141,7 +141,7 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
         assert.ok(lines.some((l) => l.startsWith(`✓ fields in ${prefix}-logs-* (job auth):`) && l.includes('user.name → user.name.keyword (text with a keyword sub-field)')), lines.join('\n'));
         assert.ok(lines.some((l) => l.startsWith(`✓ fields in ${prefix}-logs-linux (job proc):`) && l.includes('host.hostname → host.hostname.keyword')), lines.join('\n'));
         assert.ok(
-          lines.includes(`! entity in ${prefix}-logs-linux (job proc): 1 event of 7 (14.3 %) have no host.name / host.hostname and will be skipped (counted in the run summary); add a fallback, e.g. entity_fields: [[host.name, host.hostname]]`),
+          lines.includes(`⚠ entity in ${prefix}-logs-linux (job proc): 1 event of 7 (14.3 %) have no host.name / host.hostname and will be skipped (counted in the run summary); add a fallback, e.g. entity_fields: [[host.name, host.hostname]]`),
           lines.join('\n'),
         );
       });

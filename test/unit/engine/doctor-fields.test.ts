@@ -22,7 +22,7 @@ describe('doctor field checks', () => {
   it('collects every configured field once, with its role', () => {
     assert.deepEqual(
       fieldRequirements(job).map((r) => `${r.field}:${r.role}`),
-      ['@timestamp:time_field', 'user.name:entity_fields', 'source.ip:categorical_fields', 'event.action:sequence_field', 'event.outcome:feature failures (where)', 'network.bytes:feature bytes', 'host.name:feature hosts'],
+      ['@timestamp:time_field', 'user.name:entity_fields', 'source.ip:categorical_fields', 'event.action:sequence_field', 'event.outcome:feature failures (where)', 'network.bytes:feature bytes', 'host.name:feature hosts', 'destination.ip:related'],
     );
   });
 
