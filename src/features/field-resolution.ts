@@ -86,7 +86,8 @@ export function sourceRequirements(source: FieldSource, fromPreset: (field: stri
   const merged = new Map<string, FieldRequirement>();
   for (const r of out) {
     const seen = merged.get(r.field);
-    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined, optional: Boolean(seen.optional && r.optional) || undefined } : r);
+    if (seen && r.optional) continue; // a context field the job reads anyway keeps that role
+    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined } : r);
   }
   return [...merged.values()];
 }
