@@ -16,7 +16,7 @@ import type { JobConfig } from '../config/job.js';
 import type { FieldCapability, JsonObject, JsonValue } from '../engine/engine.js';
 import { DEFAULT_RELATED_FIELDS, type RelatedFields } from './executor.js';
 import { entityAlternatives, resolveJob, type EntityFallbacks } from './presets.js';
-import type { FeatureSpec } from './spec.js';
+import type { FeatureSpec } from '../config/feature-spec.js';
 
 const NUMERIC = ['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'unsigned_long'];
 /** Types a terms / composite aggregation groups by exactly. */

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JsonObject } from '../../../src/engine/engine.js';
 import { MemoryExecutor } from '../../../src/features/memory-executor.js';
-import { parseFeatureSpecs } from '../../../src/features/spec.js';
+import { parseFeatureSpecs } from '../../../src/config/feature-spec.js';
 import { jobSchema } from '../../../src/config/job.js';
 import { resolveJob } from '../../../src/features/presets.js';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jobSchema } from '../../../src/config/job.js';
-import { doctorExitCode } from '../../../src/engine/doctor.js';
+import { doctorExitCode } from '../../../src/pipeline/doctor.js';
 import { capabilityFields, fieldRequirements, renameQueryFields, resolveFields as compareFields } from '../../../src/features/field-resolution.js';
 
 describe('doctor field checks', () => {

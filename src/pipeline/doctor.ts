@@ -15,11 +15,11 @@ import { noEntityQuery } from '../features/aggregation-executor.js';
 import { capabilityFields, fieldRequirements, renameQueryFields, resolveFields, type FieldResolution } from '../features/field-resolution.js';
 import { entityAlternatives, resolveJob, type ResolvedJob } from '../features/presets.js';
 import { share } from '../features/field-issues.js';
-import { connectEngine } from './connect.js';
-import { displayUrl } from './connection-options.js';
-import { ElasticsearchEngine, type IndexPrivilegeCheck } from './elasticsearch.js';
-import { EngineRequestError, EngineUnavailableError, type Engine, type EngineInfo, type FieldCapability, type JsonObject } from './engine.js';
-import { isSupportedVersion } from './identify.js';
+import { connectEngine } from '../engine/connect.js';
+import { displayUrl } from '../engine/connection-options.js';
+import { ElasticsearchEngine, type IndexPrivilegeCheck } from '../engine/elasticsearch.js';
+import { EngineRequestError, EngineUnavailableError, type Engine, type EngineInfo, type FieldCapability, type JsonObject } from '../engine/engine.js';
+import { isSupportedVersion } from '../engine/identify.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
