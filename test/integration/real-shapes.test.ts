@@ -75,7 +75,8 @@ function byEntityDay(docs: Map<string, JsonObject>, job: string): Map<string, Js
   return out;
 }
 
-function assertFeatures(doc: JsonObject, expected: Record<string, number>, label: string): void {
+/** Every listed feature (a document lists its top contributors) that the table has must equal it; returns how many were checked. */
+function assertFeatures(doc: JsonObject, expected: Record<string, number>, label: string): number {
   const features = (doc.vigil as JsonObject).features as JsonObject[];
   let checked = 0;
   for (const f of features) {
@@ -84,7 +85,7 @@ function assertFeatures(doc: JsonObject, expected: Record<string, number>, label
     assert.ok(Math.abs(Number(f.actual) - want) < 1e-6, `${label}: ${String(f.name)} is ${String(f.actual)}, counted by hand ${want}`);
     checked++;
   }
-  assert.ok(checked > 0 || features.length === 0, `${label}: none of ${features.map((f) => String(f.name)).join(', ')} in the hand-counted table`);
+  return checked;
 }
 
 describe('real integration shapes, dynamic mapping', { concurrency: engines.length }, () => {
@@ -164,14 +165,18 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
         assert.deepEqual([...auth.keys()].sort(), Object.keys(AUTH).sort());
         assert.deepEqual([...net.keys()].sort(), Object.keys(NETWORK).sort());
         assert.deepEqual([...proc.keys()].sort(), Object.keys(PROCESS).sort());
+        let checked = 0;
         for (const [key, want] of Object.entries(AUTH)) {
           assert.equal((auth.get(key)!.vigil as JsonObject).event_count, want.auth_attempts, `${key} event_count`);
-          assertFeatures(auth.get(key)!, want, `auth ${key}`);
+          checked += assertFeatures(auth.get(key)!, want, `auth ${key}`);
         }
+        assert.ok(checked >= 3, `only ${checked} auth feature values were listed and compared`);
+        checked = 0;
         for (const [key, want] of Object.entries(NETWORK)) {
           assert.equal((net.get(key)!.vigil as JsonObject).event_count, want.connections, `${key} event_count`);
-          assertFeatures(net.get(key)!, want, `net ${key}`);
+          checked += assertFeatures(net.get(key)!, want, `net ${key}`);
         }
+        assert.ok(checked >= 3, `only ${checked} network feature values were listed and compared`);
         for (const [key, n] of Object.entries(PROCESS)) assert.equal((proc.get(key)!.vigil as JsonObject).event_count, n, `proc ${key}`);
 
         // The status document of proc's 2025-06-06 window records the skipped auditd event.
