@@ -141,10 +141,11 @@ export async function detect(options: DetectOptions): Promise<DetectResult> {
   summary.countBadTime(events.outOfRange.future, events.outOfRange.beforeRange + events.outOfRange.afterRange);
   if (events.events === 0) return { summary, windows: { warmup: 0, scored: 0 }, range: { from: 0, to: 0 } };
 
-  // Windows over the data actually in range: from the first window holding (or overlapping) the
-  // first event to the last one holding the last event; --from / --to only narrow it.
-  const from = Math.max(options.from ?? -Infinity, alignDown(events.minTime, spec.slideMs) - (spec.windowMs - spec.slideMs));
-  const to = Math.min(options.to ?? Infinity, alignDown(events.maxTime, spec.slideMs) + spec.windowMs);
+  // Windows over the data actually in range (events beyond now + future_skew or outside --from /
+  // --to were dropped while reading): from the first window holding the first event to the last one
+  // holding the last event. An explicit --from / --to is the range asked for and is kept as given.
+  const from = options.from ?? alignDown(events.minTime, spec.slideMs) - (spec.windowMs - spec.slideMs);
+  const to = options.to ?? alignDown(events.maxTime, spec.slideMs) + spec.windowMs;
   const all = windowsInRange(spec, from, to);
   const warm = all.slice(0, plan.warmupWindows);
   const scored = all.slice(plan.warmupWindows);
