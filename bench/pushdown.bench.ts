@@ -20,7 +20,7 @@ import type { Engine, JsonObject } from '../src/engine/engine.js';
 import { AggregationExecutor } from '../src/features/aggregation-executor.js';
 import type { WindowRequest, WindowResult } from '../src/features/executor.js';
 import { WindowAccumulator } from '../src/features/memory-executor.js';
-import { PRESETS } from '../src/features/presets.js';
+import { PRESETS, splitEntityFields } from '../src/features/presets.js';
 import type { BenchLine } from './types.js';
 import { mulberry32 } from '../src/models/random.js';
 
@@ -55,7 +55,7 @@ function request(data: DataSet): WindowRequest {
     index: data.index,
     timeField: '@timestamp',
     filter: { term: { 'event.category': 'authentication' } },
-    entityFields: p.entityFields,
+    entityFields: splitEntityFields(p.entityFields).entityFields,
     start: T0,
     end: T0 + HOUR,
     features: p.features,

@@ -129,6 +129,8 @@ export interface StatusDocument {
       lag_seconds: number;
       events: number;
       entities: number;
+      /** Events of the window skipped because no entity field (nor fallback) held a value. */
+      events_skipped_no_entity: number;
       anomalies_written: number;
       alerts: number;
       documents_rejected: number;

@@ -17,7 +17,7 @@ import { register as engines } from './commands/engines.js';
 import { register as dashboards } from './commands/dashboards.js';
 import { register as reveal } from './commands/reveal.js';
 import { register as feedback } from './commands/feedback.js';
-import { UsageError } from './errors.js';
+import { checkInputFile, checkOutputFile, EXIT, UsageError } from './errors.js';
 
 export function buildProgram(): Command {
   const program = new Command('vigil')
@@ -25,23 +25,44 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines, feedback, reveal]) r(program);
+  // Every `<file>` flag is checked before the command runs, so the error names the flag (exit 2):
+  // --out must go into an existing, writable directory; every other file must be readable.
+  program.hook('preAction', (_program, command) => {
+    for (const option of command.options) {
+      if (!option.flags.includes('<file>') || !option.long) continue;
+      const value: unknown = command.getOptionValue(option.attributeName());
+      if (typeof value !== 'string') continue;
+      if (option.long === '--out') checkOutputFile(value, option.long);
+      else checkInputFile(value, option.long);
+    }
+  });
   return program;
 }
 
+/**
+ * Makes commander throw instead of exiting, on the program and every sub-command (exitOverride is
+ * not inherited by commands added before it), so main() maps every usage error to exit code 2.
+ */
+export function throwOnExit(command: Command): Command {
+  command.exitOverride();
+  for (const sub of command.commands) throwOnExit(sub);
+  return command;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  program.exitOverride();
+  const program = throwOnExit(buildProgram());
   try {
     await program.parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) process.exit(error.exitCode);
+    // commander has printed its message; its usage errors (unknown option, missing flag) exit 1 by default.
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
     if (error instanceof UsageError) {
       console.error(`vigil: ${error.message}`);
-      process.exit(2);
+      process.exit(EXIT.usage);
     }
     console.error(`vigil: ${error instanceof Error ? error.message : String(error)}`);
     if (process.env.VIGIL_DEBUG && error instanceof Error) console.error(error.stack);
-    process.exit(1);
+    process.exit(EXIT.failure);
   }
 }
 

@@ -22,7 +22,17 @@ export const jobSchema = z.strictObject({
   time_field: z.string().default('@timestamp'),
   /** Extra query DSL applied to every read of the source index. */
   filter: z.record(z.string(), z.unknown()).optional(),
-  entity_fields: z.array(z.string().min(1)).min(1).max(2).optional(),
+  /**
+   * 1 or 2 entity fields. An entry may be a list of alternatives, used in order per event: [host.name, host.hostname]
+   * groups by host.name, or by host.hostname for events without host.name (system/auth, syslog shippers).
+   */
+  entity_fields: z
+    .array(z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(4)]))
+    .min(1)
+    .max(2)
+    .optional(),
+  /** Events dated further than this past the current time are counted as bad and ignored (clock skew, typos like 2099). */
+  future_skew: durationSchema.default('1h'),
   /** Window length W: features are computed per entity over [start, start + W). */
   window: durationSchema.default('1h'),
   /**

@@ -81,7 +81,8 @@ function substituteEnv(value: unknown, path: (string | number)[], env: NodeJS.Pr
       const found = env[name];
       if (found !== undefined) return found;
       if (fallback !== undefined) return fallback;
-      problems.push(`${formatPath(path)}: environment variable ${name} is not set (the value is "${value}")`);
+      const shown = isSecretKey(path.at(-1)) ? '' : ` (the value is "${value}")`;
+      problems.push(`${formatPath(path)}: environment variable ${name} is not set${shown}`);
       return match;
     });
   }
@@ -137,12 +138,14 @@ export function describeIssues(issues: readonly Issue[], input: unknown, prefix:
 
 function describeIssue(issue: Issue, input: unknown, path: PathKey[]): string[] {
   const at = formatPath(path);
-  const value = valueAt(input, path);
+  // Values are echoed to help, but never a secret's: a mistyped password is still a password.
+  const raw = valueAt(input, path);
+  const value = redact(raw, path.map(String));
   switch (issue.code) {
     case 'invalid_type': {
       const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
       if (value === undefined) return [`${at}: required (${REQUIRED_HINTS[hintKey(path)] ?? expected})`];
-      return [`${at}: expected ${expected}, got ${typeName(value)} ${short(value)}`];
+      return [`${at}: expected ${expected}, got ${typeName(raw)}${value === raw ? ` ${short(value)}` : ''}`];
     }
     case 'unrecognized_keys':
       return issue.keys.map((key) => {
@@ -337,7 +340,14 @@ function editDistance(a: string, b: string): number {
 // ---------------------------------------------------------------------------------------------
 // Redaction
 
-const SECRET_KEYS = new Set(['password', 'api_key', 'apikey', 'secret', 'token', 'key']);
+const SECRET_KEYS = new Set(['password', 'passwd', 'passphrase', 'api_key', 'apikey', 'secret', 'token', 'authorization', 'private_key', 'client_secret', 'routing_key', 'key']);
+
+/** password, api_key, token, … and names ending in one of them (bearer_token, keystore_password). */
+function isSecretKey(key: PathKey | undefined): boolean {
+  if (typeof key !== 'string') return false;
+  const k = key.toLowerCase();
+  return SECRET_KEYS.has(k) || [...SECRET_KEYS].some((s) => k.endsWith(`_${s}`));
+}
 /** Alerting URLs may be capability URLs (Slack, Shuffle: the path is the credential). */
 const ALERTING_URL_KEYS = new Set(['url', 'webhook_url']);
 export const REDACTED = '[redacted]';
@@ -352,7 +362,7 @@ export function redactConfig<T>(config: T): T {
 
 function redact(value: unknown, path: readonly string[]): unknown {
   const key = path.at(-1);
-  if (key !== undefined && SECRET_KEYS.has(key.toLowerCase()) && value !== undefined && value !== null) return REDACTED;
+  if (isSecretKey(key) && value !== undefined && value !== null) return REDACTED;
   if (typeof value === 'string') {
     const safe = redactUrlCredentials(value);
     return path[0] === 'alerting' && key !== undefined && ALERTING_URL_KEYS.has(key) ? redactUrlPath(safe) : safe;

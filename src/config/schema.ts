@@ -10,7 +10,18 @@ import { listsSchema } from './lists.js';
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
   cluster: clusterSchema,
-  jobs: z.array(jobSchema).min(1, 'at least one job'),
+  jobs: z
+    .array(jobSchema)
+    .min(1, 'at least one job')
+    .superRefine((jobs, ctx) => {
+      // Two jobs with one id would share checkpoints and leases: refuse it here, by position.
+      const first = new Map<string, number>();
+      jobs.forEach((job, i) => {
+        const seen = first.get(job.id);
+        if (seen === undefined) first.set(job.id, i);
+        else ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `job ids must be unique (jobs[${seen}].id is the same)` });
+      });
+    }),
   schedule: z
     .strictObject({
       /** node-cron expression for `vigil run`. */

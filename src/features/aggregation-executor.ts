@@ -30,7 +30,9 @@
  * streamed, sorted by time, with point-in-time + search_after (Engine.stream).
  */
 import { EngineRequestError, type CompositeKey, type Engine, type JsonObject, type JsonValue } from '../engine/engine.js';
-import { fieldPath, forEachTerm, readEnvelope, type FieldType } from './event.js';
+import { ECS_FIELD_TYPES, fieldPath, forEachTerm, readEnvelope, type FieldType } from './event.js';
+import { capabilityFields, renameQueryFields, resolveFields, sourceRequirements } from './field-resolution.js';
+import { entityAlternatives } from './presets.js';
 import type { EntityWindow, FeatureExecutor, WindowRequest, WindowResult } from './executor.js';
 import { FieldIssues } from './field-issues.js';
 import { byEntityValue, joinEntityValues, finishEntity, type EntityPartial, type HistogramResult, type StatsResult, type TermsResult } from './finish.js';
@@ -68,7 +70,8 @@ export class AggregationExecutor implements FeatureExecutor {
   private readonly streamPageSize: number;
   private readonly keyBatchSize: number;
   private readonly precision: number;
-  private readonly checkedMappings = new Set<string>();
+  /** Resolved field names per index and field set (checkMappings). */
+  private readonly checkedMappings = new Map<string, ReadonlyMap<string, string>>();
 
   constructor(
     private readonly engine: Engine,
@@ -81,29 +84,93 @@ export class AggregationExecutor implements FeatureExecutor {
     this.precision = Math.min(40_000, Math.max(1, Math.round(options.cardinalityPrecision ?? 1_000)));
   }
 
-  async computeWindow(req: WindowRequest): Promise<WindowResult> {
-    const plan = compilePlan(req, this.options);
-    if (this.options.checkMappings !== false) await this.checkMappings(req, plan);
+  async computeWindow(request: WindowRequest): Promise<WindowResult> {
+    const plan = compilePlan(request, this.options);
+    const names = this.options.checkMappings !== false ? await this.checkMappings(request) : new Map<string, string>();
+    // Engine requests use the resolved names (user.name.keyword); documents keep the job's (user.name).
+    const req: WindowRequest = names.size === 0 ? request : { ...request, ...(request.filter ? { filter: renameQueryFields(request.filter, names) } : {}) };
     const query = windowQuery(req);
     const issues = new FieldIssues();
-    if (!req.partition || req.partition.index === 0) await this.countIssues(req, plan, query, issues);
+    const skipped = !req.partition || req.partition.index === 0 ? await this.countIssues(req, plan, query, issues) : 0;
 
     const windows: EntityWindow[] = [];
-    const aggregations = subAggregations(plan, this.precision);
+    const aggregations = subAggregations(plan, this.precision, names);
     const inPartition = partitionFilter(req.partition);
-    if (!req.partition || req.partition.count === 1) {
-      await this.scope(req, plan, aggregations, query, () => true, windows);
+    const slots = req.entityFields.map((f) => entityAlternatives(f, req.entityFallbacks));
+    if (slots.some((alternatives) => alternatives.length > 1)) {
+      await this.withFallbacks(req, plan, aggregations, query, slots, names, inPartition, windows);
+    } else if (!req.partition || req.partition.count === 1) {
+      await this.scope(req, plan, aggregations, query, () => true, windows, names);
     } else {
-      const keys = (await this.listEntityKeys(req, query)).filter((k) => inPartition(joinEntityValues(k)));
+      const keys = (await this.listEntityKeys(req, query, aggregated(req.entityFields, names))).filter((k) => inPartition(joinEntityValues(k)));
       for (let i = 0; i < keys.length; i += this.keyBatchSize) {
         const batch = keys.slice(i, i + this.keyBatchSize);
         const wanted = new Set(batch.map(joinEntityValues));
-        const restricted = restrictToKeys(query, req.entityFields, batch);
-        await this.scope(req, plan, aggregations, restricted, (k) => wanted.has(k), windows);
+        const restricted = restrictToKeys(query, aggregated(req.entityFields, names), batch);
+        await this.scope(req, plan, aggregations, restricted, (k) => wanted.has(k), windows, names);
       }
     }
     windows.sort(byEntityValue);
-    return { windows, fieldIssues: issues };
+    return { windows, fieldIssues: issues, skippedNoEntity: skipped };
+  }
+
+  /**
+   * Entities whose field has fallbacks (host.name, else host.hostname). The engines cannot group by
+   * "the first present of": each combination of alternatives is a scope (host.name present; host.name
+   * absent and host.hostname present) aggregated on its own field. An entity value found in one scope
+   * only is final; one found in several (web-1 as host.name in some events, as host.hostname in others)
+   * is recomputed exactly, over the union of its scopes, with a filters aggregation.
+   */
+  private async withFallbacks(
+    req: WindowRequest,
+    plan: FeaturePlan,
+    aggregations: JsonObject,
+    query: JsonObject,
+    slots: readonly (readonly string[])[],
+    names: ReadonlyMap<string, string>,
+    accept: (key: string) => boolean,
+    out: EntityWindow[],
+  ): Promise<void> {
+    const scopes = fallbackScopes(slots);
+    const found = new Map<string, { partial: EntityPartial; scopes: number[] }>();
+    for (let s = 0; s < scopes.length; s++) {
+      const scoped: JsonObject = { bool: { filter: [query, scopes[s].condition] } };
+      const fields = aggregated(scopes[s].fields, names);
+      await this.pages(req, scoped, aggregations, this.maxPageSize, (bucket) => {
+        const partial = toPartial(plan, bucket);
+        const key = joinEntityValues(partial.values);
+        if (!accept(key)) return;
+        const seen = found.get(key);
+        if (seen) seen.scopes.push(s);
+        else found.set(key, { partial, scopes: [s] });
+      }, fields);
+    }
+    const shared = [...found].filter(([, f]) => f.scopes.length > 1);
+    for (let i = 0; i < shared.length; i += 100) {
+      const batch = shared.slice(i, i + 100);
+      const filters: JsonObject = {};
+      batch.forEach(([, f], b) => {
+        filters[`k${b}`] = {
+          bool: {
+            should: f.scopes.map((s) => ({
+              bool: { filter: [scopes[s].condition, ...aggregated(scopes[s].fields, names).map((field, k) => ({ term: { [field]: f.partial.values[k] } }))] },
+            })),
+            minimum_should_match: 1,
+          },
+        };
+      });
+      const body = await this.engine.search(req.index, { size: 0, track_total_hits: false, query, aggs: { k: { filters: { filters }, aggs: aggregations } } });
+      batch.forEach(([key, f], b) => {
+        const bucket = dig(body, ['aggregations', 'k', 'buckets', `k${b}`]) as JsonObject | undefined;
+        const key0: Record<string, string> = {};
+        f.partial.values.forEach((v, k) => (key0[`e${k}`] = v));
+        const partial = toPartial(plan, { key: key0, docCount: num(bucket?.doc_count), aggregations: bucket ?? {} });
+        found.set(key, { partial, scopes: f.scopes });
+      });
+    }
+    const windows = [...found.values()].map((f) => finishEntity(plan, req, f.partial, req.baseline));
+    await this.addSequences(req, plan, query, accept, windows);
+    out.push(...windows);
   }
 
   /** Features (and sequences) of the entities matched by `query` and accepted by `accept`. */
@@ -114,6 +181,7 @@ export class AggregationExecutor implements FeatureExecutor {
     query: JsonObject,
     accept: (key: string) => boolean,
     out: EntityWindow[],
+    names: ReadonlyMap<string, string>,
   ): Promise<void> {
     const found: EntityWindow[] = [];
     const sketches = plan.distincts.length + plan.terms.filter((t) => t.cardinality).length;
@@ -121,7 +189,13 @@ export class AggregationExecutor implements FeatureExecutor {
     await this.pages(req, query, aggregations, maxPage, (bucket) => {
       const partial = toPartial(plan, bucket);
       if (accept(joinEntityValues(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
-    });
+    }, aggregated(req.entityFields, names));
+    await this.addSequences(req, plan, query, accept, found);
+    out.push(...found);
+  }
+
+  /** Adds the ordered actions / arrivals to the entity-windows (in place) when the plan collects them. */
+  private async addSequences(req: WindowRequest, plan: FeaturePlan, query: JsonObject, accept: (key: string) => boolean, found: EntityWindow[]): Promise<void> {
     if (plan.sequenceField >= 0 || plan.periodicityField >= 0) {
       const collectors = await this.collectSequences(req, plan, query, accept);
       for (let i = 0; i < found.length; i++) {
@@ -133,7 +207,6 @@ export class AggregationExecutor implements FeatureExecutor {
         };
       }
     }
-    out.push(...found);
   }
 
   /** Walks the composite aggregation page by page, adapting the page size to the bucket budget. */
@@ -143,8 +216,9 @@ export class AggregationExecutor implements FeatureExecutor {
     aggregations: JsonObject,
     maxPage: number,
     onBucket: (bucket: { key: CompositeKey; docCount: number; aggregations: JsonObject }) => void,
+    fields: readonly string[],
   ): Promise<void> {
-    const sources = req.entityFields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
+    const sources = fields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
     let pageSize = Math.min(200, maxPage);
     let density = 0; // buckets per entity seen so far (decaying maximum)
     let after: CompositeKey | undefined;
@@ -173,14 +247,14 @@ export class AggregationExecutor implements FeatureExecutor {
   }
 
   /** All entity keys of the window (a composite without sub-aggregations: one small bucket each). */
-  private async listEntityKeys(req: WindowRequest, query: JsonObject): Promise<string[][]> {
+  private async listEntityKeys(req: WindowRequest, query: JsonObject, fields: readonly string[]): Promise<string[][]> {
     const keys: string[][] = [];
-    await this.pagesOfKeys(req, query, (values) => keys.push(values));
+    await this.pagesOfKeys(req, query, fields, (values) => keys.push(values));
     return keys;
   }
 
-  private async pagesOfKeys(req: WindowRequest, query: JsonObject, onKey: (values: string[]) => void): Promise<void> {
-    const sources = req.entityFields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
+  private async pagesOfKeys(req: WindowRequest, query: JsonObject, fields: readonly string[], onKey: (values: string[]) => void): Promise<void> {
+    const sources = fields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
     let after: CompositeKey | undefined;
     for (;;) {
       const page = await this.engine.compositePage({ index: req.index, query, sources, pageSize: 10_000, ...(after ? { after } : {}) });
@@ -193,10 +267,12 @@ export class AggregationExecutor implements FeatureExecutor {
   private async collectSequences(req: WindowRequest, plan: FeaturePlan, query: JsonObject, accept: (key: string) => boolean): Promise<Map<string, SequenceCollector>> {
     const collectors = new Map<string, SequenceCollector>();
     const time = fieldPath(req.timeField);
-    const entityPaths = plan.entityFields.map((f) => ({ path: fieldPath(plan.fields[f].path), type: plan.fields[f].type }));
+    const entityPaths = plan.entityFields.map((f) =>
+      entityAlternatives(plan.fields[f].path, req.entityFallbacks).map((p) => ({ path: fieldPath(p), type: ECS_FIELD_TYPES[p] ?? plan.fields[f].type })),
+    );
     const seq = plan.sequenceField >= 0 ? { path: fieldPath(plan.fields[plan.sequenceField].path), type: plan.fields[plan.sequenceField].type } : undefined;
     const per = plan.periodicityField >= 0 ? { path: fieldPath(plan.fields[plan.periodicityField].path), type: plan.fields[plan.periodicityField].type } : undefined;
-    const fields = [req.timeField, ...req.entityFields, ...(seq ? [seq.path.path] : []), ...(per ? [per.path.path] : [])];
+    const fields = [req.timeField, ...entityPaths.flat().map((e) => e.path.path), ...(seq ? [seq.path.path] : []), ...(per ? [per.path.path] : [])];
     const ignore = (): void => undefined;
     const termsOf = (raw: unknown, type: FieldType): string[] => {
       const out: string[] = [];
@@ -209,7 +285,13 @@ export class AggregationExecutor implements FeatureExecutor {
       for (const hit of hits) {
         const env = readEnvelope(hit.source, time);
         if (!env.ok) continue;
-        const values = entityPaths.map((e) => termsOf(e.path.read(hit.source), e.type));
+        const values = entityPaths.map((alternatives) => {
+          for (const e of alternatives) {
+            const terms = termsOf(e.path.read(hit.source), e.type);
+            if (terms.length > 0) return terms;
+          }
+          return [];
+        });
         const actions = seq ? termsOf(seq.path.read(hit.source), seq.type) : [];
         const destinations = per ? termsOf(per.path.read(hit.source), per.type) : [];
         for (const key of combinations(values)) {
@@ -227,15 +309,18 @@ export class AggregationExecutor implements FeatureExecutor {
     return collectors;
   }
 
-  /** Missing / mistyped counts per field: `_ignored` holds the fields an engine dropped as malformed. */
-  private async countIssues(req: WindowRequest, plan: FeaturePlan, query: JsonObject, issues: FieldIssues): Promise<void> {
-    const filters: JsonObject = {};
+  /**
+   * Missing / mistyped counts per field (`_ignored` holds the fields an engine dropped as malformed),
+   * and the events skipped because no entity field nor fallback has a value (returned).
+   */
+  private async countIssues(req: WindowRequest, plan: FeaturePlan, query: JsonObject, issues: FieldIssues): Promise<number> {
+    const filters: JsonObject = { skip: noEntityQuery(req) };
     for (const f of plan.issueFields) {
       const field = plan.fields[f].path;
-      filters[`m${f}`] = { bool: { must_not: [{ exists: { field } }, { term: { _ignored: field } }] } };
+      const alternatives = entityAlternatives(field, plan.entityFields.includes(f) ? req.entityFallbacks : undefined);
+      filters[`m${f}`] = { bool: { must_not: [...alternatives.map((a) => ({ exists: { field: a } })), { term: { _ignored: field } }] } };
       filters[`x${f}`] = { term: { _ignored: field } };
     }
-    if (Object.keys(filters).length === 0) return;
     const body = await this.engine.search(req.index, { size: 0, track_total_hits: false, query, aggs: { issues: { filters: { filters } } } });
     const buckets = dig(body, ['aggregations', 'issues', 'buckets']);
     for (const f of plan.issueFields) {
@@ -243,27 +328,55 @@ export class AggregationExecutor implements FeatureExecutor {
       issues.missing(field, num(dig(buckets, [`m${f}`, 'doc_count'])));
       issues.mistyped(field, undefined, num(dig(buckets, [`x${f}`, 'doc_count'])));
     }
+    return num(dig(buckets, ['skip', 'doc_count']));
   }
 
-  /** Refuses text fields (not aggregatable) with a fix, once per index and field set. */
-  private async checkMappings(req: WindowRequest, plan: FeaturePlan): Promise<void> {
-    const fields = plan.fields.map((f) => f.path);
-    const cacheKey = `${req.index}\u0000${req.timeField}\u0000${fields.join(',')}`;
-    if (this.checkedMappings.has(cacheKey)) return;
-    const caps = await this.engine.fieldCaps(req.index, [req.timeField, ...fields]);
-    for (const cap of caps) {
-      if (cap.field === req.timeField) {
-        if (cap.types.length > 0 && !cap.types.every((t) => t === 'date' || t === 'date_nanos')) {
-          throw new Error(`time field ${cap.field} is mapped as ${cap.types.join(', ')} in ${req.index}; it must be a date`);
-        }
-        continue;
-      }
-      if (cap.types.includes('text') || cap.types.includes('match_only_text')) {
-        throw new Error(`field ${cap.field} is mapped as text in ${req.index} and cannot be aggregated; map it as keyword, or use its keyword sub-field (e.g. ${cap.field}.keyword)`);
-      }
-    }
-    this.checkedMappings.add(cacheKey);
+  /**
+   * Resolves the request's fields once per index and field set (field-resolution.ts, the same
+   * function `vigil doctor` runs): text fields are read through their keyword sub-field; a field
+   * no executor could read (text without one, a wrong type) stops the run with the mapping fix.
+   */
+  private async checkMappings(req: WindowRequest): Promise<ReadonlyMap<string, string>> {
+    const requirements = sourceRequirements(req);
+    const fields = capabilityFields(requirements);
+    const cacheKey = `${req.index}\u0000${fields.join(',')}`;
+    const cached = this.checkedMappings.get(cacheKey);
+    if (cached) return cached;
+    const { names, problems } = resolveFields(requirements, await this.engine.fieldCaps(req.index, fields));
+    // Fields mapped nowhere are not refused here: they read as absent (and are counted as missing).
+    const unusable = problems.filter((p) => !/ is not mapped$| \(entity_fields\) is mapped$/.test(p));
+    if (unusable.length > 0) throw new Error(`${req.index}: ${unusable.join('; ')} (vigil doctor checks this too)`);
+    this.checkedMappings.set(cacheKey, names);
+    return names;
   }
+}
+
+/** The field names the engine aggregates: each field's resolved name (e.g. its keyword sub-field). */
+function aggregated(fields: readonly string[], names: ReadonlyMap<string, string>): string[] {
+  return fields.map((f) => names.get(f) ?? f);
+}
+
+/** Events without a value in any alternative of some entity field: they belong to no entity. */
+export function noEntityQuery(req: Pick<WindowRequest, 'entityFields' | 'entityFallbacks'>): JsonObject {
+  const slots = req.entityFields.map((f): JsonObject => ({ bool: { must_not: entityAlternatives(f, req.entityFallbacks).map((a) => ({ exists: { field: a } })) } }));
+  return slots.length === 1 ? slots[0] : { bool: { should: slots, minimum_should_match: 1 } };
+}
+
+/**
+ * One scope per combination of entity alternatives: the fields it groups by, and the condition that
+ * picks its events (its alternative present, every earlier alternative of the same slot absent).
+ */
+function fallbackScopes(slots: readonly (readonly string[])[]): { fields: string[]; condition: JsonObject }[] {
+  let scopes: { fields: string[]; clauses: JsonValue[] }[] = [{ fields: [], clauses: [] }];
+  for (const alternatives of slots) {
+    scopes = scopes.flatMap((scope) =>
+      alternatives.map((field, j) => ({
+        fields: [...scope.fields, field],
+        clauses: [...scope.clauses, { exists: { field } }, ...alternatives.slice(0, j).map((earlier) => ({ bool: { must_not: { exists: { field: earlier } } } }))],
+      })),
+    );
+  }
+  return scopes.map((s) => ({ fields: s.fields, condition: { bool: { filter: s.clauses } } }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,23 +395,24 @@ function restrictToKeys(query: JsonObject, entityFields: readonly string[], keys
 }
 
 /** The sub-aggregations computed in every composite bucket (one entity). */
-export function subAggregations(plan: FeaturePlan, precision = 1_000): JsonObject {
+export function subAggregations(plan: FeaturePlan, precision = 1_000, names: ReadonlyMap<string, string> = new Map()): JsonObject {
   const top: JsonObject = {};
+  const name = (f: number): string => names.get(plan.fields[f].path) ?? plan.fields[f].path;
   const nested: JsonObject[] = plan.wheres.map(() => ({}));
   const under = (w: number): JsonObject => (w < 0 ? top : nested[w]);
-  plan.distincts.forEach((p, d) => (under(p.where)[`d${d}`] = { cardinality: { field: plan.fields[p.field].path, precision_threshold: precision } }));
+  plan.distincts.forEach((p, d) => (under(p.where)[`d${d}`] = { cardinality: { field: name(p.field), precision_threshold: precision } }));
   plan.terms.forEach((p, k) => {
-    const field = plan.fields[p.field].path;
+    const field = name(p.field);
     under(p.where)[`t${k}`] = { terms: { field, size: p.size, order: [{ _count: 'desc' }, { _key: 'asc' }] } };
     if (p.cardinality) under(p.where)[`n${k}`] = { cardinality: { field, precision_threshold: precision } };
   });
-  plan.stats.forEach((p, m) => (under(p.where)[`s${m}`] = { stats: { field: plan.fields[p.field].path } }));
+  plan.stats.forEach((p, m) => (under(p.where)[`s${m}`] = { stats: { field: name(p.field) } }));
   plan.histograms.forEach((h, i) => {
     const interval = h.intervalMs % 1000 === 0 ? `${h.intervalMs / 1000}s` : `${h.intervalMs}ms`;
     top[`h${i}`] = { date_histogram: { field: plan.timeField, fixed_interval: interval, min_doc_count: 1 } };
   });
   plan.wheres.forEach((w, i) => {
-    const agg: JsonObject = { filter: w.dsl };
+    const agg: JsonObject = { filter: renameQueryFields(w.dsl, names) };
     if (Object.keys(nested[i]).length > 0) agg.aggs = nested[i];
     top[`w${i}`] = agg;
   });

@@ -20,6 +20,7 @@
 import type { JsonObject } from '../engine/engine.js';
 import type { FieldIssues } from './field-issues.js';
 import type { FeatureSpec } from '../config/feature-spec.js';
+import type { EntityFallbacks } from './presets.js';
 
 /** Fields whose values are collected into the anomaly document's `related.*`. */
 export interface RelatedFields {
@@ -62,6 +63,8 @@ export interface WindowRequest {
   readonly filter?: JsonObject;
   /** 1 or 2 fields; the entity value is the field value, or "a|b" for two. */
   readonly entityFields: readonly string[];
+  /** Per entity field, alternatives read in order when an event lacks it (host.name → host.hostname). */
+  readonly entityFallbacks?: EntityFallbacks;
   /** Epoch ms, [start, end). */
   readonly start: number;
   readonly end: number;
@@ -111,6 +114,11 @@ export interface WindowResult {
    * partitions of a window counts each event once.
    */
   readonly fieldIssues: FieldIssues;
+  /**
+   * Events in scope (time range and filter) skipped because no entity field (nor fallback) holds a
+   * usable value; counted like fieldIssues (partition 0 only).
+   */
+  readonly skippedNoEntity?: number;
 }
 
 export interface FeatureExecutor {

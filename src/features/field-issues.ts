@@ -81,3 +81,10 @@ function describe(value: unknown): string {
   }
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
+
+/** "3.1 %" (one decimal, "<0.1 %" for a non-zero sliver). */
+export function share(part: number, whole: number): string {
+  if (whole <= 0) return '0 %';
+  const pct = (100 * part) / whole;
+  return part > 0 && pct < 0.1 ? '<0.1 %' : `${pct.toFixed(1)} %`;
+}

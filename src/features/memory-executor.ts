@@ -7,7 +7,7 @@
  * first appears, and nothing else is allocated per event beyond what JSON parsing already did.
  */
 import type { JsonObject } from '../engine/engine.js';
-import { ECS_FIELD_TYPES, fieldPath, forEachTerm, MISTYPED, readEnvelope, toNumber, type FieldPath } from './event.js';
+import { ECS_FIELD_TYPES, fieldPath, forEachTerm, MISTYPED, readEnvelope, toNumber, type FieldPath, type FieldType } from './event.js';
 import type { EntityWindow, FeatureExecutor, WindowRequest, WindowResult } from './executor.js';
 import { FieldIssues } from './field-issues.js';
 import { byEntityValue, finishEntity, termsFromCounts, type EntityPartial, type HistogramResult, type StatsResult } from './finish.js';
@@ -101,6 +101,10 @@ export class WindowAccumulator {
   private readonly issues = new FieldIssues();
   private readonly countIssues: boolean;
   private readonly entityValues: string[] = [];
+  /** Per entity field: its fallbacks (paths and types), read when the event lacks the field. */
+  private readonly fallbacks: { readonly path: FieldPath; readonly type: FieldType }[][];
+  private readonly fallbackScratch: string[][];
+  private skipped = 0;
 
   constructor(
     private readonly req: WindowRequest,
@@ -116,7 +120,11 @@ export class WindowAccumulator {
     this.paths = plan.fields.map((f) => fieldPath(f.path));
     this.numberUse = plan.fields.map((_, i) => plan.stats.some((s) => s.field === i));
     this.termUse = plan.fields.map((_, i) => !this.numberUse[i] || plan.terms.some((t) => t.field === i) || plan.distincts.some((d) => d.field === i) || plan.entityFields.includes(i) || plan.wheres.some((w) => w.conditions.some((c) => c.field === i)) || i === plan.sequenceField || i === plan.periodicityField);
-    this.issueField = plan.fields.map((_, i) => plan.issueFields.includes(i));
+    const known = options.fieldTypes ?? ECS_FIELD_TYPES;
+    this.fallbacks = plan.entityFields.map((f) => (req.entityFallbacks?.[plan.fields[f].path] ?? []).map((p) => ({ path: fieldPath(p), type: known[p] ?? plan.fields[f].type })));
+    this.fallbackScratch = plan.entityFields.map(() => []);
+    // An entity field with fallbacks is missing only when every alternative is (counted in add()).
+    this.issueField = plan.fields.map((_, i) => plan.issueFields.includes(i) && !plan.entityFields.some((f, k) => f === i && this.fallbacks[k].length > 0));
     this.termScratch = plan.fields.map(() => []);
     this.numberScratch = plan.fields.map(() => []);
     this.whereHit = new Uint8Array(plan.wheres.length);
@@ -145,10 +153,12 @@ export class WindowAccumulator {
 
     const plan = this.plan;
     const ef = plan.entityFields;
-    const first = this.termScratch[ef[0]];
-    if (first.length === 0) return;
-    const second = ef.length > 1 ? this.termScratch[ef[1]] : undefined;
-    if (second && second.length === 0) return;
+    const first = this.entityTerms(event, 0);
+    const second = ef.length > 1 ? this.entityTerms(event, 1) : undefined;
+    if (first.length === 0 || (second && second.length === 0)) {
+      if (this.countIssues) this.skipped++;
+      return;
+    }
 
     for (let w = 0; w < plan.wheres.length; w++) this.whereHit[w] = this.matches(w) ? 1 : 0;
 
@@ -162,7 +172,24 @@ export class WindowAccumulator {
     const windows: EntityWindow[] = [];
     for (const state of this.entities.values()) windows.push(this.finish(state));
     windows.sort(byEntityValue);
-    return { windows, fieldIssues: this.issues };
+    return { windows, fieldIssues: this.issues, skippedNoEntity: this.skipped };
+  }
+
+  /** The entity field's values, else those of its first fallback that has any. */
+  private entityTerms(event: JsonObject, k: number): string[] {
+    const f = this.plan.entityFields[k];
+    const own = this.termScratch[f];
+    if (own.length > 0 || this.fallbacks[k].length === 0) return own;
+    const out = this.fallbackScratch[k];
+    for (const alt of this.fallbacks[k]) {
+      out.length = 0;
+      forEachTerm(alt.path.read(event), alt.type, (term) => {
+        if (!out.includes(term)) out.push(term);
+      }, () => undefined);
+      if (out.length > 0) return out;
+    }
+    if (this.countIssues) this.issues.missing(this.plan.fields[f].path);
+    return out;
   }
 
   private readFields(event: JsonObject): void {

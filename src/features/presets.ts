@@ -22,7 +22,8 @@ export interface Preset {
   readonly description: string;
   /** ECS event.category values the preset reads (its filter) and its anomalies carry. */
   readonly eventCategory: readonly string[];
-  readonly entityFields: readonly string[];
+  /** Entity fields; an entry that is a list names alternatives used in order per event (see EntityFallbacks). */
+  readonly entityFields: readonly (string | readonly string[])[];
   readonly features: readonly FeatureSpec[];
   readonly categoricalFields: readonly string[];
   readonly sequenceField?: string;
@@ -39,7 +40,10 @@ export interface ResolvedJob {
   /** The preset's category filter AND the job's own filter; undefined when neither has one. */
   readonly filter?: JsonObject;
   readonly eventCategory: readonly string[];
+  /** The first alternative of each entity field: the name the entity carries in documents. */
   readonly entityFields: readonly string[];
+  /** Further alternatives per entity field, read when an event lacks the first (absent when there are none). */
+  readonly entityFallbacks?: EntityFallbacks;
   readonly features: readonly FeatureSpec[];
   readonly categoricalFields: readonly string[];
   readonly relatedFields: RelatedFields;
@@ -110,7 +114,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     name: 'process_by_host',
     description: 'Process starts and admin changes per host: rare and new processes, admin activity (rare_process_by_host_windows / _linux, linux_rare_sudo_user)',
     eventCategory: ['process', 'iam'],
-    entityFields: ['host.name'],
+    // Elastic Agent adds host.name; system/auth and plain syslog shippers only carry host.hostname.
+    entityFields: [['host.name', 'host.hostname']],
     features: [
       { kind: 'count', name: 'process_starts', where: { 'event.category': 'process' }, label: 'process starts' },
       { kind: 'distinct_count', name: 'distinct_processes', field: 'process.name', label: 'distinct processes', technique: 'T1059' },
@@ -176,8 +181,9 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 /** Merges a job with its preset (if any); throws a clear error when entity fields or features end up missing. */
 export function resolveJob(job: JobConfig): ResolvedJob {
   const base = job.preset ? PRESETS[job.preset] : undefined;
-  const entityFields = job.entity_fields ?? base?.entityFields;
-  if (!entityFields || entityFields.length === 0) throw new Error(`job ${job.id}: set entity_fields (e.g. [user.name]) or choose a preset`);
+  const configured = job.entity_fields ?? base?.entityFields;
+  if (!configured || configured.length === 0) throw new Error(`job ${job.id}: set entity_fields (e.g. [user.name]) or choose a preset`);
+  const { entityFields, entityFallbacks } = splitEntityFields(configured);
   const features = mergeFeatures(base?.features ?? [], job.features ?? []);
   if (features.length === 0) throw new Error(`job ${job.id}: set features or choose a preset`);
   try {
@@ -196,13 +202,34 @@ export function resolveJob(job: JobConfig): ResolvedJob {
     timeField: job.time_field,
     ...(filter ? { filter } : {}),
     eventCategory,
-    entityFields: [...entityFields],
+    entityFields,
+    ...(entityFallbacks ? { entityFallbacks } : {}),
     features,
     categoricalFields: [...(job.categorical_fields ?? base?.categoricalFields ?? [])],
     relatedFields: base?.relatedFields ?? DEFAULT_RELATED_FIELDS,
     ...(sequenceField ? { sequenceField } : {}),
     ...(periodicityField ? { periodicityField } : {}),
   };
+}
+
+/** Primary entity field → the alternatives read, in order, when an event lacks it. */
+export type EntityFallbacks = Readonly<Record<string, readonly string[]>>;
+
+/** [a, [b, c]] → fields [a, b] with fallbacks {b: [c]} (undefined when no entry has alternatives). */
+export function splitEntityFields(list: readonly (string | readonly string[])[]): { entityFields: string[]; entityFallbacks?: EntityFallbacks } {
+  const entityFields: string[] = [];
+  const fallbacks: Record<string, readonly string[]> = {};
+  for (const entry of list) {
+    const [first, ...rest] = typeof entry === 'string' ? [entry] : [...new Set(entry)];
+    entityFields.push(first);
+    if (rest.length > 0) fallbacks[first] = rest;
+  }
+  return Object.keys(fallbacks).length > 0 ? { entityFields, entityFallbacks: fallbacks } : { entityFields };
+}
+
+/** Every field an entity may be read from: the primary field, then its fallbacks. */
+export function entityAlternatives(field: string, fallbacks: EntityFallbacks | undefined): readonly string[] {
+  return [field, ...(fallbacks?.[field] ?? [])];
 }
 
 function mergeFeatures(preset: readonly FeatureSpec[], own: readonly FeatureSpec[]): FeatureSpec[] {

@@ -60,10 +60,24 @@ export interface LoadedEvents {
   readonly tally: NdjsonTally;
   /** Events without a usable time (counted per field; they belong to no window). */
   readonly timeIssues: FieldIssues;
+  /** Events dated after `now + future skew`, and before `from` (counted, ignored). */
+  readonly outOfRange: { readonly future: number; readonly beforeRange: number; readonly afterRange: number };
 }
 
-/** Reads the file once, grouping events by `slideMs` bucket of their time. */
-export async function loadEvents(path: string, timeField: string, slideMs: number): Promise<LoadedEvents> {
+/** Which event times are believable: not after `notAfter` (now + the job's future_skew), within [from, to) when given. */
+export interface TimeBounds {
+  readonly notAfter: number;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+/**
+ * Reads the file once, grouping events by `slideMs` bucket of their time. Events beyond the
+ * bounds are counted and dropped here, so one event dated 2099 or 9999 neither stretches the
+ * planned windows over decades nor costs memory.
+ */
+export async function loadEvents(path: string, timeField: string, slideMs: number, bounds: TimeBounds = { notAfter: Infinity }): Promise<LoadedEvents> {
+  const outOfRange = { future: 0, beforeRange: 0, afterRange: 0 };
   const tally = newTally();
   const time = fieldPath(timeField);
   const buckets = new Map<number, JsonObject[]>();
@@ -78,6 +92,18 @@ export async function loadEvents(path: string, timeField: string, slideMs: numbe
       else timeIssues.mistyped(timeField, env.value);
       continue;
     }
+    if (env.time > bounds.notAfter) {
+      outOfRange.future++;
+      continue;
+    }
+    if (bounds.from !== undefined && env.time < bounds.from) {
+      outOfRange.beforeRange++;
+      continue;
+    }
+    if (bounds.to !== undefined && env.time >= bounds.to) {
+      outOfRange.afterRange++;
+      continue;
+    }
     const bucket = alignDown(env.time, slideMs);
     let list = buckets.get(bucket);
     if (!list) {
@@ -89,7 +115,7 @@ export async function loadEvents(path: string, timeField: string, slideMs: numbe
     if (env.time < minTime) minTime = env.time;
     if (env.time > maxTime) maxTime = env.time;
   }
-  return { buckets, minTime, maxTime, events, tally, timeIssues };
+  return { buckets, minTime, maxTime, events, tally, timeIssues, outOfRange };
 }
 
 export interface DetectOptions {
@@ -117,9 +143,12 @@ export async function detect(options: DetectOptions): Promise<DetectResult> {
   const { spec } = plan;
   const summary = new RunSummary();
   summary.fieldIssues.merge(events.timeIssues);
+  summary.countBadTime(events.outOfRange.future, events.outOfRange.beforeRange + events.outOfRange.afterRange);
   if (events.events === 0) return { summary, windows: { warmup: 0, scored: 0 }, range: { from: 0, to: 0 } };
 
-  // Windows covering the events' span: the first one starting at (or before) the first event.
+  // Windows over the data actually in range (events beyond now + future_skew or outside --from /
+  // --to were dropped while reading): from the first window holding the first event to the last one
+  // holding the last event. An explicit --from / --to is the range asked for and is kept as given.
   const from = options.from ?? alignDown(events.minTime, spec.slideMs) - (spec.windowMs - spec.slideMs);
   const to = options.to ?? alignDown(events.maxTime, spec.slideMs) + spec.windowMs;
   const all = windowsInRange(spec, from, to);
@@ -159,7 +188,7 @@ export async function detect(options: DetectOptions): Promise<DetectResult> {
   });
   const state: PartitionState = { ensemble: null, firstSeen: new FirstSeenStore() };
   const track = (o: WindowOutcome): void => {
-    summary.add(o);
+    summary.add(o, plan.job.id);
     options.onWindow?.(o);
   };
   // With no warm-up the ensemble starts unfitted (cold start: entities compared with their peers).

@@ -11,8 +11,10 @@ import type { ClusterConfig } from '../config/cluster.js';
 import type { JobConfig } from '../config/job.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { VigilConfig } from '../config/schema.js';
-import type { FeatureSpec } from '../config/feature-spec.js';
-import { resolveJob } from '../features/presets.js';
+import { noEntityQuery } from '../features/aggregation-executor.js';
+import { capabilityFields, fieldRequirements, renameQueryFields, resolveFields, type FieldResolution } from '../features/field-resolution.js';
+import { entityAlternatives, resolveJob, type ResolvedJob } from '../features/presets.js';
+import { share } from '../features/field-issues.js';
 import { connectEngine } from '../engine/connect.js';
 import { displayUrl } from '../engine/connection-options.js';
 import { ElasticsearchEngine, type IndexPrivilegeCheck } from '../engine/elasticsearch.js';
@@ -73,15 +75,22 @@ export async function runDoctor(configPath: string, options: DoctorOptions = {})
     report({ status: 'ok', message: `cluster ${url} reachable (cluster name ${info.clusterName})` });
     report(engineCheck(info));
     const privileges = engine instanceof ElasticsearchEngine ? await securityPrivileges(engine, config) : undefined;
-    const readable = new Set<string>();
+    const readable = new Map<string, JobFields>();
     for (const job of config.jobs) {
-      const result = await readCheck(engine, job, privileges);
-      if (result.status !== 'fail') readable.add(job.id);
+      const fields = await jobFields(engine, job);
+      const result = await readCheck(engine, job, privileges, fields);
+      if (result.status !== 'fail') readable.set(job.id, fields);
       report(result);
     }
     report(await writeCheck(engine, config, privileges));
     // A source that cannot be read has no mapping worth checking: its read line already failed.
-    for (const job of config.jobs) if (readable.has(job.id)) for (const result of await fieldChecks(engine, job)) report(result);
+    for (const job of config.jobs) {
+      const fields = readable.get(job.id);
+      if (!fields) continue;
+      for (const result of fieldChecks(job, fields)) report(result);
+      const skipped = await entityCheck(engine, job, fields);
+      if (skipped) report(skipped);
+    }
   } finally {
     await engine.close().catch(() => undefined);
   }
@@ -129,21 +138,64 @@ async function securityPrivileges(engine: ElasticsearchEngine, config: VigilConf
   return { user: report.user, missing };
 }
 
-async function readCheck(engine: Engine, job: JobConfig, security: SecurityReport | undefined): Promise<CheckResult> {
+async function readCheck(engine: Engine, job: JobConfig, security: SecurityReport | undefined, fields: JobFields): Promise<CheckResult> {
   const what = `read ${job.index} (job ${job.id})`;
   const lacking = security?.missing.get(job.index);
   if (lacking?.length) return { status: 'fail', message: `${what}: user ${security!.user} lacks ${lacking.join(', ')}` };
   try {
-    const body: JsonObject = { size: 0, track_total_hits: true };
-    if (job.filter) body.query = job.filter as JsonObject;
-    const answer = await engine.search(job.index, body);
+    // Counted with the job's whole filter, its preset's event.category included: what the job reads.
+    const answer = await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields) });
     const shards = (answer._shards as { total?: number } | undefined)?.total ?? 0;
     if (shards === 0) return { status: 'fail', message: `${what}: no index matches ${job.index}` };
-    const total = (answer.hits as { total?: { value?: number } | number } | undefined)?.total;
-    const events = typeof total === 'number' ? total : (total?.value ?? 0);
-    return { status: events > 0 ? 'ok' : 'warn', message: `${what}: ${plural(events, 'event')}${events === 0 ? ' (nothing to learn from yet)' : ''}` };
+    const events = totalHits(answer);
+    const scope = fields.job?.filter ? ` matching the job's filter${job.preset ? ` (preset ${job.preset})` : ''}` : '';
+    return { status: events > 0 ? 'ok' : 'warn', message: `${what}: ${plural(events, 'event')}${scope}${events === 0 ? ' (nothing to learn from yet)' : ''}` };
   } catch (error) {
     return { status: 'fail', message: `${what}: ${errorText(error)}` };
+  }
+}
+
+/** A job merged with its preset, and its fields resolved against the source mapping (as the executor resolves them). */
+interface JobFields {
+  readonly job?: ResolvedJob;
+  readonly resolution?: FieldResolution;
+  readonly error?: string;
+}
+
+async function jobFields(engine: Engine, job: JobConfig): Promise<JobFields> {
+  try {
+    const requirements = fieldRequirements(job);
+    const resolved = resolveJob(job);
+    return { job: resolved, resolution: resolveFields(requirements, await engine.fieldCaps(job.index, capabilityFields(requirements))) };
+  } catch (error) {
+    return { error: errorText(error) };
+  }
+}
+
+function scopeQuery(fields: JobFields, extra?: JsonObject): JsonObject {
+  const filter = fields.job?.filter ? [renameQueryFields(fields.job.filter, fields.resolution?.names ?? new Map<string, string>())] : [];
+  return { bool: { filter: extra ? [...filter, extra] : filter } };
+}
+
+function totalHits(answer: JsonObject): number {
+  const total = (answer.hits as { total?: { value?: number } | number } | undefined)?.total;
+  return typeof total === 'number' ? total : (total?.value ?? 0);
+}
+
+/** Events the job would skip because no entity field (nor fallback) has a value: a warning with the share. */
+async function entityCheck(engine: Engine, job: JobConfig, fields: JobFields): Promise<CheckResult | undefined> {
+  if (!fields.job) return undefined;
+  try {
+    const all = totalHits(await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields) }));
+    const skipped = totalHits(await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields, noEntityQuery(fields.job)) }));
+    if (skipped === 0) return undefined;
+    const names = fields.job.entityFields.map((f) => entityAlternatives(f, fields.job?.entityFallbacks).join(' / ')).join(' + ');
+    return {
+      status: 'warn',
+      message: `entity in ${job.index} (job ${job.id}): ${plural(skipped, 'event')} of ${all.toLocaleString('en-US')} (${share(skipped, all)}) have no ${names} and will be skipped (counted in the run summary); add a fallback, e.g. entity_fields: [[host.name, host.hostname]]`,
+    };
+  } catch (error) {
+    return { status: 'fail', message: `entity in ${job.index} (job ${job.id}): ${errorText(error)}` };
   }
 }
 
@@ -180,107 +232,17 @@ async function indexExists(engine: Engine, index: string): Promise<boolean> {
 // ---------------------------------------------------------------------------------------------
 // Fields
 
-const NUMERIC = ['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'unsigned_long'];
-/** Types a terms / composite aggregation groups by exactly. */
-const EXACT = ['keyword', 'constant_keyword', 'wildcard', 'ip', 'boolean', 'version', ...NUMERIC];
-const TIME = ['date', 'date_nanos'];
-
-export interface FieldRequirement {
-  readonly field: string;
-  /** Why the job needs it, e.g. "entity_fields". */
-  readonly role: string;
-  readonly types: readonly string[];
-  /**
-   * Supplied by the job's preset, not named by the job itself: a missing field leaves that
-   * feature empty (a warning that says how to override it) instead of failing the job.
-   */
-  readonly fromPreset?: boolean;
-}
-
-/**
- * Every field the job reads — its own settings merged with its preset (src/features/presets.ts)
- * — with the mapping types it can work with. The time and entity fields are always required.
- */
-export function fieldRequirements(job: JobConfig): FieldRequirement[] {
-  const resolved = resolveJob(job);
-  const own = new Set<string>([
-    ...(job.categorical_fields ?? []),
-    ...(job.sequence_field ? [job.sequence_field] : []),
-    ...(job.periodicity_field ? [job.periodicity_field] : []),
-    ...(job.features ?? []).flatMap((f) => featureRequirements(f).map((r) => r.field)),
-  ]);
-  const tag = (r: FieldRequirement): FieldRequirement => (own.has(r.field) ? r : { ...r, fromPreset: true });
-  const out: FieldRequirement[] = [{ field: resolved.timeField, role: 'time_field', types: TIME }];
-  for (const field of resolved.entityFields) out.push({ field, role: 'entity_fields', types: EXACT });
-  for (const field of resolved.categoricalFields) out.push(tag({ field, role: 'categorical_fields', types: EXACT }));
-  if (resolved.sequenceField) out.push(tag({ field: resolved.sequenceField, role: 'sequence_field', types: EXACT }));
-  if (resolved.periodicityField) out.push(tag({ field: resolved.periodicityField, role: 'periodicity_field', types: EXACT }));
-  for (const feature of resolved.features) out.push(...featureRequirements(feature).map(tag));
-  // One requirement per field: the first role wins, the allowed types are intersected.
-  const merged = new Map<string, FieldRequirement>();
-  for (const r of out) {
-    const seen = merged.get(r.field);
-    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined } : r);
-  }
-  return [...merged.values()];
-}
-
-function featureRequirements(feature: FeatureSpec): FieldRequirement[] {
-  const role = `feature ${feature.name}`;
-  const out: FieldRequirement[] = [];
-  if ('field' in feature) {
-    const numeric = feature.kind === 'sum' || feature.kind === 'max' || feature.kind === 'mean';
-    out.push({ field: feature.field, role, types: numeric ? NUMERIC : EXACT });
-  }
-  if ('where' in feature && feature.where) {
-    // Term conditions match exact values: text fields would silently never match.
-    for (const field of Object.keys(feature.where)) out.push({ field, role: `${role} (where)`, types: [...EXACT, ...TIME] });
-  }
-  return out;
-}
-
-/** Compares requirements with field capabilities; pure. */
-export function compareFields(
-  requirements: readonly FieldRequirement[],
-  capabilities: readonly FieldCapability[],
-): { ok: string[]; problems: string[]; warnings: string[] } {
-  const byField = new Map(capabilities.map((c) => [c.field, c.types]));
-  const ok: string[] = [];
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  for (const r of requirements) {
-    const types = byField.get(r.field) ?? [];
-    const bad = types.filter((t) => !r.types.includes(t));
-    const problem =
-      types.length === 0 ? `field ${r.field} (${r.role}) is not mapped` : bad.length > 0 ? `field ${r.field} (${r.role}) is ${types.join('/')}, expected ${describeTypes(r.types)}` : undefined;
-    if (problem === undefined) ok.push(`${r.field} ${types.join('/')}`);
-    else if (r.fromPreset) warnings.push(`${problem} — from the job's preset, so that input stays empty; map the field, or override the preset's features in the job`);
-    else problems.push(problem);
-  }
-  return { ok, problems, warnings };
-}
-
-function describeTypes(types: readonly string[]): string {
-  if (types === TIME || types.every((t) => TIME.includes(t))) return 'date';
-  if (types.every((t) => NUMERIC.includes(t))) return 'a numeric type';
-  return 'keyword, ip, a number or boolean';
-}
-
-async function fieldChecks(engine: Engine, job: JobConfig): Promise<CheckResult[]> {
-  const requirements = fieldRequirements(job);
+function fieldChecks(job: JobConfig, fields: JobFields): CheckResult[] {
   const where = `in ${job.index} (job ${job.id})`;
-  let capabilities: readonly FieldCapability[];
-  try {
-    capabilities = await engine.fieldCaps(job.index, requirements.map((r) => r.field));
-  } catch (error) {
-    return [{ status: 'fail', message: `fields ${where}: ${errorText(error)}` }];
-  }
-  const { ok, problems, warnings } = compareFields(requirements, capabilities);
+  if (!fields.resolution) return [{ status: 'fail', message: `fields ${where}: ${fields.error ?? 'unknown error'}` }];
+  // The same resolution the executor applies before backfill / run read anything.
+  const { ok, problems, warnings } = fields.resolution;
   const results: CheckResult[] = [
     ...problems.map((p): CheckResult => ({ status: 'fail', message: `${p} ${where}` })),
     ...warnings.map((w): CheckResult => ({ status: 'warn', message: `${w} ${where}` })),
   ];
-  return results.length > 0 ? results : [{ status: 'ok', message: `fields ${where}: ${ok.join(', ')}` }];
+  // Which field each input is read from (e.g. user.name → user.name.keyword) is worth seeing beside warnings too.
+  return problems.length > 0 ? results : [{ status: 'ok', message: `fields ${where}: ${ok.join(', ')}` }, ...results];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
  * rewrites their index patterns, template names and policy patterns from the config's `output`
  * section, so several Vigil installations with different index names can share a cluster.
  */
+import { markInstalled } from './preflight.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,13 +80,17 @@ export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'
   const { output, pipeline } = config;
   const component = [{ name: SETTINGS_COMPONENT, body: readJson(mappingsDir, 'vigil-settings.component-template.json') }];
   const anomalies = readJson(mappingsDir, 'anomalies.index-template.json');
+  // Exact names, and priorities that grow with the name: deployments whose names are prefixes of
+  // each other (vigil-anom-u300, vigil-anom-u3000) never share a pattern at one priority, which the
+  // engines refuse. The dashboards still read `<name>*`.
+  const exact = (name: string, body: JsonObject): { name: string; body: JsonObject } => ({ name, body: { ...body, index_patterns: [name], priority: specificPriority(body, name) } });
   const index: Array<{ name: string; body: JsonObject }> = [
-    { name: output.anomaly_index, body: { ...anomalies, index_patterns: [`${output.anomaly_index}*`] } },
-    { name: output.state_index, body: { ...readJson(mappingsDir, 'state.index-template.json'), index_patterns: [output.state_index] } },
-    { name: output.status_index, body: { ...readJson(mappingsDir, 'status.index-template.json'), index_patterns: [`${output.status_index}*`] } },
+    exact(output.anomaly_index, anomalies),
+    exact(output.state_index, readJson(mappingsDir, 'state.index-template.json')),
+    exact(output.status_index, readJson(mappingsDir, 'status.index-template.json')),
   ];
   if (existsSync(join(mappingsDir, 'dead-letter.index-template.json'))) {
-    index.push({ name: output.dead_letter_index, body: { ...readJson(mappingsDir, 'dead-letter.index-template.json'), index_patterns: [`${output.dead_letter_index}*`] } });
+    index.push(exact(output.dead_letter_index, readJson(mappingsDir, 'dead-letter.index-template.json')));
   }
   if (config.feedback) {
     const feedback = config.feedback.index;
@@ -105,12 +110,21 @@ export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'
       body: {
         ...anomalies,
         index_patterns: [`${output.anomaly_index}-*`],
-        priority: Number(anomalies.priority ?? 200) + 10,
+        priority: specificPriority({ priority: Number(anomalies.priority ?? 200) + 10 }, output.anomaly_index),
         template: { ...inner, settings: { ...settings, 'index.lifecycle.name': lifecyclePolicyName(output.anomaly_index) } },
       },
     });
   }
   return { component, index };
+}
+
+/**
+ * The file's base priority (200 anomalies, 201 state, 202 status, 203 dead letter, 210 monthly)
+ * plus 10 per character of the name: the longer (more specific) name wins where patterns overlap
+ * (`x-*` of a monthly deployment `x` and another deployment `x-y`), and kinds never tie.
+ */
+export function specificPriority(body: JsonObject, name: string): number {
+  return Number(body.priority ?? 200) + 10 * name.length;
 }
 
 export function lifecyclePolicyName(anomalyIndex: string): string {
@@ -144,7 +158,7 @@ export function plannedLifecyclePolicy(flavour: 'elasticsearch' | 'opensearch', 
     policy: {
       ...policy,
       states,
-      ism_template: [{ index_patterns: [`${config.output.anomaly_index}-*`], priority: 100 }],
+      ism_template: [{ index_patterns: [`${config.output.anomaly_index}-*`], priority: specificPriority({ priority: 100 }, config.output.anomaly_index) }],
     },
   };
 }
@@ -162,6 +176,9 @@ export async function install(engine: Engine, config: VigilConfig, options: Inst
     await engine.putIndexTemplate(name, body);
     steps.push({ kind: 'index_template', name, result: 'applied', detail: `patterns ${JSON.stringify(body.index_patterns)}` });
   }
+
+  // What backfill / run check before they start (preflight.ts).
+  await markInstalled(engine, config);
 
   // The policy only ever matches monthly indices (`<anomaly_index>-*`), so installing it is
   // harmless with a single index and ready when anomaly_index_period is switched to month.

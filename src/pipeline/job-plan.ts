@@ -83,6 +83,7 @@ export function planJob(job: JobConfig, resolved: ResolvedJob = resolveJob(job))
       timeField: resolved.timeField,
       ...(resolved.filter ? { filter: resolved.filter } : {}),
       entityFields: resolved.entityFields,
+      ...(resolved.entityFallbacks ? { entityFallbacks: resolved.entityFallbacks } : {}),
       start: window.start,
       end: window.end,
       features: resolved.features,

@@ -68,6 +68,8 @@ export interface WindowOutcome {
   readonly maxScore: number;
   readonly durationMs: number;
   readonly fieldIssues: FieldIssues;
+  /** Events in scope skipped because no entity field (nor fallback) held a value. */
+  readonly skippedNoEntity: number;
 }
 
 /**
@@ -84,6 +86,8 @@ export interface PartitionScores {
   readonly maxScore: number;
   readonly durationMs: number;
   readonly fieldIssues: FieldIssues;
+  /** Events of the window without any entity value (counted, never silently dropped). */
+  readonly skippedNoEntity: number;
 }
 
 export interface JobRunnerOptions {
@@ -143,11 +147,11 @@ export class JobRunner {
     if (this.options.signal?.aborted) throw new WindowAbortedError(window);
   }
 
-  private async compute(window: TimeWindow, state: PartitionState): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues }> {
+  private async compute(window: TimeWindow, state: PartitionState): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues; skippedNoEntity: number }> {
     const { plan, partition, executor } = this.options;
     const result = await executor.computeWindow({ ...plan.request(window, partition), baseline: state.firstSeen });
     const issues = new FieldIssues().merge(result.fieldIssues);
-    return { windows: [...result.windows].sort(byEntity), fieldIssues: issues };
+    return { windows: [...result.windows].sort(byEntity), fieldIssues: issues, skippedNoEntity: result.skippedNoEntity ?? 0 };
   }
 
   /**
@@ -160,7 +164,7 @@ export class JobRunner {
     for (const window of windows) {
       this.checkAborted(window);
       const started = this.now();
-      const { windows: entityWindows, fieldIssues } = await this.compute(window, state);
+      const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
       for (const w of entityWindows) history.push(observationOf(w));
       state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
       const outcome: WindowOutcome = {
@@ -176,6 +180,7 @@ export class JobRunner {
         maxScore: 0,
         durationMs: this.now() - started,
         fieldIssues,
+        skippedNoEntity,
       };
       outcomes.push(outcome);
       onWindow?.(outcome);
@@ -195,7 +200,7 @@ export class JobRunner {
     const { plan, partition } = this.options;
     const started = this.now();
     this.checkAborted(window);
-    const { windows: entityWindows, fieldIssues } = await this.compute(window, state);
+    const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
     this.checkAborted(window);
 
     const ensemble = state.ensemble ?? new Ensemble(plan.ensembleParams).fit([]);
@@ -218,6 +223,7 @@ export class JobRunner {
       maxScore: anomalies.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
       durationMs: this.now() - started,
       fieldIssues,
+      skippedNoEntity,
     };
   }
 
@@ -266,6 +272,7 @@ export function scoredOutcome(scores: PartitionScores, writes: WindowWrites): Wi
     maxScore: writes.maxScore ?? scores.maxScore,
     durationMs: scores.durationMs,
     fieldIssues: scores.fieldIssues,
+    skippedNoEntity: scores.skippedNoEntity,
   };
 }
 
@@ -282,6 +289,7 @@ export function statusDocument(scores: Pick<PartitionScores, 'job' | 'partition'
         lag_seconds: Math.max(0, Math.round((now - o.window.end) / 100) / 10),
         events: o.events,
         entities: o.entities,
+        events_skipped_no_entity: o.skippedNoEntity,
         anomalies_written: o.anomaliesWritten,
         alerts: o.alerts,
         documents_rejected: o.rejected,

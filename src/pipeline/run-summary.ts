@@ -3,7 +3,7 @@
  * the end (and `--json` emits): windows, events, documents, alerts, refusals, and the per-field
  * tally of events with missing or mistyped fields.
  */
-import { FieldIssues, type FieldIssueSummary } from '../features/field-issues.js';
+import { FieldIssues, share, type FieldIssueSummary } from '../features/field-issues.js';
 import type { DeliveryCounts, WindowOutcome } from './job-runner.js';
 import type { SlicePassReport } from './slice-pass.js';
 
@@ -26,6 +26,10 @@ export interface RunSummaryJson {
   /** Alerts still in the durable outbox at the end (resent by the next run). */
   alerts_pending: number;
   max_score: number;
+  /** Per job: events skipped because no entity field (nor fallback) held a value — never dropped silently. */
+  events_skipped_no_entity: Record<string, number>;
+  /** Events ignored for their time: dated after now + future_skew, or outside the requested range. */
+  events_bad_time: { future: number; out_of_range: number };
   field_issues: FieldIssueSummary;
 }
 
@@ -47,8 +51,20 @@ export class RunSummary {
   alertsPending = 0;
   maxScore = 0;
   readonly fieldIssues = new FieldIssues();
+  /** Per job: [events skipped for a missing entity, events counted] (the share is printed). */
+  readonly skipped = new Map<string, { skipped: number; events: number }>();
+  badTimeFuture = 0;
+  badTimeOutOfRange = 0;
 
-  add(o: WindowOutcome): void {
+  /** Events ignored for their time (never silently: printed and in --json). */
+  countBadTime(future: number, outOfRange: number): void {
+    this.badTimeFuture += future;
+    this.badTimeOutOfRange += outOfRange;
+  }
+
+  /** Adds one window's outcome; `job` keys the skip counts (the job id). */
+  add(o: WindowOutcome, job = 'job'): void {
+    this.countSkipped(job, o.skippedNoEntity, o.events);
     if (o.phase === 'warmup') this.windowsWarmup++;
     else {
       this.windowsScored++;
@@ -110,7 +126,14 @@ export class RunSummary {
     this.alertsPending += other.alertsPending;
     this.maxScore = Math.max(this.maxScore, other.maxScore);
     this.fieldIssues.merge(other.fieldIssues);
+    for (const [job, c] of other.skipped) this.countSkipped(job, c.skipped, c.events);
+    this.countBadTime(other.badTimeFuture, other.badTimeOutOfRange);
     return this;
+  }
+
+  private countSkipped(job: string, skipped: number, events: number): void {
+    const c = this.skipped.get(job) ?? { skipped: 0, events: 0 };
+    this.skipped.set(job, { skipped: c.skipped + skipped, events: c.events + events });
   }
 
   toJSON(): RunSummaryJson {
@@ -131,6 +154,8 @@ export class RunSummary {
       alerts_suppressed: this.alertsSuppressed,
       alerts_pending: this.alertsPending,
       max_score: Math.round(this.maxScore * 100) / 100,
+      events_skipped_no_entity: Object.fromEntries([...this.skipped].filter(([, c]) => c.skipped > 0).map(([job, c]) => [job, c.skipped])),
+      events_bad_time: { future: this.badTimeFuture, out_of_range: this.badTimeOutOfRange },
       field_issues: this.fieldIssues.toJSON(),
     };
   }
@@ -150,6 +175,12 @@ export class RunSummary {
       lines.push(`alerts ${[...counts, `suppressed: ${j.alerts_suppressed}`, `pending: ${j.alerts_pending}`].join('   ')}`);
     }
     if (j.alerts_pending) lines.push(`${j.alerts_pending} alert(s) still pending in the outbox: the next run (or \`vigil run\`) resends them`);
+    for (const [job, c] of this.skipped) {
+      if (c.skipped > 0) lines.push(`events skipped, no entity value: ${c.skipped} in job ${job} (${share(c.skipped, c.skipped + c.events)} of its events; add a fallback entity field)`);
+    }
+    if (this.badTimeFuture || this.badTimeOutOfRange) {
+      lines.push(`events ignored for their time: ${this.badTimeFuture} dated in the future (beyond now + future_skew), ${this.badTimeOutOfRange} outside the range`);
+    }
     const issues = Object.entries(j.field_issues);
     if (issues.length) {
       lines.push('events with missing or mistyped fields (kept, field treated as absent):');
@@ -158,3 +189,4 @@ export class RunSummary {
     return lines.join('\n');
   }
 }
+

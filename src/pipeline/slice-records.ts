@@ -34,6 +34,8 @@ interface RecordPayload {
   max_score: number;
   duration_ms: number;
   field_issues: FieldIssueSummary;
+  /** Absent in records written before the count existed. */
+  skipped_no_entity?: number;
   anomalies: BuiltAnomaly[];
 }
 
@@ -62,6 +64,7 @@ export class SliceRecords {
       max_score: scores.maxScore,
       duration_ms: scores.durationMs,
       field_issues: scores.fieldIssues.toJSON(),
+      skipped_no_entity: scores.skippedNoEntity,
       anomalies: scores.anomalies,
     };
     const { chunks } = encodePayload(payload, ONE_CHUNK);
@@ -104,6 +107,7 @@ export class SliceRecords {
       maxScore: payload.max_score,
       durationMs: payload.duration_ms,
       fieldIssues: new FieldIssues().merge(payload.field_issues),
+      skippedNoEntity: payload.skipped_no_entity ?? 0,
     };
   }
 

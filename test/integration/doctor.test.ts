@@ -124,7 +124,7 @@ output:
       const failures = run.lines.filter((l) => l.startsWith('✗'));
       assert.deepEqual(failures, [
         `✗ field user.nmae (entity_fields) is not mapped in ${prefix}-auth* (job auth)`,
-        `✗ field message (sequence_field) is text, expected keyword, ip, a number or boolean in ${prefix}-auth* (job auth)`,
+        `✗ field message (sequence_field) is text without a keyword sub-field, so it cannot be grouped or matched exactly; map it as keyword (an ECS index template does), or add the multi-field "fields": {"keyword": {"type": "keyword"}} and reindex in ${prefix}-auth* (job auth)`,
         `✗ field event.outcome (feature outcome_total) is keyword, expected a numeric type in ${prefix}-auth* (job auth)`,
       ]);
       assert.equal(run.lines.filter((l) => l.startsWith('✓')).length, 5, 'the other checks still pass');

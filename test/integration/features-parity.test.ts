@@ -127,7 +127,7 @@ const FEATURES = parseFeatureSpecs([
   { kind: 'hour_of_day', name: 'hour_ny', timezone: 'America/New_York' },
 ]);
 
-const APPROXIMATE = new Set(['country_entropy', 'host_entropy_failed', 'bytes_mean', 'hour_utc', 'hour_ny']);
+const APPROXIMATE = new Set(['country_entropy', 'host_entropy_failed', 'bytes_mean', 'hour_utc', 'hour_ny', 'user_entropy']);
 
 const BASELINE = baselineFromRecord({
   user0: { 'source.geo.country_iso_code': ['US', 'DE'], 'source.ip': ['10.0.0.9', '2001:db8::5'] },
@@ -257,9 +257,69 @@ for (const e of engines) {
       const response = await fetch(`${e.url}/${textIndex}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mappings: { properties: { '@timestamp': { type: 'date' }, user: { properties: { name: { type: 'text' } } } } } }) });
       assert.equal(response.status, 200);
       try {
-        await assert.rejects(new AggregationExecutor(engine).computeWindow(request(textIndex)), /field user.name is mapped as text .* use its keyword sub-field \(e.g. user.name.keyword\)/);
+        await assert.rejects(
+          new AggregationExecutor(engine).computeWindow(request(textIndex)),
+          /field user.name \(entity_fields\) is text without a keyword sub-field, .*add the multi-field "fields": \{"keyword": \{"type": "keyword"\}\} and reindex/,
+        );
       } finally {
         await engine.deleteIndex(textIndex);
+      }
+    });
+
+    test('dynamic mapping (text + .keyword) and entity fallbacks: same features as in memory, skipped events counted', async () => {
+      // No template: every string becomes text with a keyword sub-field, as Logstash / Fluent Bit indices have it.
+      const dynamicIndex = `${index}-dynamic`;
+      const r = rng(11);
+      const docs: JsonObject[] = Array.from({ length: 400 }, (_, i) => {
+        const host = ['web-1', 'db-1', 'jump', 'dc-01'][i % 4];
+        const doc: JsonObject = {
+          '@timestamp': new Date(START + Math.floor(r() * (END - START))).toISOString(),
+          user: { name: `user${Math.floor(r() * 6)}` },
+          event: { category: i % 10 === 0 ? 'network' : 'authentication', outcome: r() < 0.3 ? 'failure' : 'success', action: ['logon', 'sudo', 'mfa'][i % 3] },
+          source: { ip: `10.0.0.${i % 7}`, bytes: i * 3 },
+        };
+        // system/auth carries host.hostname only; auditd has no host at all; one host appears both ways.
+        if (i % 5 === 0) doc.host = { hostname: host };
+        else if (i % 17 !== 0) doc.host = { name: host };
+        return doc;
+      });
+      const response = await fetch(`${e.url}/${dynamicIndex}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 } }) });
+      assert.equal(response.status, 200);
+      try {
+        const result = await engine.bulk(docs.map((document) => ({ action: 'index' as const, index: dynamicIndex, document })));
+        assert.equal(result.failed, 0);
+        await engine.refresh(dynamicIndex);
+        const caps = await engine.fieldCaps(dynamicIndex, ['user.name', 'user.name.keyword']);
+        assert.deepEqual(caps.map((c) => c.types.join('/')), ['text', 'keyword'], 'dynamically mapped');
+        const req: WindowRequest = {
+          index: dynamicIndex,
+          timeField: '@timestamp',
+          filter: { term: { 'event.category': 'authentication' } },
+          entityFields: ['host.name'],
+          entityFallbacks: { 'host.name': ['host.hostname'] },
+          start: START,
+          end: END,
+          features: parseFeatureSpecs([
+            { kind: 'count', name: 'attempts' },
+            { kind: 'count', name: 'failures', where: { 'event.outcome': 'failure' } },
+            { kind: 'distinct_count', name: 'users', field: 'user.name' },
+            { kind: 'entropy', name: 'user_entropy', field: 'user.name' },
+            { kind: 'sum', name: 'bytes', field: 'source.bytes' },
+            { kind: 'first_seen', name: 'new_ips', field: 'source.ip' },
+          ]),
+          categoricalFields: ['user.name'],
+          sequenceField: 'event.action',
+        };
+        const [p, m] = [await new AggregationExecutor(engine).computeWindow(req), await new MemoryExecutor(docs).computeWindow(req)];
+        assertSameWindows(p, m, `${e.label} dynamic`);
+        assert.deepEqual(p.windows.map((w) => w.entity.value), ['db-1', 'dc-01', 'jump', 'web-1']);
+        // Hand count: 400 events, every 10th is network (filtered out); of the rest, i % 17 == 0 and not i % 5 == 0 have no host.
+        const skipped = docs.filter((_, i) => i % 10 !== 0 && i % 5 !== 0 && i % 17 === 0).length;
+        assert.equal(p.skippedNoEntity, skipped);
+        assert.equal(m.skippedNoEntity, skipped);
+        assert.equal(p.windows.reduce((n, w) => n + w.eventCount, 0), 360 - skipped);
+      } finally {
+        await engine.deleteIndex(dynamicIndex);
       }
     });
 

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
+import type { JobConfig } from '../../config/job.js';
 import cliProgress from 'cli-progress';
 import { log } from '../../log.js';
 import { runBackfill } from '../../pipeline/backfill.js';
 import { parseIntList, withCluster } from '../../pipeline/cluster-session.js';
 import { durationMs } from '../../config/duration.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
-import { createWorkers } from '../../pipeline/pipeline.js';
+import { createWorkers, selectJobs } from '../../pipeline/pipeline.js';
+import { planJob } from '../../pipeline/job-plan.js';
+import { preflight } from '../../pipeline/preflight.js';
+import { windowsInRange } from '../../pipeline/window-planner.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
 import type { SlicePassReport } from '../../pipeline/slice-pass.js';
 import { parseTimeArg } from '../../pipeline/time-arg.js';
@@ -79,6 +83,7 @@ export function register(program: Command): void {
         : undefined;
 
       let incidents: SlicePassReport | undefined;
+      const nothingToScore: string[] = [];
       const results = await withCluster(flags.config, async (config, engine) => {
         let leaseWaitMs = 2 * durationMs(config.pipeline.lease_ttl);
         if (flags.leaseWait) {
@@ -88,6 +93,32 @@ export function register(program: Command): void {
             throw new UsageError(`--lease-wait: ${(error as Error).message}`);
           }
         }
+        let jobs: JobConfig[];
+        try {
+          jobs = selectJobs(config, flags.job);
+        } catch (error) {
+          throw new UsageError((error as Error).message);
+        }
+        const latest = now + Math.min(...jobs.map((j) => durationMs(j.future_skew)));
+        if (to > latest) {
+          throw new UsageError(
+            `--to ${new Date(to).toISOString()} is in the future: windows past now are incomplete, and their checkpoint would skip the events still to come; use --to now (vigil run continues from there)`,
+          );
+        }
+        // A job whose range is all warm-up has nothing to score: say so, and leave its state alone.
+        const scoring = jobs.filter((job) => {
+          const plan = planJob(job);
+          const windows = windowsInRange(plan.spec, from, to).length;
+          if (windows > plan.warmupWindows) return true;
+          nothingToScore.push(`job ${job.id}: nothing to score — the range holds ${windows} window(s) of ${job.window}, all needed for the warm-up (${plan.warmupWindows}); extend --from / --to or lower jobs[].warmup`);
+          return false;
+        });
+        if (scoring.length === 0) return [];
+        jobs = scoring;
+        // Install done, sources exist, future-dated events counted — before any checkpoint moves.
+        const checked = await preflight(engine, config, jobs, flags.config, now);
+        summary.countBadTime([...checked.future.values()].reduce((a, b) => a + b, 0), 0);
+        for (const [job, n] of checked.future) if (n > 0) log.warn({ job, events: n }, 'events dated after now + future_skew are ignored as bad');
         const holder = defaultHolderId();
         const set = createWorkers({
           config,
@@ -96,12 +127,12 @@ export function register(program: Command): void {
           holder,
           mode: 'backfill',
           bounds: { kind: 'backfill', from, to },
-          jobIds: flags.job,
+          jobIds: jobs.map((j) => j.id),
           partitions,
           alerts: flags.alerts,
           stopRequested: () => stopping,
           onWindow: (worker, outcome) => {
-            summary.add(outcome);
+            summary.add(outcome, worker.options.plan.job.id);
             bar?.increment(1, { job: worker.options.plan.job.id, window: new Date(outcome.window.start).toISOString().slice(0, 16) });
           },
           onWritten: (_scores, outcome) => summary.addWrites(outcome),
@@ -132,8 +163,10 @@ export function register(program: Command): void {
 
       const elapsed = (Date.now() - started) / 1000;
       if (flags.json) {
-        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...(incidents ? { slices: incidents } : {}) }, null, 2));
+        const extra = { ...(incidents ? { slices: incidents } : {}), ...(nothingToScore.length > 0 ? { nothing_to_score: nothingToScore } : {}) };
+        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...extra }, null, 2));
       } else {
+        for (const line of nothingToScore) console.log(line);
         for (const r of results) console.log(`${r.job} partition ${r.partition}: ${r.alreadyDone ? 'already done' : `${r.windows} window(s)`}, next window ${r.nextWindowStart}`);
         console.log(summary.format());
         if (incidents) {

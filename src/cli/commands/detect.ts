@@ -6,6 +6,7 @@ import { jobSchema, type JobConfig } from '../../config/job.js';
 import { PRESETS } from '../../features/presets.js';
 import { log } from '../../log.js';
 import { detect, loadEvents, NdjsonSink } from '../../pipeline/detect.js';
+import { durationMs } from '../../config/duration.js';
 import { planJob } from '../../pipeline/job-plan.js';
 import type { IncidentOptionsInput } from '../../incidents/index.js';
 import { incidentOptionsOf, selectJobs } from '../../pipeline/pipeline.js';
@@ -110,7 +111,11 @@ export function register(program: Command): void {
       const perJob: Array<{ job: string; windows_warmup: number; windows_scored: number; from: string; to: string }> = [];
       try {
         for (const plan of plans) {
-          const events = await loadEvents(flags.events, plan.job.time_field, plan.spec.slideMs);
+          const bounds = { notAfter: Date.now() + durationMs(plan.job.future_skew), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+          const events = await loadEvents(flags.events, plan.job.time_field, plan.spec.slideMs, bounds);
+          if (events.outOfRange.future > 0) {
+            log.warn({ job: plan.job.id, events: events.outOfRange.future, future_skew: plan.job.future_skew }, 'events dated after now + future_skew were ignored as bad');
+          }
           if (events.tally.badLines > 0) {
             log.warn({ badLines: events.tally.badLines, samples: events.tally.badLineSamples.slice(0, 3) }, 'lines that are not JSON objects were skipped');
           }

@@ -7,7 +7,8 @@ import { log } from '../../log.js';
 import { durationMs } from '../../config/duration.js';
 import { parseIntList } from '../../pipeline/cluster-session.js';
 import { defaultHolderId } from '../../pipeline/lease.js';
-import { createWorkers } from '../../pipeline/pipeline.js';
+import { createWorkers, selectJobs } from '../../pipeline/pipeline.js';
+import { preflight } from '../../pipeline/preflight.js';
 import { RunLoop } from '../../pipeline/run-loop.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
 import { UsageError } from '../errors.js';
@@ -84,6 +85,16 @@ export function register(program: Command): void {
       if (!engine) return;
       const abort = new AbortController();
       const summary = new RunSummary();
+      // Install done and every source index pattern matching something, before any checkpoint moves.
+      let checked;
+      try {
+        checked = await preflight(engine, config, selectJobs(config, flags.job), flags.config);
+      } catch (error) {
+        await engine.close().catch(() => undefined);
+        throw error;
+      }
+      summary.countBadTime([...checked.future.values()].reduce((a, b) => a + b, 0), 0);
+      for (const [job, n] of checked.future) if (n > 0) log.warn({ job, events: n }, 'events dated after now + future_skew are ignored as bad');
       const set = createWorkers({
         config,
         engine,
@@ -95,7 +106,7 @@ export function register(program: Command): void {
         partitions,
         abort: abort.signal,
         stopRequested: () => stopping,
-        onWindow: (_worker, outcome) => summary.add(outcome),
+        onWindow: (worker, outcome) => summary.add(outcome, worker.options.plan.job.id),
         onWritten: (scores, outcome) => {
           summary.addWrites(outcome);
           log.info(

@@ -104,6 +104,7 @@ export function fixtureDocs(endMs: number, hours = 6): FixtureDocs {
             lag_seconds: 90 + h,
             events: 1000 + h * 50,
             entities: 2,
+            events_skipped_no_entity: 0,
             anomalies_written: 2,
             alerts: h % 2,
             documents_rejected: h === 2 ? 1 : 0,

@@ -14,15 +14,33 @@ describe('installer', () => {
     const planned = plannedTemplates(config, dir);
     assert.deepEqual(planned.component.map((c) => c.name), ['vigil-settings']);
     const byName = Object.fromEntries(planned.index.map((t) => [t.name, t.body]));
-    assert.deepEqual(byName['soc-anomalies'].index_patterns, ['soc-anomalies*']);
+    assert.deepEqual(byName['soc-anomalies'].index_patterns, ['soc-anomalies']);
     assert.deepEqual(byName['soc-state'].index_patterns, ['soc-state']);
-    assert.deepEqual(byName['soc-status'].index_patterns, ['soc-status*']);
-    assert.deepEqual(byName['soc-dl'].index_patterns, ['soc-dl*']);
+    assert.deepEqual(byName['soc-status'].index_patterns, ['soc-status']);
+    assert.deepEqual(byName['soc-dl'].index_patterns, ['soc-dl']);
     assert.deepEqual(byName['soc-state'].composed_of, ['vigil-settings']);
     // Distinct priorities: OpenSearch refuses overlapping patterns at equal priority.
     const priorities = planned.index.map((t) => t.body.priority);
     assert.equal(new Set(priorities).size, priorities.length);
     assert.equal(byName['soc-anomalies-monthly'], undefined);
+  });
+
+  it('deployments whose names are prefixes of each other get templates that never tie (vigil-anom-u300 / -u3000)', () => {
+    const planFor = (name: string, period: 'none' | 'month') =>
+      plannedTemplates(configSchema.parse({ ...base, output: { anomaly_index: name, state_index: `${name}-state`, status_index: `${name}-status`, dead_letter_index: `${name}-dl` }, pipeline: { anomaly_index_period: period } }), dir).index;
+    const all = [...planFor('vigil-anom-u300', 'month'), ...planFor('vigil-anom-u3000', 'month'), ...planFor('vigil-anom-u300-x', 'none')];
+    // Any two templates whose patterns could match one index name have different priorities.
+    const matches = (pattern: string, name: string): boolean => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
+    for (const a of all) {
+      for (const b of all) {
+        if (a === b) continue;
+        const pa = (a.body.index_patterns as string[])[0];
+        const pb = (b.body.index_patterns as string[])[0];
+        const probe = pb.replace('*', '2026.01');
+        if (matches(pa, probe)) assert.notEqual(a.body.priority, b.body.priority, `${pa} and ${pb} tie`);
+      }
+    }
+    assert.deepEqual(planFor('vigil-anom-u300', 'none').map((t) => t.body.index_patterns), [['vigil-anom-u300'], ['vigil-anom-u300-state'], ['vigil-anom-u300-status'], ['vigil-anom-u300-dl']]);
   });
 
   it('monthly anomaly indices get their own template carrying the ILM policy name', () => {
@@ -40,7 +58,7 @@ describe('installer', () => {
     assert.deepEqual(Object.keys(phases), ['hot', 'warm', 'delete']);
     assert.equal((phases.delete as JsonObject).min_age, '90d');
     const ism = plannedLifecyclePolicy('opensearch', long, dir).policy as JsonObject;
-    assert.deepEqual(ism.ism_template, [{ index_patterns: ['vigil-anomalies-*'], priority: 100 }]);
+    assert.deepEqual(ism.ism_template, [{ index_patterns: ['vigil-anomalies-*'], priority: 100 + 10 * 'vigil-anomalies'.length }]);
     const warm = (ism.states as JsonObject[]).find((s) => s.name === 'warm')!;
     assert.deepEqual((warm.transitions as JsonObject[])[0], { state_name: 'delete', conditions: { min_index_age: '90d' } });
     assert.equal(JSON.stringify(ism).includes('_comment'), false);
