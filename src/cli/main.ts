@@ -15,6 +15,7 @@ import { register as demo } from './commands/demo.js';
 import { register as alerts } from './commands/alerts.js';
 import { register as engines } from './commands/engines.js';
 import { register as dashboards } from './commands/dashboards.js';
+import { register as jobs } from './commands/jobs.js';
 import { UsageError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .description('Finds anomalous behaviour of users, hosts and IP addresses in security events stored in Elasticsearch or OpenSearch.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines]) r(program);
+  for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines, jobs]) r(program);
   return program;
 }
 

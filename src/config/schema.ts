@@ -3,6 +3,7 @@ import { clusterSchema } from './cluster.js';
 import { jobSchema } from './job.js';
 import { alertingSchema } from './alerting.js';
 import { pipelineSchema, PIPELINE_DEFAULTS } from './pipeline.js';
+import { serviceSchema, SERVICE_DEFAULTS } from './service.js';
 
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
@@ -31,6 +32,8 @@ export const configSchema = z.strictObject({
   alerting: alertingSchema.prefault({}),
   /** Leases, catch-up, bulk retries, write floor, retention (src/config/pipeline.ts). */
   pipeline: pipelineSchema.default(PIPELINE_DEFAULTS),
+  /** `/metrics`, `/healthz`, `/readyz` of `vigil run` (src/config/service.ts). */
+  service: serviceSchema.default(SERVICE_DEFAULTS),
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

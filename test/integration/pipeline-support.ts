@@ -100,3 +100,20 @@ export async function allDocuments(engine: Engine, index: string): Promise<Map<s
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** A real-time job over `index`: logins and failed logins per user in 5-second windows, 10 s of warm-up. */
+export function liveJob(index: string): JsonObject {
+  return {
+    id: 'live',
+    index,
+    entity_fields: ['user.name'],
+    features: [
+      { kind: 'count', name: 'logins' },
+      { kind: 'count', name: 'failed', where: { 'event.outcome': 'failure' } },
+    ],
+    window: '5s',
+    slide: '5s',
+    delay: '1s',
+    warmup: '10s',
+  };
+}
