@@ -41,6 +41,12 @@ describe('deployment units', () => {
     assert.equal(result.status, 0, result.stdout + result.stderr);
   });
 
+  it('prometheus: promtool check rules passes', { skip: !onPath('promtool') && 'promtool is not installed (Debian: apt-get install prometheus)' }, () => {
+    const result = spawnSync('promtool', ['check', 'rules', 'deploy/prometheus/vigil-alerts.yml'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /SUCCESS: 6 rules found/);
+  });
+
   it('kubernetes: non-root, read-only root file system, probes on /healthz and /readyz', () => {
     const docs = parseAllDocuments(readFileSync('deploy/kubernetes/vigil.yaml', 'utf8')).map((d) => d.toJSON() as { kind: string; spec?: unknown });
     assert.deepEqual(docs.map((d) => d.kind), ['ConfigMap', 'Deployment', 'Service']);
