@@ -31,6 +31,8 @@ export interface DemoOptions {
   readonly cluster?: string;
   readonly flavour: EngineFlavour;
   readonly keepEngine: boolean;
+  /** How the user runs the CLI from where they are (`npm run vigil --`, `npx vigil`), for the printed next steps. */
+  readonly vigilCommand?: string;
   /** Where events, labels, the receiver log and the report go. */
   readonly out: string;
   /** Index names start with this. */
@@ -154,11 +156,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print('');
     print(formatEvaluation(evaluation.result));
     print('');
+    const engineStops = startedEngine && !options.keepEngine;
     print(`anomalies: ${result.anomalies.toLocaleString('en-US')} documents in index ${anomalyIndex} on ${url}`);
+    if (engineStops) print(`  (the ${options.flavour} the demo started stops now: re-run with --keep-engine to search the index afterwards)`);
+    else print(`  search them: curl -s '${url}/${anomalyIndex}/_search?size=3&sort=vigil.score:desc'`);
     if (sample) print(`  top alert: ${sample.entity} score ${sample.score.toFixed(0)} — ${sample.narrative}`);
     print(`alerts: ${result.alertsSent} delivered by the dispatcher; the receiver verified ${receiver.accepted} signed request(s) (${receiver.distinctIds} distinct ids), rejected ${receiver.rejected}; log: ${receiver.logFile}`);
     print(`report: ${reportFile}`);
-    print(`events and labels: ${files.events}, ${files.labels} (re-run the evaluation in memory: vigil eval --events ${files.events} --labels ${files.labels})`);
+    print(`events and labels: ${files.events}, ${files.labels} (re-run the evaluation in memory: ${options.vigilCommand ?? 'vigil'} eval --events ${files.events} --labels ${files.labels})`);
     return result;
   } finally {
     await receiver.close();

@@ -72,7 +72,8 @@ export interface CliResult {
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO,
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', VIGIL_LOG_FORMAT: 'json', ...env },
+    // Log lines on stderr (not the test run's log file): the tests read them.
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', VIGIL_LOG_FORMAT: 'json', VIGIL_LOG_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
