@@ -8,7 +8,7 @@
  * re-runs) and capped.
  */
 import { isIP } from 'node:net';
-import { anomalyId, severityOf, type AnomalyDocument, type FeatureExplanation, type ModelName, type Severity } from '../anomaly/document.js';
+import { NO_TOP_FEATURE, anomalyId, severityOf, type AnomalyDocument, type FeatureExplanation, type ModelName, type Severity } from '../anomaly/document.js';
 import type { ScoredObservation, ThreatFields } from '../models/ensemble.js';
 
 /** What the builder needs of a computed entity-window (a subset of the executors' EntityWindow). */
@@ -150,7 +150,7 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
       models,
       models_fired: [...scored.fired].sort(),
       features,
-      top_feature: features[0]?.name ?? '',
+      top_feature: features[0]?.name ?? NO_TOP_FEATURE,
       ...(features[0] ? { top_feature_actual: features[0].actual, top_feature_typical: features[0].typical } : {}),
       explanation: reason,
       event_count: window.eventCount,
