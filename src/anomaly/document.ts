@@ -5,18 +5,13 @@
  * the evaluation read exactly these fields. Ids are deterministic (job, entity, window).
  */
 import { createHash } from 'node:crypto';
+import type { FeatureExplanation } from '../explain/explanation.js';
+import type { ModelName } from '../models/detectors.js';
+
+export type { FeatureExplanation } from '../explain/explanation.js';
+export type { ModelName } from '../models/detectors.js';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
-export type ModelName = 'iforest' | 'zscore' | 'rarity' | 'sequence' | 'beaconing';
-
-export interface FeatureExplanation {
-  readonly name: string;
-  readonly actual: number;
-  /** The entity's (or, on cold start, its peers') typical value. */
-  readonly typical: number;
-  /** Share of the anomaly attributed to this feature, 0–1. */
-  readonly contribution: number;
-}
 
 export interface AnomalyDocument {
   '@timestamp': string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { featureSpecSchema } from '../features/spec.js';
+import { featureSpecSchema } from './feature-spec.js';
 
 /** Durations like "15m", "1h", "30s", "1d". */
 export const durationSchema = z

@@ -63,14 +63,14 @@ function runOnce(model: CsvModel, X: Matrix, labels: Uint8Array, seed: number): 
     const t0 = performance.now();
     const forest = new IsolationForest({ ...DEFAULT_IFOREST_PARAMS, seed }).fit(X);
     const t1 = performance.now();
-    scores = forest.scoreSamples(X);
+    scores = forest.scoreMany(X);
     scoreMs = performance.now() - t1;
     fitMs = t1 - t0;
   } else {
     const t0 = performance.now();
     const z = new PopulationZScore().fit(X);
     const t1 = performance.now();
-    scores = z.scoreSamples(X);
+    scores = z.scoreMany(X);
     scoreMs = performance.now() - t1;
     fitMs = t1 - t0;
   }

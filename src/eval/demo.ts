@@ -16,7 +16,7 @@ import { startEngine, stopEngine } from '../embedded/launcher.js';
 import type { EngineFlavour } from '../embedded/versions.js';
 import type { AnomalyDocument } from '../anomaly/document.js';
 import { log } from '../log.js';
-import { renderReport } from '../report/html.js';
+import { renderReport } from './report/html.js';
 import { DEFAULT_START, parseAttackSpec, type SimulateOptions } from '../simulate/options.js';
 import { simulate, type SimulationSummary } from '../simulate/simulate.js';
 import { ClusterSink, NdjsonFileSink } from '../simulate/sinks.js';

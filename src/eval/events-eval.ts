@@ -15,7 +15,7 @@ import { durationMs } from '../pipeline/duration.js';
 import { planJob, type JobPlan } from '../pipeline/job-plan.js';
 import { UsageError } from '../cli/errors.js';
 import { log } from '../log.js';
-import { renderReport } from '../report/html.js';
+import { renderReport } from './report/html.js';
 import { bucketByDay, removeBuckets } from './event-tape.js';
 import { evaluate, type EvaluationResult } from './evaluate.js';
 import { formatEvaluation } from './format.js';

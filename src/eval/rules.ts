@@ -11,7 +11,7 @@
  * rules — a plain rule engine gives every alert the same rank.
  */
 import type { JobConfig } from '../config/job.js';
-import type { FeatureSpec } from '../features/spec.js';
+import type { FeatureSpec } from '../config/feature-spec.js';
 import type { ResolvedFeatures } from '../pipeline/job-plan.js';
 
 export interface StaticRule {

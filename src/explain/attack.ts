@@ -5,7 +5,6 @@
  * field, then keyword rules on feature and field names, then the model that fired (beaconing →
  * T1071.001).
  */
-import type { ModelName } from '../anomaly/document.js';
 
 export interface Tactic {
   readonly id: string;
@@ -68,7 +67,8 @@ const RULES: readonly [RegExp, string][] = [
 
 export interface AttackInput {
   /** Models whose standardised score is high. */
-  readonly fired: readonly ModelName[];
+  /** Models that fired (ModelName). */
+  readonly fired: readonly string[];
   /** Names of the top contributing features or fields, most important first. */
   readonly features: readonly string[];
   /** Actions the sequence model found surprising (e.g. a first-time privileged action). */

@@ -7,9 +7,18 @@
  * on cold start). For the other models they are in the model's own unit: surprise in nats (rarity,
  * sequence) or periodicity score 0–1 (beaconing), against that model's typical value.
  */
-import type { FeatureExplanation } from '../anomaly/document.js';
 import { evidenceName, type Evidence } from './evidence.js';
 import { featureWords, fieldWords, formatDuration, formatNumber } from './words.js';
+
+/** One item of `contributions` / `vigil.features`: a feature (or finding) with its actual and typical value. */
+export interface FeatureExplanation {
+  readonly name: string;
+  readonly actual: number;
+  /** The entity's (or, on cold start, its peers') typical value. */
+  readonly typical: number;
+  /** Share of the anomaly attributed to this feature, 0–1. */
+  readonly contribution: number;
+}
 
 export interface ExplainOptions {
   /** Number of items kept (default 3). */

@@ -19,7 +19,7 @@
  */
 import type { JsonObject } from '../engine/engine.js';
 import type { FieldIssues } from './field-issues.js';
-import type { FeatureSpec } from './spec.js';
+import type { FeatureSpec } from '../config/feature-spec.js';
 
 /** Fields whose values are collected into the anomaly document's `related.*`. */
 export interface RelatedFields {

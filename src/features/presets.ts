@@ -13,7 +13,7 @@
 import type { JobConfig } from '../config/job.js';
 import type { JsonObject } from '../engine/engine.js';
 import { DEFAULT_RELATED_FIELDS, type RelatedFields } from './executor.js';
-import { assertUniqueNames, featureSpecSchema, type FeatureSpec, type FeatureSpecInput } from './spec.js';
+import { assertUniqueNames, featureSpecSchema, type FeatureSpec, type FeatureSpecInput } from '../config/feature-spec.js';
 
 export type PresetName = NonNullable<JobConfig['preset']>;
 

@@ -3,7 +3,7 @@
  * that most peers show at the same time is a fleet-wide event — patch day, a new agent rolled out,
  * a company-wide meeting tool — not one entity's anomaly. The rarity and sequence models take the
  * share of *other* entities in the window showing the value as a floor under its probability.
- * Built by Ensemble.scoreBatch from the window's observations; scoreOne has no batch and no floor.
+ * Built by Ensemble.scoreMany from the window's observations; scoreOne has no batch and no floor.
  */
 
 /** Other entities needed in the window before their share is trusted (default 10). */

@@ -21,6 +21,9 @@
  * it learns from windows passed to learnOne. Window score: the highest destination score. A window
  * with no destination reaching `minArrivals` has no beaconing score (the ensemble leaves it out).
  */
+import type { Evidence } from '../explain/evidence.js';
+import { OnlineDetector, type DetectorFactory, type DetectorParams, type EvidenceContext, type Finding } from './detector.js';
+import type { Observation } from './observation.js';
 import { MAD_TO_SD, medianInPlace } from './stats.js';
 
 export interface BeaconingParams {
@@ -202,3 +205,47 @@ export function logBinomialTail(k: number, m: number, q: number): number {
   for (const t of terms) sum += Math.exp(t - max);
   return Math.min(0, max + Math.log(sum));
 }
+
+export interface BeaconingDetectorParams extends DetectorParams {
+  beaconing?: Partial<BeaconingParams>;
+}
+
+export interface BeaconFinding extends Finding {
+  /** The most periodic destination. */
+  readonly top: Periodicity;
+}
+
+/** The ensemble's "beaconing" detector: periodicity of the window's arrivals per destination. */
+export class BeaconingDetector extends OnlineDetector<BeaconFinding, BeaconingState> {
+  readonly name = 'beaconing';
+
+  constructor(readonly model: Beaconing) {
+    super();
+  }
+
+  scoreOne(obs: Observation): BeaconFinding | undefined {
+    return obs.arrivals ? this.model.scoreOne(obs.entity, obs.arrivals) : undefined;
+  }
+
+  learnOne(obs: Observation): void {
+    if (obs.arrivals) this.model.learnOne(obs.entity, obs.arrivals);
+  }
+
+  /** The most periodic destination. */
+  evidence(b: BeaconFinding, ctx: EvidenceContext): Evidence[] {
+    if (!(ctx.share > 0)) return [];
+    const t = b.top;
+    return [{ kind: 'beaconing', destination: t.destination, periodMs: t.periodMs, arrivals: t.arrivals, robustCv: t.robustCv, score: t.score, typicalScore: ctx.typicalScore, contribution: ctx.share }];
+  }
+
+  toJSON(): BeaconingState {
+    return this.model.toJSON();
+  }
+}
+
+export const beaconingFactory: DetectorFactory<'beaconing', BeaconingDetector, BeaconingDetectorParams> = {
+  name: 'beaconing',
+  minScale: 0.05,
+  create: (params) => new BeaconingDetector(new Beaconing(params.beaconing)),
+  fromJSON: (state) => new BeaconingDetector(Beaconing.fromJSON(state as BeaconingState)),
+};

@@ -1,115 +1,77 @@
 /**
- * The ensemble (paper Eq. 2 and Algorithm 1): five detectors that see different things, each
- * standardised online, fused by weight, calibrated to a probability and thresholded at a target
+ * The ensemble (paper Eq. 2 and Algorithm 1): detectors that see different things, each
+ * standardised online, fused, calibrated to a probability and thresholded at a target
  * false-positive rate that follows drift.
  *
- *   iforest    population isolation forest on the window's numeric features (signed log1p)
- *   zscore     robust z of each feature against the entity's own median/MAD (peers on cold start),
- *              each feature's deviation judged against how often that feature deviates so much
- *              (a busy hour is common for process counts, 26 failed logins is not):
- *              raw = Σ_features (−ln p̂_f(d_f) − 2)⁺
- *   rarity     −ln p of the window's categorical values for the entity (first-seen values)
- *   sequence   −ln p of the window's actions under the entity's Markov model
- *   beaconing  periodicity of arrivals per destination
+ *   iforest    population isolation forest on the window's numeric features (refitting-forest.ts)
+ *   zscore     each feature's robust deviation from the entity's own median/MAD, judged against
+ *              how often that feature deviates so much (deviation-scorer.ts)
+ *   rarity     −ln p of the window's categorical values for the entity (rarity.ts)
+ *   sequence   −ln p of the window's actions under the entity's Markov model (sequence.ts)
+ *   beaconing  periodicity of arrivals per destination (beaconing.ts)
+ *
+ * Every detector implements one contract (detector.ts) and is listed once in detectors.ts.
  *
  * Per model m the raw score is standardised by its tail probability p̂_m among the model's recent
  * non-alert raw scores (standardiser.ts: empirical, with a peaks-over-threshold tail beyond the
  * observed range) — the robust equivalent of an online mean/variance, which a few extreme scores
  * would dominate — and reported as the standard-normal equivalent z_m = Φ⁻¹(1 − p̂_m), so every
- * model speaks the same unit whatever its raw scale. The fused score combines them two ways, both
- * on the standard-normal scale, and keeps the larger:
+ * model speaks the same unit whatever its raw scale. fused = max(S, T), the weighted standardised
+ * sum S or the single strongest model T, whichever is larger (fusion.ts); a model without input
+ * is left out of both. probability = σ(a · fused + b) (calibration.ts: a data-anchored default, or
+ * Platt scaling from labels via calibrate()); score = 100 · probability. isAlert = fused > τ
+ * (threshold.ts). The fused evidence is split over features and findings by explain/attribution.ts.
  *
- *   S = Σ_m w_m · max(z_m, zFloor) / √(Σ_m w_m²)      the weighted standardised sum (paper Eq. 2)
- *   T = Φ⁻¹(1 − min(1, min_m p̂_m · Σw / w_m))        one model alone (weighted Bonferroni min-p)
- *   fused = max(S, T)                                  over the enabled models that had input
- *
- * S is normalised by √Σw² rather than Σw (Stouffer's method): for an ordinary window it is then
- * about N(0, 1) whichever models had input, so windows seen by five models and windows seen by
- * three rank on one scale; dividing by Σw would make every window seen by more models look more
- * ordinary. A model's "unusually ordinary" verdict (z < 0) counts against the others' evidence, down
- * to zFloor (default −3). S catches evidence spread over several models (a spray: a failed login,
- * a new country, an unusual logon type); T catches one model seeing something extreme that the
- * others cannot see at all (a beacon is invisible to every model but periodicity), which the sum
- * would dilute. Both are ~N(0, 1) on ordinary windows, so their maximum is too, nearly.
- *
- * A model without input (no actions, no destination with enough arrivals, no categorical values,
- * no finite feature) is left out of both sums: it contributes nothing rather than a 0 that would
- * dilute the models that did see something. No model with input → fused = 0.
- *
- * probability = σ(a · fused + b) (calibration.ts: a data-anchored default, or Platt scaling from
- * labels via calibrate()); score = 100 · probability. isAlert = fused > τ (threshold.ts).
- *
- * State changes only in fit, learnOne and calibrate; scoreOne / scoreBatch are pure reads. An
+ * State changes only in fit, learnOne and calibrate; scoreOne / scoreMany are pure reads. An
  * attack must not teach the ensemble to tolerate it while it lasts:
  *   - the models learn every window, but an alerted window only after a quarantine of a day
  *     (baseline: held out of the entity's median/MAD; rarity and sequence: counted a day later),
  *     so a spray's foreign address stays first-seen and a brute force's failures stay 28σ for its
  *     whole duration, while a new legitimate habit is learned by the next day;
  *   - the standardisers and the threshold learn only non-alert scores (except during a detected
- *     level shift), and an entity teaches a standardiser at most one extreme score a day;
+ *     level shift), and an entity teaches a standardiser at most one extreme score a day
+ *     (extreme-gate.ts);
  *   - deviations of cold-start entities (judged against their peers) and of known ones (against
  *     their own history) are standardised apart.
  * toJSON/fromJSON restore the exact state: the same inputs then give the same bits.
  */
-import type { FeatureExplanation, ModelName } from '../anomaly/document.js';
+import { attribute, modelShares, type FeatureContribution } from '../explain/attribution.js';
 import { mapToAttack, type ThreatFields } from '../explain/attack.js';
 import type { Evidence } from '../explain/evidence.js';
-import { explain } from '../explain/explanation.js';
+import { explain, type FeatureExplanation } from '../explain/explanation.js';
 import { ACTIONS_FIELD, BatchContext } from './batch-context.js';
-import { Beaconing, type BeaconingParams, type BeaconingState, type Periodicity } from './beaconing.js';
 import { defaultCalibration, fitPlatt, verdictOf, type Calibration } from './calibration.js';
-import { decodeFloat64, encodeFloat64 } from './codec.js';
-import { IsolationForest, type IsolationForestState } from './isolation-forest.js';
-import { Rarity, type RarityParams, type RarityScore, type RarityState } from './rarity.js';
-import { RobustBaseline, type BaselineScore, type Direction, type RobustBaselineParams, type RobustBaselineState } from './robust-baseline.js';
-import { SequenceModel, type SequenceParams, type SequenceScore, type SequenceState } from './sequence.js';
-import { logUpperTail, zFromLogUpperTail } from './normal-tail.js';
+import type { EntityDetector, Finding } from './detector.js';
+import { DETECTORS, MODEL_NAMES, type ModelName } from './detectors.js';
+import { deviationShares, type DeviationParams, type DeviationScorer } from './deviation-scorer.js';
+import { ExtremeGate, DAY_MS, type ExtremeGateState } from './extreme-gate.js';
+import { fuse, type WeightedZ } from './fusion.js';
+import { logUpperTail } from './normal-tail.js';
+import { categoricalOf, type Observation } from './observation.js';
+import type { BeaconingDetectorParams } from './beaconing.js';
+import type { RarityDetectorParams } from './rarity.js';
+import type { ForestParams, RefittingForest } from './refitting-forest.js';
+import type { BaselineScore } from './robust-baseline.js';
+import type { SequenceDetectorParams } from './sequence.js';
 import { RobustStandardiser, type StandardiserState } from './standardiser.js';
 import { medianInPlace } from './stats.js';
 import { DriftThreshold, thresholdParams, type ThresholdState } from './threshold.js';
 
-export type { FeatureExplanation, ModelName } from '../anomaly/document.js';
+export type { FeatureExplanation } from '../explain/explanation.js';
 export type { ThreatFields } from '../explain/attack.js';
-
-export const MODEL_NAMES: readonly ModelName[] = ['iforest', 'zscore', 'rarity', 'sequence', 'beaconing'];
-
-export interface Observation {
-  /** Entity key, e.g. "user.name=alice". */
-  entity: string;
-  /** Window start, epoch ms. */
-  time: number;
-  /** Numeric features; NaN (or any non-finite value, or an absent key) = missing. */
-  features: Record<string, number>;
-  /** Distinct values seen this window per categorical field (rarity / first-seen). */
-  categorical?: Record<string, string[]>;
-  /** Ordered actions in the window (sequence model). */
-  actions?: string[];
-  /** Destination → event timestamps (ms) in the window (beaconing). */
-  arrivals?: Record<string, number[]>;
-}
+export type { ModelName } from './detectors.js';
+export type { Observation } from './observation.js';
+export { MODEL_NAMES } from './detectors.js';
 
 export type ThresholdPolicy =
   | { targetFpr: number }
   /** windowsPerDay = scored observations (entity-windows) per day; estimated from the fit() history when omitted. */
   | { alertsPerDay: number; windowsPerDay?: number };
 
-export interface EnsembleParams {
+export interface EnsembleParams extends ForestParams, DeviationParams, RarityDetectorParams, SequenceDetectorParams, BeaconingDetectorParams {
   seed: number;
   models: Record<ModelName, { enabled: boolean; weight: number }>;
   threshold: ThresholdPolicy;
-  iforest?: {
-    nEstimators?: number;
-    maxSamples?: number;
-    maxFeatures?: number;
-    /** Refit on the most recent `memory` learned rows every this many learned observations (default 10,000; 0 = never). */
-    refitEvery?: number;
-    /** Learned rows kept for refits (default 4096). */
-    memory?: number;
-  };
-  baseline?: Partial<Omit<RobustBaselineParams, 'seed'>>;
-  rarity?: Partial<RarityParams>;
-  sequence?: Partial<SequenceParams>;
-  beaconing?: Partial<BeaconingParams>;
   /** Size of the ring buffer of recent fused scores the threshold is the quantile of (default 5000). */
   thresholdWindow?: number;
   /** Standardised score at or above which a model is listed in `fired` (default 3). */
@@ -122,8 +84,6 @@ export interface EnsembleParams {
   labels?: Record<string, string>;
   /** Feature → ATT&CK technique id, overriding the built-in heuristics. */
   featureTechniques?: Record<string, string>;
-  /** Which deviations of a feature count for zscore: 'up' (default), 'down' or 'both' (default for names containing "hour"). */
-  featureDirections?: Record<string, 'up' | 'down' | 'both'>;
   /** Fixed Platt calibration p = σ(a·fused + b); otherwise a default is derived at fit() and replaced by calibrate(). */
   calibration?: { a: number; b: number };
   /** Share of the fit() history used only to warm the online models before their scores feed the standardisers (default 0.5). */
@@ -141,7 +101,10 @@ export interface ScoredObservation {
   score: number;
   /** Calibrated probability. */
   probability: number;
-  /** Weighted standardised sum Σ w_m max(z_m, zFloor) / √Σ w_m² over the models that had input. */
+  /**
+   * max(S, T) over the models that had input: S = Σ w_m max(z_m, zFloor) / √Σ w_m² (weighted
+   * standardised sum), T = the strongest single model, Bonferroni-weighted (fusion.ts).
+   */
   fused: number;
   /** Current drift-aware threshold on the fused scale (+Infinity while warming up). */
   threshold: number;
@@ -167,68 +130,67 @@ export interface LabelledScore {
   label: boolean | 0 | 1;
 }
 
+/** Serialised ensemble (version 2: one entry per detector; version 1 states are still read). */
 export interface EnsembleState {
+  version: 2;
+  params: EnsembleParams;
+  fitted: boolean;
+  alpha: number;
+  learned: number;
+  /** Each detector's own state (its toJSON). */
+  detectors: Record<ModelName, unknown>;
+  standardisers: Record<ModelName, StandardiserState>;
+  /** Standardiser → [entity, time] of the extreme scores taught within repeatWindow. */
+  extremes: ExtremeGateState;
+  threshold: ThresholdState;
+  calibration: Calibration;
+}
+
+/** The version-1 layout (before the detector contract): one top-level key per model. */
+export interface EnsembleStateV1 {
   version: 1;
   params: EnsembleParams;
   features: string[];
   fitted: boolean;
   alpha: number;
   learned: number;
-  forest: IsolationForestState | null;
-  forestRing: { rows: string; pos: number; count: number; width: number; sinceRefit: number; refits: number };
-  baseline: RobustBaselineState;
-  rarity: RarityState;
-  sequence: SequenceState;
-  beaconing: BeaconingState;
+  forest: unknown;
+  forestRing: unknown;
+  baseline: unknown;
+  rarity: unknown;
+  sequence: unknown;
+  beaconing: unknown;
   standardisers: Record<ModelName, StandardiserState>;
   featureStandardisers: Record<string, StandardiserState>;
-  /** Standardiser → [entity, time] of the extreme scores taught within repeatWindow (absent in older states). */
-  extremes?: Record<string, [string, number][]>;
+  extremes?: ExtremeGateState;
   threshold: ThresholdState;
   calibration: Calibration;
 }
 
-/** σ̂ floor per model, in the model's own unit. */
-const MIN_SCALE: Record<ModelName, number> = { iforest: 0.01, zscore: 0.5, rarity: 0.25, sequence: 0.25, beaconing: 0.05 };
-const MIN_FOREST_ROWS = 64;
-const DAY_MS = 86_400_000;
+interface Member {
+  readonly name: ModelName;
+  readonly detector: EntityDetector;
+}
 
 interface Assessment {
   raw: Partial<Record<ModelName, number>>;
   z: Partial<Record<ModelName, number>>;
   fused: number;
-  row?: Float64Array;
+  /** What each enabled model with input found. */
+  findings: Partial<Record<ModelName, Finding>>;
+  /** The baseline's verdict on the window's features (always when scoring). */
   baseline?: BaselineScore;
-  /** Per-feature surprisal of the deviation (zscore model). */
-  featureSurprisal?: Record<string, number>;
-  rarity?: RarityScore;
-  sequence?: SequenceScore;
-  beacon?: Periodicity;
   coldStart: boolean;
 }
 
 export class Ensemble {
   readonly params: EnsembleParams;
-  private features: string[] = [];
   private fitted = false;
   private alpha: number;
   private learned = 0;
-  private forest: IsolationForest | null = null;
-  private ring: Float64Array;
-  private ringWidth = 0;
-  private ringPos = 0;
-  private ringCount = 0;
-  private sinceRefit = 0;
-  private refits = 0;
-  private baseline: RobustBaseline;
-  private rarity: Rarity;
-  private sequence: SequenceModel;
-  private beaconing: Beaconing;
+  private members: Member[];
   private standardisers: Record<ModelName, RobustStandardiser>;
-  /** Per numeric feature: standardiser of the baseline deviation (for the zscore model). */
-  private featureStandardisers = new Map<string, RobustStandardiser>();
-  /** Per standardiser (model name or deviation key): entity → time it last taught an extreme score. */
-  private extremes = new Map<string, Map<string, number>>();
+  private gate: ExtremeGate;
   private threshold: DriftThreshold;
   private calibration: Calibration;
 
@@ -236,19 +198,16 @@ export class Ensemble {
     validateParams(params);
     this.params = structuredClone(params);
     this.alpha = initialAlpha(params.threshold);
-    this.ring = new Float64Array(0);
-    this.baseline = new RobustBaseline({ ...params.baseline, seed: params.seed });
-    this.rarity = new Rarity(params.rarity);
-    this.sequence = new SequenceModel(params.sequence);
-    this.beaconing = new Beaconing(params.beaconing);
+    this.members = DETECTORS.map((f) => ({ name: f.name, detector: f.create(this.params) }));
     this.standardisers = newStandardisers();
+    this.gate = new ExtremeGate(this.params.repeatWindow ?? DAY_MS);
     this.threshold = new DriftThreshold(thresholdParams(this.alpha, { capacity: params.thresholdWindow ?? 5000 }));
     this.calibration = params.calibration ? { ...params.calibration, source: 'fixed' } : defaultCalibration(0, 3);
   }
 
   /** Feature names the ensemble knows, in column order of its forest. */
   get featureNames(): readonly string[] {
-    return this.features;
+    return this.forest.featureNames;
   }
 
   /** Target false-positive rate in force (from targetFpr, or alertsPerDay ÷ windowsPerDay). */
@@ -269,43 +228,34 @@ export class Ensemble {
     // seen `minScores` scores, and the forest grows once 64 windows were learned.
     if (history.length === 0) return this;
     const sorted = history.map((o, i) => [o, i] as const).sort((a, b) => a[0].time - b[0].time || a[1] - b[1]).map(([o]) => o);
-    const names = new Set<string>();
-    for (const o of sorted) for (const k of Object.keys(o.features)) names.add(k);
-    this.features = [...names].sort();
     if ('alertsPerDay' in this.params.threshold) {
       const perDay = this.params.threshold.windowsPerDay ?? estimateWindowsPerDay(sorted);
       this.alpha = Math.min(0.5, Math.max(1e-6, this.params.threshold.alertsPerDay / perDay));
       this.threshold = new DriftThreshold(thresholdParams(this.alpha, { capacity: this.params.thresholdWindow ?? 5000 }));
     }
-    // The isolation forest sees the whole history at once; the ring keeps the latest rows for refits.
-    const width = this.features.length;
-    const data = new Float64Array(sorted.length * width);
-    sorted.forEach((o, i) => {
-      const row = this.toRow(o);
-      data.set(row, i * width);
-      this.remember(row);
-    });
-    if (this.enabled('iforest') && width > 0) {
-      this.forest = this.newForest().fit({ data, rows: sorted.length, cols: width });
-      this.refits++;
-    }
+    // Batch learners (the isolation forest) see the whole history at once.
+    for (const m of this.members) if (m.detector.learns === 'batch') m.detector.learnMany(sorted);
 
+    // The online ones learn it in time order, scoring each window first once past the warm-up.
     const warm = Math.min(sorted.length - 1, Math.floor(sorted.length * (this.params.warmupFraction ?? 0.5)));
     const raws: Partial<Record<ModelName, number>>[] = [];
-    const deviations: (BaselineScore | undefined)[] = [];
+    const findings: Partial<Record<ModelName, Finding>>[] = [];
     for (let i = 0; i < sorted.length; i++) {
       const o = sorted[i];
       if (i >= warm) {
         const a = this.assess(o, false);
         raws.push(a.raw);
-        deviations.push(a.baseline && a.baseline.scored > 0 ? a.baseline : undefined);
+        findings.push(a.findings);
       }
-      this.learnModels(o);
+      for (const m of this.members) if (m.detector.learns === 'online') m.detector.learnOne(o);
     }
-    // Per-feature deviation scales first, then the zscore raw scores that depend on them.
-    for (const b of deviations) if (b) this.learnDeviations(b);
-    for (const st of this.featureStandardisers.values()) st.refresh();
-    if (this.enabled('zscore')) deviations.forEach((b, i) => (b ? (raws[i].zscore = zscoreRaw(this.featureSurprisals(b))) : undefined));
+    // Inner scales first (the zscore model's per-feature deviations), then the scores that depend on them.
+    for (const m of this.members) {
+      if (!m.detector.afterWarmup || !this.enabled(m.name)) continue;
+      m.detector.afterWarmup(findings.map((f) => f[m.name])).forEach((r, i) => {
+        if (r !== undefined) raws[i][m.name] = r;
+      });
+    }
     for (const m of MODEL_NAMES) {
       for (const r of raws) if (r[m] !== undefined) this.standardisers[m].update(r[m]);
       this.standardisers[m].refresh();
@@ -329,10 +279,10 @@ export class Ensemble {
    * categorical value or action that most of them show too (patch day, a fleet-wide agent update)
    * is not rare for any of them (batch-context.ts). Prefer it whenever a whole window is scored.
    */
-  scoreBatch(observations: readonly Observation[]): ScoredObservation[] {
+  scoreMany(observations: readonly Observation[]): ScoredObservation[] {
     const batch = new BatchContext();
     for (const o of observations) {
-      const categorical = this.categoricalOf(o);
+      const categorical = categoricalOf(o);
       if (categorical) batch.add(categorical);
       if (o.actions && o.actions.length > 0) batch.add({ [ACTIONS_FIELD]: o.actions });
     }
@@ -361,7 +311,10 @@ export class Ensemble {
       coldStart: a.coldStart,
     };
     if (fired.length > 0 || isAlert) {
-      const actions = a.sequence ? [a.sequence.worst.to, ...a.sequence.firstSeenActions] : [];
+      const actions = this.members.flatMap((m) => {
+        const f = a.findings[m.name];
+        return f && m.detector.actionsOf ? m.detector.actionsOf(f) : [];
+      });
       const threat = mapToAttack({ fired, features: ex.contributions.map((c) => c.name), actions, featureTechniques: this.params.featureTechniques });
       if (threat) scored.threat = threat;
     }
@@ -370,7 +323,7 @@ export class Ensemble {
 
   /**
    * Online update with one observation (after scoring it). Pass the ScoredObservation scoreOne /
-   * scoreBatch returned for it to save recomputing; its raw scores and alert decision are what get
+   * scoreMany returned for it to save recomputing; its raw scores and alert decision are what get
    * learned. The models (baselines, rarity, sequence, periodicity, the forest's memory) learn every
    * window: their statistics are robust, so a few attack windows barely move them, while refusing
    * to learn alerted windows would leave a new but legitimate behaviour (a weekly backup account)
@@ -406,23 +359,18 @@ export class Ensemble {
       for (const m of MODEL_NAMES) {
         const r = raw[m];
         if (r === undefined) continue;
-        if (shift || !((z[m] ?? -Infinity) >= firedZ) || this.firstExtreme(m, obs)) this.standardisers[m].update(r);
+        if (shift || !((z[m] ?? -Infinity) >= firedZ) || this.gate.admit(m, obs.entity, obs.time)) this.standardisers[m].update(r);
       }
-      if (this.enabled('zscore')) {
-        const b = this.baseline.scoreOne(obs.entity, obs.features, this.direction, obs.time);
-        if (b.scored > 0) this.learnDeviations(b, shift ? Infinity : -logUpperTail(firedZ), obs);
-      }
+      const maxSurprisal = shift ? Infinity : -logUpperTail(firedZ);
+      for (const m of this.members) if (this.enabled(m.name)) m.detector.learnAdmitted?.(obs, maxSurprisal, this.gate);
     }
-    for (const k of Object.keys(obs.features)) {
-      if (!this.features.includes(k)) this.features.push(k);
-    }
-    this.learnModels(obs, isAlert);
-    this.remember(this.toRow(obs));
+    for (const m of this.members) m.detector.learnOne(obs, isAlert);
     this.learned++;
-    if (this.enabled('iforest')) {
-      const every = this.params.iforest?.refitEvery ?? 10_000;
-      if ((!this.forest && this.ringCount >= MIN_FOREST_ROWS) || (every > 0 && ++this.sinceRefit >= every)) this.refitForest();
-    }
+  }
+
+  /** learnOne for each observation in order, with the ScoredObservations scoreOne / scoreMany returned for them when given. */
+  learnMany(observations: readonly Observation[], scored?: readonly ScoredObservation[]): void {
+    observations.forEach((o, i) => this.learnOne(o, scored?.[i]));
   }
 
   /** Platt-scale the probability from labelled fused scores (analyst feedback, an evaluation). */
@@ -442,48 +390,32 @@ export class Ensemble {
   toJSON(): EnsembleState {
     const standardisers = {} as Record<ModelName, StandardiserState>;
     for (const m of MODEL_NAMES) standardisers[m] = this.standardisers[m].toJSON();
+    const detectors = {} as Record<ModelName, unknown>;
+    for (const m of this.members) detectors[m.name] = m.detector.toJSON();
     return {
-      version: 1,
+      version: 2,
       params: structuredClone(this.params),
-      features: [...this.features],
       fitted: this.fitted,
       alpha: this.alpha,
       learned: this.learned,
-      forest: this.forest ? this.forest.toJSON() : null,
-      forestRing: { rows: encodeFloat64(this.ring), pos: this.ringPos, count: this.ringCount, width: this.ringWidth, sinceRefit: this.sinceRefit, refits: this.refits },
-      baseline: this.baseline.toJSON(),
-      rarity: this.rarity.toJSON(),
-      sequence: this.sequence.toJSON(),
-      beaconing: this.beaconing.toJSON(),
+      detectors,
       standardisers,
-      featureStandardisers: Object.fromEntries([...this.featureStandardisers].map(([k, v]) => [k, v.toJSON()])),
-      extremes: Object.fromEntries([...this.extremes].map(([k, m]) => [k, [...m]])),
+      extremes: this.gate.toJSON(),
       threshold: this.threshold.toJSON(),
       calibration: { ...this.calibration },
     };
   }
 
-  static fromJSON(state: EnsembleState): Ensemble {
-    if (state?.version !== 1) throw new TypeError('ensemble: unsupported state (expected version 1)');
+  static fromJSON(input: EnsembleState | EnsembleStateV1): Ensemble {
+    const state = input?.version === 1 ? upgradeState(input) : input;
+    if (state?.version !== 2) throw new TypeError('ensemble: unsupported state (expected version 1 or 2)');
     const e = new Ensemble(state.params);
-    e.features = [...state.features];
     e.fitted = state.fitted;
     e.alpha = state.alpha;
     e.learned = state.learned;
-    e.forest = state.forest ? IsolationForest.fromJSON(state.forest) : null;
-    e.ring = decodeFloat64(state.forestRing.rows);
-    e.ringPos = state.forestRing.pos;
-    e.ringCount = state.forestRing.count;
-    e.ringWidth = state.forestRing.width;
-    e.sinceRefit = state.forestRing.sinceRefit;
-    e.refits = state.forestRing.refits;
-    e.baseline = RobustBaseline.fromJSON(state.baseline);
-    e.rarity = Rarity.fromJSON(state.rarity);
-    e.sequence = SequenceModel.fromJSON(state.sequence);
-    e.beaconing = Beaconing.fromJSON(state.beaconing);
+    e.members = DETECTORS.map((f) => ({ name: f.name, detector: f.fromJSON(state.detectors[f.name], e.params) }));
     for (const m of MODEL_NAMES) e.standardisers[m] = RobustStandardiser.fromJSON(state.standardisers[m]);
-    for (const [k, v] of Object.entries(state.featureStandardisers ?? {})) e.featureStandardisers.set(k, RobustStandardiser.fromJSON(v));
-    for (const [k, list] of Object.entries(state.extremes ?? {})) e.extremes.set(k, new Map(list));
+    e.gate = ExtremeGate.fromJSON(state.extremes, e.params.repeatWindow ?? DAY_MS);
     e.threshold = DriftThreshold.fromJSON(state.threshold);
     e.calibration = { ...state.calibration };
     return e;
@@ -491,114 +423,46 @@ export class Ensemble {
 
   // ---------------------------------------------------------------------------------------------
 
+  private get forest(): RefittingForest {
+    return this.member('iforest') as RefittingForest;
+  }
+
+  private get deviation(): DeviationScorer {
+    return this.member('zscore') as DeviationScorer;
+  }
+
+  private member(name: ModelName): EntityDetector {
+    const m = this.members.find((x) => x.name === name);
+    if (!m) throw new Error(`ensemble: no detector ${name}`);
+    return m.detector;
+  }
+
   private enabled(m: ModelName): boolean {
     const t = this.params.models[m];
     return Boolean(t?.enabled) && t.weight > 0;
   }
 
-  private direction = (feature: string): Direction => this.params.featureDirections?.[feature] ?? (/hour/.test(feature) ? 'both' : 'up');
-
-  /** Raw and standardised score of every model with input, and the fused score. */
+  /** Raw and standardised score of every enabled model with input, and the fused score. */
   private assess(obs: Observation, details: boolean, batch?: BatchContext): Assessment {
-    const raw: Partial<Record<ModelName, number>> = {};
-    const out: Assessment = { raw, z: {}, fused: 0, coldStart: this.baseline.observations(obs.entity) < (this.baseline.params.minObservations ?? 8) };
-    const hasFeature = Object.values(obs.features).some((v) => Number.isFinite(v));
+    const deviation = this.deviation;
+    const out: Assessment = { raw: {}, z: {}, fused: 0, findings: {}, coldStart: deviation.isColdStart(obs.entity) };
+    // The baseline's verdict is shared: the zscore model's input, and the typical values and cold
+    // start of the explanation.
     if (this.enabled('zscore') || details) {
-      const b = this.baseline.scoreOne(obs.entity, obs.features, this.direction, obs.time);
-      out.baseline = b;
-      out.coldStart = b.coldStart;
-      if (this.enabled('zscore') && b.scored > 0) {
-        const fs = this.featureSurprisals(b);
-        out.featureSurprisal = fs;
-        raw.zscore = zscoreRaw(fs);
-      }
+      out.baseline = deviation.describe(obs);
+      out.coldStart = out.baseline.coldStart;
     }
-    if (this.enabled('iforest') && this.forest && hasFeature) {
-      const row = this.toRow(obs).subarray(0, this.forest.columns);
-      out.row = row;
-      raw.iforest = this.forest.scoreOne(row);
+    const ctx = { batch, baseline: out.baseline };
+    for (const m of this.members) {
+      if (!this.enabled(m.name)) continue;
+      const f = m.detector.scoreOne(obs, ctx);
+      if (!f) continue;
+      out.raw[m.name] = f.score;
+      out.findings[m.name] = f;
     }
-    const categorical = this.categoricalOf(obs);
-    if (this.enabled('rarity') && categorical) {
-      const r = this.rarity.scoreOne(obs.entity, categorical, batch);
-      if (r.fieldsScored > 0) {
-        raw.rarity = r.score;
-        out.rarity = r;
-      }
-    }
-    if (this.enabled('sequence') && obs.actions && obs.actions.length > 0) {
-      const s = this.sequence.scoreOne(obs.entity, obs.actions, batch);
-      if (s) {
-        raw.sequence = s.score;
-        out.sequence = s;
-      }
-    }
-    if (this.enabled('beaconing') && obs.arrivals) {
-      const b = this.beaconing.scoreOne(obs.entity, obs.arrivals);
-      if (b) {
-        raw.beaconing = b.score;
-        out.beacon = b.top;
-      }
-    }
-    out.z = this.standardise(raw);
+    out.z = this.standardise(out.raw);
     out.fused = this.fuse(out.z);
     return out;
-  }
-
-  /**
-   * Surprisal of each scored feature's deviation under that feature's own standardiser — the one
-   * for cold-start entities when the entity is cold (then the other one until it exists).
-   */
-  private featureSurprisals(b: BaselineScore): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const name of Object.keys(b.deviation)) {
-      if (Number.isNaN(b.z[name])) continue;
-      const key = deviationKey(name, b.coldStart);
-      const st = this.featureStandardisers.get(key) ?? this.featureStandardisers.get(deviationKey(name, !b.coldStart));
-      out[name] = st ? st.surprisal(b.deviation[name]) : Math.LN2;
-    }
-    return out;
-  }
-
-  /**
-   * Teach each feature's standardiser the deviations of an admitted window. Deviations of
-   * cold-start entities (measured against their peers) and of warm ones (against their own
-   * history) are kept apart: new entities routinely differ from their peers by more than a known
-   * entity differs from itself, and one pool would make 29 failed logins from a known IP look as
-   * ordinary as a new VPN address's first few.
-   */
-  private learnDeviations(b: BaselineScore, maxSurprisal = Infinity, obs?: Observation): void {
-    for (const name of Object.keys(b.deviation)) {
-      if (Number.isNaN(b.z[name])) continue;
-      const key = deviationKey(name, b.coldStart);
-      let st = this.featureStandardisers.get(key);
-      if (!st) {
-        st = newFeatureStandardiser();
-        this.featureStandardisers.set(key, st);
-      }
-      // A deviation as surprising as a firing model teaches the scale once per entity and repeatWindow.
-      if (maxSurprisal < Infinity && obs && st.surprisal(b.deviation[name]) >= maxSurprisal && !this.firstExtreme(key, obs)) continue;
-      st.update(b.deviation[name]);
-    }
-  }
-
-  /**
-   * Whether this entity may teach `scale` an extreme score now (none taught within repeatWindow);
-   * if so, remembers the time. Entries older than repeatWindow are pruned as the map grows.
-   */
-  private firstExtreme(scale: string, obs: Observation): boolean {
-    const repeat = this.params.repeatWindow ?? DAY_MS;
-    let seen = this.extremes.get(scale);
-    if (!seen) {
-      seen = new Map();
-      this.extremes.set(scale, seen);
-    }
-    const last = seen.get(obs.entity);
-    if (last !== undefined && obs.time - last < repeat) return false;
-    seen.delete(obs.entity); // re-insert: the map stays in time order of admission
-    seen.set(obs.entity, obs.time);
-    if (seen.size > 1024) for (const [k, t] of seen) if (obs.time - t >= repeat) seen.delete(k);
-    return true;
   }
 
   /** Standardised score of each model's raw score. */
@@ -611,168 +475,48 @@ export class Ensemble {
     return z;
   }
 
-  /** max(S, T) over the enabled models with input (0 when none had input); see the file comment. */
+  /** fusion.ts over the enabled models with input, in model order. */
   private fuse(z: Partial<Record<ModelName, number>>): number {
-    const floor = this.params.zFloor ?? -3;
-    let num = 0;
-    let den = 0;
-    let wsum = 0;
+    const models: WeightedZ[] = [];
     for (const m of MODEL_NAMES) {
       const zm = z[m];
-      if (zm === undefined || !this.enabled(m)) continue;
-      const w = this.params.models[m].weight;
-      num += w * Math.max(zm, floor);
-      den += w * w;
-      wsum += w;
+      if (zm !== undefined && this.enabled(m)) models.push({ z: zm, weight: this.params.models[m].weight });
     }
-    if (den === 0) return 0;
-    const S = num / Math.sqrt(den);
-    // Weighted Bonferroni: the most significant model, its p̂ scaled by Σw / w_m.
-    let logP = 0;
-    for (const m of MODEL_NAMES) {
-      const zm = z[m];
-      if (zm === undefined || !this.enabled(m)) continue;
-      logP = Math.min(logP, logUpperTail(zm) + Math.log(wsum / this.params.models[m].weight));
-    }
-    const T = logP >= 0 ? -Infinity : zFromLogUpperTail(logP);
-    return Math.max(S, T);
+    return fuse(models, this.params.zFloor ?? -3);
   }
 
-  /** Split the fused evidence over features and findings (see explain/evidence.ts). */
+  /** Split the fused evidence over features and findings (explain/attribution.ts). */
   private evidence(obs: Observation, a: Assessment): Evidence[] {
     // A model's share of the anomaly: its weighted positive standardised score.
-    const excess = (m: ModelName): number => (a.z[m] === undefined || !this.enabled(m) ? 0 : Math.max(0, a.z[m]) * this.params.models[m].weight);
-    let total = 0;
-    for (const m of MODEL_NAMES) total += excess(m);
-    const share = (m: ModelName): number => (total > 0 ? excess(m) / total : 0);
-    const byFeature = new Map<string, number>();
-    const addFeature = (name: string, c: number): void => {
-      if (c > 0) byFeature.set(name, (byFeature.get(name) ?? 0) + c);
-    };
+    const shares = modelShares(MODEL_NAMES.map((m) => ({ name: m, excess: a.z[m] === undefined || !this.enabled(m) ? 0 : Math.max(0, a.z[m]) * this.params.models[m].weight })));
+    const anomalous = [...shares.values()].some((s) => s > 0);
+    const features: FeatureContribution[] = [];
+    const findings: Evidence[] = [];
+    for (const m of this.members) {
+      const f = a.findings[m.name];
+      if (!f) continue;
+      const ctx = { share: shares.get(m.name) ?? 0, anomalous, typicalScore: this.standardisers[m.name].center };
+      if (m.detector.featureShares) features.push(...m.detector.featureShares(f, ctx));
+      if (m.detector.evidence) findings.push(...m.detector.evidence(f, ctx));
+    }
+    // Nothing anomalous: still say which features are furthest from typical, by their deviation.
+    if (!anomalous && a.baseline) features.push(...deviationShares(a.baseline));
     const b = a.baseline;
-    if (b) {
-      let sum = 0;
-      for (const k of Object.keys(b.deviation)) sum += b.deviation[k] ** 2;
-      const fs = a.featureSurprisal;
-      let fsum = 0;
-      if (fs) for (const k of Object.keys(fs)) fsum += Math.max(0, fs[k] - 2);
-      if (total > 0) {
-        if (fs && fsum > 0) for (const k of Object.keys(fs)) addFeature(k, (share('zscore') * Math.max(0, fs[k] - 2)) / fsum);
-        else if (sum > 0) for (const k of Object.keys(b.deviation)) addFeature(k, (share('zscore') * b.deviation[k] ** 2) / sum);
-      } else if (sum > 0) {
-        // Nothing anomalous: still say which features are furthest from typical, by their deviation.
-        for (const k of Object.keys(b.deviation)) addFeature(k, b.deviation[k] ** 2 / sum);
-      }
-    }
-    if (a.row && this.forest && share('iforest') > 0) {
-      const c = this.forest.contributions(a.row);
-      for (let j = 0; j < c.length; j++) addFeature(this.features[j], share('iforest') * c[j]);
-    }
-    const out: Evidence[] = [];
-    for (const [name, contribution] of byFeature) {
-      out.push({ kind: 'feature', name, actual: obs.features[name] ?? NaN, typical: b?.typical[name] ?? this.baseline.typical(obs.entity, name, obs.time), contribution });
-    }
-    if (a.rarity && share('rarity') > 0) {
-      let sum = 0;
-      for (const t of a.rarity.top) sum += t.surprise;
-      const typical = this.standardisers.rarity.center / Math.max(1, a.rarity.fieldsScored);
-      for (const t of a.rarity.top) {
-        if (sum > 0) {
-          out.push({ kind: 'rarity', field: t.field, value: t.value, surprise: t.surprise, typicalSurprise: typical, probability: t.probability, firstSeen: t.firstSeen, populationFirstSeen: t.populationFirstSeen, contribution: (share('rarity') * t.surprise) / sum });
-        }
-      }
-    }
-    if (a.sequence && share('sequence') > 0) {
-      const w = a.sequence.worst;
-      out.push({ kind: 'sequence', from: w.from, to: w.to, surprise: a.sequence.score, typicalSurprise: this.standardisers.sequence.center, firstSeen: w.firstSeen, contribution: share('sequence') });
-    }
-    if (a.beacon && share('beaconing') > 0) {
-      const t = a.beacon;
-      out.push({ kind: 'beaconing', destination: t.destination, periodMs: t.periodMs, arrivals: t.arrivals, robustCv: t.robustCv, score: t.score, typicalScore: this.standardisers.beaconing.center, contribution: share('beaconing') });
-    }
-    return out;
+    return attribute(features, findings, {
+      actual: (name) => obs.features[name] ?? NaN,
+      typical: (name) => b?.typical[name] ?? this.deviation.typical(obs.entity, name, obs.time),
+    });
   }
 
-  /** `flagged`: the window alerted (the baseline keeps it out of a cold-start entity's excuses). */
-  private learnModels(o: Observation, flagged = false): void {
-    this.baseline.learnOne(o.entity, o.features, o.time, flagged);
-    const categorical = this.categoricalOf(o);
-    if (categorical) this.rarity.learnOne(o.entity, categorical, o.time, flagged);
-    if (o.actions && o.actions.length > 0) this.sequence.learnOne(o.entity, o.actions, o.time, flagged);
-    if (o.arrivals) this.beaconing.learnOne(o.entity, o.arrivals);
-  }
-
-  /**
-   * The categorical values the rarity model sees: the observation's own, plus its distinct actions
-   * as the field "action" (unless given), so a first-time action is flagged first-seen even when the
-   * sequence around it looks ordinary.
-   */
-  private categoricalOf(o: Observation): Record<string, string[]> | undefined {
-    if (!o.actions || o.actions.length === 0 || (o.categorical && 'action' in o.categorical)) return o.categorical;
-    return { ...o.categorical, action: o.actions };
-  }
-
-  /** The observation's features in column order, signed-log1p transformed (NaN = missing). */
-  private toRow(o: Observation): Float64Array {
-    const row = new Float64Array(this.features.length);
-    for (let j = 0; j < this.features.length; j++) {
-      const v = o.features[this.features[j]];
-      row[j] = typeof v === 'number' && Number.isFinite(v) ? Math.sign(v) * Math.log1p(Math.abs(v)) : NaN;
-    }
-    return row;
-  }
-
-  /** Keep the row for future forest refits (ring of `memory` rows). */
-  private remember(row: Float64Array): void {
-    const memory = this.params.iforest?.memory ?? 4096;
-    if (row.length !== this.ringWidth) {
-      // New features: widen the ring, padding old rows with NaN (imputed at refit).
-      const width = row.length;
-      const next = new Float64Array(memory * width).fill(NaN);
-      for (let r = 0; r < this.ringCount; r++) for (let j = 0; j < Math.min(width, this.ringWidth); j++) next[r * width + j] = this.ring[r * this.ringWidth + j];
-      this.ring = next;
-      this.ringWidth = width;
-    }
-    this.ring.set(row, this.ringPos * this.ringWidth);
-    this.ringPos = (this.ringPos + 1) % memory;
-    if (this.ringCount < memory) this.ringCount++;
-  }
-
-  private refitForest(): void {
-    this.sinceRefit = 0;
-    if (this.ringCount === 0 || this.ringWidth === 0) return;
-    const data = this.ring.slice(0, this.ringCount * this.ringWidth);
-    this.forest = this.newForest().fit({ data, rows: this.ringCount, cols: this.ringWidth });
-    this.refits++;
-  }
-
-  /** Each (re)fit draws from its own seed so refits are reproducible and different from each other. */
-  private newForest(): IsolationForest {
-    const p = this.params.iforest ?? {};
-    return new IsolationForest({ nEstimators: p.nEstimators ?? 100, maxSamples: p.maxSamples ?? 256, maxFeatures: p.maxFeatures ?? 1, seed: this.params.seed + 7919 * this.refits });
-  }
-
-  /** Fresh models, standardisers, threshold and calibration (fit() starts from scratch). */
+  /** Fresh detectors, standardisers, threshold and calibration (fit() starts from scratch). */
   private reset(): void {
     const p = this.params;
-    this.features = [];
     this.fitted = false;
     this.alpha = initialAlpha(p.threshold);
     this.learned = 0;
-    this.forest = null;
-    this.ring = new Float64Array(0);
-    this.ringWidth = 0;
-    this.ringPos = 0;
-    this.ringCount = 0;
-    this.sinceRefit = 0;
-    this.refits = 0;
-    this.baseline = new RobustBaseline({ ...p.baseline, seed: p.seed });
-    this.rarity = new Rarity(p.rarity);
-    this.sequence = new SequenceModel(p.sequence);
-    this.beaconing = new Beaconing(p.beaconing);
+    this.members = DETECTORS.map((f) => ({ name: f.name, detector: f.create(p) }));
     this.standardisers = newStandardisers();
-    this.featureStandardisers = new Map();
-    this.extremes = new Map();
+    this.gate = new ExtremeGate(p.repeatWindow ?? DAY_MS);
     this.threshold = new DriftThreshold(thresholdParams(this.alpha, { capacity: p.thresholdWindow ?? 5000 }));
     this.calibration = p.calibration ? { ...p.calibration, source: 'fixed' } : defaultCalibration(0, 3);
   }
@@ -780,39 +524,37 @@ export class Ensemble {
 
 /** Ensemble parameters with every model on at weight 1 and a 1% target false-positive rate. */
 export function defaultEnsembleParams(seed = 42): EnsembleParams {
-  const on = { enabled: true, weight: 1 };
-  return { seed, models: { iforest: { ...on }, zscore: { ...on }, rarity: { ...on }, sequence: { ...on }, beaconing: { ...on } }, threshold: { targetFpr: 0.01 } };
+  const models = {} as Record<ModelName, { enabled: boolean; weight: number }>;
+  for (const m of MODEL_NAMES) models[m] = { enabled: true, weight: 1 };
+  return { seed, models, threshold: { targetFpr: 0.01 } };
 }
 
-/** Key of a feature's deviation standardiser: warm entities under the name, cold-start ones apart. */
-function deviationKey(name: string, coldStart: boolean): string {
-  return coldStart ? `${name}\u0000cold` : name;
+/** A version-1 state in the version-2 layout (same numbers, regrouped per detector). */
+function upgradeState(s: EnsembleStateV1): EnsembleState {
+  return {
+    version: 2,
+    params: s.params,
+    fitted: s.fitted,
+    alpha: s.alpha,
+    learned: s.learned,
+    detectors: {
+      iforest: { features: s.features, forest: s.forest, forestRing: s.forestRing },
+      zscore: { baseline: s.baseline, featureStandardisers: s.featureStandardisers },
+      rarity: s.rarity,
+      sequence: s.sequence,
+      beaconing: s.beaconing,
+    },
+    standardisers: s.standardisers,
+    extremes: s.extremes ?? {},
+    threshold: s.threshold,
+    calibration: s.calibration,
+  };
 }
 
-/**
- * Deviations per feature, in robust σ units: most are 0 (ties). The tail scale floor is one σ:
- * beyond the largest deviation seen so far, each further σ costs at least one nat. A smaller
- * floor (it was 0.05σ) turned a deviation of 0.7σ just past a short warm-up's all-zero history
- * into 14 nats — a burst of 2 logins for a user who usually has 1 outranked 60 failed logins.
- */
-function newFeatureStandardiser(): RobustStandardiser {
-  return new RobustStandardiser(1024, 64, 1);
-}
-
-/**
- * The zscore model's raw score: per-feature surprisal beyond 2 nats (p̂ ≈ 0.14, a deviation an
- * ordinary window shows by chance), summed — one strongly deviating feature, or several clearly
- * deviating ones, rather than the small noise of many.
- */
-function zscoreRaw(fs: Record<string, number>): number {
-  let sum = 0;
-  for (const k of Object.keys(fs)) sum += Math.max(0, fs[k] - 2);
-  return sum;
-}
-
+/** One standardiser per model, floored at the model's own σ̂ floor. */
 function newStandardisers(): Record<ModelName, RobustStandardiser> {
   const out = {} as Record<ModelName, RobustStandardiser>;
-  for (const m of MODEL_NAMES) out[m] = new RobustStandardiser(4096, 128, MIN_SCALE[m]);
+  for (const f of DETECTORS) out[f.name] = new RobustStandardiser(4096, 128, f.minScale);
   return out;
 }
 

@@ -18,6 +18,7 @@
  * single leaf and every row gets the same score (½ up to rounding). Empty input: fit() throws, scoring 0 rows
  * returns an empty array.
  */
+import type { TableDetector } from './detector.js';
 import type { Matrix } from './matrix.js';
 import { Random } from './random.js';
 import { decodeFloat64, decodeInt32, encodeFloat64, encodeInt32 } from './codec.js';
@@ -76,7 +77,7 @@ export function averagePathLength(n: number): number {
   return 2 * harmonic(n - 1) - (2 * (n - 1)) / n;
 }
 
-export class IsolationForest {
+export class IsolationForest implements TableDetector<IsolationForestState> {
   readonly params: IsolationForestParams;
   private nCols = 0;
   private psi = 0;
@@ -264,8 +265,16 @@ export class IsolationForest {
     return this;
   }
 
-  /** Anomaly score s(x) = 2^(−E[h(x)]/c(ψ)) of every row: higher is more anomalous, in (0, 1]. */
-  scoreSamples(X: Matrix): Float64Array {
+  /** River's name for fit (the detector contract, detector.ts). */
+  learnMany(X: Matrix): this {
+    return this.fit(X);
+  }
+
+  /**
+   * Anomaly score s(x) = 2^(−E[h(x)]/c(ψ)) of every row: higher is more anomalous, in (0, 1].
+   * (sklearn's score_samples is the opposite, −s(x): lower = more abnormal; hence not that name.)
+   */
+  scoreMany(X: Matrix): Float64Array {
     this.assertFitted();
     const { rows, cols, data } = X;
     const out = new Float64Array(rows);

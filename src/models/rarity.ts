@@ -17,7 +17,7 @@
  * country is not. A value the entity never showed is flagged first-seen (and population-first-seen
  * when nobody did).
  *
- * Scored with the other entities of the same window (Ensemble.scoreBatch), p is at least the share
+ * Scored with the other entities of the same window (Ensemble.scoreMany), p is at least the share
  * of those peers showing the value too: a fleet-wide novelty (patch day) is not one entity's anomaly.
  *
  * A window that alerted is learned `quarantine` later (default one day, in the unit of the times
@@ -31,7 +31,10 @@
  * per field, the population `maxPopulationValues`; beyond that the least frequent (then the longest
  * unseen) are forgotten.
  */
+import type { Evidence } from '../explain/evidence.js';
 import type { BatchContext } from './batch-context.js';
+import { OnlineDetector, type DetectorFactory, type DetectorParams, type EvidenceContext, type ScoreContext } from './detector.js';
+import { categoricalOf, type Observation } from './observation.js';
 
 export interface RarityParams {
   /** Additive smoothing / back-off strength a (default 1). */
@@ -279,3 +282,59 @@ function fieldsFromJSON(state: Record<string, SerialField>, into: Map<string, Fi
   }
   return into;
 }
+
+export interface RarityDetectorParams extends DetectorParams {
+  rarity?: Partial<RarityParams>;
+}
+
+/** The ensemble's "rarity" detector: the window's categorical values (and distinct actions) against the entity's. */
+export class RarityDetector extends OnlineDetector<RarityScore, RarityState> {
+  readonly name = 'rarity';
+
+  constructor(readonly model: Rarity) {
+    super();
+  }
+
+  scoreOne(obs: Observation, ctx?: ScoreContext): RarityScore | undefined {
+    const categorical = categoricalOf(obs);
+    if (!categorical) return undefined;
+    const r = this.model.scoreOne(obs.entity, categorical, ctx?.batch);
+    return r.fieldsScored > 0 ? r : undefined;
+  }
+
+  learnOne(obs: Observation, flagged = false): void {
+    const categorical = categoricalOf(obs);
+    if (categorical) this.model.learnOne(obs.entity, categorical, obs.time, flagged);
+  }
+
+  /** The rarest value of each field, by its share of the surprise. */
+  evidence(r: RarityScore, ctx: EvidenceContext): Evidence[] {
+    if (!(ctx.share > 0)) return [];
+    let sum = 0;
+    for (const t of r.top) sum += t.surprise;
+    if (!(sum > 0)) return [];
+    const typicalSurprise = ctx.typicalScore / Math.max(1, r.fieldsScored);
+    return r.top.map((t) => ({
+      kind: 'rarity',
+      field: t.field,
+      value: t.value,
+      surprise: t.surprise,
+      typicalSurprise,
+      probability: t.probability,
+      firstSeen: t.firstSeen,
+      populationFirstSeen: t.populationFirstSeen,
+      contribution: (ctx.share * t.surprise) / sum,
+    }));
+  }
+
+  toJSON(): RarityState {
+    return this.model.toJSON();
+  }
+}
+
+export const rarityFactory: DetectorFactory<'rarity', RarityDetector, RarityDetectorParams> = {
+  name: 'rarity',
+  minScale: 0.25,
+  create: (params) => new RarityDetector(new Rarity(params.rarity)),
+  fromJSON: (state) => new RarityDetector(Rarity.fromJSON(state as RarityState)),
+};

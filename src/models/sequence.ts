@@ -8,7 +8,7 @@
  *     p_ent(a | h₂)  = (c(h₂a) + α·p_ent(a | h₁)) / (c(h₂) + α)       the entity, order 2 (when order = 2)
  *
  * so a new entity is judged by what everybody does, and an entity's own habits take over as its
- * counts grow. Scored with the other entities of the same window (Ensemble.scoreBatch), an action
+ * counts grow. Scored with the other entities of the same window (Ensemble.scoreMany), an action
  * most of them perform too has p at least their share. The context carries over from the entity's previous window ("^" before its first
  * action ever). Window score: mean, max or the blend (mean + max)/2 (default) of the surprises; a
  * window without actions has no sequence score (the ensemble then leaves this model out).
@@ -20,7 +20,10 @@
  * Memory: each entity keeps at most `maxTransitionsPerEntity` transitions; beyond that the rarest are
  * forgotten (and their contexts' totals recomputed), which can only make rare transitions look rarer.
  */
+import type { Evidence } from '../explain/evidence.js';
 import { ACTIONS_FIELD, type BatchContext } from './batch-context.js';
+import { OnlineDetector, type DetectorFactory, type DetectorParams, type EvidenceContext, type ScoreContext } from './detector.js';
+import type { Observation } from './observation.js';
 
 export interface SequenceParams {
   readonly order: 1 | 2;
@@ -260,3 +263,47 @@ function prune(m: EntityModel, keep: number): void {
     m.contexts.add(k.slice(0, k.lastIndexOf(SEP)), v);
   }
 }
+
+export interface SequenceDetectorParams extends DetectorParams {
+  sequence?: Partial<SequenceParams>;
+}
+
+/** The ensemble's "sequence" detector: the window's ordered actions under the entity's Markov model. */
+export class SequenceDetector extends OnlineDetector<SequenceScore, SequenceState> {
+  readonly name = 'sequence';
+
+  constructor(readonly model: SequenceModel) {
+    super();
+  }
+
+  scoreOne(obs: Observation, ctx?: ScoreContext): SequenceScore | undefined {
+    return obs.actions && obs.actions.length > 0 ? this.model.scoreOne(obs.entity, obs.actions, ctx?.batch) : undefined;
+  }
+
+  learnOne(obs: Observation, flagged = false): void {
+    if (obs.actions && obs.actions.length > 0) this.model.learnOne(obs.entity, obs.actions, obs.time, flagged);
+  }
+
+  /** The most surprising step. */
+  evidence(s: SequenceScore, ctx: EvidenceContext): Evidence[] {
+    if (!(ctx.share > 0)) return [];
+    const w = s.worst;
+    return [{ kind: 'sequence', from: w.from, to: w.to, surprise: s.score, typicalSurprise: ctx.typicalScore, firstSeen: w.firstSeen, contribution: ctx.share }];
+  }
+
+  /** The most surprising action and the first-time ones. */
+  actionsOf(s: SequenceScore): string[] {
+    return [s.worst.to, ...s.firstSeenActions];
+  }
+
+  toJSON(): SequenceState {
+    return this.model.toJSON();
+  }
+}
+
+export const sequenceFactory: DetectorFactory<'sequence', SequenceDetector, SequenceDetectorParams> = {
+  name: 'sequence',
+  minScale: 0.25,
+  create: (params) => new SequenceDetector(new SequenceModel(params.sequence)),
+  fromJSON: (state) => new SequenceDetector(SequenceModel.fromJSON(state as SequenceState)),
+};

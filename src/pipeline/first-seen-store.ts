@@ -8,7 +8,7 @@
  * (a value not seen for a long time counts as new again, which is what an analyst would expect).
  */
 import type { EntityWindow, FirstSeenBaseline } from '../features/executor.js';
-import type { FeatureSpec } from '../features/spec.js';
+import type { FeatureSpec } from '../config/feature-spec.js';
 
 /** JSON form: entity value → field → values, oldest first. */
 export type FirstSeenRecord = Record<string, Record<string, string[]>>;

@@ -15,7 +15,7 @@ import { clusterSchema } from '../../src/config/cluster.js';
 import { AggregationExecutor } from '../../src/features/aggregation-executor.js';
 import { MemoryExecutor } from '../../src/features/memory-executor.js';
 import { baselineFromRecord, type EntityWindow, type FeatureLimits, type WindowRequest, type WindowResult } from '../../src/features/executor.js';
-import { parseFeatureSpecs } from '../../src/features/spec.js';
+import { parseFeatureSpecs } from '../../src/config/feature-spec.js';
 import { testEngines, uniquePrefix } from './engines.js';
 import { mulberry32 } from '../../src/models/random.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { doctorExitCode, runDoctor, type CheckResult } from '../../engine/doctor.js';
+import { doctorExitCode, runDoctor, type CheckResult } from '../../pipeline/doctor.js';
 
 const SYMBOL: Readonly<Record<CheckResult['status'], string>> = { ok: '✓', warn: '⚠', fail: '✗' };
 

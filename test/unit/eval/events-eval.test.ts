@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateEvents, evaluationJson, type EventsEvaluation } from '../../../src/eval/events-eval.js';
-import { renderReport } from '../../../src/report/html.js';
+import { renderReport } from '../../../src/eval/report/html.js';
 import { parseAttackSpec } from '../../../src/simulate/options.js';
 import { simulate } from '../../../src/simulate/simulate.js';
 import { NdjsonFileSink } from '../../../src/simulate/sinks.js';

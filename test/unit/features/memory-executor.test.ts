@@ -4,7 +4,7 @@ import type { JsonObject } from '../../../src/engine/engine.js';
 import { baselineFromRecord, type WindowRequest } from '../../../src/features/executor.js';
 import { MemoryExecutor, WindowAccumulator } from '../../../src/features/memory-executor.js';
 import { partitionOf, stableHash } from '../../../src/features/partition.js';
-import { parseFeatureSpecs, type FeatureSpecInput } from '../../../src/features/spec.js';
+import { parseFeatureSpecs, type FeatureSpecInput } from '../../../src/config/feature-spec.js';
 
 const T0 = Date.UTC(2024, 2, 4, 0, 0, 0); // Monday 2024-03-04 00:00 UTC
 const MIN = 60_000;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryExecutor } from '../../../src/features/memory-executor.js';
 import { ndjsonSource, newTally, readNdjson } from '../../../src/features/ndjson.js';
-import { parseFeatureSpecs } from '../../../src/features/spec.js';
+import { parseFeatureSpecs } from '../../../src/config/feature-spec.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-ndjson-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { jobSchema } from '../../../src/config/job.js';
 import { subAggregations } from '../../../src/features/aggregation-executor.js';
 import { compilePlan } from '../../../src/features/plan.js';
 import { PRESETS, resolveJob } from '../../../src/features/presets.js';
-import { featureSpecSchema, parseFeatureSpecs } from '../../../src/features/spec.js';
+import { featureSpecSchema, parseFeatureSpecs } from '../../../src/config/feature-spec.js';
 
 describe('feature specs', () => {
   test('defaults are applied and technique / label are kept', () => {

@@ -46,7 +46,7 @@ describe('Ensemble learning', () => {
     const e = new Ensemble(defaultEnsembleParams(3)).fit(hours.slice(0, 24).flat());
     for (const w of hours.slice(24)) drive(e, w);
     const t = START + 60 * H;
-    const [knownFive, newFive] = e.scoreBatch([
+    const [knownFive, newFive] = e.scoreMany([
       { entity: 'source.ip=10.0.0.7', time: t, features: { attempts: 6, failed: 5 }, categorical: { user: ['u7'] } },
       { entity: 'source.ip=10.8.99.1', time: t, features: { attempts: 6, failed: 5 }, categorical: { user: ['v99'] } },
     ]);

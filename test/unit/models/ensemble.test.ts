@@ -171,7 +171,7 @@ describe('Ensemble', () => {
     for (const s of after) assert.ok(Math.abs(s.score - 100 * s.probability) < 1e-9);
   });
 
-  it('scoreBatch: a value most of the window\'s entities show at once is a fleet event, not an anomaly', () => {
+  it('scoreMany: a value most of the window\'s entities show at once is a fleet event, not an anomaly', () => {
     const hosts = Array.from({ length: 30 }, (_, i) => `host.name=h${i}`);
     const hist: Observation[] = [];
     for (let t = 0; t < 60; t++) for (const h of hosts) hist.push({ entity: h, time: t * HOUR, features: { starts: 5 + (t % 3) }, categorical: { 'process.name': ['svchost.exe', t % 2 ? 'chrome.exe' : 'outlook.exe'] } });
@@ -182,13 +182,13 @@ describe('Ensemble', () => {
       features: { starts: 6 },
       categorical: { 'process.name': ['svchost.exe', 'patch-kb5034441.exe', ...(i === 7 ? ['mimikatz.exe'] : [])] },
     }));
-    const batch = e.scoreBatch(window);
+    const batch = e.scoreMany(window);
     const single = window.map((o) => e.scoreOne(o));
     assert.ok(single[0].raw.rarity! > batch[0].raw.rarity! + 5, 'the patch every host installs is discounted');
     assert.ok(batch[7].fused > Math.max(...batch.filter((_, i) => i !== 7).map((s) => s.fused)), 'the one host with a rare tool stands out');
     assert.match(batch[7].narrative, /mimikatz\.exe/);
-    // scoreBatch is a pure read too
-    assert.deepEqual(e.scoreBatch(window), batch);
+    // scoreMany is a pure read too
+    assert.deepEqual(e.scoreMany(window), batch);
   });
 
   it('validates parameters with clear errors', () => {

@@ -33,7 +33,7 @@ describe('IsolationForest', () => {
 
   it('scores an outlier above every inlier', () => {
     const f = new IsolationForest({ seed: 7 }).fit(X);
-    const s = f.scoreSamples(X);
+    const s = f.scoreMany(X);
     const outlier = f.scoreOne([6, -6, 6, -6]);
     assert.ok(outlier > Math.max(...s), `outlier ${outlier} vs max inlier ${Math.max(...s)}`);
     assert.ok(outlier > 0.6 && outlier <= 1);
@@ -51,9 +51,9 @@ describe('IsolationForest', () => {
   });
 
   it('is reproducible for a seed and different across seeds', () => {
-    const a = new IsolationForest({ seed: 3 }).fit(X).scoreSamples(X);
-    const b = new IsolationForest({ seed: 3 }).fit(X).scoreSamples(X);
-    const c = new IsolationForest({ seed: 4 }).fit(X).scoreSamples(X);
+    const a = new IsolationForest({ seed: 3 }).fit(X).scoreMany(X);
+    const b = new IsolationForest({ seed: 3 }).fit(X).scoreMany(X);
+    const c = new IsolationForest({ seed: 4 }).fit(X).scoreMany(X);
     assert.deepEqual(a, b);
     let differ = 0;
     for (let i = 0; i < a.length; i++) if (a[i] !== c[i]) differ++;
@@ -62,14 +62,14 @@ describe('IsolationForest', () => {
 
   it('scores a batch exactly as row by row', () => {
     const f = new IsolationForest({ seed: 5 }).fit(X);
-    const batch = f.scoreSamples(X);
+    const batch = f.scoreMany(X);
     for (let r = 0; r < 200; r++) assert.equal(f.scoreOne(X.data.subarray(r * 4, r * 4 + 4)), batch[r]);
   });
 
   it('round-trips through JSON bit for bit', () => {
     const f = new IsolationForest({ seed: 9, nEstimators: 50 }).fit(X);
     const g = IsolationForest.fromJSON(JSON.parse(JSON.stringify(f.toJSON())));
-    assert.deepEqual(g.scoreSamples(X), f.scoreSamples(X));
+    assert.deepEqual(g.scoreMany(X), f.scoreMany(X));
     assert.deepEqual(g.contributions([5, 0, 0, 0]), f.contributions([5, 0, 0, 0]));
     assert.deepEqual(g.toJSON(), f.toJSON());
   });
@@ -93,7 +93,7 @@ describe('IsolationForest', () => {
     const f = new IsolationForest({ seed: 1 }).fit(matrixFromRows(rows));
     assert.deepEqual(Array.from(f.imputeValues()), [2.5, 30]);
     assert.equal(f.scoreOne([NaN, -Infinity]), f.scoreOne([2.5, 30]));
-    const s = f.scoreSamples(matrixFromRows([[NaN, Infinity]]));
+    const s = f.scoreMany(matrixFromRows([[NaN, Infinity]]));
     assert.equal(s[0], f.scoreOne([2.5, 30]));
     assert.ok(Number.isFinite(s[0]));
   });
@@ -110,7 +110,7 @@ describe('IsolationForest', () => {
   it('gives every row the same score (½) when all features are constant', () => {
     const rows = Array.from({ length: 300 }, () => [1, 2, 3]);
     const f = new IsolationForest({ seed: 1 }).fit(matrixFromRows(rows));
-    const s = f.scoreSamples(matrixFromRows([[1, 2, 3], [100, -4, 0], [NaN, 0, 1e300]]));
+    const s = f.scoreMany(matrixFromRows([[1, 2, 3], [100, -4, 0], [NaN, 0, 1e300]]));
     assert.equal(s[0], s[1]);
     assert.equal(s[0], s[2]);
     assert.ok(Math.abs(s[0] - 0.5) < 1e-12, `score ${s[0]}`);
@@ -127,8 +127,8 @@ describe('IsolationForest', () => {
   it('refuses empty input with a clear error, scores 0 rows as empty', () => {
     assert.throws(() => new IsolationForest().fit({ data: new Float64Array(0), rows: 0, cols: 3 }), /empty matrix/);
     const f = new IsolationForest({ seed: 1 }).fit(X);
-    assert.equal(f.scoreSamples({ data: new Float64Array(0), rows: 0, cols: 4 }).length, 0);
-    assert.throws(() => f.scoreSamples(gaussian(3, 2, 1)), /fitted on 4 columns/);
+    assert.equal(f.scoreMany({ data: new Float64Array(0), rows: 0, cols: 4 }).length, 0);
+    assert.throws(() => f.scoreMany(gaussian(3, 2, 1)), /fitted on 4 columns/);
     assert.throws(() => new IsolationForest().scoreOne([1]), /not fitted/);
   });
 
@@ -140,8 +140,8 @@ describe('IsolationForest', () => {
 
   it('can restrict each tree to a fraction of the features', () => {
     const f = new IsolationForest({ seed: 1, maxFeatures: 0.5 }).fit(X);
-    const s = f.scoreSamples(X);
+    const s = f.scoreMany(X);
     assert.ok(s.every((v) => v > 0 && v <= 1));
-    assert.notDeepEqual(s, new IsolationForest({ seed: 1 }).fit(X).scoreSamples(X));
+    assert.notDeepEqual(s, new IsolationForest({ seed: 1 }).fit(X).scoreMany(X));
   });
 });

@@ -147,7 +147,7 @@ describe('RobustBaseline', () => {
 describe('PopulationZScore', () => {
   it('scores rows by √Σz² against column medians', () => {
     const z = new PopulationZScore().fit(matrixFromRows([[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]));
-    const s = z.scoreSamples(matrixFromRows([[3, 5], [3 + 1.4826, 99], [NaN, 5]]));
+    const s = z.scoreMany(matrixFromRows([[3, 5], [3 + 1.4826, 99], [NaN, 5]]));
     assert.equal(s[0], 0);
     assert.ok(Math.abs(s[1] - 1) < 1e-12); // the constant column contributes nothing
     assert.equal(s[2], 0);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jobSchema } from '../../../src/config/job.js';
-import { compareFields, doctorExitCode, fieldRequirements } from '../../../src/engine/doctor.js';
+import { compareFields, doctorExitCode, fieldRequirements } from '../../../src/pipeline/doctor.js';
 
 describe('doctor field checks', () => {
   const job = jobSchema.parse({

@@ -11,13 +11,13 @@ import type { ClusterConfig } from '../config/cluster.js';
 import type { JobConfig } from '../config/job.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { VigilConfig } from '../config/schema.js';
-import type { FeatureSpec } from '../features/spec.js';
+import type { FeatureSpec } from '../config/feature-spec.js';
 import { resolveJob } from '../features/presets.js';
-import { connectEngine } from './connect.js';
-import { displayUrl } from './connection-options.js';
-import { ElasticsearchEngine, type IndexPrivilegeCheck } from './elasticsearch.js';
-import { EngineRequestError, EngineUnavailableError, type Engine, type EngineInfo, type FieldCapability, type JsonObject } from './engine.js';
-import { isSupportedVersion } from './identify.js';
+import { connectEngine } from '../engine/connect.js';
+import { displayUrl } from '../engine/connection-options.js';
+import { ElasticsearchEngine, type IndexPrivilegeCheck } from '../engine/elasticsearch.js';
+import { EngineRequestError, EngineUnavailableError, type Engine, type EngineInfo, type FieldCapability, type JsonObject } from '../engine/engine.js';
+import { isSupportedVersion } from '../engine/identify.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 

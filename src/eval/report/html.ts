@@ -4,10 +4,10 @@
  * score distributions benign vs attack, a detection timeline per scenario, and the per-scenario
  * caught / missed table — missed attacks listed, never hidden.
  */
-import type { EventsEvaluation } from '../eval/events-eval.js';
-import type { EvaluationResult, ModelMetrics } from '../eval/evaluate.js';
-import { modelName } from '../eval/format.js';
-import { MODEL_KEYS, type ModelKey } from '../eval/scored-window.js';
+import type { EventsEvaluation } from '../events-eval.js';
+import type { EvaluationResult, ModelMetrics } from '../evaluate.js';
+import { modelName } from '../format.js';
+import { MODEL_KEYS, type ModelKey } from '../scored-window.js';
 import { esc, lineChart, pairedHistogram, timeline, type Series } from './svg.js';
 
 const COLORS: Record<ModelKey, string> = { ensemble: '#1b6ac9', rules: '#888', zscore: '#e08a00', iforest: '#2a9d5b' };
