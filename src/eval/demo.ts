@@ -17,6 +17,7 @@ import type { EngineFlavour } from '../embedded/versions.js';
 import type { AnomalyDocument } from '../anomaly/document.js';
 import { log } from '../log.js';
 import { renderReport } from './report/html.js';
+import { topIncidents, type ReportIncident } from './report/incidents.js';
 import { DEFAULT_START, parseAttackSpec, type SimulateOptions } from '../simulate/options.js';
 import { simulate, type SimulationSummary } from '../simulate/simulate.js';
 import { ClusterSink, NdjsonFileSink } from '../simulate/sinks.js';
@@ -62,13 +63,12 @@ export interface DemoResult {
   readonly files: { events: string; labels: string };
 }
 
-async function topAnomaly(url: string, index: string): Promise<DemoResult['sample']> {
+/** The period's top alerts from the anomaly index (one per entity, highest score first). */
+async function topAlerts(url: string, index: string): Promise<ReportIncident[]> {
   const engine = await connectByUrl(url);
   try {
-    const res = (await engine.search(`${index}*`, { size: 1, sort: [{ 'vigil.score': { order: 'desc' } }], query: { term: { 'vigil.is_alert': true } } })) as { hits?: { hits?: Array<{ _source?: AnomalyDocument }> } };
-    const doc = res.hits?.hits?.[0]?._source;
-    if (!doc) return undefined;
-    return { entity: `${doc.vigil.entity.field}=${doc.vigil.entity.value}`, score: doc.vigil.score, narrative: doc.vigil.explanation || doc.event.reason };
+    const res = (await engine.search(`${index}*`, { size: 200, sort: [{ 'vigil.score': { order: 'desc' } }], query: { term: { 'vigil.is_alert': true } } })) as { hits?: { hits?: Array<{ _source?: AnomalyDocument }> } };
+    return topIncidents((res.hits?.hits ?? []).flatMap((h) => (h._source ? [h._source] : [])), 10);
   } finally {
     await engine.close();
   }
@@ -135,9 +135,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       },
     );
     const reportFile = join(options.out, 'report.html');
-    await writeFile(reportFile, renderReport(evaluation, 'Vigil demo: ensemble vs baselines on a simulated enterprise'));
     const anomalyIndex = evaluation.cluster?.indices.anomalies ?? indices.anomalies;
-    const sample = await topAnomaly(url, anomalyIndex);
+    const incidents = await topAlerts(url, anomalyIndex);
+    await writeFile(reportFile, renderReport(evaluation, 'Vigil demo: ensemble vs baselines on a simulated enterprise', incidents));
+    const top = incidents[0];
+    const sample = top ? { entity: top.entity, score: top.score, narrative: top.narrative } : undefined;
     // Let in-flight deliveries land before counting.
     await new Promise((r) => setTimeout(r, 200));
     const result: DemoResult = {
