@@ -148,6 +148,6 @@ export function timeline(rows: readonly TimelineRow[], title: string): string {
       parts.push(`<circle cx="${n(cx)}" cy="${n(y(p.score))}" r="4" fill="${p.alerted ? '#d33' : '#fff'}" stroke="#d33"><title>${esc(p.title)}</title></circle>`);
     }
   });
-  parts.push(`<text x="12" y="${(f.top + f.height - f.bottom) / 2}" font-size="11" text-anchor="middle" fill="#333" transform="rotate(-90 12 ${(f.top + f.height - f.bottom) / 2})">ensemble score (0–100) per attack</text>`);
+  parts.push(`<text x="12" y="${(f.top + f.height - f.bottom) / 2}" font-size="11" text-anchor="middle" fill="#333" transform="rotate(-90 12 ${(f.top + f.height - f.bottom) / 2})">score</text>`);
   return svg(f, parts.join(''), title);
 }
