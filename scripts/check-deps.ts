@@ -23,6 +23,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   index: 9,
   cli: 8,
   pipeline: 7,
+  service: 7,
   eval: 7,
   dashboards: 6,
   simulate: 6,

@@ -8,9 +8,14 @@
  *
  * Engines that were already running are reused and left running; VIGIL_KEEP_ENGINES=1 keeps the
  * ones started here too (handy while developing).
+ *
+ * Quiet and clean: the code under test logs into one file per run (VIGIL_LOG_FILE), not into the
+ * test report; the file is kept and its path and last lines printed only when a test failed. The
+ * tests' temporary folders live in one folder per run (TMPDIR), removed at the end.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startEngine, stopEngine, type RunningEngine } from '../src/embedded/launcher.js';
 import type { EngineFlavour } from '../src/embedded/versions.js';
@@ -59,6 +64,13 @@ async function main(): Promise<number> {
     env.VIGIL_TEST_ELASTICSEARCH_URL = engines[1].url;
   }
 
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const runTmp = mkdtempSync(join(tmpdir(), 'vigil-test-run-'));
+  const logFile = process.env.VIGIL_LOG_FILE ?? join(tmpdir(), `vigil-test-${stamp}.log`);
+  env.TMPDIR = runTmp;
+  env.VIGIL_LOG_FILE = logFile;
+  env.VIGIL_LOG_FORMAT ??= 'json';
+
   let status = 1;
   try {
     const run = spawnSync(
@@ -69,8 +81,27 @@ async function main(): Promise<number> {
     status = run.status ?? 1;
   } finally {
     if (process.env.VIGIL_KEEP_ENGINES !== '1') for (const e of started) await stopEngine(e.flavour);
+    rmSync(runTmp, { recursive: true, force: true });
   }
+  reportLogs(logFile, status !== 0 && process.env.VIGIL_LOG_FILE === undefined);
   return status;
+}
+
+/** After a failure: where the run's log lines are, and the last of them. After a success the file is removed. */
+function reportLogs(logFile: string, failed: boolean): void {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return;
+  }
+  if (!failed) {
+    rmSync(logFile, { force: true });
+    return;
+  }
+  const lines = text.split('\n').filter(Boolean);
+  console.log(`# log lines of this run: ${lines.length} in ${logFile}; the last ${Math.min(40, lines.length)}:`);
+  for (const line of lines.slice(-40)) console.log(`#   ${line}`);
 }
 
 /** OpenSearch plugins the alerting tests use, when Maven Central carries them for the pinned version. */

@@ -145,6 +145,12 @@ export interface StatusDocument {
   };
 }
 
+/**
+ * `vigil.top_feature` of an entity-window where no feature stands out (nothing deviates from its
+ * baseline): a readable label instead of an empty string, so a terms table has no blank row.
+ */
+export const NO_TOP_FEATURE = '(no feature stands out)';
+
 export function severityOf(score: number): Severity {
   if (score >= 90) return 'critical';
   if (score >= 75) return 'high';

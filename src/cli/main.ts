@@ -18,13 +18,14 @@ import { register as dashboards } from './commands/dashboards.js';
 import { register as reveal } from './commands/reveal.js';
 import { register as feedback } from './commands/feedback.js';
 import { checkInputFile, checkOutputFile, EXIT, UsageError } from './errors.js';
+import { register as jobs } from './commands/jobs.js';
 
 export function buildProgram(): Command {
   const program = new Command('vigil')
     .description('Finds anomalous behaviour of users, hosts and IP addresses in security events stored in Elasticsearch or OpenSearch.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines, feedback, reveal]) r(program);
+  for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines, jobs, feedback, reveal]) r(program);
   // Every `<file>` flag is checked before the command runs, so the error names the flag (exit 2):
   // --out must go into an existing, writable directory; every other file must be readable.
   program.hook('preAction', (_program, command) => {

@@ -6,6 +6,7 @@ import { pipelineSchema, PIPELINE_DEFAULTS } from './pipeline.js';
 import { privacySchema, PRIVACY_DEFAULTS } from './privacy.js';
 import { feedbackConfigSchema, FEEDBACK_DEFAULTS } from './feedback.js';
 import { listsSchema } from './lists.js';
+import { serviceSchema, SERVICE_DEFAULTS } from './service.js';
 
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
@@ -63,6 +64,8 @@ export const configSchema = z.strictObject({
   feedback: feedbackConfigSchema.default(FEEDBACK_DEFAULTS),
   /** Watch-, allow- and IOC lists as soft labels (src/config/lists.ts). */
   lists: listsSchema,
+  /** `/metrics`, `/healthz`, `/readyz` of `vigil run` (src/config/service.ts). */
+  service: serviceSchema.default(SERVICE_DEFAULTS),
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

@@ -7,6 +7,7 @@
 import { fieldType, type Catalogues } from './catalogues.js';
 import { isNumeric, type MappedType } from './fields.js';
 import { conditionsToKql, type Bucket, type DashboardSpec, type DataSource, type Metric, type Panel, type SourceId } from './model.js';
+import { SEVERITY_COLOURS, splitsBySeverity } from './palette.js';
 import type { Json, JsonRecord, Reference, SavedObject } from './saved-object.js';
 import { SOURCES } from './sources.js';
 
@@ -126,7 +127,7 @@ function kibanaPanel(panel: Panel, catalogues: Catalogues): { panel: Json; refer
   const lensRef: Reference = { type: 'index-pattern', id: source.savedObjectId, name: lensLayerReference(LENS_LAYER) };
   const attributes: JsonRecord = {
     title: panel.title,
-    description: '',
+    description: panel.emptyText ?? '',
     visualizationType: lensVisualizationType(panel),
     type: 'lens',
     references: [{ ...lensRef }],
@@ -140,7 +141,14 @@ function kibanaPanel(panel: Panel, catalogues: Catalogues): { panel: Json; refer
     },
   };
   return {
-    panel: { version: KIBANA_VERSIONS.panel, type: 'lens', gridData, panelIndex: panel.key, embeddableConfig: { attributes, enhancements: {} }, title: panel.title },
+    panel: {
+      version: KIBANA_VERSIONS.panel,
+      type: 'lens',
+      gridData,
+      panelIndex: panel.key,
+      embeddableConfig: { attributes, enhancements: {}, ...(panel.emptyText ? { description: panel.emptyText } : {}) },
+      title: panel.title,
+    },
     references: [{ ...lensRef, name: `${panel.key}:${lensRef.name}` }],
   };
 }
@@ -195,6 +203,8 @@ function lensVisualization(panel: Panel): JsonRecord {
     palette: { type: 'palette', name: 'default' },
   };
   if (v.split) layer.splitAccessor = 'split';
+  // Pinned severity colours (Lens colour mapping, Kibana 8.10+; 8.8–8.9 ignore it and use the default palette).
+  if (splitsBySeverity(v.split)) layer.colorMapping = severityColorMapping();
   return {
     legend: { isVisible: v.split !== undefined || metrics.length > 1, position: 'right' },
     valueLabels: 'hide',
@@ -204,6 +214,19 @@ function lensVisualization(panel: Panel): JsonRecord {
     gridlinesVisibilitySettings: { x: true, yLeft: true, yRight: true },
     preferredSeriesType: v.series,
     layers: [layer],
+  };
+}
+
+function severityColorMapping(): JsonRecord {
+  return {
+    assignments: Object.entries(SEVERITY_COLOURS).map(([severity, colorCode]) => ({
+      rule: { type: 'matchExactly', values: [severity] },
+      color: { type: 'colorCode', colorCode },
+      touched: true,
+    })),
+    specialAssignments: [{ rule: { type: 'other' }, color: { type: 'loop' }, touched: false }],
+    paletteId: 'eui_amsterdam_color_blind',
+    colorMode: { type: 'categorical' },
   };
 }
 

@@ -79,6 +79,11 @@ export interface Panel {
   readonly where: readonly Condition[];
   readonly grid: Grid;
   readonly viz: Viz;
+  /**
+   * What an empty panel means, for panels whose index can legitimately be empty (the dead-letter
+   * index when every alert was delivered). Shown as the panel's description in both products.
+   */
+  readonly emptyText?: string;
 }
 
 export interface Control {

@@ -15,9 +15,13 @@ export interface OsdBundleInput {
   readonly schemas: ReadonlyMap<string, string>;
 }
 
+/** The component (schema) the integration's `type` names. */
+export const ANOMALIES_COMPONENT = 'vigil-anomalies';
+
 /** Files of plugin/opensearch-dashboards, path relative to it → content. */
 export function osdBundleFiles(input: OsdBundleInput): Map<string, string> {
   const files = new Map<string, string>();
+  if (!input.schemas.has(ANOMALIES_COMPONENT)) throw new Error(`the integration's type names the component ${ANOMALIES_COMPONENT}, which is not among its schemas`);
   const stem = `${PACKAGE_NAME}-${PACKAGE_VERSION}`;
   const config = {
     name: PACKAGE_NAME,
@@ -25,14 +29,16 @@ export function osdBundleFiles(input: OsdBundleInput): Map<string, string> {
     displayName: 'Vigil',
     description: 'Anomalous users, hosts and IP addresses found by Vigil in security events: overview, entity investigation and pipeline health dashboards.',
     license: 'Apache-2.0',
-    type: 'logs',
+    // validateTemplate requires the type to name one of the components: the anomalies index is the integration's data.
+    type: ANOMALIES_COMPONENT,
     labels: ['Security', 'Anomaly detection'],
     author: 'Vigil',
     sourceUrl: 'https://github.com/vigil-detect/vigil',
     workflows: [{ name: 'dashboards', label: 'Dashboards & Visualizations', description: 'Index patterns and dashboards over the Vigil anomaly, status and dead-letter indices.', enabled_by_default: true }],
     statics: {
       logo: { annotation: 'Vigil logo', path: 'logo.svg' },
-      gallery: input.dashboards.map((d) => ({ annotation: d.title, path: `${d.id}.svg`, tags: ['dashboard'], 'savedObject-id': d.id })),
+      // Static assets carry only path, annotation (and data): any other key fails the catalog schema and hides the integration.
+      gallery: input.dashboards.map((d) => ({ annotation: d.title, path: `${d.id}.svg` })),
     },
     components: [...input.schemas.keys()].map((name) => ({ name, version: PACKAGE_VERSION })),
     assets: [{ name: PACKAGE_NAME, version: PACKAGE_VERSION, extension: 'ndjson', type: 'savedObjectBundle', workflows: ['dashboards'] }],

@@ -4,6 +4,7 @@
  * its index pattern through `indexRefName`; the dashboard references its panels as `panel_N`.
  * Controls become one input-control visualization in a row above the panels.
  */
+import { SEVERITY_COLOURS, splitsBySeverity } from './palette.js';
 import type { Catalogues } from './catalogues.js';
 import { isNumeric, type FieldCatalogue, type MappedType } from './fields.js';
 import { conditionsToKql, type Bucket, type DashboardSpec, type DataSource, type Metric, type Panel, type SourceId } from './model.js';
@@ -135,7 +136,7 @@ function osdControls(spec: DashboardSpec): SavedObject {
   );
 }
 
-function visualizationObject(id: string, title: string, visState: JsonRecord, uiState: JsonRecord, searchSource: JsonRecord, references: Reference[]): SavedObject {
+function visualizationObject(id: string, title: string, visState: JsonRecord, uiState: JsonRecord, searchSource: JsonRecord, references: Reference[], description = ''): SavedObject {
   return {
     id,
     type: 'visualization',
@@ -144,7 +145,7 @@ function visualizationObject(id: string, title: string, visState: JsonRecord, ui
       title,
       visState: JSON.stringify(visState),
       uiStateJSON: JSON.stringify(uiState),
-      description: '',
+      description,
       version: 1,
       kibanaSavedObjectMeta: { searchSourceJSON: JSON.stringify(searchSource) },
     },
@@ -203,8 +204,10 @@ function osdVisualization(spec: DashboardSpec, panel: Panel): SavedObject {
     if (v.split) aggs.push(bucket(v.split, 'group'));
     type = v.series === 'line' ? 'line' : v.series === 'area' ? 'area' : v.series === 'bar_horizontal' ? 'horizontal_bar' : 'histogram';
     params = pointSeriesParams(type, v.series, metrics);
+    // Legend colours pinned by series name (vislib reads uiState.vis.colors).
+    if (splitsBySeverity(v.split)) uiState = { vis: { colors: { ...SEVERITY_COLOURS } } };
   }
-  return visualizationObject(id, panel.title, { title: panel.title, type, aggs, params }, uiState, searchSource, references);
+  return visualizationObject(id, panel.title, { title: panel.title, type, aggs, params }, uiState, searchSource, references, panel.emptyText);
 }
 
 function metricAgg(m: Metric, id: string, source: SourceId): JsonRecord {

@@ -17,6 +17,7 @@ import type { EngineFlavour } from '../embedded/versions.js';
 import type { AnomalyDocument } from '../anomaly/document.js';
 import { log } from '../log.js';
 import { renderReport } from './report/html.js';
+import { topIncidents, type ReportIncident } from './report/incidents.js';
 import { DEFAULT_START, parseAttackSpec, type SimulateOptions } from '../simulate/options.js';
 import { simulate, type SimulationSummary } from '../simulate/simulate.js';
 import { ClusterSink, NdjsonFileSink } from '../simulate/sinks.js';
@@ -31,6 +32,8 @@ export interface DemoOptions {
   readonly cluster?: string;
   readonly flavour: EngineFlavour;
   readonly keepEngine: boolean;
+  /** How the user runs the CLI from where they are (`npm run vigil --`, `npx vigil`), for the printed next steps. */
+  readonly vigilCommand?: string;
   /** Where events, labels, the receiver log and the report go. */
   readonly out: string;
   /** Index names start with this. */
@@ -60,13 +63,12 @@ export interface DemoResult {
   readonly files: { events: string; labels: string };
 }
 
-async function topAnomaly(url: string, index: string): Promise<DemoResult['sample']> {
+/** The period's top alerts from the anomaly index (one per entity, highest score first). */
+async function topAlerts(url: string, index: string): Promise<ReportIncident[]> {
   const engine = await connectByUrl(url);
   try {
-    const res = (await engine.search(`${index}*`, { size: 1, sort: [{ 'vigil.score': { order: 'desc' } }], query: { term: { 'vigil.is_alert': true } } })) as { hits?: { hits?: Array<{ _source?: AnomalyDocument }> } };
-    const doc = res.hits?.hits?.[0]?._source;
-    if (!doc) return undefined;
-    return { entity: `${doc.vigil.entity.field}=${doc.vigil.entity.value}`, score: doc.vigil.score, narrative: doc.vigil.explanation || doc.event.reason };
+    const res = (await engine.search(`${index}*`, { size: 200, sort: [{ 'vigil.score': { order: 'desc' } }], query: { term: { 'vigil.is_alert': true } } })) as { hits?: { hits?: Array<{ _source?: AnomalyDocument }> } };
+    return topIncidents((res.hits?.hits ?? []).flatMap((h) => (h._source ? [h._source] : [])), 10);
   } finally {
     await engine.close();
   }
@@ -133,9 +135,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       },
     );
     const reportFile = join(options.out, 'report.html');
-    await writeFile(reportFile, renderReport(evaluation, 'Vigil demo: ensemble vs baselines on a simulated enterprise'));
     const anomalyIndex = evaluation.cluster?.indices.anomalies ?? indices.anomalies;
-    const sample = await topAnomaly(url, anomalyIndex);
+    const incidents = await topAlerts(url, anomalyIndex);
+    await writeFile(reportFile, renderReport(evaluation, 'Vigil demo: ensemble vs baselines on a simulated enterprise', incidents));
+    const top = incidents[0];
+    const sample = top ? { entity: top.entity, score: top.score, narrative: top.narrative } : undefined;
     // Let in-flight deliveries land before counting.
     await new Promise((r) => setTimeout(r, 200));
     const result: DemoResult = {
@@ -154,11 +158,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print('');
     print(formatEvaluation(evaluation.result));
     print('');
+    const engineStops = startedEngine && !options.keepEngine;
     print(`anomalies: ${result.anomalies.toLocaleString('en-US')} documents in index ${anomalyIndex} on ${url}`);
+    if (engineStops) print(`  (the ${options.flavour} the demo started stops now: re-run with --keep-engine to search the index afterwards)`);
+    else print(`  search them: curl -s '${url}/${anomalyIndex}/_search?size=3&sort=vigil.score:desc'`);
     if (sample) print(`  top alert: ${sample.entity} score ${sample.score.toFixed(0)} — ${sample.narrative}`);
     print(`alerts: ${result.alertsSent} delivered by the dispatcher; the receiver verified ${receiver.accepted} signed request(s) (${receiver.distinctIds} distinct ids), rejected ${receiver.rejected}; log: ${receiver.logFile}`);
     print(`report: ${reportFile}`);
-    print(`events and labels: ${files.events}, ${files.labels} (re-run the evaluation in memory: vigil eval --events ${files.events} --labels ${files.labels})`);
+    print(`events and labels: ${files.events}, ${files.labels} (re-run the evaluation in memory: ${options.vigilCommand ?? 'vigil'} eval --events ${files.events} --labels ${files.labels})`);
     return result;
   } finally {
     await receiver.close();

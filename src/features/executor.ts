@@ -20,7 +20,9 @@
 import type { JsonObject } from '../engine/engine.js';
 import type { FieldIssues } from './field-issues.js';
 import type { FeatureSpec } from '../config/feature-spec.js';
-import type { EntityFallbacks } from './presets.js';
+
+/** Per entity field, the fields tried in order when an event lacks it (host.name → host.hostname). */
+export type EntityFallbacks = Readonly<Record<string, readonly string[]>>;
 
 /** Fields whose values are collected into the anomaly document's `related.*`. */
 export interface RelatedFields {

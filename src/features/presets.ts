@@ -12,7 +12,7 @@
  */
 import type { JobConfig } from '../config/job.js';
 import type { JsonObject } from '../engine/engine.js';
-import { DEFAULT_RELATED_FIELDS, type RelatedFields } from './executor.js';
+import { DEFAULT_RELATED_FIELDS, type EntityFallbacks, type RelatedFields } from './executor.js';
 import { assertUniqueNames, featureSpecSchema, type FeatureSpec, type FeatureSpecInput } from '../config/feature-spec.js';
 
 export type PresetName = NonNullable<JobConfig['preset']>;
@@ -213,7 +213,7 @@ export function resolveJob(job: JobConfig): ResolvedJob {
 }
 
 /** Primary entity field → the alternatives read, in order, when an event lacks it. */
-export type EntityFallbacks = Readonly<Record<string, readonly string[]>>;
+export type { EntityFallbacks } from './executor.js';
 
 /** [a, [b, c]] → fields [a, b] with fallbacks {b: [c]} (undefined when no entry has alternatives). */
 export function splitEntityFields(list: readonly (string | readonly string[])[]): { entityFields: string[]; entityFallbacks?: EntityFallbacks } {

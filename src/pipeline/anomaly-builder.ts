@@ -10,6 +10,7 @@
 import { isIP } from 'node:net';
 import {
   ECS_VERSION,
+  NO_TOP_FEATURE,
   anomalyId,
   eventKindOf,
   severityOf,
@@ -157,7 +158,7 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
       models,
       models_fired: [...scored.fired].sort(),
       features,
-      top_feature: features[0]?.name ?? '',
+      top_feature: features[0]?.name ?? NO_TOP_FEATURE,
       ...(features[0] ? { top_feature_actual: features[0].actual, top_feature_typical: features[0].typical } : {}),
       explanation: reason,
       event_count: window.eventCount,

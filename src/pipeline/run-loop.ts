@@ -36,6 +36,8 @@ export interface RunLoopOptions {
    * outage or failure there is logged; the next round tries again.
    */
   readonly afterPass?: () => Promise<void>;
+  /** Partitions of paused jobs (`vigil jobs pause`): their lease is released and nothing is scored. */
+  readonly paused?: (worker: PartitionWorker) => boolean;
 }
 
 export interface CycleReport {
@@ -161,6 +163,14 @@ export class RunLoop {
       const { lease } = worker.options;
       const job = worker.options.plan.job.id;
       const partition = worker.options.partition.index;
+      if (this.options.paused?.(worker)) {
+        if (lease.held) {
+          log.info({ job, partition }, 'job paused: releasing the partition lease (the checkpoint is kept)');
+          worker.invalidate();
+          await lease.release().catch(() => undefined);
+        }
+        continue;
+      }
       if (!lease.held) {
         worker.invalidate();
         const status = await lease.tryAcquire();

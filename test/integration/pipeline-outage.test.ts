@@ -12,7 +12,7 @@ import type { Engine, JsonObject } from '../../src/engine/engine.js';
 import { alignDown } from '../../src/pipeline/window-planner.js';
 import { eventsIndexTemplate } from '../fixtures/pipeline-events.js';
 import type { TestEngine } from './engines.js';
-import { allDocuments, engineFor, outputNames, runCli, sleep, startCli, writeConfig } from './pipeline-support.js';
+import { allDocuments, engineFor, liveJob, outputNames, runCli, sleep, startCli, writeConfig } from './pipeline-support.js';
 
 const PORT = 9253;
 const TRANSPORT = 9353;
@@ -73,21 +73,7 @@ describe(`vigil run through a cluster outage on ${own.label}`, () => {
     assert.equal(bulk.failed, 0);
     const out = outputNames(prefix);
     const config = writeConfig(own, prefix, out, {
-      jobs: [
-        {
-          id: 'live',
-          index,
-          entity_fields: ['user.name'],
-          features: [
-            { kind: 'count', name: 'logins' },
-            { kind: 'count', name: 'failed', where: { 'event.outcome': 'failure' } },
-          ],
-          window: '5s',
-          slide: '5s',
-          delay: '1s',
-          warmup: '10s',
-        },
-      ],
+      jobs: [liveJob(index)],
       schedule: { cron: '* * * * * *' },
       pipeline: { lease_ttl: '4s', outage_max_backoff: '3s', grace_period: '5s' },
     });

@@ -73,7 +73,8 @@ export interface CliResult {
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliResult> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO,
-    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', VIGIL_LOG_FORMAT: 'json', ...env },
+    // Log lines on stderr (not the test run's log file): the tests read them.
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', VIGIL_LOG_FORMAT: 'json', VIGIL_LOG_FILE: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -100,4 +101,21 @@ export async function allDocuments(engine: Engine, index: string): Promise<Map<s
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A real-time job over `index`: logins and failed logins per user in 5-second windows, 10 s of warm-up. */
+export function liveJob(index: string): JsonObject {
+  return {
+    id: 'live',
+    index,
+    entity_fields: ['user.name'],
+    features: [
+      { kind: 'count', name: 'logins' },
+      { kind: 'count', name: 'failed', where: { 'event.outcome': 'failure' } },
+    ],
+    window: '5s',
+    slide: '5s',
+    delay: '1s',
+    warmup: '10s',
+  };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_DEFAULTS, runDemo } from '../../eval/demo.js';
 import { UsageError } from '../errors.js';
+import { vigilCommand } from '../invocation.js';
 import { log } from '../../log.js';
 
 interface DemoFlags {
@@ -53,6 +54,7 @@ export function register(program: Command): void {
         ...(flags.cluster ? { cluster: flags.cluster } : {}),
         flavour: flags.engine,
         keepEngine: Boolean(flags.keepEngine),
+        vigilCommand: vigilCommand(),
         out: flags.out,
         prefix: flags.prefix,
         seed: int('seed', flags.seed, 0),

@@ -5,6 +5,12 @@ const STATUS: Condition = { field: 'vigil.status.job_id', exists: true };
 const DEAD_LETTER: Condition = { field: 'event.dataset', equals: 'vigil.dead_letter' };
 const TIME = { kind: 'date_histogram', field: '@timestamp', label: 'Time' } as const;
 const BY_JOB = { kind: 'terms', field: 'vigil.status.job_id', label: 'Job', size: 10 } as const;
+/** The dead-letter index is empty while every alert reaches its receiver: say so instead of showing a blank panel. */
+const DEAD_LETTER_EMPTY = 'Empty means good news: no alert was dead-lettered in this period, every one reached its receiver.';
+const DEAD_LETTER_NOTE = [
+  `**Dead-lettered alerts** — ${DEAD_LETTER_EMPTY}`,
+  'Rows appear when a receiver refused an alert or retries ran out; fix the receiver, then `vigil alerts replay --config <file>`.',
+].join(' ');
 
 export const pipelineHealth: DashboardSpec = {
   key: 'pipeline-health',
@@ -124,6 +130,7 @@ export const pipelineHealth: DashboardSpec = {
       key: 'dead-letter',
       title: 'Dead-lettered alerts',
       source: 'deadLetter',
+      emptyText: DEAD_LETTER_EMPTY,
       where: [DEAD_LETTER, { field: 'vigil.dead_letter.kind', equals: 'alert' }],
       grid: { x: 24, y: 46, w: 24, h: 13 },
       viz: {
@@ -139,6 +146,14 @@ export const pipelineHealth: DashboardSpec = {
           { op: 'last_value', field: 'vigil.dead_letter.last_error', label: 'Last error' },
         ],
       },
+    },
+    {
+      key: 'dead-letter-note',
+      title: 'About dead-lettered alerts',
+      source: 'deadLetter',
+      where: [],
+      grid: { x: 24, y: 59, w: 24, h: 4 },
+      viz: { type: 'markdown', kibana: DEAD_LETTER_NOTE, opensearch: DEAD_LETTER_NOTE },
     },
   ],
 };

@@ -1,6 +1,6 @@
 /**
  * The evaluation as one self-contained HTML page (inline CSS and SVG, no scripts, nothing
- * fetched): metrics table with confidence intervals, precision–recall and ROC curves per model,
+ * fetched): first the period's top incidents (entity, score, narrative, evidence, ATT&CK), then the metrics table with confidence intervals, precision–recall and ROC curves per model,
  * score distributions benign vs attack, a detection timeline per scenario, and the per-scenario
  * caught / missed table — missed attacks listed, never hidden.
  */
@@ -8,6 +8,7 @@ import type { EventsEvaluation } from '../events-evaluation.js';
 import type { EvaluationResult, ModelMetrics } from '../evaluate.js';
 import { modelName } from '../format.js';
 import { MODEL_KEYS, type ModelKey } from '../scored-window.js';
+import type { ReportIncident } from './incidents.js';
 import { esc, lineChart, pairedHistogram, timeline, type Series } from './svg.js';
 
 const COLORS: Record<ModelKey, string> = { ensemble: '#1b6ac9', rules: '#888', zscore: '#e08a00', iforest: '#2a9d5b' };
@@ -92,7 +93,21 @@ function timelines(r: EvaluationResult): string {
     .join('');
 }
 
-export function renderReport(e: EventsEvaluation, title = 'Vigil evaluation'): string {
+function incidentsSection(incidents: readonly ReportIncident[] | undefined): string {
+  if (!incidents) return '<p class="note">Incidents are listed when the evaluation ran against a cluster (<code>vigil demo</code>, <code>vigil eval --cluster</code>): their narratives live in the anomaly index.</p>';
+  if (incidents.length === 0) return '<p class="note">No alert in this period.</p>';
+  const rows = incidents
+    .map(
+      (i, k) =>
+        `<tr><td>${k + 1}</td><td><code>${esc(i.entity)}</code><div class="ci">${esc(i.job)}, ${esc(i.window)}</div></td><td class="sev-${esc(i.severity)}">${i.score.toFixed(0)}<div class="ci">${esc(i.severity)}</div></td>` +
+        `<td>${esc(i.narrative)}</td><td>${i.evidence.map((x) => `<div>${esc(x)}</div>`).join('') || '<span class="ci">none stands out</span>'}</td><td>${i.attack.map((x) => `<div>${esc(x)}</div>`).join('') || '<span class="ci">—</span>'}</td></tr>`,
+    )
+    .join('');
+  return `<table class="incidents"><thead><tr><th>#</th><th>entity</th><th>score</th><th>narrative</th><th>evidence (actual vs typical)</th><th>ATT&amp;CK</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** `incidents`: the period's top alerts (src/report/incidents.ts), shown first; omitted when the run had no anomaly index. */
+export function renderReport(e: EventsEvaluation, title = 'Vigil evaluation', incidents?: readonly ReportIncident[]): string {
   const r = e.result;
   const d = r.dataset;
   const pr: Series[] = MODEL_KEYS.map((m) => ({ name: modelName(m), color: COLORS[m], points: r.plots.pr[m], dashed: m === 'rules' }));
@@ -114,6 +129,7 @@ table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px soli
 .ci{color:#777;font-size:11px}.ok{color:#176c2e;font-weight:600}.bad{color:#b00020;font-weight:700}.mid{color:#a06000;font-weight:600}
 .missrow{background:#fff1f1}.warm{color:#888}.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #eee;padding:6px}.note{color:#555;font-size:12px}
 code{background:#f4f4f4;padding:0 3px}
+.incidents td{max-width:420px}.sev-critical{color:#BD271E;font-weight:700}.sev-high{color:#E7664C;font-weight:700}.sev-medium{color:#8a7a1c;font-weight:600}.sev-low{color:#2d7a5f}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p>${d.windows.toLocaleString('en-US')} entity-windows scored over ${d.scored_days} days (${esc(d.scored_from.slice(0, 16))} → ${esc(d.scored_to.slice(0, 16))} UTC), ${d.positive_windows} of them matching a label;
@@ -121,6 +137,9 @@ ${d.attacks} attacks (${d.labels} labels)${d.attacks_in_warmup ? `, ${d.attacks_
 <p class="note">Time-ordered: the first ${(e.warmupMs / 3_600_000).toFixed(0)} h only train the models; every later window is scored, then learned. 95% confidence intervals: block bootstrap over days.
 An entity-window is positive when its entity value, or one of its related.* values, equals a label's value and the window overlaps the label's interval.
 Attack level: an attack (the labels sharing scenario and interval) is caught when any window matching it is alerted.</p>
+
+<h2>Top incidents of the period</h2>
+${incidentsSection(incidents)}
 
 <h2>Metrics</h2>
 ${metricsTable(r)}

@@ -28,7 +28,9 @@ export interface Frame {
   readonly bottom: number;
 }
 
-const FRAME: Frame = { width: 440, height: 320, left: 48, right: 12, top: 14, bottom: 40 };
+/** Plot area on the left; the legend gets its own column on the right, outside the plot. */
+const LEGEND_WIDTH = 150;
+const FRAME: Frame = { width: 440 + LEGEND_WIDTH, height: 320, left: 48, right: 12 + LEGEND_WIDTH, top: 14, bottom: 40 };
 
 function axes(f: Frame, xLabel: string, yLabel: string, xTicks: number[], yTicks: number[], x: (v: number) => number, y: (v: number) => number, fmtX = (v: number) => String(v), fmtY = (v: number) => String(v)): string {
   const parts: string[] = [];
@@ -59,7 +61,7 @@ export function lineChart(series: readonly Series[], xLabel: string, yLabel: str
     const d = s.points.map(([a, b], i) => `${i === 0 ? 'M' : 'L'}${n(x(a))},${n(y(b))}`).join('');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${esc(s.name)}</title></path>`);
   }
-  parts.push(legend(series, f.width - f.right - 150, f.top + 8));
+  parts.push(legend(series, f.width - f.right + 12, f.top + 8));
   return svg(f, parts.join(''), options.title);
 }
 
@@ -75,7 +77,7 @@ function svg(f: Frame, body: string, title?: string): string {
 
 /** Benign and attack histograms on one axis; counts on a log scale (attacks are rare). */
 export function pairedHistogram(edges: readonly number[], benign: readonly number[], attack: readonly number[], xLabel: string, title: string): string {
-  const f: Frame = { width: 440, height: 240, left: 48, right: 12, top: 14, bottom: 40 };
+  const f: Frame = { width: 440 + LEGEND_WIDTH, height: 240, left: 48, right: 12 + LEGEND_WIDTH, top: 14, bottom: 40 };
   const lo = edges[0];
   const hi = edges[edges.length - 1];
   const maxCount = Math.max(1, ...benign, ...attack);
@@ -91,7 +93,7 @@ export function pairedHistogram(edges: readonly number[], benign: readonly numbe
     if (benign[i] > 0) parts.push(`<rect x="${n(x0)}" y="${n(y(benign[i]))}" width="${n(w)}" height="${n(f.height - f.bottom - y(benign[i]))}" fill="#9ab" opacity="0.7"><title>benign ${benign[i]}</title></rect>`);
     if (attack[i] > 0) parts.push(`<rect x="${n(x0 + w / 4)}" y="${n(y(attack[i]))}" width="${n(w / 2)}" height="${n(f.height - f.bottom - y(attack[i]))}" fill="#d33"><title>attack ${attack[i]}</title></rect>`);
   }
-  parts.push(legend([{ name: 'benign windows', color: '#9ab' }, { name: 'attack windows', color: '#d33' }], f.width - f.right - 120, f.top + 8));
+  parts.push(legend([{ name: 'benign windows', color: '#9ab' }, { name: 'attack windows', color: '#d33' }], f.width - f.right + 12, f.top + 8));
   return svg(f, parts.join(''), title);
 }
 
@@ -109,7 +111,7 @@ export interface TimelineRow {
  */
 export function timeline(rows: readonly TimelineRow[], title: string): string {
   const rowH = 46;
-  const f: Frame = { width: 900, height: 30 + rows.length * rowH + 30, left: 260, right: 12, top: 20, bottom: 30 };
+  const f: Frame = { width: 900, height: 30 + rows.length * rowH + 44, left: 260, right: 28, top: 20, bottom: 44 };
   let minH = -1;
   let maxH = 2;
   for (const r of rows) {
@@ -128,10 +130,17 @@ export function timeline(rows: readonly TimelineRow[], title: string): string {
     parts.push(`<line x1="${n(x(h))}" y1="${f.top}" x2="${n(x(h))}" y2="${f.height - f.bottom}" stroke="${h === 0 ? '#999' : '#eee'}"/>`);
     parts.push(`<text x="${n(x(h))}" y="${f.height - f.bottom + 14}" font-size="10" text-anchor="middle" fill="#555">${h >= 0 ? '+' : ''}${h} h</text>`);
   }
+  parts.push(`<text x="${(f.left + f.width - f.right) / 2}" y="${f.height - 8}" font-size="11" text-anchor="middle" fill="#333">hours from the attack's start</text>`);
   rows.forEach((r, i) => {
     const top = f.top + i * rowH;
     const y = (score: number) => top + rowH - 6 - (score / 100) * (rowH - 12);
-    parts.push(`<text x="${f.left - 8}" y="${top + rowH / 2 + 3}" font-size="10" text-anchor="end" fill="#333">${esc(r.label)}</text>`);
+    // Each row has its own score scale (0–100): ticks at 0, 50 and 100 beside the plot.
+    for (const t of [0, 50, 100]) {
+      parts.push(`<line x1="${f.left - 3}" y1="${n(y(t))}" x2="${f.left}" y2="${n(y(t))}" stroke="#999"/>`);
+      parts.push(`<text x="${f.left - 5}" y="${n(y(t) + 3)}" font-size="8" text-anchor="end" fill="#777">${t}</text>`);
+    }
+    parts.push(`<line x1="${f.left}" y1="${n(y(100))}" x2="${f.left}" y2="${n(y(0))}" stroke="#999"/>`);
+    parts.push(`<text x="${f.left - 26}" y="${top + rowH / 2 + 3}" font-size="10" text-anchor="end" fill="#333">${esc(r.label)}</text>`);
     parts.push(`<rect x="${n(x(0))}" y="${top + 3}" width="${n(Math.max(2, x((r.end - r.start) / 3_600_000) - x(0)))}" height="${rowH - 6}" fill="#fde2e2"><title>attack interval</title></rect>`);
     parts.push(`<line x1="${f.left}" y1="${top + rowH}" x2="${f.width - f.right}" y2="${top + rowH}" stroke="#eee"/>`);
     for (const p of r.points) {
@@ -139,5 +148,6 @@ export function timeline(rows: readonly TimelineRow[], title: string): string {
       parts.push(`<circle cx="${n(cx)}" cy="${n(y(p.score))}" r="4" fill="${p.alerted ? '#d33' : '#fff'}" stroke="#d33"><title>${esc(p.title)}</title></circle>`);
     }
   });
+  parts.push(`<text x="12" y="${(f.top + f.height - f.bottom) / 2}" font-size="11" text-anchor="middle" fill="#333" transform="rotate(-90 12 ${(f.top + f.height - f.bottom) / 2})">score</text>`);
   return svg(f, parts.join(''), title);
 }
