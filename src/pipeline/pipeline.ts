@@ -144,6 +144,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     checkpointEvery: config.pipeline.checkpoint_every,
     mode: options.mode,
     ...(sendAlerts ? { sendAlerts } : {}),
+    ...(sendAlerts && dispatcher ? { deliveryCounts: () => dispatcher.takeCounts() } : {}),
     now: options.now,
     stopRequested: options.stopRequested,
     signal: options.abort,

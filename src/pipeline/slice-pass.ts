@@ -20,7 +20,7 @@ import type { IncidentOptionsInput } from '../incidents/index.js';
 import type { Logger } from '../log.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { JobPlan } from './job-plan.js';
-import { scoredOutcome, statusDocument, statusDocumentId, type DocumentSink, type PartitionScores, type WindowOutcome } from './job-runner.js';
+import { scoredOutcome, statusDocument, statusDocumentId, type DeliveryCounts, type DocumentSink, type PartitionScores, type WindowOutcome } from './job-runner.js';
 import { Lease } from './lease.js';
 import { SliceDecider, type DecidedSlice, type IncidentAlert, type SliceDeciderState } from './slice-decider.js';
 import type { SliceRecords } from './slice-records.js';
@@ -53,6 +53,8 @@ export interface SlicePassOptions {
   readonly mode: 'run' | 'backfill';
   /** Undefined: no alerts are sent (documents are still written). */
   readonly sendAlerts?: AlertSender;
+  /** Delivery since the previous call and the outbox's pending gauge, for the status documents. */
+  readonly deliveryCounts?: () => DeliveryCounts;
   readonly now?: () => number;
   /** Checked between slices: once true the pass commits what it did and stops. */
   readonly stopRequested?: () => boolean;
@@ -328,6 +330,9 @@ export class SlicePass {
     // Status documents: one per (job, partition) window, now that its documents are written.
     const now = (this.options.now ?? Date.now)();
     const refused = written.deadLettered;
+    // Delivery runs in the background: what it did since the last slice goes on the slice's first
+    // window, and every window shows the outbox's backlog (a hung receiver reads as pending).
+    const delivery = this.options.deliveryCounts?.();
     const status: WriteItem[] = [];
     const outcomes: WindowOutcome[] = decided.windows.map((w, i) => {
       // Refusals are rare and per item; they are attributed to the slice's first window.
@@ -337,6 +342,7 @@ export class SlicePass {
         rejected: i === 0 ? refused : 0,
         retried: i === 0 ? written.retried : 0,
         maxScore: w.anomalies.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
+        ...(delivery ? { delivery: i === 0 ? delivery : { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: delivery.pending } } : {}),
       });
       status.push({ index: this.options.statusIndex, id: statusDocumentId(w.scores.job, w.scores.partition, w.scores.window.start), doc: statusDocument(w.scores, outcome, this.options.mode, now) as unknown as JsonObject });
       return outcome;
