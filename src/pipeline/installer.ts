@@ -94,11 +94,11 @@ export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'
   }
   if (config.feedback) {
     const feedback = config.feedback.index;
-    index.push({ name: feedback, body: { ...readJson(mappingsDir, 'feedback.index-template.json'), index_patterns: [feedback] } });
+    index.push(exact(feedback, readJson(mappingsDir, 'feedback.index-template.json')));
   }
   if (config.privacy && config.privacy.pseudonymise.length > 0) {
     const vault = config.privacy.vault_index;
-    index.push({ name: vault, body: { ...readJson(mappingsDir, 'privacy-vault.index-template.json'), index_patterns: [vault] } });
+    index.push(exact(vault, readJson(mappingsDir, 'privacy-vault.index-template.json')));
   }
   if (pipeline.anomaly_index_period === 'month') {
     // Monthly indices carry the lifecycle policy (ILM needs it as an index setting; the engine

@@ -84,7 +84,7 @@ function alertedIncidents(docs: Map<string, JsonObject>): Set<string> {
 // The two engines run side by side (each suite's own steps stay in order).
 describe('pipeline end to end', { concurrency: engines.length }, () => {
   for (const e of engines) {
-    describe(`pipeline on ${e.label}`, () => {
+    describe(`pipeline on ${e.label}`, { concurrency: 1 }, () => {
       const prefix = uniquePrefix('pipeline-i10');
       let engine: Engine;
       let generated: GeneratedEvents;

@@ -101,7 +101,7 @@ async function getReady(base: string): Promise<{ status: number; body: ReadyBody
 
 describe('vigil run service endpoints', { concurrency: engines.length }, () => {
   for (const e of engines) {
-    describe(`on ${e.label}`, () => {
+    describe(`on ${e.label}`, { concurrency: 1 }, () => {
       const prefix = uniquePrefix('i15-service');
       const dir = mkdtempSync(join(tmpdir(), 'vigil-i15-service-'));
       const proxy = new CuttableProxy(new URL(e.url));
@@ -126,7 +126,7 @@ describe('vigil run service endpoints', { concurrency: engines.length }, () => {
           jobs: [liveJob(`${prefix}-events`)],
           output: outputNames(prefix),
           schedule: { cron: '* * * * * *' },
-          pipeline: { lease_ttl: '4s', outage_max_backoff: '2s', grace_period: '5s', correlate: false },
+          pipeline: { lease_ttl: '4s', outage_max_backoff: '2s', grace_period: '5s' },
           service: { port: 0, max_lag: '20s', engine_probe_timeout: '2s' },
           ...extra,
         };

@@ -55,7 +55,8 @@ describe('Ensemble', () => {
       assert.ok(s.contributions[0].typical <= 1);
       assert.match(s.narrative, /^\d+ failed logins \(typical [01]\)/);
       assert.ok(s.fired.includes('zscore'));
-      assert.ok(s.threat?.technique.id.includes('T1110.001'));
+      // ECS: the sub-technique under threat.technique.subtechnique, its parent in threat.technique.
+      assert.ok(JSON.stringify(s.threat).includes('T1110.001'), JSON.stringify(s.threat));
       assert.ok(s.threat?.tactic.name.includes('Credential Access'));
     }
     for (const s of find('country')) {
@@ -66,7 +67,7 @@ describe('Ensemble', () => {
     }
     for (const s of find('beacon')) {
       assert.match(s.narrative, /regular connections to c2\.badhost\.example every \d(\.\d+)? min/);
-      assert.ok(s.threat?.technique.id.includes('T1071.001'));
+      assert.ok(JSON.stringify(s.threat).includes('T1071.001'), JSON.stringify(s.threat));
     }
     for (const s of find('sequence')) assert.match(s.narrative, /add_member_to_admin_group/);
     const sum = scored[0].contributions.reduce((a, c) => a + c.contribution, 0);

@@ -49,10 +49,15 @@ describe('hostile input', () => {
     let written = 0;
     const sink = { write: (items: readonly unknown[]) => ((written += items.length), Promise.resolve({ ...emptyReport(), written: items.length })) } as unknown as NdjsonSink;
     const result = await detect({ plan, events: loaded, sink, writeMinScore: 0 });
-    // One window per hour of data (12 warm-up, the rest scored), not 638,449 empty windows up to 2099.
-    const hours = Math.floor(loaded.maxTime / H) - Math.floor(loaded.minTime / H) + 1;
-    assert.ok(hours <= 30);
-    assert.deepEqual(result.windows, { warmup: 12, scored: hours - 12 });
+    // One window per preset slide (15 min) over the data only — 12 h of warm-up, the rest scored —
+    // not 638,449 empty windows up to 2099.
+    const slides = Math.floor(loaded.maxTime / plan.spec.slideMs) - Math.floor(loaded.minTime / plan.spec.slideMs) + 1;
+    const warmup = (12 * H) / plan.spec.slideMs;
+    assert.ok(slides <= (30 * H) / plan.spec.slideMs);
+    // A window is 1 h long and slides by 15 min: the last few windows reach past the last event.
+    const overhang = plan.spec.windowMs / plan.spec.slideMs;
+    assert.equal(result.windows.warmup, warmup);
+    assert.ok(result.windows.scored >= slides - warmup && result.windows.scored <= slides - warmup + overhang, JSON.stringify(result.windows));
     assert.equal(result.summary.toJSON().events_bad_time.future, 2);
     assert.match(result.summary.format(), /events ignored for their time: 2 dated in the future/);
     assert.ok(written > 0);
