@@ -7,7 +7,7 @@
  * Deterministic: the same slices from the same state give the same documents, incident ids and
  * alert revisions — what makes a redo after a crash, and a re-run, idempotent.
  */
-import { severityOf, type AnomalyDocument } from '../anomaly/document.js';
+import { eventKindOf, severityOf, type AnomalyDocument } from '../anomaly/document.js';
 import { relationalClause } from '../explain/relational.js';
 import { IncidentTracker, type IncidentDecision, type IncidentOptionsInput, type IncidentStateJson, type WindowDecision } from '../incidents/index.js';
 import type { BuiltAnomaly } from './anomaly-builder.js';
@@ -67,6 +67,8 @@ export function decidedDocument(doc: AnomalyDocument, d: WindowDecision, inciden
   out.vigil.score = d.score;
   out.vigil.threshold = d.cut;
   out.vigil.is_alert = d.isAlert;
+  // ECS: an alert only when the slice's decision says so, every other scored window a metric.
+  out.event.kind = eventKindOf(d.isAlert);
   out.vigil.severity = severity;
   out.vigil.warming_up = d.warmingUp;
   out.vigil.risk = Math.round(d.risk * 1e4) / 1e4;
