@@ -75,11 +75,7 @@ export class RunSummary {
     this.alerts += o.alerts;
     this.rejected += o.rejected;
     this.retried += o.retried;
-    this.alertsDelivered += o.delivery.delivered;
-    this.alertsRetried += o.delivery.retried;
-    this.alertsDeadLettered += o.delivery.deadLettered;
-    this.alertsSuppressed += o.delivery.suppressed;
-    this.alertsPending = o.delivery.pending;
+    this.addDelivery(o.delivery);
     this.maxScore = Math.max(this.maxScore, o.maxScore);
     this.fieldIssues.merge(o.fieldIssues);
   }
@@ -91,11 +87,7 @@ export class RunSummary {
     this.rejected += o.rejected;
     this.retried += o.retried;
     // The slice pass's status records carry the outbox's counts since the previous slice.
-    this.alertsDelivered += o.delivery.delivered;
-    this.alertsRetried += o.delivery.retried;
-    this.alertsDeadLettered += o.delivery.deadLettered;
-    this.alertsSuppressed += o.delivery.suppressed;
-    this.alertsPending = o.delivery.pending;
+    this.addDelivery(o.delivery);
     this.maxScore = Math.max(this.maxScore, o.maxScore);
   }
 
