@@ -119,6 +119,12 @@ export async function runInCluster(input: ScoringInput, buckets: BucketSummary, 
     await install(engine, config, { skipAlertingDefinitions: true });
     const processingMs: number[] = [];
     const alerts = { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0 };
+    const addDelivery = (d: { delivered: number; retried: number; deadLettered: number; suppressed: number }): void => {
+      alerts.delivered += d.delivered;
+      alerts.retried += d.retried;
+      alerts.deadLettered += d.deadLettered;
+      alerts.suppressed += d.suppressed;
+    };
     let done = 0;
     let total = 0;
     const set = createWorkers({
@@ -134,16 +140,13 @@ export async function runInCluster(input: ScoringInput, buckets: BucketSummary, 
         if (outcome.phase === 'scored') processingMs.push(outcome.durationMs);
         options.onWindow?.(done, total);
       },
+      // The slice pass hands over what the outbox delivered since the previous slice.
+      onWritten: (_scores, outcome) => addDelivery(outcome.delivery),
     });
     try {
       await runBackfill({ workers: set.workers, slices: set.slices, range: { from, to }, log, restart: true, leaseWaitMs: 120_000, onPlan: (t) => (total = t) });
       const delivery = await set.drainAlerts();
-      if (delivery) {
-        alerts.delivered += delivery.delivered;
-        alerts.retried += delivery.retried;
-        alerts.deadLettered += delivery.deadLettered;
-        alerts.suppressed += delivery.suppressed;
-      }
+      if (delivery) addDelivery(delivery);
     } finally {
       await set.close();
     }
