@@ -113,6 +113,15 @@ export class PseudonymisingExecutor implements FeatureExecutor {
   }
 }
 
+/** Data minimisation without pseudonymisation: the inner executor asked for fewer related.* sources. */
+export class MinimisingExecutor implements FeatureExecutor {
+  constructor(private readonly inner: FeatureExecutor) {}
+
+  computeWindow(request: WindowRequest): Promise<WindowResult> {
+    return this.inner.computeWindow({ ...request, relatedFields: readRelatedFields(request) });
+  }
+}
+
 /** Data minimisation: the related.* sources narrowed to the fields the job reads anyway. */
 export function readRelatedFields(request: WindowRequest): RelatedFields {
   const read = new Set<string>([...request.entityFields, ...request.categoricalFields, ...request.features.flatMap(specFields)]);

@@ -5,21 +5,17 @@
 import type { Engine } from '../engine/engine.js';
 import type { FeatureExecutor } from '../features/executor.js';
 import type { PrivacyConfig } from '../config/privacy.js';
-import { PseudonymisingExecutor } from './executor.js';
+import { MinimisingExecutor, PseudonymisingExecutor } from './executor.js';
 import { Pseudonymiser } from './pseudonymiser.js';
 import { EngineVault } from './vault.js';
 
 export { Pseudonymiser, tokensIn, classOf } from './pseudonymiser.js';
-export { PseudonymisingExecutor, readRelatedFields } from './executor.js';
+export { MinimisingExecutor, PseudonymisingExecutor, readRelatedFields } from './executor.js';
 export { EngineVault, reveal } from './vault.js';
 
 /** The executor as configured: unchanged without privacy settings, else tokenising (and minimising). */
 export function privateExecutor(executor: FeatureExecutor, engine: Engine, privacy: PrivacyConfig): FeatureExecutor {
-  if (privacy.pseudonymise.length === 0) {
-    if (!privacy.minimise) return executor;
-    // Minimisation alone: no tokens, so the pseudonymiser covers no field.
-    return new PseudonymisingExecutor(executor, new Pseudonymiser('-'.repeat(32), []), { store: async () => undefined }, { minimise: true });
-  }
+  if (privacy.pseudonymise.length === 0) return privacy.minimise ? new MinimisingExecutor(executor) : executor;
   if (privacy.key === undefined) throw new Error('privacy.pseudonymise is set but privacy.key is not (set key: ${VIGIL_PRIVACY_KEY})');
   return new PseudonymisingExecutor(executor, new Pseudonymiser(privacy.key, privacy.pseudonymise), new EngineVault(engine, privacy.vault_index), {
     minimise: privacy.minimise,
