@@ -5,6 +5,13 @@
  *   npm test                     everything (unit + integration on both engines)
  *   npm test -- --unit           unit tests only (no engines)
  *   npm test -- FILE...          just these test files (engines started when one is an integration test)
+ *   npm test -- --lint ...       also lint with --unit or FILE... (a full `npm test` always lints)
+ *   npm test -- --no-lint        a full run without the lint step
+ *   npm test -- --no-typecheck   skip both the type check and lint (quick re-runs of one file)
+ *
+ * Lint is `npm run lint` (eslint, prettier --check, scripts/check-deps.ts), run after the type check. It is part
+ * of every full run (CI's `npm test`) and left out of the quick loops (--unit, FILE...) unless asked for, since it
+ * re-type-checks the whole tree; `npx eslint FILE...` lints just the files at hand.
  *
  * Engines that were already running are reused and left running; VIGIL_KEEP_ENGINES=1 keeps the
  * ones started here too (handy while developing).
@@ -47,6 +54,12 @@ async function main(): Promise<number> {
     console.log('# type-checking (tsc --noEmit)');
     const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
     if (tsc.status !== 0) return tsc.status ?? 1;
+    const lint = args.includes('--lint') || (!unitOnly && explicit.length === 0 && !args.includes('--no-lint'));
+    if (lint) {
+      console.log('# linting (npm run lint: eslint, prettier --check, scripts/check-deps.ts)');
+      const run = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+      if (run.status !== 0) return run.status ?? 1;
+    }
   }
 
   const started: RunningEngine[] = [];

@@ -153,7 +153,7 @@ function checkKibanaDashboard(o: SavedObject, ctx: Ctx): void {
   const panels = decode(o, 'panelsJSON', o.attributes.panelsJSON, ctx);
   if (!Array.isArray(panels)) return;
   const expectedRefs = new Set<string>();
-  const grids: Array<{ name: string; grid: Grid }> = [];
+  const grids: { name: string; grid: Grid }[] = [];
   for (const p of panels) {
     if (!isRecord(p) || typeof p.panelIndex !== 'string' || !isRecord(p.gridData)) {
       ctx.problems.push(`${ctx.file}: dashboard:${o.id} has a panel without panelIndex / gridData`);
@@ -247,7 +247,7 @@ function checkOsdDashboard(o: SavedObject, ctx: Ctx): void {
   searchSource(o, ctx);
   const panels = decode(o, 'panelsJSON', o.attributes.panelsJSON, ctx);
   if (!Array.isArray(panels)) return;
-  const grids: Array<{ name: string; grid: Grid }> = [];
+  const grids: { name: string; grid: Grid }[] = [];
   panels.forEach((p, n) => {
     if (!isRecord(p) || !isRecord(p.gridData)) return void ctx.problems.push(`${ctx.file}: dashboard:${o.id} panel ${n} has no gridData`);
     const g = p.gridData;

@@ -126,7 +126,7 @@ export function importInstructions(bundleDir: string = defaultBundleDir()): stri
 
 export async function installDashboards(options: InstallDashboardsOptions = {}): Promise<ImportReport> {
   const bundleDir = options.bundleDir ?? defaultBundleDir();
-  const requested: Array<[ImportPlatform, string]> = [];
+  const requested: [ImportPlatform, string][] = [];
   if (options.kibanaUrl) requested.push(['kibana', options.kibanaUrl]);
   if (options.dashboardsUrl) requested.push(['opensearch-dashboards', options.dashboardsUrl]);
   if (requested.length === 0) return { ok: true, targets: [], instructions: importInstructions(bundleDir) };

@@ -3,7 +3,7 @@ import { isRecord } from '../guards.js';
 
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type JsonRecord = { [key: string]: Json };
+export type JsonRecord = Record<string, Json>;
 
 export interface Reference {
   readonly name: string;

@@ -96,12 +96,12 @@ export interface ScenarioResult {
 }
 
 export interface PlotData {
-  readonly pr: Record<ModelKey, Array<[number, number]>>;
-  readonly roc: Record<ModelKey, Array<[number, number]>>;
+  readonly pr: Record<ModelKey, [number, number][]>;
+  readonly roc: Record<ModelKey, [number, number][]>;
   /** Score histograms (benign vs attack windows) per model, on the model's own scale. */
   readonly histograms: Record<ModelKey, { edges: number[]; benign: number[]; attack: number[] }>;
   /** Per attack: its matching windows' ensemble scores over time and whether they were alerted. */
-  readonly timelines: Array<{ scenario: string; start: number; end: number; entities: readonly string[]; points: Array<{ t: number; score: number; alerted: boolean; job: string }> }>;
+  readonly timelines: { scenario: string; start: number; end: number; entities: readonly string[]; points: { t: number; score: number; alerted: boolean; job: string }[] }[];
 }
 
 export interface EvaluationResult {

@@ -223,7 +223,7 @@ export function canonicalIp(text: string): string | undefined {
 
 /** The engines refuse octets with leading zeros (ambiguous between decimal and octal). */
 function validIpv4(text: string): boolean {
-  return text.split('.').every((o) => o.length === 1 || o[0] !== '0');
+  return text.split('.').every((o) => o.length === 1 || !o.startsWith('0'));
 }
 
 function ipv6Groups(text: string): number[] | undefined {
@@ -273,7 +273,7 @@ export function parseEventTime(value: unknown): number | undefined {
   let t = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)));
   if (new Date(t).getUTCDate() !== day) return undefined; // 2024-02-31
   if (zone && zone !== 'Z') {
-    const sign = zone[0] === '-' ? -1 : 1;
+    const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
   }

@@ -33,7 +33,7 @@ export class MemoryExecutor implements FeatureExecutor {
     if (Symbol.asyncIterator in events) {
       for await (const doc of events as AsyncIterable<unknown>) acc.add(doc);
     } else {
-      for (const doc of events as Iterable<unknown>) acc.add(doc);
+      for (const doc of events) acc.add(doc);
     }
     return acc.result();
   }

@@ -257,7 +257,7 @@ function compileWhere(w: Where, fieldOf: (path: string) => number, fields: reado
   const filter: JsonValue[] = [];
   const conditions = paths.map((path) => {
     const raw = w[path];
-    const list = (Array.isArray(raw) ? raw : [raw]) as (string | number | boolean)[];
+    const list = (Array.isArray(raw) ? raw : [raw]);
     const f = fieldOf(path);
     const values = new Set<string>();
     for (const v of list) {

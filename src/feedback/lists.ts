@@ -67,7 +67,7 @@ export class SoftLabeller {
   /** The lists matching a window and the shift they add up to (each list counts once, at its strongest hit). */
   label(window: ListWindow): SoftLabel {
     const hits: ListHit[] = [];
-    const candidates: Array<[string, string]> = [[window.entityField, window.entityValue]];
+    const candidates: [string, string][] = [[window.entityField, window.entityValue]];
     for (const [field, values] of Object.entries(window.values)) for (const v of values) candidates.push([field, v]);
     for (const list of this.lists) {
       if (list.expires <= window.end) continue;

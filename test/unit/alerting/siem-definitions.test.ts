@@ -60,7 +60,7 @@ describe('SIEM alerting definitions', () => {
     assert.deepEqual([r.params.thresholdComparator, r.params.threshold, r.params.timeWindowSize, r.params.timeWindowUnit], ['>', [0], 120, 'm']);
     assert.equal(r.actions[0].id, SIEM_IDS.kibanaConnector);
     assert.equal(r.actions[0].group, 'query matched');
-    assert.deepEqual((kibanaRule(withoutHook) as Json).actions, []);
+    assert.deepEqual((kibanaRule(withoutHook)).actions, []);
   });
 
   it('the files shipped in plugin/alerting are exactly what the builders produce', () => {
