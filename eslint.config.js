@@ -53,6 +53,17 @@ export default defineConfig(
       '@typescript-eslint/no-unnecessary-type-parameters': 'off',
       // `a || b` on booleans and strings is meant: false and '' count as "not set" there (e.g. an empty log file
       // path means stderr); `??` would change that. Numbers, objects and ternaries on null are still reported.
+      // Off: `String(v)` on JsonValue fields read back from engine documents (ids, names, timestamps) is the intended
+      // coercion; objects in template literals stay forbidden by restrict-template-expressions above.
+      '@typescript-eslint/no-base-to-string': 'off',
+      // Off: the `!` uses in src mark invariants established a line earlier (a Map key just inserted, a queue just
+      // checked non-empty, a field checked by the caller); replacing them with throws or defaults adds untested branches.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Rest siblings and `_`-prefixed names are the way to drop a property or ignore a parameter on purpose.
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { ignoreRestSiblings: true, argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/prefer-nullish-coalescing': ['error', { ignorePrimitives: { boolean: true, string: true } }],
     },
   },
@@ -60,16 +71,14 @@ export default defineConfig(
     // Tests: a small relaxation for assertion code only.
     files: ['test/**/*.ts'],
     rules: {
-      // `found!.field` right after asserting presence: a wrong assumption throws and fails the test, which is the point.
-      '@typescript-eslint/no-non-null-assertion': 'off',
-      // Tests walk JSON that engines and generators return (saved objects, monitors, manifests) through loosely typed
-      // views; the assertions on the values are the type check.
+      // Tests walk JSON that engines and generators return (saved objects, monitors, manifests, TLS sockets) through
+      // loosely typed views (`any` records, downcasts); the assertions on the values are the type check.
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
-      // Tests print unknown JSON values into assertion messages on purpose.
-      '@typescript-eslint/no-base-to-string': 'off',
+      '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
 );

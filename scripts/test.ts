@@ -29,7 +29,7 @@ import type { EngineFlavour } from '../src/embedded/versions.js';
 
 function findTests(dir: string): string[] {
   const out: string[] = [];
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
@@ -84,7 +84,7 @@ async function main(): Promise<number> {
   env.VIGIL_LOG_FILE = logFile;
   env.VIGIL_LOG_FORMAT ??= 'json';
 
-  let status = 1;
+  let status: number;
   try {
     const run = spawnSync(
       process.execPath,
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
 
 /** After a failure: where the run's log lines are, and the last of them. After a success the file is removed. */
 function reportLogs(logFile: string, failed: boolean): void {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(logFile, 'utf8');
   } catch {

@@ -133,7 +133,7 @@ function metricValue(m: Metric, node: Record<string, unknown>, name: string): un
   if (!isRecord(agg)) return undefined;
   if (m.op === 'last_value') {
     const hits = isRecord(agg.hits) && Array.isArray(agg.hits.hits) ? agg.hits.hits : [];
-    const first = hits[0];
+    const first: unknown = hits[0];
     if (!isRecord(first) || !isRecord(first._source)) return undefined;
     return m.field.split('.').reduce<unknown>((acc, k) => (isRecord(acc) ? acc[k] : undefined), first._source);
   }

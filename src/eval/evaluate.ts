@@ -224,7 +224,7 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
   const index = new LabelIndex(labels);
   const positive = new Uint8Array(n);
   const entityMatched = new Uint8Array(n);
-  const attackLists: number[][] = new Array(n);
+  const attackLists = new Array<number[]>(n);
   const days = new Uint32Array(n);
   const scoredDays = Math.max(1, Math.ceil((options.scoreTo - scoreFrom) / DAY_MS));
   for (let i = 0; i < n; i++) {

@@ -250,7 +250,7 @@ export class SharedTape {
   private slice(start: number, end: number): JsonObject[] {
     const from = this.lowerBound(start);
     const to = this.lowerBound(end);
-    const out: JsonObject[] = new Array(to - from);
+    const out = new Array<JsonObject>(to - from);
     for (let i = from; i < to; i++) out[i - from] = this.buffer[i].doc;
     return out;
   }

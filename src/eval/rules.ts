@@ -160,7 +160,7 @@ class Cardinality implements RuleState {
     const value = termValue(getPath(doc, this.c.cardinality_field));
     if (value === undefined) return;
     let values = this.cache.get(key);
-    if (!values) this.cache.set(key, (values = new Map()));
+    if (!values) this.cache.set(key, (values = new Map<string, number>()));
     values.set(value, ts);
     if (values.size > this.c.max_cardinality) {
       this.collect(ts);
@@ -214,7 +214,9 @@ class NewTerm implements RuleState {
     }
   }
 
-  collect(): void {}
+  collect(): void {
+    // matches are recorded as they happen; nothing is pending at the end
+  }
 }
 
 class Spike implements RuleState {
@@ -273,7 +275,9 @@ class AnyRule implements RuleState {
   add(doc: JsonObject, ts: number, key: string): void {
     this.match(doc, ts, key);
   }
-  collect(): void {}
+  collect(): void {
+    // matches are recorded as they happen; nothing is pending at the end
+  }
 }
 
 interface Active {

@@ -99,7 +99,7 @@ function compilePath(path: string): FieldPath {
         const v = descend(element, from);
         if (v === undefined || v === null) continue;
         out ??= [];
-        if (Array.isArray(v)) out.push(...v);
+        if (Array.isArray(v)) out.push(...(v as unknown[]));
         else out.push(v);
       }
       return out;
@@ -322,7 +322,7 @@ export function readEnvelope(doc: unknown, time: FieldPath): EnvelopeResult {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, problem: 'not_object' };
   const raw = time.read(doc);
   if (raw === undefined || raw === null) return { ok: false, problem: 'missing_time' };
-  const value = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+  const value: unknown = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
   // Numbers are by far the common case in generated data; skip zod for them.
   if (typeof value === 'number' && Number.isFinite(value)) return { ok: true, time: Math.trunc(value) };
   const t = eventTimeSchema.safeParse(value);

@@ -155,7 +155,7 @@ export class WindowAccumulator {
     const ef = plan.entityFields;
     const first = this.entityTerms(event, 0);
     const second = ef.length > 1 ? this.entityTerms(event, 1) : undefined;
-    if (first.length === 0 || (second && second.length === 0)) {
+    if (first.length === 0 || (second?.length === 0)) {
       if (this.countIssues) this.skipped++;
       return;
     }

@@ -107,7 +107,7 @@ export function loadLists(specs: readonly ListSpec[], baseDir: string): ListSpec
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new Error(`lists[${spec.name}].values_file: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(`lists[${spec.name}].values_file: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
     }
     const lines = text
       .split(/\r?\n/)

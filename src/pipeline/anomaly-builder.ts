@@ -67,7 +67,7 @@ export function entityFieldValues(window: EntityWindowLike): [string, string][] 
   if (Array.isArray(values)) return fields.map((f, i) => [f, String(values[i] ?? '')]);
   const record = values as Readonly<Record<string, string>>;
   if (fields.length === 1 && record[fields[0]] === undefined) return [[fields[0], window.entity.value]];
-  return fields.map((f) => [f, String(record[f] ?? '')]);
+  return fields.map((f) => [f, (record[f] ?? '')]);
 }
 
 
