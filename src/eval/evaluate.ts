@@ -12,9 +12,22 @@
  * - 95 % confidence intervals by a block bootstrap over days (bootstrap.ts).
  */
 import { round } from '../numbers.js';
-import { averagePrecision, fprAtRecall, precisionAtK, rocAuc } from './metrics.js';
 import { blockBootstrap, type Interval } from './bootstrap.js';
-import { buildCurve, curveAveragePrecision, curveFprAtRecall, curveForPlot, curvePrecisionAtK, curveRocAuc, orderByScore, type RankingInput } from './curve.js';
+import {
+  averagePrecision,
+  buildCurve,
+  curveAveragePrecision,
+  curveFprAtRecall,
+  curveForPlot,
+  curvePrecisionAtK,
+  curveRocAuc,
+  fprAtRecall,
+  orderByScore,
+  precisionAtK,
+  rocAuc,
+  type Curve,
+  type RankingInput,
+} from './metrics.js';
 import { LabelIndex, type Label } from './labels.js';
 import { COMPONENT_KEYS, MODEL_KEYS, type ComponentKey, type ModelKey, type ScoredWindow } from './scored-window.js';
 
@@ -217,7 +230,27 @@ function histogram(scores: ArrayLike<number>, positive: ArrayLike<number>, bins 
   return { edges, benign, attack };
 }
 
-export function evaluate(options: EvaluateOptions): EvaluationResult {
+/** What every step of one evaluation shares: the windows' labels, days and attacks, computed once. */
+interface EvalContext {
+  readonly options: EvaluateOptions;
+  readonly windows: readonly ScoredWindow[];
+  readonly n: number;
+  readonly attacks: readonly Attack[];
+  readonly scoredAttacks: readonly Attack[];
+  /** Per window: 1 when it matches a label. */
+  readonly positive: Uint8Array;
+  /** Per window: 1 when a label names the window's own entity (not only a related value). */
+  readonly entityMatched: Uint8Array;
+  /** Per window: the scored attacks it matches. */
+  readonly attackLists: readonly number[][];
+  /** Per window: its day since scoring began. */
+  readonly days: Uint32Array;
+  readonly scoredDays: number;
+  readonly processingP50: number;
+}
+
+/** Which windows are positive, which attacks each matches, and each window's day. */
+function labelWindows(options: EvaluateOptions): EvalContext {
   const { windows, labels, scoreFrom } = options;
   const n = windows.length;
   const { attacks, labelAttack } = attacksOf(labels, scoreFrom);
@@ -241,132 +274,168 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
     days[i] = Math.min(scoredDays - 1, Math.max(0, Math.floor((w.start - scoreFrom) / DAY_MS)));
   }
   const scoredAttacks = attacks.filter((a) => a.status === 'scored');
-  // Attack ids are dense over all attacks; warm-up ones get weight 0 so they never count.
-  const attackWeightBase = new Float64Array(attacks.length);
-  for (const a of scoredAttacks) attackWeightBase[a.id] = 1;
-  const windowUnit = new Float64Array(n).fill(1);
-
   const processingP50 = percentile(options.processingMs, 0.5);
+  return { options, windows, n, attacks, scoredAttacks, positive, entityMatched, attackLists, days, scoredDays, processingP50 };
+}
+
+export function evaluate(options: EvaluateOptions): EvaluationResult {
+  const ctx = labelWindows(options);
   const models = {} as Record<ModelKey, ModelMetrics>;
   const plots: PlotData = { pr: {} as PlotData['pr'], roc: {} as PlotData['roc'], histograms: {} as PlotData['histograms'], timelines: [] };
-  const alertSets = {} as Record<ModelKey, { alerted: Uint8Array; rank: Uint32Array }>;
-
+  const alertSets = {} as Record<ModelKey, BudgetAlerts>;
   for (const model of MODEL_KEYS) {
-    const scores = new Float64Array(n);
-    for (let i = 0; i < n; i++) scores[i] = windows[i].scores[model];
-    const input: RankingInput = { scores, positive, attacksOf: attackLists, attackCount: attacks.length };
-    const order = orderByScore(scores);
-    const curve = buildCurve(input, { window: windowUnit, attack: attackWeightBase }, order);
-    // Only Vigil groups windows into incidents (its correlator); the baselines alert per window.
-    const groups = model === 'ensemble' ? windows.map((w) => w.incident) : undefined;
-    const budget = budgetAlerts(scores, days, options.budgetPerDay, groups);
-    alertSets[model] = budget;
-
-    const caughtAt = new Map<number, number>();
-    for (let i = 0; i < n; i++) {
-      if (!budget.alerted[i]) continue;
-      for (const a of attackLists[i]) caughtAt.set(a, Math.min(caughtAt.get(a) ?? Infinity, windows[i].end));
-    }
-    let tpBudget = 0;
-    let posTotal = 0;
-    for (let i = 0; i < n; i++) {
-      if (positive[i]) {
-        posTotal++;
-        if (budget.alerted[i]) tpBudget++;
-      }
-    }
-    const ttds: number[] = [];
-    for (const [a, t] of caughtAt) ttds.push(Math.max(0, t + options.delayMs + processingP50 - attacks[a].start) / 60_000);
-
-    const bootstrap = blockBootstrap(scoredDays, { resamples: options.resamples, seed: options.seed }, (dayWeights) => {
-      const ww = new Float64Array(n);
-      for (let i = 0; i < n; i++) ww[i] = dayWeights[days[i]];
-      const aw = new Float64Array(attacks.length);
-      for (const a of scoredAttacks) aw[a.id] = dayWeights[Math.min(scoredDays - 1, a.day)];
-      const c = buildCurve(input, { window: ww, attack: aw }, order);
-      let caughtW = 0;
-      let totalW = 0;
-      for (const a of scoredAttacks) {
-        totalW += aw[a.id];
-        if (caughtAt.has(a.id)) caughtW += aw[a.id];
-      }
-      return {
-        pr_auc: curveAveragePrecision(c, 'window'),
-        roc_auc: curveRocAuc(c, 'window'),
-        fpr_at_95_recall: curveFprAtRecall(c, options.recallTarget, 'window'),
-        attack_recall_at_budget: totalW > 0 ? caughtW / totalW : NaN,
-        precision_at_k: curvePrecisionAtK(c, options.k * (ww.reduce((s, x) => s + x, 0) / Math.max(1, n))),
-      };
-    });
-    const ci = (name: string): [number, number] => {
-      const iv: Interval | undefined = bootstrap[name];
-      return iv ? [round(iv.low), round(iv.high)] : [NaN, NaN];
-    };
-    models[model] = {
-      pr_auc: round(averagePrecision(scores, positive)),
-      roc_auc: round(rocAuc(scores, positive)),
-      fpr_at_95_recall: round(fprAtRecall(scores, positive, options.recallTarget), 5),
-      precision_at_k: round(precisionAtK(scores, positive, options.k)),
-      k: options.k,
-      budget_per_day: options.budgetPerDay,
-      recall_at_budget: round(posTotal > 0 ? tpBudget / posTotal : NaN),
-      attack_recall_at_budget: round(scoredAttacks.length ? caughtAt.size / scoredAttacks.length : NaN),
-      attacks_caught: caughtAt.size,
-      attacks_scored: scoredAttacks.length,
-      mttd_minutes: ttds.length ? round(ttds.reduce((s, x) => s + x, 0) / ttds.length, 1) : null,
-      attack_level: {
-        pr_auc: round(curveAveragePrecision(curve, 'attack')),
-        roc_auc: round(curveRocAuc(curve, 'attack')),
-        fpr_at_95_recall: round(curveFprAtRecall(curve, options.recallTarget, 'attack'), 5),
-      },
-      attack_recall_by_budget: Object.fromEntries(
-        BUDGET_SWEEP.map((b) => {
-          const alerted = b === options.budgetPerDay ? budget.alerted : budgetAlerts(scores, days, b, groups).alerted;
-          const caught = new Set<number>();
-          for (let i = 0; i < n; i++) if (alerted[i]) for (const a of attackLists[i]) caught.add(a);
-          return [String(b), round(scoredAttacks.length ? caught.size / scoredAttacks.length : NaN)];
-        }),
-      ),
-      ci95: { pr_auc: ci('pr_auc'), roc_auc: ci('roc_auc'), fpr_at_95_recall: ci('fpr_at_95_recall'), attack_recall_at_budget: ci('attack_recall_at_budget'), precision_at_k: ci('precision_at_k') },
-    };
+    const scores = new Float64Array(ctx.n);
+    for (let i = 0; i < ctx.n; i++) scores[i] = ctx.windows[i].scores[model];
+    const { metrics, alerts, curve } = evaluateModel(ctx, model, scores);
+    models[model] = metrics;
+    alertSets[model] = alerts;
     const plot = curveForPlot(curve, 'window');
     plots.pr[model] = plot.pr;
     plots.roc[model] = plot.roc;
-    plots.histograms[model] = histogram(scores, positive);
+    plots.histograms[model] = histogram(scores, ctx.positive);
   }
+  const components = componentMetrics(ctx);
+  const scenarios = scenarioResults(ctx, alertSets, plots.timelines);
+  const p95 = percentile(options.processingMs, 0.95);
+  return {
+    dataset: datasetSummary(ctx),
+    models,
+    components,
+    scenarios,
+    latency: {
+      processing_ms_p50: round(ctx.processingP50, 1),
+      processing_ms_p95: round(p95, 1),
+      delay_s: options.delayMs / 1000,
+      e2e_s_p95: round((options.delayMs + p95) / 1000, 2),
+    },
+    ensemble_alerts: ensembleOwnAlerts(ctx),
+    plots,
+  };
+}
 
+type BudgetAlerts = ReturnType<typeof budgetAlerts>;
+
+/** One model's window- and attack-level figures with bootstrap intervals, its budget alerts and its curve. */
+function evaluateModel(ctx: EvalContext, model: ModelKey, scores: Float64Array): { metrics: ModelMetrics; alerts: BudgetAlerts; curve: Curve } {
+  const { options, windows, n, positive, attackLists, attacks, scoredAttacks, days } = ctx;
+  const input: RankingInput = { scores, positive, attacksOf: attackLists, attackCount: attacks.length };
+  const order = orderByScore(scores);
+  // Attack ids are dense over all attacks; warm-up ones get weight 0 so they never count.
+  const attackWeightBase = new Float64Array(attacks.length);
+  for (const a of scoredAttacks) attackWeightBase[a.id] = 1;
+  const curve = buildCurve(input, { window: new Float64Array(n).fill(1), attack: attackWeightBase }, order);
+  // Only Vigil groups windows into incidents (its correlator); the baselines alert per window.
+  const groups = model === 'ensemble' ? windows.map((w) => w.incident) : undefined;
+  const budget = budgetAlerts(scores, days, options.budgetPerDay, groups);
+
+  const caughtAt = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    if (!budget.alerted[i]) continue;
+    for (const a of attackLists[i]) caughtAt.set(a, Math.min(caughtAt.get(a) ?? Infinity, windows[i].end));
+  }
+  let tpBudget = 0;
+  let posTotal = 0;
+  for (let i = 0; i < n; i++) {
+    if (positive[i]) {
+      posTotal++;
+      if (budget.alerted[i]) tpBudget++;
+    }
+  }
+  const ttds: number[] = [];
+  for (const [a, t] of caughtAt) ttds.push(Math.max(0, t + options.delayMs + ctx.processingP50 - attacks[a].start) / 60_000);
+  const metrics: ModelMetrics = {
+    pr_auc: round(averagePrecision(scores, positive)),
+    roc_auc: round(rocAuc(scores, positive)),
+    fpr_at_95_recall: round(fprAtRecall(scores, positive, options.recallTarget), 5),
+    precision_at_k: round(precisionAtK(scores, positive, options.k)),
+    k: options.k,
+    budget_per_day: options.budgetPerDay,
+    recall_at_budget: round(posTotal > 0 ? tpBudget / posTotal : NaN),
+    attack_recall_at_budget: round(scoredAttacks.length ? caughtAt.size / scoredAttacks.length : NaN),
+    attacks_caught: caughtAt.size,
+    attacks_scored: scoredAttacks.length,
+    mttd_minutes: ttds.length ? round(ttds.reduce((s, x) => s + x, 0) / ttds.length, 1) : null,
+    attack_level: {
+      pr_auc: round(curveAveragePrecision(curve, 'attack')),
+      roc_auc: round(curveRocAuc(curve, 'attack')),
+      fpr_at_95_recall: round(curveFprAtRecall(curve, options.recallTarget, 'attack'), 5),
+    },
+    attack_recall_by_budget: attackRecallByBudget(ctx, scores, budget, groups),
+    ci95: bootstrapIntervals(ctx, input, order, caughtAt),
+  };
+  return { metrics, alerts: budget, curve };
+}
+
+/** Share of scored attacks caught at each daily budget of BUDGET_SWEEP. */
+function attackRecallByBudget(ctx: EvalContext, scores: Float64Array, budget: BudgetAlerts, groups: readonly (string | undefined)[] | undefined): Record<string, number> {
+  const { options, n, attackLists, scoredAttacks } = ctx;
+  return Object.fromEntries(
+    BUDGET_SWEEP.map((b) => {
+      const alerted = b === options.budgetPerDay ? budget.alerted : budgetAlerts(scores, ctx.days, b, groups).alerted;
+      const caught = new Set<number>();
+      for (let i = 0; i < n; i++) if (alerted[i]) for (const a of attackLists[i]) caught.add(a);
+      return [String(b), round(scoredAttacks.length ? caught.size / scoredAttacks.length : NaN)];
+    }),
+  );
+}
+
+/** 95 % intervals by a block bootstrap over days: a day drawn twice weighs its windows and attacks twice. */
+function bootstrapIntervals(ctx: EvalContext, input: RankingInput, order: Uint32Array, caughtAt: ReadonlyMap<number, number>): ModelMetrics['ci95'] {
+  const { options, n, days, attacks, scoredAttacks, scoredDays } = ctx;
+  const bootstrap = blockBootstrap(scoredDays, { resamples: options.resamples, seed: options.seed }, (dayWeights) => {
+    const ww = new Float64Array(n);
+    for (let i = 0; i < n; i++) ww[i] = dayWeights[days[i]];
+    const aw = new Float64Array(attacks.length);
+    for (const a of scoredAttacks) aw[a.id] = dayWeights[Math.min(scoredDays - 1, a.day)];
+    const c = buildCurve(input, { window: ww, attack: aw }, order);
+    let caughtW = 0;
+    let totalW = 0;
+    for (const a of scoredAttacks) {
+      totalW += aw[a.id];
+      if (caughtAt.has(a.id)) caughtW += aw[a.id];
+    }
+    return {
+      pr_auc: curveAveragePrecision(c, 'window'),
+      roc_auc: curveRocAuc(c, 'window'),
+      fpr_at_95_recall: curveFprAtRecall(c, options.recallTarget, 'window'),
+      attack_recall_at_budget: totalW > 0 ? caughtW / totalW : NaN,
+      precision_at_k: curvePrecisionAtK(c, options.k * (ww.reduce((s, x) => s + x, 0) / Math.max(1, n))),
+    };
+  });
+  const ci = (name: string): [number, number] => {
+    const iv: Interval | undefined = bootstrap[name];
+    return iv ? [round(iv.low), round(iv.high)] : [NaN, NaN];
+  };
+  return { pr_auc: ci('pr_auc'), roc_auc: ci('roc_auc'), fpr_at_95_recall: ci('fpr_at_95_recall'), attack_recall_at_budget: ci('attack_recall_at_budget'), precision_at_k: ci('precision_at_k') };
+}
+
+/** Window-level PR-AUC / ROC-AUC of each ensemble component alone (windows without its input score 0). */
+function componentMetrics(ctx: EvalContext): EvaluationResult['components'] {
   const components = {} as EvaluationResult['components'];
   for (const c of COMPONENT_KEYS) {
-    const scores = new Float64Array(n);
+    const scores = new Float64Array(ctx.n);
     let withInput = 0;
-    for (let i = 0; i < n; i++) {
-      const v = windows[i].components[c];
+    for (let i = 0; i < ctx.n; i++) {
+      const v = ctx.windows[i].components[c];
       if (v !== undefined) withInput++;
       scores[i] = v ?? 0;
     }
-    components[c] = { pr_auc: round(averagePrecision(scores, positive)), roc_auc: round(rocAuc(scores, positive)), windows_with_input: withInput };
+    components[c] = { pr_auc: round(averagePrecision(scores, ctx.positive)), roc_auc: round(rocAuc(scores, ctx.positive)), windows_with_input: withInput };
   }
+  return components;
+}
 
-  // Per attack and per scenario.
+/** Per scenario: its attacks, which models caught each (at the budget), when, and the ensemble's timeline of each. */
+function scenarioResults(ctx: EvalContext, alertSets: Record<ModelKey, BudgetAlerts>, timelines: PlotData['timelines']): Record<string, ScenarioResult> {
   const matchingWindows = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) for (const a of attackLists[i]) {
+  for (let i = 0; i < ctx.n; i++) for (const a of ctx.attackLists[i]) {
     const list = matchingWindows.get(a);
     if (list) list.push(i);
     else matchingWindows.set(a, [i]);
   }
   const scenarios: Record<string, ScenarioResult> = {};
-  for (const a of [...attacks].sort((x, y) => x.start - y.start)) {
+  for (const a of [...ctx.attacks].sort((x, y) => x.start - y.start)) {
     const matches = matchingWindows.get(a.id) ?? [];
-    const caught = {} as Record<ModelKey, boolean>;
-    const ttd = {} as Record<ModelKey, number | null>;
-    const bestRank = {} as Record<ModelKey, number | null>;
-    for (const m of MODEL_KEYS) {
-      const alertedWindows = matches.filter((i) => alertSets[m].alerted[i]);
-      caught[m] = a.status === 'scored' && alertedWindows.length > 0;
-      const first = alertedWindows.length ? Math.min(...alertedWindows.map((i) => windows[i].end)) : undefined;
-      ttd[m] = first === undefined ? null : round(Math.max(0, first + options.delayMs + processingP50 - a.start) / 60_000, 1);
-      bestRank[m] = matches.length ? Math.min(...matches.map((i) => alertSets[m].rank[i])) : null;
-    }
     const s = (scenarios[a.scenario] ??= {
       technique: a.technique,
       attacks: 0,
@@ -376,20 +445,13 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
       ensemble_verdict: 'not scored',
       instances: [],
     });
+    const outcome = attackOutcome(ctx, a, matches, alertSets);
     s.attacks++;
     if (a.status === 'scored') s.scored++;
-    for (const m of MODEL_KEYS) if (caught[m]) s.caught[m]++;
-    s.instances.push({
-      start: new Date(a.start).toISOString(),
-      end: new Date(a.end).toISOString(),
-      entities: a.entities,
-      status: a.status,
-      caught,
-      ttd_minutes: ttd,
-      best_daily_rank: bestRank,
-      matching_windows: matches.length,
-    });
-    plots.timelines.push({
+    for (const m of MODEL_KEYS) if (outcome.caught[m]) s.caught[m]++;
+    s.instances.push(outcome);
+    const { windows } = ctx;
+    timelines.push({
       scenario: a.scenario,
       start: a.start,
       end: a.end,
@@ -404,42 +466,64 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
     }
     s.ensemble_verdict = s.scored === 0 ? 'not scored' : s.caught.ensemble === s.scored ? 'caught' : s.caught.ensemble === 0 ? 'missed' : 'partly caught';
   }
+  return scenarios;
+}
 
-  // The ensemble's own alert decisions (drift-aware threshold), for comparison with the budget.
+/** One attack: caught or not by each model at the budget, its time to detect and its best daily rank. */
+function attackOutcome(ctx: EvalContext, a: Attack, matches: readonly number[], alertSets: Record<ModelKey, BudgetAlerts>): AttackOutcome {
+  const caught = {} as Record<ModelKey, boolean>;
+  const ttd = {} as Record<ModelKey, number | null>;
+  const bestRank = {} as Record<ModelKey, number | null>;
+  for (const m of MODEL_KEYS) {
+    const alertedWindows = matches.filter((i) => alertSets[m].alerted[i]);
+    caught[m] = a.status === 'scored' && alertedWindows.length > 0;
+    const first = alertedWindows.length ? Math.min(...alertedWindows.map((i) => ctx.windows[i].end)) : undefined;
+    ttd[m] = first === undefined ? null : round(Math.max(0, first + ctx.options.delayMs + ctx.processingP50 - a.start) / 60_000, 1);
+    bestRank[m] = matches.length ? Math.min(...matches.map((i) => alertSets[m].rank[i])) : null;
+  }
+  return {
+    start: new Date(a.start).toISOString(),
+    end: new Date(a.end).toISOString(),
+    entities: a.entities,
+    status: a.status,
+    caught,
+    ttd_minutes: ttd,
+    best_daily_rank: bestRank,
+    matching_windows: matches.length,
+  };
+}
+
+/** The ensemble's own alert decisions (drift-aware threshold), for comparison with the budget. */
+function ensembleOwnAlerts(ctx: EvalContext): EvaluationResult['ensemble_alerts'] {
   let ownAlerts = 0;
   let ownTp = 0;
   const ownCaught = new Set<number>();
-  for (let i = 0; i < n; i++) {
-    if (!windows[i].isAlert) continue;
+  for (let i = 0; i < ctx.n; i++) {
+    if (!ctx.windows[i].isAlert) continue;
     ownAlerts++;
-    if (positive[i]) ownTp++;
-    for (const a of attackLists[i]) ownCaught.add(a);
+    if (ctx.positive[i]) ownTp++;
+    for (const a of ctx.attackLists[i]) ownCaught.add(a);
   }
+  const scored = ctx.scoredAttacks.length;
+  return { per_day: round(ownAlerts / ctx.scoredDays, 1), precision: round(ownAlerts ? ownTp / ownAlerts : NaN), attack_recall: round(scored ? ownCaught.size / scored : NaN) };
+}
 
+function datasetSummary(ctx: EvalContext): EvaluationResult['dataset'] {
   let posCount = 0;
   let entityCount = 0;
-  for (let i = 0; i < n; i++) {
-    posCount += positive[i];
-    entityCount += entityMatched[i];
+  for (let i = 0; i < ctx.n; i++) {
+    posCount += ctx.positive[i];
+    entityCount += ctx.entityMatched[i];
   }
-  const p95 = percentile(options.processingMs, 0.95);
   return {
-    dataset: {
-      windows: n,
-      positive_windows: posCount,
-      entity_matched_windows: entityCount,
-      labels: labels.length,
-      attacks: attacks.length,
-      attacks_in_warmup: attacks.length - scoredAttacks.length,
-      scored_days: scoredDays,
-      scored_from: new Date(scoreFrom).toISOString(),
-      scored_to: new Date(options.scoreTo).toISOString(),
-    },
-    models,
-    components,
-    scenarios,
-    latency: { processing_ms_p50: round(processingP50, 1), processing_ms_p95: round(p95, 1), delay_s: options.delayMs / 1000, e2e_s_p95: round((options.delayMs + p95) / 1000, 2) },
-    ensemble_alerts: { per_day: round(ownAlerts / scoredDays, 1), precision: round(ownAlerts ? ownTp / ownAlerts : NaN), attack_recall: round(scoredAttacks.length ? ownCaught.size / scoredAttacks.length : NaN) },
-    plots,
+    windows: ctx.n,
+    positive_windows: posCount,
+    entity_matched_windows: entityCount,
+    labels: ctx.options.labels.length,
+    attacks: ctx.attacks.length,
+    attacks_in_warmup: ctx.attacks.length - ctx.scoredAttacks.length,
+    scored_days: ctx.scoredDays,
+    scored_from: new Date(ctx.options.scoreFrom).toISOString(),
+    scored_to: new Date(ctx.options.scoreTo).toISOString(),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCurve, curveAveragePrecision, curveFprAtRecall, curvePrecisionAtK, curveRocAuc, type RankingInput } from '../../../src/eval/curve.js';
+import { buildCurve, curveAveragePrecision, curveFprAtRecall, curvePrecisionAtK, curveRocAuc, type RankingInput } from '../../../src/eval/metrics.js';
 import { averagePrecision, fprAtRecall, precisionAtK, rocAuc } from '../../../src/eval/metrics.js';
 import { Rng } from '../../../src/simulate/rng.js';
 
@@ -20,7 +20,7 @@ function random(n: number, seed: number): RankingInput {
 }
 
 describe('weighted ranking curve', () => {
-  it('with unit weights equals the window-level metrics of metrics.ts, ties included', () => {
+  it('with unit weights equals the plain-array metrics (rocAuc, averagePrecision, …), ties included', () => {
     for (const seed of [1, 2, 3]) {
       const input = random(600, seed);
       const c = buildCurve(input);
