@@ -1,2 +1,2 @@
 /** Entry point the installer's hook loads (src/pipeline/installer.ts): the importer lives in import.ts. */
-export { installDashboards, formatImportReport, type ImportReport, type InstallDashboardsOptions } from './import.js';
+export { installDashboards } from './import.js';

@@ -40,7 +40,3 @@ export const SOURCES: Readonly<Record<SourceId, DataSource>> = {
     template: 'dead-letter.index-template.json',
   },
 };
-
-export function sourceBySavedObjectId(id: string): DataSource | undefined {
-  return Object.values(SOURCES).find((s) => s.savedObjectId === id);
-}

@@ -219,14 +219,11 @@ export function rocAuc(scores: ArrayLike<number>, labels: Labels): number {
 /**
  * Average precision (the step-wise area under the precision–recall curve, as scikit-learn's
  * average_precision_score): Σ over thresholds of (Rₙ − Rₙ₋₁)·Pₙ, tied scores forming one threshold.
- * NaN without positives.
+ * NaN without positives. This is what the reports call PR-AUC (no optimistic linear interpolation).
  */
 export function averagePrecision(scores: ArrayLike<number>, labels: Labels): number {
   return curveAveragePrecision(labelCurve(scores, labels));
 }
-
-/** PR-AUC, reported as average precision (no optimistic linear interpolation). */
-export const prAuc = averagePrecision;
 
 /** Whole k in 0…n: the top k of n windows. */
 function clampK(k: number, n: number): number {
