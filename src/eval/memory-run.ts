@@ -34,6 +34,11 @@ export interface MemoryRunOptions {
   /** Windows starting before this instant are warm-up. */
   readonly scoreFrom: number;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Keep each window's explanation text (default true). The suite counts incidents and never reads
+   * them; at 3,000 users (millions of entity-windows) they would be most of the memory.
+   */
+  readonly narratives?: boolean;
 }
 
 export interface MemoryRunResult {
@@ -53,13 +58,17 @@ export interface MemoryRunResult {
 class CaptureSink implements DocumentSink {
   readonly windows: ScoredWindow[] = [];
 
-  constructor(private readonly ruleScores: ReadonlyMap<string, number>) {}
+  constructor(
+    private readonly ruleScores: ReadonlyMap<string, number>,
+    private readonly narratives = true,
+  ) {}
 
   async write(items: readonly WriteItem[]): Promise<WriteReport> {
     for (const item of items) {
       const doc = item.doc as unknown as AnomalyDocument;
       const key = windowKey(doc.vigil.job_id, doc.vigil.entity.value, Date.parse(doc.vigil.window.start));
-      this.windows.push(scoredWindowOf(doc, this.ruleScores.get(key) ?? 0));
+      const w = scoredWindowOf(doc, this.ruleScores.get(key) ?? 0);
+      this.windows.push(this.narratives ? w : { ...w, narrative: '' });
     }
     return { written: items.length, retried: 0, deadLettered: 0, requests: 1 };
   }
@@ -136,7 +145,7 @@ export async function runInMemory(options: MemoryRunOptions): Promise<MemoryRunR
 
   const runJob = async (plan: JobPlan, windows: readonly TimeWindow[]): Promise<void> => {
     const executor = new TapeJobExecutor(tape);
-    const sink = new CaptureSink(ruleScores);
+    const sink = new CaptureSink(ruleScores, options.narratives ?? true);
     executors.push(executor);
     sinks.push(sink);
     const runner = new JobRunner({

@@ -1,7 +1,7 @@
 /** `vigil eval --suite`: picks the worlds, runs them one by one, prints each as it finishes and the worst case. */
 import { UsageError } from '../usage-error.js';
 import { durationMs } from '../config/duration.js';
-import { formatWorld, formatWorstCase, runSuite, SMOKE_WORLD, SUITE_WORLDS, worstCase, type SuiteWorld } from './suite.js';
+import { compactLine, formatWorld, formatWorstCase, runSuite, SMOKE_WORLD, SUITE_WORLDS, worstCase, type SuiteWorld } from './suite.js';
 
 export interface SuiteCommandOptions {
   readonly which: string;
@@ -40,5 +40,6 @@ export async function runSuiteCommand(o: SuiteCommandOptions): Promise<void> {
     },
   });
   const worst = worstCase(results);
-  console.log(o.json ? JSON.stringify({ worst_case: worst }) : formatWorstCase(worst));
+  if (o.json) console.log(JSON.stringify({ worst_case: worst }));
+  else console.log(`${formatWorstCase(worst)}\n\none line per world (to compare runs):\n${results.map((r) => `  ${compactLine(r)}`).join('\n')}`);
 }

@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { severityOf } from '../anomaly/document.js';
 import { propagateRelational, relatedKindOf, type RelatedValues } from '../models/relational.js';
 import { AlertBudget, cutOfRisk, scoreOfRisk, type BudgetState } from './budget.js';
-import { RecurrenceBaseline, type RecurrenceState } from './recurrence.js';
+import { RecurrenceBaseline, recurrenceDiscounted, type RecurrenceState } from './recurrence.js';
 import { EntityRisk, type RiskState } from './risk.js';
 import {
   DAY_MS,
@@ -193,7 +193,7 @@ export class IncidentTracker {
     const recKeys = slice.windows.map((w) => `${w.job}|${w.entityValue}`);
     const expected = slice.windows.map((w, i) => (this.options.recurrence ? this.recurrence.expected(recKeys[i], t) : 0));
     const own = slice.windows.map((w) => (Number.isFinite(w.fused) ? w.fused : 0));
-    const adjusted = own.map((z, i) => (z > 0 ? z - Math.min(z, expected[i]) : z));
+    const adjusted = own.map((z, i) => recurrenceDiscounted(z, expected[i]));
     // 2. Relational propagation.
     const rel = propagateRelational(
       slice.windows.map((w, i) => ({ key: w.id, entityField: w.entityField, entityValue: w.entityValue, ...(w.related ? { related: w.related } : {}), fused: adjusted[i] })),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AnalystFigures } from '../../../src/eval/analyst.js';
 import { suiteWorlds } from '../../../src/eval/suite-command.js';
-import { formatWorld, SUITE_WORLDS, worstCase, type WorldResult } from '../../../src/eval/suite.js';
+import { compactLine, formatWorld, formatWorstCase, SUITE_WORLDS, worstCase, type WorldResult } from '../../../src/eval/suite.js';
 
 function figures(vigil: [number, number, number], best: [number, number], falsePerDay: number, firstDay: number, ttd: number): AnalystFigures {
   const other = { caughtAt: { '5': best[0], '10': best[1], '25': 9 }, ttdMedianAt10: 30, prAuc: 0.1 };
@@ -19,7 +19,7 @@ function figures(vigil: [number, number, number], best: [number, number], falseP
     missedAt10: vigil[1] < 9 ? ['beaconing@03-08T10:00'] : [],
   };
 }
-const result = (f: AnalystFigures): WorldResult => ({ world: SUITE_WORLDS[0], events: 1234, figures: f, elapsedMs: 5000 });
+const result = (f: AnalystFigures, world = SUITE_WORLDS[0]): WorldResult => ({ world, events: 1234, figures: f, elapsedMs: 5000 });
 
 describe('vigil eval --suite', () => {
   it('has at least six worlds spanning 150–3,000 users and 14–30 days, attacks after warm-up', () => {
@@ -37,8 +37,23 @@ describe('vigil eval --suite', () => {
   });
 
   it('the worst case is the worst world on every figure; a tie with a baseline does not count as beating it', () => {
-    const w = worstCase([result(figures([9, 9, 9], [5, 7], 1.5, 2, 6)), result(figures([7, 8, 9], [7, 7], 3.5, 9, 18))]);
-    assert.deepEqual(w, { caughtShareAt10: 8 / 9, beatsBaselinesAt5And10: 1, falsePerDay: 3.5, firstDayFalse: 9, ttdMedianMinutes: 18, worlds: 2 });
+    const w = worstCase([result(figures([9, 9, 9], [5, 7], 1.5, 2, 6)), result(figures([7, 8, 9], [7, 7], 3.5, 9, 18), SUITE_WORLDS[1])]);
+    const second = SUITE_WORLDS[1].name;
+    assert.deepEqual(w, {
+      caughtShareAt10: 8 / 9,
+      beatsBaselinesAt5And10: 1,
+      falsePerDay: 3.5,
+      firstDayFalse: 9,
+      ttdMedianMinutes: 18,
+      worlds: 2,
+      from: { caughtShareAt10: second, falsePerDay: second, firstDayFalse: second, ttdMedianMinutes: second },
+      notBeating: [second],
+    });
+    const worst = formatWorstCase(w);
+    assert.match(worst, /caught at 10 incidents\/day\s+89%\s+\(w2-mid\)\s+target ≥ 90%: NOT met/);
+    assert.match(worst, /1\/2 worlds\s+\(not: w2-mid\)/);
+    assert.match(worst, /false incidents\/day\s+3\.5\s+\(w2-mid\)\s+target ≤ 4: met/);
+    assert.equal(compactLine(result(figures([7, 8, 9], [7, 7], 3.5, 9, 18))), 'w1-small of 9: Vigil 7/8/9 · rules 7/7/9 · z-score 7/7/9 · iforest 7/7/9 | false/day 3.5 1st-day 9 TTD 18.0 PR-AUC 0.500');
     const text = formatWorld(result(figures([7, 8, 9], [7, 7], 3.5, 9, 18)));
     assert.match(text, /Vigil\s+7\/9 78%\s+8\/9 89%\s+9\/9 100%/);
     assert.match(text, /missed at 10\/day: beaconing@03-08T10:00/);

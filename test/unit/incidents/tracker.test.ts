@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IncidentTracker, incidentIdOf, type EntityWindowInput, type SliceDecision } from '../../../src/incidents/index.js';
+import { recurrenceDiscounted } from '../../../src/incidents/recurrence.js';
 
 const H = 3_600_000;
 const M15 = 15 * 60_000;
@@ -99,6 +100,36 @@ describe('IncidentTracker', () => {
     for (let k = 1; k < 7 * 24; k += 3) tracker.step({ start: burst + k * H - H, end: burst + k * H, windows: crowd(20, burst + k * H) });
     assert.equal(alertsAt(burst + week, 'svc-backup'), false);
     assert.equal(alertsAt(burst + week + 3 * H, 'svc-new-thing'), true);
+  });
+
+  it('benign recurrence excuses a score at its usual level fully and a score far above it hardly at all', () => {
+    assert.equal(recurrenceDiscounted(3, 0), 3);
+    assert.equal(recurrenceDiscounted(-1, 4), -1);
+    assert.equal(recurrenceDiscounted(3, 4), 0);
+    assert.equal(recurrenceDiscounted(4, 4), 0);
+    // Twice the usual level loses a quarter of the usual level.
+    assert.equal(recurrenceDiscounted(8, 4), 7);
+    // A rare process (6.2) on a host that is often somewhat unusual (3.3) stays above the floor (4);
+    // subtracting the usual level outright left 2.9 and hid it.
+    assert.ok(recurrenceDiscounted(6.2, 3.3) > 5.2);
+    // Just above the usual level: mostly excused.
+    assert.ok(recurrenceDiscounted(4.4, 4) < 1.2);
+  });
+
+  it('a weekly burst of its usual size stays quiet; the same job suddenly doing far more alerts', () => {
+    const tracker = new IncidentTracker();
+    const week = 7 * 24 * H;
+    const burst = T0 + 2 * H;
+    const alertsAt = (end: number, fused: number): boolean =>
+      tracker.step({ start: end - H, end, windows: [...crowd(20, end), user('svc-backup', fused, end, [], 'backup')] }).incidents.some((i) => i.status === 'new');
+    const quietWeek = (from: number): void => {
+      for (let k = 1; k < 7 * 24; k += 3) tracker.step({ start: from + k * H - H, end: from + k * H, windows: crowd(20, from + k * H) });
+    };
+    assert.equal(alertsAt(burst, 7), true);
+    quietWeek(burst);
+    assert.equal(alertsAt(burst + week, 7.5), false);
+    quietWeek(burst + week);
+    assert.equal(alertsAt(burst + 2 * week, 16), true);
   });
 
   it('state round-trips through JSON: a restored tracker decides exactly as the original', () => {
