@@ -102,7 +102,7 @@ interface SerialField {
 }
 
 /** An entity's field: [fingerprint, windows, last step] per value. */
-interface HashedField {
+export interface HashedField {
   windows: number;
   values: [number, number, number][];
 }
@@ -213,6 +213,19 @@ export class Rarity {
     return { score, fieldsScored: top.length, top, firstSeen };
   }
 
+  /** Removes the entity's counters and returns them (JSON, fingerprints); undefined when it has none. */
+  evictEntity(entity: string): Record<string, HashedField> | undefined {
+    const fields = this.entities.get(entity);
+    if (!fields) return undefined;
+    this.entities.delete(entity);
+    return countersToJSON(fields);
+  }
+
+  /** Puts back counters evictEntity returned. */
+  restoreEntity(entity: string, state: Record<string, HashedField>): void {
+    this.entities.set(entity, countersFromJSON(state, this.params.maxValuesPerField));
+  }
+
   /** Windows in which the entity showed any value of the field. */
   windows(entity: string, field: string): number {
     return this.entities.get(entity)?.get(field)?.windows ?? 0;
@@ -220,7 +233,7 @@ export class Rarity {
 
   toJSON(): RarityState {
     const entities: Record<string, Record<string, HashedField>> = {};
-    for (const [e, fields] of this.entities) entities[e] = Object.fromEntries([...fields].map(([f, c]) => [f, { windows: c.windows, values: c.entries() }]));
+    for (const [e, fields] of this.entities) entities[e] = countersToJSON(fields);
     return {
       kind: 'rarity',
       version: 2,
@@ -287,6 +300,10 @@ function fieldsToJSON(fields: Map<string, FieldCounts>): Record<string, SerialFi
   return out;
 }
 
+function countersToJSON(fields: Map<string, CappedCounter>): Record<string, HashedField> {
+  return Object.fromEntries([...fields].map(([f, c]) => [f, { windows: c.windows, values: c.entries() }]));
+}
+
 /** An entity's fields, from fingerprints (version 2) or strings (version 1). */
 function countersFromJSON(fields: Record<string, SerialField | HashedField>, cap: number): Map<string, CappedCounter> {
   const out = new Map<string, CappedCounter>();
@@ -349,6 +366,14 @@ export class RarityDetector extends OnlineDetector<RarityScore, RarityState> {
       populationFirstSeen: t.populationFirstSeen,
       contribution: (ctx.share * t.surprise) / sum,
     }));
+  }
+
+  evictEntity(entity: string): unknown {
+    return this.model.evictEntity(entity);
+  }
+
+  restoreEntity(entity: string, state: unknown): void {
+    this.model.restoreEntity(entity, state as Record<string, HashedField>);
   }
 
   toJSON(): RarityState {

@@ -135,7 +135,7 @@ function hourOfDay(time: number): number | undefined {
   return Math.floor(((time % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000);
 }
 
-interface ReservoirState {
+export interface ReservoirState {
   n: number;
   keys: number[];
   rows: (number | null)[][];
@@ -299,6 +299,21 @@ export class RobustBaseline {
       scored++;
     }
     return { score: Math.sqrt(sum), scored, z, deviation, typical, coldStart, observations };
+  }
+
+  /** Removes the entity's reservoir and returns it (JSON); undefined when it has none. */
+  evictEntity(entity: string): ReservoirState | undefined {
+    const r = this.entities.get(entity);
+    if (!r) return undefined;
+    this.entities.delete(entity);
+    this.entitySummary.delete(entity);
+    return reservoirToJSON(r);
+  }
+
+  /** Puts back a reservoir evictEntity returned. */
+  restoreEntity(entity: string, state: ReservoirState): void {
+    this.entities.set(entity, reservoirFromJSON(state, this.params.reservoirSize));
+    this.entitySummary.delete(entity);
   }
 
   /** The entity's (or on cold start the population's) median of a feature; NaN when unknown. */

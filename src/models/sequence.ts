@@ -81,13 +81,19 @@ interface EntityModel {
   last: string[];
 }
 
+/** Version 2: [transition fingerprint, context fingerprint, count] and [action fingerprint, count]; version 1: strings. */
+export interface SequenceEntityState {
+  pairs: [string, number][] | [number, number, number][];
+  actions: [string | number, number][];
+  last: string[];
+}
+
 export interface SequenceState {
   kind: 'sequence';
   version: 1 | 2;
   params: SequenceParams;
   population: { pairs: [string, number][]; contexts: [string, number][]; unigrams: [string, number][]; total: number };
-  /** Version 2: [transition fingerprint, context fingerprint, count] and [action fingerprint, count]; version 1: strings. */
-  entities: Record<string, { pairs: [string, number][] | [number, number, number][]; actions: [string | number, number][]; last: string[] }>;
+  entities: Record<string, SequenceEntityState>;
   /** Alerted windows waiting to be counted: [entity, time, context before the window, actions] (absent in older states). */
   pending?: [string, number, string[], string[]][];
 }
@@ -209,7 +215,7 @@ export class SequenceModel {
 
   toJSON(): SequenceState {
     const entities: SequenceState['entities'] = {};
-    for (const [e, m] of this.entities) entities[e] = { pairs: m.pairs.entries().map(([k, v]) => [k, m.pairContext.get(k), v]), actions: m.actions.entries(), last: [...m.last] };
+    for (const [e, m] of this.entities) entities[e] = modelToJSON(m);
     return {
       kind: 'sequence',
       version: 2,
@@ -229,17 +235,21 @@ export class SequenceModel {
     for (const [k, v] of state.population.contexts) s.popContexts.counts.set(k, v);
     for (const [k, v] of state.population.unigrams) s.unigrams.counts.set(k, v);
     s.total = state.population.total;
-    for (const [e, em] of Object.entries(state.entities)) {
-      const m = newModel([...em.last]);
-      for (const pair of em.pairs) {
-        // Version 1 kept "context␁action" strings; version 2 their fingerprints and the context's.
-        const [key, context, count] = typeof pair[0] === 'string' ? [valueHash(pair[0]), valueHash(pair[0].slice(0, pair[0].lastIndexOf(SEP))), pair[1]] : (pair as [number, number, number]);
-        setPair(m, key, context, count);
-      }
-      for (const [k, v] of em.actions) m.actions.set(typeof k === 'string' ? valueHash(k) : k, v);
-      s.entities.set(e, m);
-    }
+    for (const [e, em] of Object.entries(state.entities)) s.entities.set(e, modelFromJSON(em));
     return s;
+  }
+
+  /** Removes the entity's model and returns it (JSON, fingerprints); undefined when it has none. */
+  evictEntity(entity: string): SequenceEntityState | undefined {
+    const m = this.entities.get(entity);
+    if (!m) return undefined;
+    this.entities.delete(entity);
+    return modelToJSON(m);
+  }
+
+  /** Puts back a model evictEntity returned. */
+  restoreEntity(entity: string, state: SequenceEntityState): void {
+    this.entities.set(entity, modelFromJSON(state));
   }
 
   private entityOrder1(m: EntityModel | undefined, h1: string, a: string): number {
@@ -256,6 +266,21 @@ function context2(hist: readonly string[]): string {
   const a = hist.length >= 2 ? hist[hist.length - 2] : START;
   const b = hist.length >= 1 ? hist[hist.length - 1] : START;
   return `${a}\u0002${b}`;
+}
+
+function modelToJSON(m: EntityModel): SequenceEntityState {
+  return { pairs: m.pairs.entries().map(([k, v]) => [k, m.pairContext.get(k), v]), actions: m.actions.entries(), last: [...m.last] };
+}
+
+function modelFromJSON(em: SequenceEntityState): EntityModel {
+  const m = newModel([...em.last]);
+  for (const pair of em.pairs) {
+    // Version 1 kept "context␁action" strings; version 2 their fingerprints and the context's.
+    const [key, context, count] = typeof pair[0] === 'string' ? [valueHash(pair[0]), valueHash(pair[0].slice(0, pair[0].lastIndexOf(SEP))), pair[1]] : (pair as [number, number, number]);
+    setPair(m, key, context, count);
+  }
+  for (const [k, v] of em.actions) m.actions.set(typeof k === 'string' ? valueHash(k) : k, v);
+  return m;
 }
 
 function newModel(last: string[]): EntityModel {
@@ -309,6 +334,14 @@ export class SequenceDetector extends OnlineDetector<SequenceScore, SequenceStat
 
   learnOne(obs: Observation, flagged = false): void {
     if (obs.actions && obs.actions.length > 0) this.model.learnOne(obs.entity, obs.actions, obs.time, flagged);
+  }
+
+  evictEntity(entity: string): unknown {
+    return this.model.evictEntity(entity);
+  }
+
+  restoreEntity(entity: string, state: unknown): void {
+    this.model.restoreEntity(entity, state as SequenceEntityState);
   }
 
   /** The most surprising step. */
