@@ -38,6 +38,12 @@ export class CappedCounter {
     return i >= 0 ? this.counts[i] : 0;
   }
 
+  /** Step the value was last seen at (−Infinity when not kept). */
+  stepOf(hash: number): number {
+    const i = this.find(hash);
+    return i >= 0 ? this.steps[i] : -Infinity;
+  }
+
   /** One window with these distinct values (fingerprints) at `step`. */
   bump(hashes: readonly number[], step: number): void {
     this.windows++;

@@ -221,9 +221,19 @@ export class Rarity {
     return countersToJSON(fields);
   }
 
-  /** Puts back counters evictEntity returned. */
+  /**
+   * Puts back counters evictEntity returned. Counts learned for the entity while it was away (a
+   * quarantined window whose time came) are added to them, as they would have been.
+   */
   restoreEntity(entity: string, state: Record<string, HashedField>): void {
-    this.entities.set(entity, countersFromJSON(state, this.params.maxValuesPerField));
+    const restored = countersFromJSON(state, this.params.maxValuesPerField);
+    for (const [field, away] of this.entities.get(entity) ?? []) {
+      let c = restored.get(field);
+      if (!c) restored.set(field, (c = new CappedCounter(this.params.maxValuesPerField)));
+      for (const [h, n, step] of away.entries()) c.set(h, c.count(h) + n, Math.max(step, c.stepOf(h)));
+      c.windows += away.windows;
+    }
+    this.entities.set(entity, restored);
   }
 
   /** Windows in which the entity showed any value of the field. */

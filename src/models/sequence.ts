@@ -247,9 +247,22 @@ export class SequenceModel {
     return modelToJSON(m);
   }
 
-  /** Puts back a model evictEntity returned. */
+  /**
+   * Puts back a model evictEntity returned. Transitions counted for the entity while it was away (a
+   * quarantined window whose time came) are added to it, as they would have been.
+   */
   restoreEntity(entity: string, state: SequenceEntityState): void {
-    this.entities.set(entity, modelFromJSON(state));
+    const m = modelFromJSON(state);
+    const away = this.entities.get(entity);
+    if (away) {
+      for (const [key, count] of away.pairs.entries()) {
+        m.pairs.add(key, count);
+        m.pairContext.set(key, away.pairContext.get(key));
+        m.contexts.add(away.pairContext.get(key), count);
+      }
+      for (const [key, count] of away.actions.entries()) m.actions.add(key, count);
+    }
+    this.entities.set(entity, m);
   }
 
   private entityOrder1(m: EntityModel | undefined, h1: string, a: string): number {
