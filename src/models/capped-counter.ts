@@ -5,8 +5,8 @@
  * forgets the rest — a value not seen for long that comes back counts as new again, which can only
  * make a rare value look rarer.
  *
- * Memory is bounded by design and flat: fingerprints, counts and steps in three typed arrays
- * sorted by fingerprint (binary search), 20 bytes per value, grown by doubling up to the cap.
+ * Memory is bounded by design and flat: [fingerprint, count, last step] records in one Float64Array
+ * sorted by fingerprint (binary search), 24 bytes per value, grown by doubling up to the cap.
  * Also tracks the number of values seen in exactly one window (Good–Turing N₁).
  */
 import { findSorted } from './hash-counts.js';
@@ -17,53 +17,41 @@ export class CappedCounter {
   /** Values with a count of exactly 1. */
   singletons = 0;
   size = 0;
-  private keys: Float64Array;
-  private counts: Uint32Array;
-  private steps: Float64Array;
+  /** Interleaved [fingerprint, count, last step] records, sorted by fingerprint. */
+  private data: Float64Array;
 
   constructor(
     readonly cap: number,
     initial = 4,
   ) {
     if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`counter: cap must be a whole number ≥ 1, got ${cap}`);
-    const room = Math.max(1, Math.min(initial, cap + 1));
-    this.keys = new Float64Array(room);
-    this.counts = new Uint32Array(room);
-    this.steps = new Float64Array(room);
+    this.data = new Float64Array(3 * Math.max(1, Math.min(initial, cap + 1)));
   }
 
   /** Windows the value appeared in (0 when never, or forgotten). */
   count(hash: number): number {
     const i = this.find(hash);
-    return i >= 0 ? this.counts[i] : 0;
+    return i >= 0 ? this.data[3 * i + 1] : 0;
   }
 
   /** Step the value was last seen at (−Infinity when not kept). */
   stepOf(hash: number): number {
     const i = this.find(hash);
-    return i >= 0 ? this.steps[i] : -Infinity;
+    return i >= 0 ? this.data[3 * i + 2] : -Infinity;
   }
 
   /** One window with these distinct values (fingerprints) at `step`. */
   bump(hashes: readonly number[], step: number): void {
     this.windows++;
     for (const h of hashes) {
-      let i = this.find(h);
+      const i = this.find(h);
       if (i >= 0) {
-        if (this.counts[i] === 1) this.singletons--;
-        this.counts[i]++;
-        this.steps[i] = step;
+        if (this.data[3 * i + 1] === 1) this.singletons--;
+        this.data[3 * i + 1]++;
+        this.data[3 * i + 2] = step;
         continue;
       }
-      i = -i - 1;
-      if (this.size === this.keys.length) this.resize(Math.min(this.cap + 1, this.keys.length * 2));
-      this.keys.copyWithin(i + 1, i, this.size);
-      this.counts.copyWithin(i + 1, i, this.size);
-      this.steps.copyWithin(i + 1, i, this.size);
-      this.keys[i] = h;
-      this.counts[i] = 1;
-      this.steps[i] = step;
-      this.size++;
+      this.insert(-i - 1, h, 1, step);
       this.singletons++;
     }
     if (this.size > this.cap) this.prune(Math.max(1, Math.floor(this.cap * 0.9)));
@@ -71,67 +59,55 @@ export class CappedCounter {
 
   /** Sets a value's count and step directly (restoring a state). */
   set(hash: number, count: number, step: number): void {
-    const before = this.count(hash);
-    if (before === 1) this.singletons--;
-    let i = this.find(hash);
-    if (i < 0) {
-      i = -i - 1;
-      if (this.size === this.keys.length) this.resize(Math.max(this.keys.length * 2, this.size + 1));
-      this.keys.copyWithin(i + 1, i, this.size);
-      this.counts.copyWithin(i + 1, i, this.size);
-      this.steps.copyWithin(i + 1, i, this.size);
-      this.size++;
-    }
-    this.keys[i] = hash;
-    this.counts[i] = count;
-    this.steps[i] = step;
+    const i = this.find(hash);
+    if (i >= 0) {
+      if (this.data[3 * i + 1] === 1) this.singletons--;
+      this.data[3 * i + 1] = count;
+      this.data[3 * i + 2] = step;
+    } else this.insert(-i - 1, hash, count, step);
     if (count === 1) this.singletons++;
   }
 
   /** [fingerprint, count, last step] of every kept value, by fingerprint. */
   entries(): [number, number, number][] {
     const out: [number, number, number][] = [];
-    for (let i = 0; i < this.size; i++) out.push([this.keys[i], this.counts[i], this.steps[i]]);
+    for (let i = 0; i < this.size; i++) out.push([this.data[3 * i], this.data[3 * i + 1], this.data[3 * i + 2]]);
     return out;
   }
 
-  /** Bytes held by the typed arrays. */
+  /** Bytes held by the typed array. */
   get bytes(): number {
-    return this.keys.byteLength + this.counts.byteLength + this.steps.byteLength;
+    return this.data.byteLength;
   }
 
   private find(hash: number): number {
-    return findSorted(this.keys, this.size, hash);
+    return findSorted(this.data, 3, this.size, hash);
   }
 
-  private resize(room: number): void {
-    const keys = new Float64Array(room);
-    const counts = new Uint32Array(room);
-    const steps = new Float64Array(room);
-    keys.set(this.keys.subarray(0, this.size));
-    counts.set(this.counts.subarray(0, this.size));
-    steps.set(this.steps.subarray(0, this.size));
-    this.keys = keys;
-    this.counts = counts;
-    this.steps = steps;
+  private insert(i: number, hash: number, count: number, step: number): void {
+    if (3 * (this.size + 1) > this.data.length) {
+      const data = new Float64Array(Math.max(3 * (this.size + 1), this.data.length * 2));
+      data.set(this.data);
+      this.data = data;
+    }
+    this.data.copyWithin(3 * (i + 1), 3 * i, 3 * this.size);
+    this.data[3 * i] = hash;
+    this.data[3 * i + 1] = count;
+    this.data[3 * i + 2] = step;
+    this.size++;
   }
 
   private prune(keep: number): void {
-    const order = Array.from({ length: this.size }, (_, i) => i).sort((x, y) => this.counts[y] - this.counts[x] || this.steps[y] - this.steps[x] || this.keys[x] - this.keys[y]);
-    const kept = order.slice(0, keep).sort((x, y) => this.keys[x] - this.keys[y]);
-    const keys = new Float64Array(this.cap + 1);
-    const counts = new Uint32Array(this.cap + 1);
-    const steps = new Float64Array(this.cap + 1);
+    const d = this.data;
+    const order = Array.from({ length: this.size }, (_, i) => i).sort((x, y) => d[3 * y + 1] - d[3 * x + 1] || d[3 * y + 2] - d[3 * x + 2] || d[3 * x] - d[3 * y]);
+    const kept = order.slice(0, keep).sort((x, y) => d[3 * x] - d[3 * y]);
+    const data = new Float64Array(3 * (this.cap + 1));
     let singletons = 0;
     kept.forEach((i, at) => {
-      keys[at] = this.keys[i];
-      counts[at] = this.counts[i];
-      steps[at] = this.steps[i];
-      if (counts[at] === 1) singletons++;
+      data.set(d.subarray(3 * i, 3 * i + 3), 3 * at);
+      if (d[3 * i + 1] === 1) singletons++;
     });
-    this.keys = keys;
-    this.counts = counts;
-    this.steps = steps;
+    this.data = data;
     this.size = kept.length;
     this.singletons = singletons;
   }

@@ -5,10 +5,9 @@
  * weights ∝ e^{λt}, so old rows fade with the half-life ln 2 / λ while rows of equal age are kept
  * with equal probability.
  *
- * Memory is bounded by design and held in typed arrays, not one object per row: keys, times and
- * flags are one array each and the rows one packed Float64Array of `capacity × width` values
- * (about 8·(width + 2) + 1 bytes per kept row, against some 200 bytes for a Float64Array object
- * per row). The arrays grow by doubling up to `capacity`, so an entity seen twice holds two rows,
+ * Memory is bounded by design and held in one typed array, not one object per row: each kept row
+ * is a record [key, time, flagged, values…] of 8·(width + 3) bytes in a packed Float64Array
+ * (against some 200 bytes of object overhead for a Float64Array per row, plus its values). The arrays grow by doubling up to `capacity`, so an entity seen twice holds two rows,
  * not sixty-four. Columns added later (a feature first seen after some rows were kept) read NaN in
  * the older rows.
  */
@@ -17,11 +16,10 @@ export class DecayedReservoir {
   n = 0;
   /** Rows kept (≤ capacity). */
   size = 0;
-  private keys: Float64Array;
-  private stamps: Float64Array;
-  private flags: Uint8Array;
+  /** Kept rows as records [key, time, flagged, value₀ … value_{width−1}], one Float64Array. */
   private data: Float64Array;
-  private stride: number;
+  private cols: number;
+  private room: number;
 
   constructor(
     readonly capacity: number,
@@ -29,17 +27,14 @@ export class DecayedReservoir {
     initial = Math.min(capacity, 4),
   ) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`reservoir: capacity must be a whole number ≥ 1, got ${capacity}`);
-    this.stride = Math.max(1, width);
-    const room = Math.max(1, Math.min(capacity, initial));
-    this.keys = new Float64Array(room);
-    this.stamps = new Float64Array(room);
-    this.flags = new Uint8Array(room);
-    this.data = new Float64Array(room * this.stride);
+    this.cols = Math.max(1, width);
+    this.room = Math.max(1, Math.min(capacity, initial));
+    this.data = new Float64Array(this.room * (this.cols + HEAD));
   }
 
   /** Columns each kept row has room for. */
   get width(): number {
-    return this.stride;
+    return this.cols;
   }
 
   /**
@@ -48,73 +43,62 @@ export class DecayedReservoir {
    */
   offer(row: ArrayLike<number>, key: number, time: number, flagged = false): boolean {
     this.n++;
-    if (row.length > this.stride) this.widen(row.length);
+    if (row.length > this.cols) this.resize(this.room, row.length);
+    const stride = this.cols + HEAD;
     let at: number;
     if (this.size < this.capacity) {
-      if (this.size === this.keys.length) this.grow();
+      if (this.size === this.room) this.resize(Math.min(this.capacity, this.room * 2), this.cols);
       at = this.size++;
     } else {
       at = 0;
-      for (let i = 1; i < this.size; i++) if (this.keys[i] > this.keys[at]) at = i;
-      if (key >= this.keys[at]) return false;
+      for (let i = 1; i < this.size; i++) if (this.data[i * stride] > this.data[at * stride]) at = i;
+      if (key >= this.data[at * stride]) return false;
     }
-    this.keys[at] = key;
-    this.stamps[at] = time;
-    this.flags[at] = flagged ? 1 : 0;
-    const base = at * this.stride;
-    for (let j = 0; j < this.stride; j++) this.data[base + j] = j < row.length ? row[j] : NaN;
+    const base = at * stride;
+    this.data[base] = key;
+    this.data[base + 1] = time;
+    this.data[base + 2] = flagged ? 1 : 0;
+    for (let j = 0; j < this.cols; j++) this.data[base + HEAD + j] = j < row.length ? row[j] : NaN;
     return true;
   }
 
   /** Value of column `col` in kept row `i` (NaN when missing). */
   value(i: number, col: number): number {
-    return col < this.stride ? this.data[i * this.stride + col] : NaN;
+    return col < this.cols ? this.data[i * (this.cols + HEAD) + HEAD + col] : NaN;
   }
 
   key(i: number): number {
-    return this.keys[i];
+    return this.data[i * (this.cols + HEAD)];
   }
 
   time(i: number): number {
-    return this.stamps[i];
+    return this.data[i * (this.cols + HEAD) + 1];
   }
 
   flagged(i: number): boolean {
-    return this.flags[i] === 1;
+    return this.data[i * (this.cols + HEAD) + 2] === 1;
   }
 
   /** Kept row `i` as a fresh array of `width` values. */
   row(i: number): Float64Array {
-    return this.data.slice(i * this.stride, (i + 1) * this.stride);
+    const base = i * (this.cols + HEAD) + HEAD;
+    return this.data.slice(base, base + this.cols);
   }
 
-  /** Bytes held by the typed arrays. */
+  /** Bytes held by the typed array. */
   get bytes(): number {
-    return this.keys.byteLength + this.stamps.byteLength + this.flags.byteLength + this.data.byteLength;
-  }
-
-  private grow(): void {
-    const room = Math.min(this.capacity, Math.max(1, this.keys.length * 2));
-    this.resize(room, this.stride);
-  }
-
-  private widen(width: number): void {
-    this.resize(this.keys.length, width);
+    return this.data.byteLength;
   }
 
   private resize(room: number, width: number): void {
-    const keys = new Float64Array(room);
-    const stamps = new Float64Array(room);
-    const flags = new Uint8Array(room);
-    const data = new Float64Array(room * width).fill(NaN);
-    keys.set(this.keys.subarray(0, this.size));
-    stamps.set(this.stamps.subarray(0, this.size));
-    flags.set(this.flags.subarray(0, this.size));
-    for (let i = 0; i < this.size; i++) data.set(this.data.subarray(i * this.stride, (i + 1) * this.stride), i * width);
-    this.keys = keys;
-    this.stamps = stamps;
-    this.flags = flags;
+    const stride = width + HEAD;
+    const data = new Float64Array(room * stride).fill(NaN);
+    for (let i = 0; i < this.size; i++) data.set(this.data.subarray(i * (this.cols + HEAD), (i + 1) * (this.cols + HEAD)), i * stride);
     this.data = data;
-    this.stride = width;
+    this.room = room;
+    this.cols = width;
   }
 }
+
+/** Record header: key, time, flagged. */
+const HEAD = 3;
