@@ -177,8 +177,8 @@ export class LiveSet {
   }
 }
 
-/** Bytes of live state one entity costs, by design (bench/entity-state.ts: ≈ 1.5–9 KB per job after the typed sketches); used to turn a memory budget into a cap. */
-export const ENTITY_STATE_BYTES = 8192;
+/** Bytes of live state one entity is budgeted at (bench/entity-state.ts measured 3–10 KB per entity and job after 72 windows with the typed sketches); turns a memory budget into a cap. */
+export const ENTITY_STATE_BYTES = 12_288;
 
 /** Live entities per (job, partition) for a memory budget in MB shared by `partitions` job partitions (0 = no cap). */
 export function liveEntityCap(budgetMb: number, partitions: number): number {

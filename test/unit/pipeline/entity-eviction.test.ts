@@ -41,7 +41,7 @@ describe('idle-entity eviction', () => {
   });
 
   it('turns a memory budget into a cap per job partition, and refuses a missing cold entity by name', async () => {
-    assert.equal(liveEntityCap(400, 4), 12_800);
+    assert.equal(liveEntityCap(400, 4), 8_533);
     assert.equal(liveEntityCap(0, 4), 0);
     const live = LiveSet.fromJSON({ live: [], cold: [['user.name=ghost', START]] }, 5);
     await assert.rejects(live.arrive(['user.name=ghost'], START + H, { ensemble: null }, new MemoryColdStore()), /cold entity user\.name=ghost .* missing/);
