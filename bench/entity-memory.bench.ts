@@ -21,6 +21,8 @@ const PREVIOUS_MB_PER_100K: Readonly<Record<string, number>> = {
   'auth-by-user': 1291,
   'auth-by-source-ip': 501,
   'process-by-host': 3720,
+  'network-by-source': 2694,
+  'data-access-by-user': 926,
 };
 
 export async function run(): Promise<BenchLine[]> {
