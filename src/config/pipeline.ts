@@ -45,6 +45,12 @@ export const pipelineSchema = z.strictObject({
    * windows short — a crash then redoes up to this many windows, idempotently.
    */
   checkpoint_every: z.number().int().min(1).max(1_000).default(1),
+  /**
+   * Memory budget for the live per-entity model state of this runner, in MB, shared by every job
+   * partition it runs. Beyond it the idlest entities are evicted to the state index and restored
+   * when they return (with the same state). 0 = no cap (entities already evicted are still restored).
+   */
+  entity_memory_mb: z.number().min(0).max(1_000_000).default(400),
   /** Serialised model state is split into documents of at most this many bytes. */
   state_chunk_bytes: z.number().int().min(10_000).max(50_000_000).default(1_000_000),
 });

@@ -69,6 +69,13 @@ export interface EntityDetector<F extends Finding = Finding, S = unknown> {
    * scales from it; a score at least `maxSurprisal` nats only if `gate` admits the entity.
    */
   learnAdmitted?(obs: Observation, maxSurprisal: number, gate: ExtremeGate): void;
+  /**
+   * Idle-entity eviction (the OpenSearch AD cold-entity pattern): removes the entity's own state and
+   * returns it as JSON (undefined when the detector keeps none for it). restoreEntity puts exactly
+   * that state back, so an evicted and restored entity scores the same bits as one never evicted.
+   */
+  evictEntity?(entity: string): unknown;
+  restoreEntity?(entity: string, state: unknown): void;
   /** Actions worth mapping to ATT&CK. */
   actionsOf?(finding: F): string[];
   toJSON(): S;

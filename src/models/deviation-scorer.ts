@@ -19,7 +19,7 @@ import type { FeatureContribution } from '../explain/attribution.js';
 import { OnlineDetector, type DetectorFactory, type DetectorParams, type EvidenceContext, type Finding, type ScoreContext } from './detector.js';
 import type { ExtremeGate } from './extreme-gate.js';
 import type { Observation } from './observation.js';
-import { RobustBaseline, type BaselineScore, type Direction, type RobustBaselineParams, type RobustBaselineState } from './robust-baseline.js';
+import { RobustBaseline, type BaselineScore, type Direction, type ReservoirState, type RobustBaselineParams, type RobustBaselineState } from './robust-baseline.js';
 import { RobustStandardiser, type StandardiserState } from './standardiser.js';
 
 export interface DeviationParams extends DetectorParams {
@@ -103,6 +103,14 @@ export class DeviationScorer extends OnlineDetector<DeviationFinding, DeviationS
     for (const k of Object.keys(fs)) fsum += Math.max(0, fs[k] - 2);
     if (fsum > 0) return Object.keys(fs).map((k) => ({ name: k, contribution: (ctx.share * Math.max(0, fs[k] - 2)) / fsum }));
     return deviationShares(f.baseline, ctx.share);
+  }
+
+  evictEntity(entity: string): unknown {
+    return this.baseline.evictEntity(entity);
+  }
+
+  restoreEntity(entity: string, state: unknown): void {
+    this.baseline.restoreEntity(entity, state as ReservoirState);
   }
 
   toJSON(): DeviationScorerState {

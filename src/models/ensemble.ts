@@ -126,6 +126,9 @@ export interface ScoredObservation {
   threat?: ThreatFields;
 }
 
+/** One entity's own state in every detector that keeps one (Ensemble.evictEntity), as JSON. */
+export type EntitySnapshot = Partial<Record<ModelName, unknown>>;
+
 export interface LabelledScore {
   fused: number;
   label: boolean | 0 | 1;
@@ -374,6 +377,33 @@ export class Ensemble {
   /** learnOne for each observation in order, with the ScoredObservations scoreOne / scoreMany returned for them when given. */
   learnMany(observations: readonly Observation[], scored?: readonly ScoredObservation[]): void {
     observations.forEach((o, i) => this.learnOne(o, scored?.[i]));
+  }
+
+  /**
+   * Idle-entity eviction (OpenSearch AD's cold entities): removes everything the detectors keep for
+   * this entity alone and returns it as JSON; undefined when they keep nothing. restoreEntity puts
+   * it back: the entity then scores the same bits as if it had never left. Population state
+   * (forest, standardisers, threshold, the peers' baselines) stays: it is shared, and bounded.
+   */
+  evictEntity(entity: string): EntitySnapshot | undefined {
+    const out: EntitySnapshot = {};
+    let any = false;
+    for (const m of this.members) {
+      const s = m.detector.evictEntity?.(entity);
+      if (s !== undefined) {
+        out[m.name] = s;
+        any = true;
+      }
+    }
+    return any ? out : undefined;
+  }
+
+  /** Puts back what evictEntity returned for the entity. */
+  restoreEntity(entity: string, snapshot: EntitySnapshot): void {
+    for (const m of this.members) {
+      const s = snapshot[m.name];
+      if (s !== undefined) m.detector.restoreEntity?.(entity, s);
+    }
   }
 
   /** Platt-scale the probability from labelled fused scores (analyst feedback, an evaluation). */

@@ -33,8 +33,10 @@
  */
 import type { Evidence } from '../explain/evidence.js';
 import type { BatchContext } from './batch-context.js';
+import { CappedCounter } from './capped-counter.js';
 import { OnlineDetector, type DetectorFactory, type DetectorParams, type EvidenceContext, type ScoreContext } from './detector.js';
 import { categoricalOf, type Observation } from './observation.js';
+import { valueHash } from './value-hash.js';
 
 export interface RarityParams {
   /** Additive smoothing / back-off strength a (default 1). */
@@ -84,11 +86,12 @@ interface FieldCounts {
 
 export interface RarityState {
   kind: 'rarity';
-  version: 1;
+  /** 2: entity values as fingerprints (value-hash.ts); 1: as strings (still read). */
+  version: 1 | 2;
   params: RarityParams;
   step: number;
   population: Record<string, SerialField>;
-  entities: Record<string, Record<string, SerialField>>;
+  entities: Record<string, Record<string, SerialField | HashedField>>;
   /** Alerted windows waiting to be learned: [entity, time, values] (absent in older states). */
   pending?: [string, number, Record<string, string[]>][];
 }
@@ -98,11 +101,18 @@ interface SerialField {
   values: [string, number, number][];
 }
 
+/** An entity's field: [fingerprint, windows, last step] per value. */
+export interface HashedField {
+  windows: number;
+  values: [number, number, number][];
+}
+
 export class Rarity {
   readonly params: RarityParams;
   private step = 0;
   private readonly population = new Map<string, FieldCounts>();
-  private readonly entities = new Map<string, Map<string, FieldCounts>>();
+  /** Per entity and field: capped counts of value fingerprints (the strings are not kept). */
+  private readonly entities = new Map<string, Map<string, CappedCounter>>();
   /** Flagged windows in quarantine, in time order. */
   private pending: [string, number, Record<string, string[]>][] = [];
 
@@ -157,7 +167,9 @@ export class Rarity {
         fields = new Map();
         this.entities.set(entity, fields);
       }
-      bump(fields, field, values, this.step, this.params.maxValuesPerField);
+      let own = fields.get(field);
+      if (!own) fields.set(field, (own = new CappedCounter(this.params.maxValuesPerField)));
+      own.bump(values.map(valueHash), this.step);
       bump(this.population, field, values, this.step, this.params.maxPopulationValues);
     }
   }
@@ -180,11 +192,11 @@ export class Rarity {
       const own = fields?.get(field);
       const N = pop?.windows ?? 0;
       const n = own?.windows ?? 0;
-      const beta = a + (own?.values.size ?? 0);
+      const beta = a + (own?.size ?? 0);
       let best: ValueSurprise | undefined;
       for (const value of values) {
         const C = pop?.values.get(value)?.[0] ?? 0;
-        const c = own?.values.get(value)?.[0] ?? 0;
+        const c = own ? own.count(valueHash(value)) : 0;
         const pPop = ((C > 0 ? C : (pop?.singletons ?? 0)) + a) / (N + 2 * a);
         const p = Math.max((c + beta * pPop) / (n + beta), batch ? batch.peerShare(field, value) : 0);
         const s: ValueSurprise = { field, value, surprise: -Math.log(p), probability: p, firstSeen: c === 0, populationFirstSeen: C === 0 };
@@ -201,17 +213,40 @@ export class Rarity {
     return { score, fieldsScored: top.length, top, firstSeen };
   }
 
+  /** Removes the entity's counters and returns them (JSON, fingerprints); undefined when it has none. */
+  evictEntity(entity: string): Record<string, HashedField> | undefined {
+    const fields = this.entities.get(entity);
+    if (!fields) return undefined;
+    this.entities.delete(entity);
+    return countersToJSON(fields);
+  }
+
+  /**
+   * Puts back counters evictEntity returned. Counts learned for the entity while it was away (a
+   * quarantined window whose time came) are added to them, as they would have been.
+   */
+  restoreEntity(entity: string, state: Record<string, HashedField>): void {
+    const restored = countersFromJSON(state, this.params.maxValuesPerField);
+    for (const [field, away] of this.entities.get(entity) ?? []) {
+      let c = restored.get(field);
+      if (!c) restored.set(field, (c = new CappedCounter(this.params.maxValuesPerField)));
+      for (const [h, n, step] of away.entries()) c.set(h, c.count(h) + n, Math.max(step, c.stepOf(h)));
+      c.windows += away.windows;
+    }
+    this.entities.set(entity, restored);
+  }
+
   /** Windows in which the entity showed any value of the field. */
   windows(entity: string, field: string): number {
     return this.entities.get(entity)?.get(field)?.windows ?? 0;
   }
 
   toJSON(): RarityState {
-    const entities: Record<string, Record<string, SerialField>> = {};
-    for (const [e, fields] of this.entities) entities[e] = fieldsToJSON(fields);
+    const entities: Record<string, Record<string, HashedField>> = {};
+    for (const [e, fields] of this.entities) entities[e] = countersToJSON(fields);
     return {
       kind: 'rarity',
-      version: 1,
+      version: 2,
       params: { ...this.params },
       step: this.step,
       population: fieldsToJSON(this.population),
@@ -221,13 +256,13 @@ export class Rarity {
   }
 
   static fromJSON(state: RarityState): Rarity {
-    if (state?.kind !== 'rarity' || state.version !== 1) throw new TypeError('rarity: not a rarity state (kind "rarity", version 1)');
+    if (state?.kind !== 'rarity' || (state.version !== 1 && state.version !== 2)) throw new TypeError('rarity: not a rarity state (kind "rarity", version 1 or 2)');
     // States from before the quarantine existed get the default.
     const r = new Rarity({ ...state.params, quarantine: state.params.quarantine ?? DEFAULT_RARITY_PARAMS.quarantine });
     r.step = state.step;
     r.pending = (state.pending ?? []).map(([e, t, v]) => [e, t, Object.fromEntries(Object.entries(v).map(([f, l]) => [f, [...l]]))]);
     fieldsFromJSON(state.population, r.population);
-    for (const [e, fields] of Object.entries(state.entities)) r.entities.set(e, fieldsFromJSON(fields, new Map()));
+    for (const [e, fields] of Object.entries(state.entities)) r.entities.set(e, countersFromJSON(fields, r.params.maxValuesPerField));
     return r;
   }
 }
@@ -272,6 +307,22 @@ function countSingletons(values: Counts): number {
 function fieldsToJSON(fields: Map<string, FieldCounts>): Record<string, SerialField> {
   const out: Record<string, SerialField> = {};
   for (const [f, fc] of fields) out[f] = { windows: fc.windows, values: [...fc.values].map(([v, [c, s]]) => [v, c, s]) };
+  return out;
+}
+
+function countersToJSON(fields: Map<string, CappedCounter>): Record<string, HashedField> {
+  return Object.fromEntries([...fields].map(([f, c]) => [f, { windows: c.windows, values: c.entries() }]));
+}
+
+/** An entity's fields, from fingerprints (version 2) or strings (version 1). */
+function countersFromJSON(fields: Record<string, SerialField | HashedField>, cap: number): Map<string, CappedCounter> {
+  const out = new Map<string, CappedCounter>();
+  for (const [f, sf] of Object.entries(fields)) {
+    const c = new CappedCounter(cap, sf.values.length + 1);
+    for (const [v, count, step] of sf.values) c.set(typeof v === 'string' ? valueHash(v) : v, count, step);
+    c.windows = sf.windows;
+    out.set(f, c);
+  }
   return out;
 }
 
@@ -325,6 +376,14 @@ export class RarityDetector extends OnlineDetector<RarityScore, RarityState> {
       populationFirstSeen: t.populationFirstSeen,
       contribution: (ctx.share * t.surprise) / sum,
     }));
+  }
+
+  evictEntity(entity: string): unknown {
+    return this.model.evictEntity(entity);
+  }
+
+  restoreEntity(entity: string, state: unknown): void {
+    this.model.restoreEntity(entity, state as Record<string, HashedField>);
   }
 
   toJSON(): RarityState {

@@ -33,6 +33,7 @@
  * is NaN, its deviation 0); a feature the entity never had a finite value for falls back to the
  * population; one the population never had either scores 0.
  */
+import { DecayedReservoir } from './decayed-reservoir.js';
 import { Random } from './random.js';
 import { robustSd, robustSummaryInPlace, type RobustSummary } from './stats.js';
 
@@ -102,61 +103,27 @@ export interface BaselineScore {
   readonly observations: number;
 }
 
-/** A bounded, time-decayed weighted reservoir of feature rows. */
-class DecayedReservoir {
-  /** ln(E) − λ·t with E ~ Exp(1): the k smallest are a weighted sample ∝ e^{λt}. */
-  keys: number[] = [];
-  rows: Float64Array[] = [];
-  /** Window start of each kept row (NaN when learned without a time). */
-  times: number[] = [];
-  /** Rows learned from windows that alerted (they cannot excuse a cold-start entity). */
-  flagged: boolean[] = [];
-  /** Windows offered so far. */
-  n = 0;
-
-  offer(row: Float64Array, key: number, time: number, capacity: number, flagged = false): boolean {
-    this.n++;
-    if (this.rows.length < capacity) {
-      this.keys.push(key);
-      this.rows.push(row);
-      this.times.push(time);
-      this.flagged.push(flagged);
-      return true;
-    }
-    let worst = 0;
-    for (let i = 1; i < this.keys.length; i++) if (this.keys[i] > this.keys[worst]) worst = i;
-    if (key >= this.keys[worst]) return false;
-    this.keys[worst] = key;
-    this.rows[worst] = row;
-    this.times[worst] = time;
-    this.flagged[worst] = flagged;
-    return true;
-  }
-
-  /** Kept rows within ±1 hour of day (UTC) of `hour` (all rows when hour is undefined), except those `skip` says. */
-  near(hour: number | undefined, skip?: (i: number) => boolean): Float64Array[] {
-    if (hour === undefined && !skip) return this.rows;
-    const out: Float64Array[] = [];
-    for (let i = 0; i < this.rows.length; i++) {
-      if (skip?.(i)) continue;
-      if (hour === undefined) {
-        out.push(this.rows[i]);
-        continue;
-      }
-      const h = hourOfDay(this.times[i]);
+/** Kept rows of a reservoir within ±1 hour of day (UTC) of `hour` (all rows when hour is undefined), except those `skip` says. */
+function near(res: DecayedReservoir, hour: number | undefined, skip?: (i: number) => boolean): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < res.size; i++) {
+    if (skip?.(i)) continue;
+    if (hour !== undefined) {
+      const h = hourOfDay(res.time(i));
       if (h === undefined) continue;
       const d = Math.abs(h - hour);
-      if (Math.min(d, 24 - d) <= 1) out.push(this.rows[i]);
+      if (Math.min(d, 24 - d) > 1) continue;
     }
-    return out;
+    out.push(i);
   }
+  return out;
 }
 
-/** Robust summary of one column over some rows (finite values only). */
-function summarise(rows: readonly Float64Array[], col: number, buf: Float64Array): RobustSummary {
+/** Robust summary of one column over some kept rows (finite values only). */
+function summarise(res: DecayedReservoir, rows: readonly number[], col: number, buf: Float64Array): RobustSummary {
   let m = 0;
-  for (const r of rows) {
-    const v = col < r.length ? r[col] : NaN;
+  for (const i of rows) {
+    const v = res.value(i, col);
     if (Number.isFinite(v)) buf[m++] = v;
   }
   return robustSummaryInPlace(buf, m);
@@ -168,7 +135,7 @@ function hourOfDay(time: number): number | undefined {
   return Math.floor(((time % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000);
 }
 
-interface ReservoirState {
+export interface ReservoirState {
   n: number;
   keys: number[];
   rows: (number | null)[][];
@@ -201,7 +168,7 @@ function summaryToJSON(s: RobustSummary): SummaryState {
 }
 
 function summaryFromJSON(s: SummaryState): RobustSummary {
-  const f = (v: number | null) => v ?? NaN;
+  const f = (v: number | null) => (v === null ? NaN : v);
   return { n: s[0], median: f(s[1]), madSd: f(s[2]), meanAdSd: f(s[3]) };
 }
 
@@ -213,7 +180,7 @@ export class RobustBaseline {
   private readonly featureIndex = new Map<string, number>();
   private countLike: boolean[] = [];
   private readonly entities = new Map<string, DecayedReservoir>();
-  private population = new DecayedReservoir();
+  private population: DecayedReservoir;
   private rng: Random;
   /** Implicit clock when learnOne is called without a time. */
   private step = 0;
@@ -233,6 +200,7 @@ export class RobustBaseline {
     if (!(p.quarantine >= 0)) throw new RangeError(`baseline: quarantine must be ≥ 0 (Infinity to never learn alerted windows), got ${p.quarantine}`);
     this.params = p;
     this.rng = new Random(p.seed);
+    this.population = new DecayedReservoir(p.populationReservoirSize, 1);
   }
 
   /** Feature names seen so far, in first-seen order. */
@@ -264,13 +232,13 @@ export class RobustBaseline {
     const keyP = Math.log(-Math.log(this.rng.open())) - lambda * t;
     let res = this.entities.get(entity);
     if (!res) {
-      res = new DecayedReservoir();
+      res = new DecayedReservoir(this.params.reservoirSize, this.features.length);
       this.entities.set(entity, res);
     }
-    if (res.offer(row, keyE, stamp, this.params.reservoirSize, flagged)) this.entitySummary.delete(entity);
+    if (res.offer(row, keyE, stamp, flagged)) this.entitySummary.delete(entity);
     // The population summary is refreshed every populationRefreshEvery updates, not on each one:
     // recomputing medians over thousands of rows per window would dominate the cost of learning.
-    this.population.offer(row, keyP, stamp, this.params.populationReservoirSize);
+    this.population.offer(row, keyP, stamp);
     // While the population is young, refresh as it doubles so cold-start scores are not stuck on a few rows.
     if (++this.sinceRefresh >= Math.min(this.params.populationRefreshEvery, Math.max(1, this.population.n >> 1))) {
       this.popSummary = undefined;
@@ -333,6 +301,21 @@ export class RobustBaseline {
     return { score: Math.sqrt(sum), scored, z, deviation, typical, coldStart, observations };
   }
 
+  /** Removes the entity's reservoir and returns it (JSON); undefined when it has none. */
+  evictEntity(entity: string): ReservoirState | undefined {
+    const r = this.entities.get(entity);
+    if (!r) return undefined;
+    this.entities.delete(entity);
+    this.entitySummary.delete(entity);
+    return reservoirToJSON(r);
+  }
+
+  /** Puts back a reservoir evictEntity returned. */
+  restoreEntity(entity: string, state: ReservoirState): void {
+    this.entities.set(entity, reservoirFromJSON(state, this.params.reservoirSize));
+    this.entitySummary.delete(entity);
+  }
+
   /** The entity's (or on cold start the population's) median of a feature; NaN when unknown. */
   typical(entity: string, feature: string, time?: number): number {
     const j = this.featureIndex.get(feature);
@@ -374,16 +357,17 @@ export class RobustBaseline {
     b.rng = Random.fromState(state.rng);
     b.step = state.step;
     b.sinceRefresh = state.sinceRefresh;
-    b.population = reservoirFromJSON(state.population);
-    for (const [k, r] of Object.entries(state.entities)) b.entities.set(k, reservoirFromJSON(r));
+    b.population = reservoirFromJSON(state.population, params.populationReservoirSize);
+    for (const [k, r] of Object.entries(state.entities)) b.entities.set(k, reservoirFromJSON(r, params.reservoirSize));
     b.popSummary = state.populationSummary?.map(summaryFromJSON);
     return b;
   }
 
   private populationSummaries(): RobustSummary[] {
     if (this.popSummary?.length !== this.features.length) {
-      const rows = this.population.rows;
-      this.popSummary = this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
+      const pop = this.population;
+      const rows = near(pop, undefined);
+      this.popSummary = this.features.map((_, j) => summarise(pop, rows, j, this.scratch(rows.length)));
     }
     return this.popSummary;
   }
@@ -394,8 +378,8 @@ export class RobustBaseline {
    * out only from a cold-start entity's short history (`always`).
    */
   private heldOut(res: DecayedReservoir, i: number, time: number | undefined, always: boolean): boolean {
-    if (!res.flagged[i]) return false;
-    const t = res.times[i];
+    if (!res.flagged(i)) return false;
+    const t = res.time(i);
     if (time === undefined || !Number.isFinite(t)) return always;
     return time - t < this.params.quarantine;
   }
@@ -406,9 +390,9 @@ export class RobustBaseline {
    * minObservations rows.
    */
   private shortHistory(res: DecayedReservoir, time: number | undefined): RobustSummary[] | undefined {
-    const rows = res.rows.filter((_, i) => !this.heldOut(res, i, time, true));
+    const rows = near(res, undefined, (i) => this.heldOut(res, i, time, true));
     if (rows.length === 0 || rows.length < this.params.coldStartOwnMin) return undefined;
-    return this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
+    return this.features.map((_, j) => summarise(res, rows, j, this.scratch(rows.length)));
   }
 
   /**
@@ -419,7 +403,7 @@ export class RobustBaseline {
    */
   private entitySummaries(entity: string, res: DecayedReservoir, time?: number): RobustSummary[] {
     let quarantined = false;
-    if (time !== undefined) for (let i = 0; i < res.rows.length && !quarantined; i++) quarantined = this.heldOut(res, i, time, false);
+    if (time !== undefined) for (let i = 0; i < res.size && !quarantined; i++) quarantined = this.heldOut(res, i, time, false);
     const skip = quarantined ? (i: number) => this.heldOut(res, i, time, false) : undefined;
     let byHour = this.entitySummary.get(entity);
     if (byHour === undefined) {
@@ -427,16 +411,16 @@ export class RobustBaseline {
       this.entitySummary.set(entity, byHour);
     }
     let hour = this.params.seasonal && time !== undefined ? hourOfDay(time) : undefined;
-    let rows = res.near(hour, skip);
+    let rows = near(res, hour, skip);
     if (hour !== undefined && rows.length < this.params.seasonalMinRows) {
       hour = undefined;
-      rows = res.near(undefined, skip);
+      rows = near(res, undefined, skip);
     }
-    if (quarantined) return this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
+    if (quarantined) return this.features.map((_, j) => summarise(res, rows, j, this.scratch(rows.length)));
     const key = hour ?? -1;
     let s = byHour.get(key);
     if (s?.length !== this.features.length) {
-      s = this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
+      s = this.features.map((_, j) => summarise(res, rows, j, this.scratch(rows.length)));
       byHour.set(key, s);
     }
     return s;
@@ -476,22 +460,23 @@ function clamp(z: number, cap: number): number {
 }
 
 function reservoirToJSON(r: DecayedReservoir): ReservoirState {
+  const idx = Array.from({ length: r.size }, (_, i) => i);
+  const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+  const flagged = idx.filter((i) => r.flagged(i));
   return {
     n: r.n,
-    keys: [...r.keys],
-    rows: r.rows.map((row) => Array.from(row, (v) => (Number.isFinite(v) ? v : null))),
-    times: r.times.map((t) => (Number.isFinite(t) ? t : null)),
-    ...(r.flagged.some(Boolean) ? { flagged: r.flagged.flatMap((f, i) => (f ? [i] : [])) } : {}),
+    keys: idx.map((i) => r.key(i)),
+    rows: idx.map((i) => Array.from(r.row(i), finite)),
+    times: idx.map((i) => finite(r.time(i))),
+    ...(flagged.length > 0 ? { flagged } : {}),
   };
 }
 
-function reservoirFromJSON(s: ReservoirState): DecayedReservoir {
-  const r = new DecayedReservoir();
+function reservoirFromJSON(s: ReservoirState, capacity: number): DecayedReservoir {
+  const width = s.rows.reduce((w, row) => Math.max(w, row.length), 1);
+  const r = new DecayedReservoir(Math.max(capacity, s.rows.length), width, s.rows.length);
+  const flagged = new Set(s.flagged ?? []);
+  s.rows.forEach((row, i) => r.offer(row.map((v) => (v === null ? NaN : v)), s.keys[i], s.times?.[i] ?? NaN, flagged.has(i)));
   r.n = s.n;
-  r.keys = [...s.keys];
-  r.rows = s.rows.map((row) => Float64Array.from(row, (v) => v ?? NaN));
-  r.times = s.rows.map((_, i) => s.times?.[i] ?? NaN);
-  r.flagged = s.rows.map(() => false);
-  for (const i of s.flagged ?? []) r.flagged[i] = true;
   return r;
 }

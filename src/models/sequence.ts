@@ -23,7 +23,9 @@
 import type { Evidence } from '../explain/evidence.js';
 import { ACTIONS_FIELD, type BatchContext } from './batch-context.js';
 import { OnlineDetector, type DetectorFactory, type DetectorParams, type EvidenceContext, type ScoreContext } from './detector.js';
+import { HashCounts } from './hash-counts.js';
 import type { Observation } from './observation.js';
+import { valueHash } from './value-hash.js';
 
 export interface SequenceParams {
   readonly order: 1 | 2;
@@ -62,23 +64,36 @@ class Counter {
   }
 }
 
+/**
+ * An entity's counts, keyed by fingerprints (value-hash.ts) in typed arrays rather than by
+ * strings in maps: about 32 bytes a transition instead of some 200.
+ */
 interface EntityModel {
-  /** Transition counts keyed "context␁action" (order-1 and, when used, order-2 contexts). */
-  pairs: Counter;
-  /** Totals per context. */
-  contexts: Counter;
-  /** Actions performed. */
-  actions: Counter;
+  /** Transition counts keyed by the fingerprint of "context␁action" (order-1 and, when used, order-2 contexts). */
+  pairs: HashCounts;
+  /** Transition fingerprint → its context's fingerprint (to recompute the totals after a prune). */
+  pairContext: HashCounts;
+  /** Totals per context fingerprint. */
+  contexts: HashCounts;
+  /** Actions performed, by fingerprint. */
+  actions: HashCounts;
   /** Last `order` actions (the context for the next window). */
+  last: string[];
+}
+
+/** Version 2: [transition fingerprint, context fingerprint, count] and [action fingerprint, count]; version 1: strings. */
+export interface SequenceEntityState {
+  pairs: [string, number][] | [number, number, number][];
+  actions: [string | number, number][];
   last: string[];
 }
 
 export interface SequenceState {
   kind: 'sequence';
-  version: 1;
+  version: 1 | 2;
   params: SequenceParams;
   population: { pairs: [string, number][]; contexts: [string, number][]; unigrams: [string, number][]; total: number };
-  entities: Record<string, { pairs: [string, number][]; actions: [string, number][]; last: string[] }>;
+  entities: Record<string, SequenceEntityState>;
   /** Alerted windows waiting to be counted: [entity, time, context before the window, actions] (absent in older states). */
   pending?: [string, number, string[], string[]][];
 }
@@ -138,7 +153,7 @@ export class SequenceModel {
   private model(entity: string): EntityModel {
     let m = this.entities.get(entity);
     if (!m) {
-      m = { pairs: new Counter(), contexts: new Counter(), actions: new Counter(), last: [] };
+      m = newModel([]);
       this.entities.set(entity, m);
     }
     return m;
@@ -153,18 +168,13 @@ export class SequenceModel {
       this.popContexts.add(h1);
       this.unigrams.add(a);
       this.total++;
-      m.pairs.add(h1 + SEP + a);
-      m.contexts.add(h1);
-      if (this.params.order === 2) {
-        const h2 = context2(hist);
-        m.pairs.add(h2 + SEP + a);
-        m.contexts.add(h2);
-      }
-      m.actions.add(a);
+      addPair(m, h1, a);
+      if (this.params.order === 2) addPair(m, context2(hist), a);
+      m.actions.add(valueHash(a));
       hist.push(a);
       if (hist.length > 2) hist.shift();
     }
-    if (m.pairs.counts.size > this.params.maxTransitionsPerEntity) prune(m, Math.floor(this.params.maxTransitionsPerEntity * 0.9));
+    if (m.pairs.size > this.params.maxTransitionsPerEntity) prune(m, Math.floor(this.params.maxTransitionsPerEntity * 0.9));
     return hist;
   }
 
@@ -185,12 +195,12 @@ export class SequenceModel {
       let p = this.entityOrder1(m, h1, a);
       if (this.params.order === 2 && m) {
         const h2 = context2(hist);
-        p = (m.pairs.get(h2 + SEP + a) + this.params.alpha * p) / (m.contexts.get(h2) + this.params.alpha);
+        p = (m.pairs.get(valueHash(h2 + SEP + a)) + this.params.alpha * p) / (m.contexts.get(valueHash(h2)) + this.params.alpha);
       }
       if (batch) p = Math.max(p, batch.peerShare(ACTIONS_FIELD, a));
       const s = -Math.log(p);
       sum += s;
-      const isNew = !m || m.actions.get(a) === 0;
+      const isNew = !m || m.actions.get(valueHash(a)) === 0;
       if (isNew) firstSeen.add(a);
       if (s > worst.surprise) worst = { from: h1, to: a, surprise: s, firstSeen: isNew };
       hist.push(a);
@@ -205,10 +215,10 @@ export class SequenceModel {
 
   toJSON(): SequenceState {
     const entities: SequenceState['entities'] = {};
-    for (const [e, m] of this.entities) entities[e] = { pairs: [...m.pairs.counts], actions: [...m.actions.counts], last: [...m.last] };
+    for (const [e, m] of this.entities) entities[e] = modelToJSON(m);
     return {
       kind: 'sequence',
-      version: 1,
+      version: 2,
       params: { ...this.params },
       population: { pairs: [...this.popPairs.counts], contexts: [...this.popContexts.counts], unigrams: [...this.unigrams.counts], total: this.total },
       entities,
@@ -217,7 +227,7 @@ export class SequenceModel {
   }
 
   static fromJSON(state: SequenceState): SequenceModel {
-    if (state?.kind !== 'sequence' || state.version !== 1) throw new TypeError('sequence: not a sequence state (kind "sequence", version 1)');
+    if (state?.kind !== 'sequence' || (state.version !== 1 && state.version !== 2)) throw new TypeError('sequence: not a sequence state (kind "sequence", version 1 or 2)');
     // States from before the quarantine existed get the default.
     const s = new SequenceModel({ ...state.params, quarantine: state.params.quarantine ?? DEFAULT_SEQUENCE_PARAMS.quarantine });
     s.pending = (state.pending ?? []).map(([e, t, b, a]) => [e, t, [...b], [...a]]);
@@ -225,16 +235,34 @@ export class SequenceModel {
     for (const [k, v] of state.population.contexts) s.popContexts.counts.set(k, v);
     for (const [k, v] of state.population.unigrams) s.unigrams.counts.set(k, v);
     s.total = state.population.total;
-    for (const [e, em] of Object.entries(state.entities)) {
-      const m: EntityModel = { pairs: new Counter(), contexts: new Counter(), actions: new Counter(), last: [...em.last] };
-      for (const [k, v] of em.pairs) {
-        m.pairs.counts.set(k, v);
-        m.contexts.add(k.slice(0, k.lastIndexOf(SEP)), v);
-      }
-      for (const [k, v] of em.actions) m.actions.counts.set(k, v);
-      s.entities.set(e, m);
-    }
+    for (const [e, em] of Object.entries(state.entities)) s.entities.set(e, modelFromJSON(em));
     return s;
+  }
+
+  /** Removes the entity's model and returns it (JSON, fingerprints); undefined when it has none. */
+  evictEntity(entity: string): SequenceEntityState | undefined {
+    const m = this.entities.get(entity);
+    if (!m) return undefined;
+    this.entities.delete(entity);
+    return modelToJSON(m);
+  }
+
+  /**
+   * Puts back a model evictEntity returned. Transitions counted for the entity while it was away (a
+   * quarantined window whose time came) are added to it, as they would have been.
+   */
+  restoreEntity(entity: string, state: SequenceEntityState): void {
+    const m = modelFromJSON(state);
+    const away = this.entities.get(entity);
+    if (away) {
+      for (const [key, count] of away.pairs.entries()) {
+        m.pairs.add(key, count);
+        m.pairContext.set(key, away.pairContext.get(key));
+        m.contexts.add(away.pairContext.get(key), count);
+      }
+      for (const [key, count] of away.actions.entries()) m.actions.add(key, count);
+    }
+    this.entities.set(entity, m);
   }
 
   private entityOrder1(m: EntityModel | undefined, h1: string, a: string): number {
@@ -243,7 +271,7 @@ export class SequenceModel {
     const pUni = (this.unigrams.get(a) + 1) / (this.total + V + 1);
     const pPop = (this.popPairs.get(h1 + SEP + a) + alpha * pUni) / (this.popContexts.get(h1) + alpha);
     if (!m) return pPop;
-    return (m.pairs.get(h1 + SEP + a) + alpha * pPop) / (m.contexts.get(h1) + alpha);
+    return (m.pairs.get(valueHash(h1 + SEP + a)) + alpha * pPop) / (m.contexts.get(valueHash(h1)) + alpha);
   }
 }
 
@@ -253,15 +281,52 @@ function context2(hist: readonly string[]): string {
   return `${a}\u0002${b}`;
 }
 
-/** Keep the `keep` most frequent transitions and recompute the context totals from them. */
-function prune(m: EntityModel, keep: number): void {
-  const entries = [...m.pairs.counts.entries()].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).slice(0, keep);
-  m.pairs.counts.clear();
-  m.contexts.counts.clear();
-  for (const [k, v] of entries) {
-    m.pairs.counts.set(k, v);
-    m.contexts.add(k.slice(0, k.lastIndexOf(SEP)), v);
+function modelToJSON(m: EntityModel): SequenceEntityState {
+  return { pairs: m.pairs.entries().map(([k, v]) => [k, m.pairContext.get(k), v]), actions: m.actions.entries(), last: [...m.last] };
+}
+
+function modelFromJSON(em: SequenceEntityState): EntityModel {
+  const m = newModel([...em.last]);
+  for (const pair of em.pairs) {
+    // Version 1 kept "context␁action" strings; version 2 their fingerprints and the context's.
+    const [key, context, count] = typeof pair[0] === 'string' ? [valueHash(pair[0]), valueHash(pair[0].slice(0, pair[0].lastIndexOf(SEP))), pair[1]] : (pair as [number, number, number]);
+    setPair(m, key, context, count);
   }
+  for (const [k, v] of em.actions) m.actions.set(typeof k === 'string' ? valueHash(k) : k, v);
+  return m;
+}
+
+function newModel(last: string[]): EntityModel {
+  return { pairs: new HashCounts(), pairContext: new HashCounts(), contexts: new HashCounts(), actions: new HashCounts(), last };
+}
+
+/** Counts one step from `context` to `action`. */
+function addPair(m: EntityModel, context: string, action: string): void {
+  const key = valueHash(context + SEP + action);
+  const ctx = valueHash(context);
+  m.pairs.add(key);
+  m.pairContext.set(key, ctx);
+  m.contexts.add(ctx);
+}
+
+function setPair(m: EntityModel, key: number, context: number, count: number): void {
+  m.pairs.set(key, count);
+  m.pairContext.set(key, context);
+  m.contexts.add(context, count);
+}
+
+/** Keep the `keep` most frequent transitions (ties: the smaller fingerprint) and recompute the context totals from them. */
+function prune(m: EntityModel, keep: number): void {
+  const entries = m.pairs
+    .entries()
+    .sort((x, y) => y[1] - x[1] || x[0] - y[0])
+    .slice(0, keep)
+    .sort((x, y) => x[0] - y[0])
+    .map(([k, v]) => [k, m.pairContext.get(k), v] as const);
+  m.pairs = new HashCounts(keep);
+  m.pairContext = new HashCounts(keep);
+  m.contexts = new HashCounts();
+  for (const [k, c, v] of entries) setPair(m, k, c, v);
 }
 
 export interface SequenceDetectorParams extends DetectorParams {
@@ -282,6 +347,14 @@ export class SequenceDetector extends OnlineDetector<SequenceScore, SequenceStat
 
   learnOne(obs: Observation, flagged = false): void {
     if (obs.actions && obs.actions.length > 0) this.model.learnOne(obs.entity, obs.actions, obs.time, flagged);
+  }
+
+  evictEntity(entity: string): unknown {
+    return this.model.evictEntity(entity);
+  }
+
+  restoreEntity(entity: string, state: unknown): void {
+    this.model.restoreEntity(entity, state as SequenceEntityState);
   }
 
   /** The most surprising step. */

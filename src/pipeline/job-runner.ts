@@ -15,6 +15,7 @@ import type { EntityWindow, FeatureExecutor } from '../features/executor.js';
 import { FieldIssues } from '../features/field-issues.js';
 import { Ensemble, type Observation, type ScoredObservation } from '../models/ensemble.js';
 import { buildAnomaly, entityKey, type BuiltAnomaly } from './anomaly-builder.js';
+import { LiveSet, type ColdEntityStore } from './entity-eviction.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { FirstSeenStore } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
@@ -52,6 +53,8 @@ export type RunMode = 'run' | 'backfill' | 'detect';
 export interface PartitionState {
   ensemble: Ensemble | null;
   firstSeen: FirstSeenStore;
+  /** Live and cold entities when the live set is capped (entity-eviction.ts). */
+  live?: LiveSet;
 }
 
 export interface WindowOutcome {
@@ -105,6 +108,8 @@ export interface JobRunnerOptions {
   readonly now?: () => number;
   /** Checked between the steps of a window: once aborted, nothing more is written. */
   readonly signal?: AbortSignal;
+  /** Cap the live entities of this partition, evicting the idlest to `store` (entity-eviction.ts); none when undefined. */
+  readonly eviction?: { readonly cap: number; readonly store: ColdEntityStore };
 }
 
 export class WindowAbortedError extends Error {
@@ -188,6 +193,13 @@ export class JobRunner {
     const lastWindow = windows.at(-1);
     if (lastWindow) this.checkAborted(lastWindow);
     state.ensemble = new Ensemble(this.options.plan.ensembleParams).fit(history);
+    const eviction = this.options.eviction;
+    if (eviction && lastWindow) {
+      // A fresh fit: any earlier cold entities belong to the model that was replaced.
+      state.live = new LiveSet(eviction.cap);
+      for (const o of history) await state.live.arrive([o.entity], o.time, state, eviction.store);
+      await state.live.evictBeyondCap(lastWindow.start, state, eviction.store);
+    }
     return outcomes;
   }
 
@@ -208,9 +220,15 @@ export class JobRunner {
     // Score every entity of the window against the same model state, then learn: the scores of a
     // window never depend on the order its entities come in.
     const observations = entityWindows.map(observationOf);
+    const eviction = this.options.eviction;
+    if (eviction) {
+      state.live ??= new LiveSet(eviction.cap);
+      await state.live.arrive(observations.map((o) => o.entity), window.start, state, eviction.store);
+    }
     const scored: ScoredObservation[] = observations.map((o) => ensemble.scoreOne(o));
     observations.forEach((o, i) => ensemble.learnOne(o, scored[i]));
     state.firstSeen.update(entityWindows, plan.resolved.features);
+    if (eviction && state.live) await state.live.evictBeyondCap(window.start, state, eviction.store);
 
     const anomalies: BuiltAnomaly[] = entityWindows.map((w, i) => buildAnomaly(w, scored[i], plan.info, partition.index));
     return {

@@ -13,6 +13,7 @@
 import { VersionConflictError } from '../engine/engine.js';
 import { Ensemble, type EnsembleState } from '../models/ensemble.js';
 import type { Logger } from '../log.js';
+import { LiveSet, type LiveSetState } from './entity-eviction.js';
 import { FirstSeenStore, type FirstSeenRecord } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
 import { JobRunner, scoredOutcome, WindowAbortedError, type PartitionState, type WindowOutcome } from './job-runner.js';
@@ -26,6 +27,8 @@ export interface PartitionPayload {
   version: 1;
   ensemble: EnsembleState | null;
   first_seen: FirstSeenRecord;
+  /** Live and cold entities when the live set is capped (entity-eviction.ts); absent otherwise. */
+  live?: LiveSetState;
 }
 
 /** Thrown when the lease was lost or another runner committed first: stop working on this partition. */
@@ -154,7 +157,9 @@ export class PartitionWorker {
       };
       ensemble = null;
     }
-    this.loaded = { checkpoint, handle: stored.handle, state: { ensemble, firstSeen } };
+    const cap = this.options.runner.options.eviction?.cap;
+    const live = ensemble && cap !== undefined ? { live: LiveSet.fromJSON(stored.payload.live, cap) } : {};
+    this.loaded = { checkpoint, handle: stored.handle, state: { ensemble, firstSeen, ...live } };
     return checkpoint;
   }
 
@@ -171,6 +176,7 @@ export class PartitionWorker {
       version: 1,
       ensemble: loaded.state.ensemble ? loaded.state.ensemble.toJSON() : null,
       first_seen: loaded.state.firstSeen.toRecord(),
+      ...(loaded.state.live ? { live: loaded.state.live.toJSON() } : {}),
     };
     try {
       loaded.handle = await this.options.store.commit(this.jobId, this.options.partition.index, checkpoint, payload, loaded.handle);

@@ -17,6 +17,7 @@ import { BulkWriter } from './anomaly-writer.js';
 import { clusterDeadLetterSink } from './dead-letter-sink.js';
 import { durationMs } from '../config/duration.js';
 import { planJob, type JobPlan } from './job-plan.js';
+import { liveEntityCap, StateIndexColdStore } from './entity-eviction.js';
 import { JobRunner, type AlertDispatcher, type DeliveryCounts, type PartitionScores, type RunMode, type WindowOutcome } from './job-runner.js';
 import { Lease } from './lease.js';
 import { PartitionWorker, type WorkerBounds } from './partition-worker.js';
@@ -151,6 +152,8 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     onWindow: options.onWritten,
   });
   const workers: PartitionWorker[] = [];
+  const jobPartitions = plans.reduce((n, p) => n + (options.partitions?.length ?? p.job.partitions), 0);
+  const liveCap = liveEntityCap(config.pipeline.entity_memory_mb, jobPartitions) || Number.MAX_SAFE_INTEGER;
   for (const plan of plans) {
     const count = plan.job.partitions;
     const wanted = options.partitions ?? Array.from({ length: count }, (_, i) => i);
@@ -168,6 +171,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
         writeMinScore: config.pipeline.write_min_score,
         now: options.now,
         signal: options.abort,
+        eviction: { cap: liveCap, store: new StateIndexColdStore(engine, config.output.state_index, plan.job.id, index) },
       });
       const worker: PartitionWorker = new PartitionWorker({
         plan,

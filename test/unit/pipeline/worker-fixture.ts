@@ -3,7 +3,7 @@ import { jobSchema } from '../../../src/config/job.js';
 import { MemoryExecutor } from '../../../src/features/memory-executor.js';
 import { BulkWriter } from '../../../src/pipeline/anomaly-writer.js';
 import { planJob, type JobPlan } from '../../../src/pipeline/job-plan.js';
-import { JobRunner, type WindowOutcome } from '../../../src/pipeline/job-runner.js';
+import { JobRunner, type JobRunnerOptions, type WindowOutcome } from '../../../src/pipeline/job-runner.js';
 import { Lease } from '../../../src/pipeline/lease.js';
 import { PartitionWorker, type WorkerBounds } from '../../../src/pipeline/partition-worker.js';
 import type { IncidentAlert } from '../../../src/pipeline/slice-decider.js';
@@ -32,7 +32,16 @@ export interface Clock {
 const slicePasses = new WeakMap<PartitionWorker, SlicePass>();
 
 /** A partition worker, with the slice pass that decides and writes what it scores (see `drive`). */
-export function worker(engine: MemoryEngine, p: JobPlan, holder: string, clock: Clock, bounds: WorkerBounds, onWindow?: (o: WindowOutcome) => void, alerts?: IncidentAlert[]): PartitionWorker {
+export function worker(
+  engine: MemoryEngine,
+  p: JobPlan,
+  holder: string,
+  clock: Clock,
+  bounds: WorkerBounds,
+  onWindow?: (o: WindowOutcome) => void,
+  alerts?: IncidentAlert[],
+  runnerOptions: Partial<JobRunnerOptions> = {},
+): PartitionWorker {
   const writer = new BulkWriter(engine, { batchSize: 100, maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2, deadLetter: async () => undefined });
   const now = (): number => clock.t;
   const partition = { index: 0, count: 1 };
@@ -43,7 +52,7 @@ export function worker(engine: MemoryEngine, p: JobPlan, holder: string, clock: 
     partition,
     store,
     lease: new Lease(engine, 'state', { jobId: p.job.id, partition: 0, holder, ttlMs: 30_000, now }),
-    runner: new JobRunner({ plan: p, partition, executor, sink: writer, anomalyIndex: () => 'anomalies', mode: 'backfill', writeMinScore: 0, now }),
+    runner: new JobRunner({ plan: p, partition, executor, sink: writer, anomalyIndex: () => 'anomalies', mode: 'backfill', writeMinScore: 0, now, ...runnerOptions }),
     records,
     bounds,
     now,
