@@ -76,7 +76,7 @@ export interface SuiteOptions {
   readonly onWorld?: (r: WorldResult) => void;
 }
 
-interface ScoredWorld {
+export interface ScoredWorld {
   readonly windows: ScoredWindow[];
   readonly labels: Label[];
   readonly events: number;
@@ -105,7 +105,7 @@ export async function runWorld(world: SuiteWorld, options: Pick<SuiteOptions, 's
 }
 
 /** Simulates a world and scores every entity-window with the pipeline's JobRunner (the slow part). */
-async function scoreWorld(world: SuiteWorld, slideText: string): Promise<ScoredWorld> {
+export async function scoreWorld(world: SuiteWorld, slideText: string): Promise<ScoredWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-suite-'));
   try {
     const eventsPath = join(dir, 'events.ndjson');
