@@ -9,6 +9,8 @@ export interface FeedbackCommandOptions {
   readonly json: boolean;
   readonly budget?: string;
   readonly days?: string;
+  /** false: the incident pass without its benign-recurrence baselines (ablation). */
+  readonly recurrence?: boolean;
   readonly cacheDir?: string;
 }
 
@@ -24,6 +26,7 @@ export async function runFeedbackCommand(o: FeedbackCommandOptions): Promise<voi
     slide: o.slide,
     alertsPerDay: wholeNumber(o.budget, 10, '--budget'),
     feedbackDays: wholeNumber(o.days, 2, '--feedback-days'),
+    recurrence: o.recurrence ?? true,
     ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
     onWorld: (r) => console.log(o.json ? JSON.stringify(r) : `${formatFeedbackWorld(r)}\n`),
   });

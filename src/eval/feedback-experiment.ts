@@ -45,6 +45,11 @@ export interface FeedbackExperimentOptions {
   /** Noisiest false-positive patterns marked benign_expected (default 3). */
   readonly patterns?: number;
   readonly alertsPerDay?: number;
+  /**
+   * The incident pass's benign-recurrence baselines (default on, as shipped). Off is an ablation:
+   * what the verdicts do where the pass does not already absorb recurring noise.
+   */
+  readonly recurrence?: boolean;
   readonly slide?: string;
   /** Scored worlds are kept here (with their patterns) and reused. */
   readonly cacheDir?: string;
@@ -78,6 +83,9 @@ export interface FeedbackWorldResult {
   readonly after: PeriodFigures;
   /** Attacks caught without feedback and missed with it. */
   readonly lost: readonly string[];
+  /** False incidents alerted after the verdicts (without feedback) that involve an entity the verdicts name. */
+  readonly falseAfterWithMarked: number;
+  readonly falseAfter: number;
   /** Relative fall of false incidents a day after the verdicts (0.3 = 30 %). */
   readonly reduction: number;
   readonly brier: BrierFigures;
@@ -237,25 +245,31 @@ export async function runFeedbackWorld(world: SuiteWorld, o: Omit<FeedbackExperi
   if (scored.windows.length > 0 && scored.windows.every((w) => w.pattern === undefined)) {
     throw new Error(`the cached scores of ${world.name} carry no feature patterns (an older cache): delete the cache folder and run again`);
   }
-  const options = { alertsPerDay: o.alertsPerDay ?? 10 };
+  const options = { alertsPerDay: o.alertsPerDay ?? 10, recurrence: o.recurrence ?? true };
   const baseline = incidentPass(scored.windows, options);
   const truth = truthOf(scored.windows, scored.labels, scored.scoreFrom);
   const feedbackAt = scored.scoreFrom + (o.feedbackDays ?? 2) * DAY_MS;
-  const { verdicts, marked } = analystVerdicts(baseline, truth, feedbackAt, o.patterns ?? 3);
+  const { verdicts, marked: markedRoots } = analystVerdicts(baseline, truth, feedbackAt, o.patterns ?? 3);
   const applied = applyVerdicts(scored.windows, verdicts, feedbackAt);
   const withFeedback = incidentPass(applied.windows, options);
   const before = periodFigures(baseline, truth, feedbackAt, scored.scoreTo);
   const after = periodFigures(withFeedback, truth, feedbackAt, scored.scoreTo);
   const kept = new Set(after.caught);
+  const marked = new Set(verdicts.map((v) => `${v.job_id}|${v.entity.value}`));
+  const real = incidentTruth(baseline, truth);
+  const falseAfter = new Set(baseline.alerts.filter((a) => a.at > feedbackAt && !real.get(a.id)).map((a) => a.id));
+  const withMarked = new Set(baseline.windows.filter((w) => w.incident && falseAfter.has(w.incident) && marked.has(`${w.job}|${w.entity}`)).map((w) => w.incident));
   return {
     world,
     feedbackAt,
     daysAfter: Math.round(((scored.scoreTo - feedbackAt) / DAY_MS) * 10) / 10,
-    marked,
+    marked: markedRoots,
     suppressedWindows: applied.suppressed,
     before,
     after,
     lost: before.caught.filter((a) => !kept.has(a)),
+    falseAfterWithMarked: withMarked.size,
+    falseAfter: falseAfter.size,
     reduction: before.falsePerDay > 0 ? Math.round((1 - after.falsePerDay / before.falsePerDay) * 1000) / 1000 : 0,
     brier: brierFigures(baseline, truth, scored.scoreFrom, scored.scoreTo),
   };
@@ -280,6 +294,7 @@ export function formatFeedbackWorld(r: FeedbackWorldResult): string {
     ...r.marked.map((m) => `  benign_expected: ${m.root} (${m.falseIncidents} false incidents, ${m.verdicts} verdicts)`),
     `  false incidents/day after the verdicts   ${r.before.falsePerDay.toFixed(2)} → ${r.after.falsePerDay.toFixed(2)}   (${(100 * r.reduction).toFixed(1)}% fewer; target ≥ 30%)`,
     `  incidents/day                            ${r.before.incidentsPerDay.toFixed(2)} → ${r.after.incidentsPerDay.toFixed(2)}   (${r.suppressedWindows} windows suppressed)`,
+    `  false incidents after the verdicts involving a marked entity (without feedback): ${r.falseAfterWithMarked} of ${r.falseAfter}`,
     `  attacks caught                           ${r.before.caught.length} → ${r.after.caught.length}   lost: ${r.lost.length ? r.lost.join(', ') : 'none'}`,
     `  Brier (held-out 2nd half, Platt on ${b.trainPositives}+/${b.trainNegatives}− judged windows): all ${b.allWindows.n} windows ${f3(b.allWindows.uncalibrated)} → ${f3(b.allWindows.calibrated)}; alerted ${b.alerted.n} windows ${f3(b.alerted.uncalibrated)} → ${f3(b.alerted.calibrated)}`,
   ].join('\n');
