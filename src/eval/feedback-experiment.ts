@@ -5,10 +5,10 @@
  *
  * 1. Suppression. The analyst reads the incidents Vigil alerted on the first `feedbackDays`
  *    scored days and, judging from the ground truth (standing in for an investigation), finds the
- *    false ones. The three noisiest false-positive patterns (the root entities with the most false
- *    incidents) are marked `benign_expected` exactly as `vigil feedback benign_expected --incident
- *    ID` records them: one verdict per (job, entity) of each such incident, with the features that
- *    carried its strongest window (src/feedback/store.ts). From then on the verdicts are applied
+ *    false ones. The three noisiest false-positive patterns (the entities taking part in the most
+ *    false incidents) are marked `benign_expected` as `vigil feedback benign_expected --anomaly ID`
+ *    records them: one verdict per false incident on the entity's strongest window there, with the
+ *    features that carried it (src/feedback/store.ts). From then on the verdicts are applied
  *    before the incident pass as the pipeline applies them (src/feedback/analyst.ts), and the pass
  *    is run again. Reported for the days after the verdicts: false incidents a day before and
  *    after, and the attacks caught with and without feedback (any attack lost is named).
@@ -136,34 +136,32 @@ function periodFigures(pass: IncidentPassResult, truth: Truth, from: number, to:
 }
 
 /**
- * The verdicts `vigil feedback benign_expected --incident ID` would record for the `patterns`
- * root entities with the most false alerted incidents before `at`.
+ * The verdicts an analyst gives after reading the alerted incidents before `at`: the `patterns`
+ * entities taking part in the most false incidents (ties: more windows in them, then name) are
+ * marked benign_expected, each with `vigil feedback benign_expected --anomaly ID` on its strongest
+ * window of every false incident it took part in (the pattern: that window's carrying features).
  */
 export function analystVerdicts(pass: IncidentPassResult, truth: Truth, at: number, patterns: number): { verdicts: Feedback[]; marked: FeedbackWorldResult['marked'] } {
   const real = incidentTruth(pass, truth);
-  const falseAlerts = pass.alerts.filter((a) => a.at <= at && !real.get(a.id));
-  const byRoot = new Map<string, string[]>();
-  for (const a of falseAlerts) byRoot.set(a.root, [...(byRoot.get(a.root) ?? []), a.id]);
-  const noisiest = [...byRoot].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1)).slice(0, patterns);
-  const windowsOf = new Map<string, ScoredWindow[]>();
-  for (const w of pass.windows) if (w.incident && w.start < at) windowsOf.set(w.incident, [...(windowsOf.get(w.incident) ?? []), w]);
+  const falseIds = new Set(pass.alerts.filter((a) => a.at <= at && !real.get(a.id)).map((a) => a.id));
+  // entity → incident → its strongest window there
+  const byEntity = new Map<string, Map<string, ScoredWindow>>();
+  let windows = new Map<string, number>();
+  for (const w of pass.windows) {
+    if (!w.incident || !falseIds.has(w.incident) || w.start >= at) continue;
+    const key = `${w.job}|${w.entityField}=${w.entity}`;
+    const incidents = byEntity.get(key) ?? new Map<string, ScoredWindow>();
+    const seen = incidents.get(w.incident);
+    if (!seen || w.score100 > seen.score100) incidents.set(w.incident, w);
+    byEntity.set(key, incidents);
+    windows.set(key, (windows.get(key) ?? 0) + 1);
+  }
+  const noisiest = [...byEntity].sort((a, b) => b[1].size - a[1].size || (windows.get(b[0]) ?? 0) - (windows.get(a[0]) ?? 0) || (a[0] < b[0] ? -1 : 1)).slice(0, patterns);
+  windows = new Map();
   const verdicts: Feedback[] = [];
-  const marked = noisiest.map(([root, ids]) => {
-    let n = 0;
-    for (const id of ids) {
-      // One verdict per (job, entity) of the incident: its strongest window (as FeedbackStore.record).
-      const best = new Map<string, ScoredWindow>();
-      for (const w of windowsOf.get(id) ?? []) {
-        const key = `${w.job}|${w.entity}`;
-        const seen = best.get(key);
-        if (!seen || w.score100 > seen.score100) best.set(key, w);
-      }
-      for (const w of best.values()) {
-        verdicts.push(verdictOf(w, at, `noisy pattern of ${root}`));
-        n++;
-      }
-    }
-    return { root, falseIncidents: ids.length, verdicts: n };
+  const marked = noisiest.map(([key, incidents]) => {
+    for (const w of incidents.values()) verdicts.push(verdictOf(w, at, `noisy pattern of ${key}`));
+    return { root: key, falseIncidents: incidents.size, verdicts: incidents.size };
   });
   return { verdicts, marked };
 }
@@ -291,7 +289,7 @@ export function formatFeedbackWorld(r: FeedbackWorldResult): string {
   const b = r.brier;
   return [
     `${r.world.name}  seed ${r.world.seed} · verdicts at ${new Date(r.feedbackAt).toISOString().slice(0, 16)} · ${r.daysAfter} days after`,
-    ...r.marked.map((m) => `  benign_expected: ${m.root} (${m.falseIncidents} false incidents, ${m.verdicts} verdicts)`),
+    ...r.marked.map((m) => `  benign_expected: ${m.root} (in ${m.falseIncidents} false incidents, ${m.verdicts} verdicts)`),
     `  false incidents/day after the verdicts   ${r.before.falsePerDay.toFixed(2)} → ${r.after.falsePerDay.toFixed(2)}   (${(100 * r.reduction).toFixed(1)}% fewer; target ≥ 30%)`,
     `  incidents/day                            ${r.before.incidentsPerDay.toFixed(2)} → ${r.after.incidentsPerDay.toFixed(2)}   (${r.suppressedWindows} windows suppressed)`,
     `  false incidents after the verdicts involving a marked entity (without feedback): ${r.falseAfterWithMarked} of ${r.falseAfter}`,
