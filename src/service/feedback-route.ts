@@ -118,7 +118,7 @@ export function feedbackRoute(options: FeedbackRouteOptions): RouteHandler {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof FeedbackUnavailableError) sendJson(res, 503, { error: message }, { 'retry-after': '30' });
-      else if (/ is not in /.test(message)) sendJson(res, 404, { error: message });
+      else if (message.includes(' is not in ')) sendJson(res, 404, { error: message });
       else sendJson(res, 500, { error: `the verdict was not recorded: ${message}` });
     }
   };

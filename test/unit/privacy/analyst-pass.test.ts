@@ -77,7 +77,7 @@ describe('the analyst pass in the slice decision', () => {
   test('Platt scaling is refitted on the verdicts once both kinds are judged, and the probability follows it', () => {
     assert.equal(plattFromVerdicts([verdict('true_positive', 'a', 9), verdict('false_positive', 'b', 3), verdict('false_positive', 'c', 2)]), undefined);
     const fitted = plattFromVerdicts([verdict('true_positive', 'a', 9), verdict('true_positive', 'd', 8), verdict('false_positive', 'b', 3), verdict('benign_expected', 'c', 2)]);
-    assert.ok(fitted && fitted.labels === 4 && fitted.c.a > 0, 'a rising fit on 4 labels');
+    assert.ok(fitted?.labels === 4 && fitted.c.a > 0, 'a rising fit on 4 labels');
     const pass = new AnalystPass({ verdicts: [verdict('true_positive', 'x', 9), verdict('true_positive', 'y', 8), verdict('false_positive', 'z', 3), verdict('false_positive', 'w', 2)], lists: [] });
     const doc = decided(pass, ['alice']).get('alice')?.vigil;
     assert.equal(doc?.analyst?.calibration_labels, 4);
