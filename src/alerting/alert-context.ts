@@ -49,7 +49,8 @@ export interface AlertContext {
   readonly eventCount: number;
   readonly related: { readonly ip: readonly string[]; readonly user: readonly string[]; readonly hosts: readonly string[] };
   readonly timestamp: string;
-  readonly links: { readonly kibana?: string; readonly dashboards?: string };
+  /** `feedback`: the signed callback links a playbook calls to give its verdict (vigil.analyst.links). */
+  readonly links: { readonly kibana?: string; readonly dashboards?: string; readonly feedback?: Readonly<Record<string, string>> };
 }
 
 /** One outgoing notification: a single alert, or a group of them when grouping is on. */
@@ -88,6 +89,7 @@ export function alertContext(id: string, doc: AnomalyDocument, links: AlertLinks
     links: {
       kibana: links.kibanaUrl ? kibanaDiscoverUrl(links.kibanaUrl, kql, v.window.start, v.window.end) : undefined,
       dashboards: links.dashboardsUrl ? dashboardsDiscoverUrl(links.dashboardsUrl, kql, v.window.start, v.window.end) : undefined,
+      ...(v.analyst?.links ? { feedback: { ...v.analyst.links } } : {}),
     },
   };
 }

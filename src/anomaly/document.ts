@@ -98,7 +98,29 @@ export interface AnomalyDocument {
     warming_up?: boolean;
     /** The incident this window belongs to (absent when its risk opened or joined none). */
     incident?: IncidentFields;
+    /** The analyst's input applied to this window (src/feedback): verdicts, lists, calibration, callback links. */
+    analyst?: AnalystFields;
   };
+}
+
+/**
+ * `vigil.analyst`: what the analyst's input did to a document, so nothing is muted or lifted
+ * without a visible reason (mappings: vigil.analyst.*).
+ */
+export interface AnalystFields {
+  /** A verdict given on this very document (vigil feedback / a callback). */
+  verdict?: string;
+  /** A benign_expected or false_positive verdict mutes this window's pattern. */
+  suppressed?: boolean;
+  suppressed_by?: { verdict: string; by: string; until?: string; reason: string; anomaly_id?: string };
+  /** Watch-, allow- and IOC lists that matched (soft labels). */
+  lists?: { name: string; kind: string; weight: number; value: string }[];
+  /** The fused score the incident pass saw after the analyst's input (vigil.fused_score is the ensemble's own). */
+  adjusted_fused_score?: number;
+  /** Verdicts (labelled windows) vigil.probability was Platt-calibrated on; absent: the ensemble's own. */
+  calibration_labels?: number;
+  /** Signed callback links, one per verdict (POST or GET), valid until `expires`. */
+  links?: { true_positive: string; false_positive: string; benign_expected: string; expires: string };
 }
 
 /**

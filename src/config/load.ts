@@ -10,6 +10,7 @@
  * `redactConfig` gives the copy of a configuration that may be logged.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type VigilConfig } from './schema.js';
@@ -35,7 +36,9 @@ export async function loadConfig(path: string): Promise<VigilConfig> {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (code ?? String(error));
     throw new ConfigError(path, [`cannot read the file (${why})`]);
   }
-  return parseConfig(text, path);
+  const config = parseConfig(text, path);
+  // List files are named relative to the configuration file; resolved here, read by the pipeline.
+  return { ...config, lists: config.lists.map((l) => (l.values_file ? { ...l, values_file: resolve(dirname(path), l.values_file) } : l)) };
 }
 
 /**

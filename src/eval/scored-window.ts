@@ -3,6 +3,7 @@
  * wrote (in memory or in the cluster's anomaly index), so both modes measure the same thing.
  */
 import type { AnomalyDocument } from '../anomaly/document.js';
+import { CARRYING_SHARE } from '../feedback/analyst.js';
 import type { RelatedValues } from './labels.js';
 
 /** The ensemble and the three baselines the issue asks for, in table order. */
@@ -39,7 +40,22 @@ export interface ScoredWindow {
   readonly incident?: string;
   /** The incident pass: whether the window's incident had alerted (new or earlier) by the window's slice. */
   readonly incidentAlerted?: boolean;
+  /** The ensemble's calibrated probability as written (vigil.probability). */
+  readonly probability?: number;
+  /**
+   * The features carrying the window's anomaly (contribution ≥ 0.1, explanation order): what an
+   * analyst's verdict would record as the pattern (src/feedback), for the feedback experiment.
+   */
+  readonly pattern?: readonly PatternFeature[];
 }
+
+export interface PatternFeature {
+  readonly name: string;
+  readonly actual: number;
+  readonly typical: number;
+  readonly contribution: number;
+}
+
 
 function finite(x: unknown, fallback = 0): number {
   return typeof x === 'number' && Number.isFinite(x) ? x : fallback;
@@ -79,6 +95,10 @@ export function scoredWindowOf(doc: AnomalyDocument, ruleScore: number): ScoredW
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- stored documents may lack the field
     isAlert: Boolean(v.is_alert),
     narrative: v.explanation ?? doc.event?.reason ?? '',
+    probability: finite(v.probability),
+    pattern: (v.features ?? [])
+      .filter((f) => f.contribution >= CARRYING_SHARE)
+      .map((f) => ({ name: f.name, actual: f.actual, typical: f.typical, contribution: f.contribution })),
   };
 }
 

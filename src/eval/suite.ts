@@ -77,7 +77,7 @@ export interface SuiteOptions {
   readonly onWorld?: (r: WorldResult) => void;
 }
 
-interface ScoredWorld {
+export interface ScoredWorld {
   readonly windows: ScoredWindow[];
   readonly labels: Label[];
   readonly events: number;
@@ -136,7 +136,7 @@ async function readCache(file: string): Promise<ScoredWorld> {
 }
 
 /** Simulates a world and scores every entity-window with the pipeline's JobRunner (the slow part). */
-async function scoreWorld(world: SuiteWorld, slideText: string): Promise<ScoredWorld> {
+export async function scoreWorld(world: SuiteWorld, slideText: string): Promise<ScoredWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-suite-'));
   try {
     const eventsPath = join(dir, 'events.ndjson');

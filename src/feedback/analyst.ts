@@ -4,6 +4,7 @@
  * say so — every adjustment is recorded on the window's document (`vigil.analyst`), so nothing is
  * muted without a visible reason.
  */
+import type { AnalystFields, AnomalyDocument } from '../anomaly/document.js';
 import type { ListHit, SoftLabeller } from './lists.js';
 import type { FeatureValue, Suppression, Suppressor } from './pattern.js';
 
@@ -30,14 +31,6 @@ export interface AnalystAdjustment {
   readonly hits: readonly ListHit[];
 }
 
-/** What the anomaly document records (`vigil.analyst`). */
-export interface AnalystFields {
-  suppressed_by?: { verdict: string; by: string; until: string; reason: string };
-  lists?: { name: string; kind: string; weight: number; value: string }[];
-  /** Fused score before the analyst's input. */
-  own_fused_score: number;
-}
-
 export class AnalystInput {
   constructor(
     private readonly suppressor?: Suppressor,
@@ -60,13 +53,25 @@ export class AnalystInput {
 }
 
 /** The document fields for an adjustment (undefined when nothing applied). */
-export function analystFields(own: number, a: AnalystAdjustment): AnalystFields | undefined {
+export function analystFields(a: AnalystAdjustment): AnalystFields | undefined {
   if (!a.suppression && a.hits.length === 0) return undefined;
-  const out: AnalystFields = { own_fused_score: own };
+  const out: AnalystFields = { adjusted_fused_score: Math.round(a.fused * 1e4) / 1e4 };
   if (a.suppression) {
     const v = a.suppression.verdict;
-    out.suppressed_by = { verdict: v.verdict, by: v.by, until: v.expires ?? '', reason: a.suppression.reason };
+    out.suppressed = true;
+    out.suppressed_by = { verdict: v.verdict, by: v.by, ...(v.expires ? { until: v.expires } : {}), reason: a.suppression.reason, ...(v.anomaly_id ? { anomaly_id: v.anomaly_id } : {}) };
   }
   if (a.hits.length > 0) out.lists = a.hits.map((h) => ({ name: h.list, kind: h.kind, weight: h.weight, value: h.value }));
   return out;
+}
+
+/** The analyst's view of an anomaly document: its entity, features and the values it names. */
+export function analystWindowOf(doc: AnomalyDocument): AnalystWindow {
+  const v = doc.vigil;
+  const values: Record<string, string[]> = { 'related.ip': doc.related.ip, 'related.user': doc.related.user, 'related.hosts': doc.related.hosts };
+  if (doc.user) values['user.name'] = [doc.user.name];
+  if (doc.host) values['host.name'] = [doc.host.name];
+  if (doc.source) values['source.ip'] = [doc.source.ip];
+  if (doc.destination) values['destination.ip'] = [doc.destination.ip];
+  return { job: v.job_id, entityField: v.entity.field, entityValue: v.entity.value, end: Date.parse(v.window.end), fused: v.fused_score, features: v.features, values };
 }

@@ -3,9 +3,11 @@
  * mutes the judged behaviour of that entity in that job — and only that behaviour.
  *
  * The pattern is the set of features that carried the judged anomaly, each with the value it had.
- * A later window of the same entity and job matches when every feature carrying *its* anomaly is in
- * the pattern and is no more extreme than the judged value allowed for by a tolerance (default
- * +50 %, at least +2 for small counts). A new feature going off, or the same one going much
+ * A later window of the same entity and job matches when every feature carrying *its* anomaly that
+ * is in the pattern is no more extreme than the judged value allowed for by a tolerance (default
+ * +50 %, at least +2 for small counts), and the features outside the pattern carry at most a minor
+ * share of it together (default 20 %: an hour-of-day feature tipping over 10 % one day does not
+ * make a backup job new behaviour). A new feature carrying the anomaly, or the same one going much
  * further, is a change of behaviour: not suppressed. A verdict lapses at its expiry.
  *
  * Pure: the pipeline and the evaluation apply it to a slice's windows before the incident pass.
@@ -16,6 +18,8 @@ export interface FeatureValue {
   readonly name: string;
   readonly actual: number;
   readonly typical: number;
+  /** Share of the window's anomaly (absent: counted as all of it, so an unknown feature never matches). */
+  readonly contribution?: number;
 }
 
 export interface PatternWindow {
@@ -39,9 +43,11 @@ export interface SuppressorOptions {
   readonly tolerance: number;
   /** Absolute headroom for small values (counts). */
   readonly minHeadroom: number;
+  /** Share of the window's anomaly that features outside the pattern may carry together. */
+  readonly outsideShare: number;
 }
 
-export const DEFAULT_SUPPRESSOR_OPTIONS: SuppressorOptions = { tolerance: 0.5, minHeadroom: 2 };
+export const DEFAULT_SUPPRESSOR_OPTIONS: SuppressorOptions = { tolerance: 0.5, minHeadroom: 2, outsideShare: 0.2 };
 
 export class Suppressor {
   private readonly byEntity = new Map<string, Feedback[]>();
@@ -80,9 +86,16 @@ export class Suppressor {
   private covers(verdict: Feedback, window: PatternWindow): boolean {
     const band = new Map(verdict.pattern.map((f) => [f.name, f]));
     if (band.size === 0) return false;
+    let outside = 0;
+    let inside = 0;
+    for (const f of window.features) {
+      if (band.has(f.name)) inside++;
+      else outside += f.contribution ?? 1;
+    }
+    if (inside === 0 || outside > this.options.outsideShare) return false;
     return window.features.every((f) => {
       const judged = band.get(f.name);
-      if (!judged) return false;
+      if (!judged) return true;
       const towardsHigh = judged.actual >= judged.typical;
       const headroom = Math.max(Math.abs(judged.actual) * this.options.tolerance, this.options.minHeadroom);
       return towardsHigh ? f.actual <= judged.actual + headroom : f.actual >= judged.actual - headroom;

@@ -4,11 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Engine, JsonObject } from '../engine/engine.js';
+import { CARRYING_SHARE } from './analyst.js';
 import { DEFAULT_EXPIRY_DAYS, parseFeedback, type Feedback, type FeedbackDocument, type VerdictKind } from './verdict.js';
 
 const DAY_MS = 86_400_000;
-/** Features that carried an anomaly: those with at least this share of the attribution. */
-const PATTERN_MIN_CONTRIBUTION = 0.1;
 
 export interface VerdictRequest {
   readonly verdict: VerdictKind;
@@ -41,7 +40,7 @@ export function feedbackFor(anomalyId: string, anomaly: JsonObject, request: Ver
         fused_score: Number(v.fused_score),
         window_start: String((v.window as JsonObject).start),
         pattern: features
-          .filter((f) => Number(f.contribution) >= PATTERN_MIN_CONTRIBUTION)
+          .filter((f) => Number(f.contribution) >= CARRYING_SHARE)
           .map((f) => ({ name: String(f.name), actual: Number(f.actual), typical: Number(f.typical) })),
         expires: request.verdict === 'true_positive' ? undefined : new Date(now + days * DAY_MS).toISOString(),
       },

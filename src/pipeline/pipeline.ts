@@ -13,6 +13,7 @@ import { privateExecutor } from '../privacy/index.js';
 import type { FeatureExecutor } from '../features/executor.js';
 import type { Logger } from '../log.js';
 import { createDispatcher } from '../alerting/dispatcher.js';
+import { analystPassLoader } from '../feedback/analyst-pass.js';
 import { BulkWriter } from './anomaly-writer.js';
 import { clusterDeadLetterSink } from './dead-letter-sink.js';
 import { durationMs } from '../config/duration.js';
@@ -130,6 +131,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
   const ttlMs = durationMs(config.pipeline.lease_ttl);
   const records = new SliceRecords(engine, config.output.state_index);
   const sendAlerts = options.alerts === false || !dispatcher ? undefined : alertSender(dispatcher);
+  const analyst = analystPassLoader(engine, { feedback: config.feedback, lists: config.lists, anomalyIndex: config.output.anomaly_index }, log, options.now);
   const slices = new SlicePass({
     engine,
     log,
@@ -150,6 +152,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     stopRequested: options.stopRequested,
     signal: options.abort,
     onWindow: options.onWritten,
+    ...(analyst ? { analyst } : {}),
   });
   const workers: PartitionWorker[] = [];
   const jobPartitions = plans.reduce((n, p) => n + (options.partitions?.length ?? p.job.partitions), 0);

@@ -9,6 +9,7 @@
  */
 import { eventKindOf, severityOf, type AnomalyDocument } from '../anomaly/document.js';
 import { relationalClause } from '../explain/relational.js';
+import type { AnalystDecision, AnalystPass } from '../feedback/analyst-pass.js';
 import { IncidentTracker, type IncidentDecision, type IncidentOptionsInput, type IncidentStateJson, type WindowDecision } from '../incidents/index.js';
 import type { BuiltAnomaly } from './anomaly-builder.js';
 import { SEVERITY_NUMBER } from './anomaly-builder.js';
@@ -102,12 +103,17 @@ export class SliceDecider {
     return { version: 2, tracker: this.tracker.toJSON(), revisions: Object.fromEntries([...this.revisions].sort(([a], [b]) => (a < b ? -1 : 1))) };
   }
 
-  /** Decides one slice (all windows ending at `end`, every job and partition); slices come in increasing `end`. */
-  decide(end: number, records: readonly PartitionScores[]): DecidedSlice {
-    const byId = new Map<string, { doc: AnomalyDocument; record: number }>();
+  /**
+   * Decides one slice (all windows ending at `end`, every job and partition); slices come in
+   * increasing `end`. The analyst's input (verdicts, lists: src/feedback) moves each window's fused
+   * score before the incident pass sees it, and is recorded on the document (vigil.analyst).
+   */
+  decide(end: number, records: readonly PartitionScores[], analyst?: AnalystPass): DecidedSlice {
+    const byId = new Map<string, { doc: AnomalyDocument; record: number; analyst?: AnalystDecision }>();
     const windows = records.flatMap((r, record) =>
       r.anomalies.map((a) => {
-        byId.set(a.id, { doc: a.doc, record });
+        const judged = analyst?.decide(a.doc);
+        byId.set(a.id, { doc: a.doc, record, ...(judged ? { analyst: judged } : {}) });
         const v = a.doc.vigil;
         return {
           id: a.id,
@@ -117,7 +123,7 @@ export class SliceDecider {
           start: r.window.start,
           end: r.window.end,
           related: a.doc.related,
-          fused: v.fused_score,
+          fused: judged ? judged.fused : v.fused_score,
           warmingUp: v.warming_up === true,
         };
       }),
@@ -135,6 +141,7 @@ export class SliceDecider {
       if (!source) continue;
       const incident = d.incidentId ? incidents.get(d.incidentId) : undefined;
       const doc = decidedDocument(source.doc, d, incident, clauseOf(d, jobOf, fieldOf));
+      if (analyst && source.analyst) analyst.annotate(d.id, doc, source.analyst);
       decided[source.record].push({ id: d.id, doc });
       docs.set(d.id, doc);
     }

@@ -16,6 +16,7 @@
  * alert revisions (the outbox drops what it already has).
  */
 import { VersionConflictError, type Engine, type JsonObject } from '../engine/engine.js';
+import type { AnalystPass } from '../feedback/analyst-pass.js';
 import type { IncidentOptionsInput } from '../incidents/index.js';
 import type { Logger } from '../log.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
@@ -63,6 +64,8 @@ export interface SlicePassOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called for every (job, partition) window whose documents were written. */
   readonly onWindow?: (scores: PartitionScores, outcome: WindowOutcome) => void;
+  /** The analyst's input (verdicts, lists), read once per pass and applied before the incident pass. */
+  readonly analyst?: () => Promise<AnalystPass | undefined>;
 }
 
 export interface SlicePassReport {
@@ -253,6 +256,7 @@ export class SlicePass {
     const ends = sliceEnds(jobs, from, to);
     if (ends.length === 0) return emptyReport(slot.checkpoint && from > to ? 'already_done' : 'nothing_to_do');
     const report = emptyReport('done');
+    const analyst = await this.options.analyst?.();
     const every = Math.max(1, this.options.checkpointEvery);
     let uncommitted: PartitionScores[] = [];
     let slices = 0;
@@ -270,7 +274,7 @@ export class SlicePass {
         break;
       }
       const records = await this.recordsOf(jobs, end, report);
-      const decided = slot.decider.decide(end, records);
+      const decided = slot.decider.decide(end, records, analyst);
       await this.write(decided, report);
       uncommitted.push(...records);
       slices++;

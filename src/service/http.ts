@@ -1,12 +1,15 @@
 /**
- * The operations HTTP server of `vigil run` (node:http, no framework: three GET routes).
+ * The operations HTTP server of `vigil run` (node:http, no framework: three GET routes, and the
+ * feedback callback when `feedback.callback` is configured).
  *
  *   GET /metrics  Prometheus text exposition format (src/service/metrics.ts)
  *   GET /healthz  200 {"status":"ok"} while the process runs
  *   GET /readyz   200 or 503 with {"ready":…, "checks":{engine, lease, lag}} (src/service/health.ts)
+ *   GET|POST /feedback  a signed verdict link (src/service/feedback-route.ts)
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RouteHandler } from './feedback-route.js';
 import type { Readiness } from './health.js';
 import type { ServiceMetrics } from './metrics.js';
 
@@ -17,6 +20,8 @@ export interface ServiceServerOptions {
   readonly readiness: () => Promise<Readiness>;
   /** Called with each readiness result (e.g. to set vigil_engine_up). */
   readonly onReadiness?: (r: Readiness) => void;
+  /** The feedback callback (undefined: /feedback answers 404 naming the setting). */
+  readonly feedback?: RouteHandler;
 }
 
 export interface ServiceServer {
@@ -34,6 +39,14 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
   const started = Date.now();
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/feedback') {
+      const route = options.feedback ?? (async () => sendJson(res, 404, { error: 'no feedback callback: set feedback.callback (url, secret) in the config' }));
+      route(req, res).catch((error: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+        else res.end();
+      });
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -50,7 +63,7 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
         options.onReadiness?.(result);
         sendJson(res, result.ready ? 200 : 503, result);
       } else {
-        sendJson(res, 404, { error: `no route ${path}: use /metrics, /healthz or /readyz` });
+        sendJson(res, 404, { error: `no route ${path}: use /metrics, /healthz, /readyz or /feedback` });
       }
     };
     handle().catch((error: unknown) => {

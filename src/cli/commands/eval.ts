@@ -20,6 +20,9 @@ interface EvalFlags {
   suite?: string | boolean;
   slide?: string;
   suiteCache?: string;
+  feedbackExperiment?: boolean;
+  feedbackDays?: string;
+  recurrence?: boolean;
 }
 
 export function register(program: Command): void {
@@ -42,7 +45,15 @@ export function register(program: Command): void {
     .option('--suite [which]', 'analyst-level figures over several simulated worlds: all (default), smoke, or world names (w1-small,w3-month)')
     .option('--slide <duration>', 'with --suite: slide of the hourly windows', '15m')
     .option('--suite-cache <dir>', 'with --suite: keep scored windows per world in DIR and reuse them (delete after changing models)')
+    .option('--feedback-experiment', 'with --suite: mark the three noisiest false-positive patterns benign_expected after --feedback-days and compare (issue 14)')
+    .option('--feedback-days <n>', 'with --feedback-experiment: scored days the analyst reviews before the verdicts', '2')
+    .option('--no-recurrence', 'with --feedback-experiment: ablation, the incident pass without its benign-recurrence baselines')
     .action(async (flags: EvalFlags) => {
+      if (flags.suite !== undefined && flags.feedbackExperiment) {
+        const { runFeedbackCommand } = await import('../../eval/feedback-command.js');
+        await runFeedbackCommand({ which: typeof flags.suite === 'string' ? flags.suite : 'all', slide: flags.slide ?? '15m', json: Boolean(flags.json), budget: flags.budget, days: flags.feedbackDays, recurrence: flags.recurrence !== false, ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}) });
+        return;
+      }
       if (flags.suite !== undefined) {
         const { runSuiteCommand } = await import('../../eval/suite-command.js');
         await runSuiteCommand({ which: typeof flags.suite === 'string' ? flags.suite : 'all', slide: flags.slide ?? '15m', json: Boolean(flags.json), budget: flags.budget, ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}) });

@@ -13,7 +13,9 @@ import { createWorkers, selectJobs, type WorkerSet } from '../../pipeline/pipeli
 import { preflight } from '../../pipeline/preflight.js';
 import { RunLoop } from '../../pipeline/run-loop.js';
 import { RunSummary } from '../../pipeline/run-summary.js';
+import { FeedbackStore } from '../../feedback/store.js';
 import { cronLogger } from '../../service/cron-logger.js';
+import { feedbackRoute, FeedbackUnavailableError } from '../../service/feedback-route.js';
 import { readiness, type Readiness } from '../../service/health.js';
 import { startServiceServer, type ServiceServer } from '../../service/http.js';
 import { instrumentDispatcher, instrumentEngine } from '../../service/instrument.js';
@@ -235,8 +237,21 @@ export function register(program: Command): void {
                 ? readiness({ engine: runtime.engine, stateIndex: runtime.config.output.state_index, service: config.service, views: runtime.views, now: Date.now() })
                 : Promise.resolve(notConnected),
             onReadiness: (r) => metrics.engineUp.set(r.checks.engine.ok ? 1 : 0),
+            ...(config.feedback.enabled && config.feedback.callback
+              ? {
+                  feedback: feedbackRoute({
+                    secret: config.feedback.callback.secret,
+                    record: (target, request) => {
+                      if (!runtime) throw new FeedbackUnavailableError('not connected to the cluster yet: retry in a moment');
+                      const c = runtime.config;
+                      const store = new FeedbackStore(runtime.engine, c.feedback.index, c.output.anomaly_index);
+                      return store.record(target.kind === 'incident' ? { incidentId: target.id } : { anomalyId: target.id }, request);
+                    },
+                  }),
+                }
+              : {}),
           });
-          log.info({ url: server.url, endpoints: ['/metrics', '/healthz', '/readyz'] }, 'service endpoints listening');
+          log.info({ url: server.url, endpoints: ['/metrics', '/healthz', '/readyz', ...(config.feedback.callback ? ['/feedback'] : [])] }, 'service endpoints listening');
         } catch (error) {
           // Scoring matters more than its monitoring: run on, loudly, without the endpoints.
           const message = error instanceof Error ? error.message : String(error);

@@ -57,6 +57,16 @@ describe('feedback verdicts', () => {
     assert.equal(s.match({ ...win([['events', 400]]), entityValue: 'alice' }), undefined, 'another entity');
     assert.equal(s.match(win([['events', 400]], NOW + 91 * DAY)), undefined, 'expired');
     assert.match(s.match(win([['events', 400]]))?.reason ?? '', /benign expected by ana until 2026-06-07/);
+    // A feature outside the pattern carrying a minor share (≤ 20 % together) is not new behaviour; a larger one is.
+    const shares = (outside: number): PatternWindow => ({
+      ...win([]),
+      features: [
+        { name: 'events', actual: 480, typical: 20, contribution: 1 - outside },
+        { name: 'hour_of_day', actual: 14, typical: 9, contribution: outside },
+      ],
+    });
+    assert.ok(s.match(shares(0.12)), 'hour_of_day at 12 %');
+    assert.equal(s.match(shares(0.3)), undefined, 'hour_of_day at 30 %');
   });
 
   test('true positives suppress nothing', () => {
@@ -64,16 +74,25 @@ describe('feedback verdicts', () => {
     assert.equal(new Suppressor([verdict]).match(win([['events', 480]])), undefined);
   });
 
-  test('callback links are signed per target and verdict; a tampered link is refused', () => {
+  test('callback links are signed per target, verdict and expiry; a tampered or expired link is refused', () => {
     const secret = 's'.repeat(40);
-    const links = feedbackLinks('https://vigil.soc.example:9464', secret, { kind: 'incident', id: 'abc123' });
+    const expires = NOW + 30 * DAY;
+    const links = feedbackLinks('https://vigil.soc.example:9464', secret, { kind: 'incident', id: 'abc123' }, expires);
     const fp = new URL(links.false_positive);
     assert.equal(fp.pathname, '/feedback');
-    assert.deepEqual(verifyFeedbackLink(secret, fp.searchParams), { ok: true, target: { kind: 'incident', id: 'abc123' }, verdict: 'false_positive' });
+    assert.equal(fp.searchParams.get('exp'), String(expires / 1000));
+    assert.deepEqual(verifyFeedbackLink(secret, fp.searchParams, NOW), { ok: true, target: { kind: 'incident', id: 'abc123' }, verdict: 'false_positive' });
     const forged = new URLSearchParams(fp.searchParams);
     forged.set('verdict', 'benign_expected');
-    assert.deepEqual(verifyFeedbackLink(secret, forged), { ok: false, status: 403, error: 'the signature does not match this link' });
-    assert.equal(verifyFeedbackLink('t'.repeat(40), fp.searchParams).ok, false);
+    assert.deepEqual(verifyFeedbackLink(secret, forged, NOW), { ok: false, status: 403, error: 'the signature does not match this link' });
+    // Extending a link's life breaks its signature too.
+    const extended = new URLSearchParams(fp.searchParams);
+    extended.set('exp', String(expires / 1000 + 86_400));
+    assert.equal(verifyFeedbackLink(secret, extended, NOW).ok, false);
+    assert.equal(verifyFeedbackLink('t'.repeat(40), fp.searchParams, NOW).ok, false);
+    const late = verifyFeedbackLink(secret, fp.searchParams, expires);
+    assert.equal(late.ok, false);
+    assert.equal(!late.ok && late.status, 410);
     assert.deepEqual(verifyFeedbackLink(secret, new URLSearchParams('incident=a&anomaly=b&verdict=true_positive&sig=x')), {
       ok: false,
       status: 400,

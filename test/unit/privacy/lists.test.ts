@@ -75,13 +75,16 @@ describe('analyst input before the incident pass', async () => {
     const input = new AnalystInput(new Suppressor([verdict]), new SoftLabeller(shipped()));
     const a = input.adjust({ ...base, features: [{ name: 'events', actual: 420, typical: 20, contribution: 0.9 }] });
     assert.equal(a.fused, 0);
-    const fields = analystFields(7, a);
+    const fields = analystFields(a);
+    assert.equal(fields?.suppressed, true);
+    assert.equal(fields?.adjusted_fused_score, 0);
     assert.equal(fields?.suppressed_by?.by, 'ana');
+    assert.equal(fields?.suppressed_by?.until, '2027-03-01T00:00:00.000Z');
     assert.deepEqual(fields?.lists?.map((l) => l.name), ['backup-agents']);
     // The same account doing something else is not muted (only the backup list's soft label applies).
     const b = input.adjust({ ...base, features: [{ name: 'failures', actual: 50, typical: 0, contribution: 0.9 }] });
     assert.ok(Math.abs(b.fused - (7 - 2.4)) < 1e-12);
     assert.equal(b.suppression, undefined);
-    assert.equal(analystFields(7, input.adjust({ ...base, entityValue: 'alice', features: [] })), undefined);
+    assert.equal(analystFields(input.adjust({ ...base, entityValue: 'alice', features: [] })), undefined);
   });
 });

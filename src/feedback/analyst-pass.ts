@@ -1,0 +1,144 @@
+/**
+ * The analyst's input for one pass of the slice pass, read once per pass (bounded: the feedback
+ * store returns at most 10,000 verdicts, newest first) and applied to every slice of the pass:
+ *
+ * - suppression: benign_expected / false_positive verdicts mute their entity's pattern (pattern.ts);
+ *   a newer true_positive verdict on the same entity and job lifts the older suppressions;
+ * - soft labels: the configured watch-, allow- and IOC lists (lists.ts);
+ * - calibration: Platt scaling refitted on the judged windows (true_positive = 1, the others 0),
+ *   once there are enough of both, replaces the ensemble's default probability;
+ * - callback links: signed, per verdict, on every document (link.ts).
+ *
+ * Pure once built: the same verdicts and lists give the same documents (a redo after a crash
+ * writes what the first attempt wrote).
+ */
+import type { AnalystFields, AnomalyDocument } from '../anomaly/document.js';
+import type { FeedbackConfig } from '../config/feedback.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../log.js';
+import { calibrate, fitPlatt, type Calibration } from '../models/calibration.js';
+import { AnalystInput, analystFields, analystWindowOf, type AnalystAdjustment } from './analyst.js';
+import { feedbackLinks, LINK_TTL_MS } from './link.js';
+import { loadLists, SoftLabeller, type ListSpec } from './lists.js';
+import { Suppressor } from './pattern.js';
+import { FeedbackStore } from './store.js';
+import type { Feedback } from './verdict.js';
+
+const DAY_MS = 86_400_000;
+
+/** Judged windows of each class needed before the probability is refitted on them. */
+export const MIN_LABELS_PER_CLASS = 2;
+
+export interface AnalystPassOptions {
+  /** Verdicts in force, newest first (FeedbackStore.active). */
+  readonly verdicts: readonly Feedback[];
+  readonly lists: readonly ListSpec[];
+  /** Where `vigil run`'s callback endpoint is reachable, and the signing secret. */
+  readonly callback?: { readonly url: string; readonly secret: string };
+  /** When the pass runs (epoch ms): links live LINK_TTL_MS from the later of the window's end and this day. */
+  readonly now?: number;
+}
+
+export interface AnalystDecision {
+  /** The fused score the incident pass sees. */
+  readonly fused: number;
+  readonly adjustment: AnalystAdjustment;
+}
+
+export class AnalystPass {
+  readonly input: AnalystInput;
+  /** Platt calibration from the verdicts, when there are enough of both kinds. */
+  readonly calibration: { readonly c: Calibration; readonly labels: number } | undefined;
+  /** The newest verdict given on each anomaly document. */
+  private readonly onDocument = new Map<string, string>();
+  private readonly callback: AnalystPassOptions['callback'];
+  /** The pass's UTC day (a redo the same day writes the same links). */
+  private readonly today: number;
+
+  constructor(options: AnalystPassOptions) {
+    this.callback = options.callback;
+    this.today = Math.floor((options.now ?? 0) / DAY_MS) * DAY_MS;
+    const lifted = new Set<string>();
+    const suppressing: Feedback[] = [];
+    for (const v of options.verdicts) {
+      const key = `${v.job_id}\u0000${v.entity.field}\u0000${v.entity.value}`;
+      if (v.anomaly_id && !this.onDocument.has(v.anomaly_id)) this.onDocument.set(v.anomaly_id, v.verdict);
+      if (v.verdict === 'true_positive') lifted.add(key);
+      else if (!lifted.has(key)) suppressing.push(v);
+    }
+    this.input = new AnalystInput(suppressing.length > 0 ? new Suppressor(suppressing) : undefined, options.lists.length > 0 ? new SoftLabeller(options.lists) : undefined);
+    this.calibration = plattFromVerdicts(options.verdicts);
+  }
+
+  /** The window's fused score after verdicts and lists. */
+  decide(doc: AnomalyDocument): AnalystDecision {
+    const adjustment = this.input.adjust(analystWindowOf(doc));
+    return { fused: adjustment.fused, adjustment };
+  }
+
+  /**
+   * The document's `vigil.analyst` and its probability: what applied, the verdict given on it,
+   * the calibration and the callback links (judging the incident when the window has one).
+   */
+  annotate(id: string, doc: AnomalyDocument, decision: AnalystDecision): void {
+    const own = doc.vigil.fused_score;
+    const fields: AnalystFields = analystFields(decision.adjustment) ?? {};
+    const muted = decision.adjustment.suppression;
+    if (muted) doc.vigil.explanation = doc.vigil.explanation ? `${doc.vigil.explanation}; suppressed: ${muted.reason}` : `suppressed: ${muted.reason}`;
+    const verdict = this.onDocument.get(id);
+    if (verdict) fields.verdict = verdict;
+    if (this.calibration) {
+      doc.vigil.probability = Math.round(calibrate(this.calibration.c, own) * 1e6) / 1e6;
+      fields.calibration_labels = this.calibration.labels;
+    }
+    if (this.callback) {
+      // A backfill of old data still gets links an analyst can use.
+      const expires = Math.max(Date.parse(doc.vigil.window.end), this.today) + LINK_TTL_MS;
+      const target = doc.vigil.incident ? { kind: 'incident' as const, id: doc.vigil.incident.id } : { kind: 'anomaly' as const, id };
+      fields.links = { ...feedbackLinks(this.callback.url, this.callback.secret, target, expires), expires: new Date(Math.floor(expires / 1000) * 1000).toISOString() };
+    }
+    if (Object.keys(fields).length > 0) doc.vigil.analyst = fields;
+  }
+}
+
+/** Platt scaling on the judged windows' fused scores (undefined until both kinds are judged often enough). */
+export function plattFromVerdicts(verdicts: readonly Feedback[]): { c: Calibration; labels: number } | undefined {
+  const scores = verdicts.map((v) => v.fused_score);
+  const labels = verdicts.map((v) => (v.verdict === 'true_positive' ? 1 : 0));
+  const pos = labels.filter((y) => y === 1).length;
+  if (pos < MIN_LABELS_PER_CLASS || labels.length - pos < MIN_LABELS_PER_CLASS) return undefined;
+  return { c: fitPlatt(scores, labels), labels: labels.length };
+}
+
+export interface AnalystSource {
+  readonly feedback: FeedbackConfig;
+  readonly lists: readonly ListSpec[];
+  readonly anomalyIndex: string;
+}
+
+/**
+ * The slice pass's reader of the analyst's input: list files are read once here (a bad file is an
+ * error at start-up, naming the list), verdicts once per pass. An unreadable feedback index is
+ * logged and the pass goes on without verdicts: detection does not stop for it.
+ */
+export function analystPassLoader(engine: Engine, source: AnalystSource, log: Logger, now: () => number = Date.now): (() => Promise<AnalystPass | undefined>) | undefined {
+  const lists = loadLists(source.lists, process.cwd());
+  const { feedback } = source;
+  if (!feedback.enabled && lists.length === 0) return undefined;
+  const store = feedback.enabled ? new FeedbackStore(engine, feedback.index, source.anomalyIndex) : undefined;
+  const callback = feedback.enabled ? feedback.callback : undefined;
+  return async () => {
+    let verdicts: Feedback[] = [];
+    if (store) {
+      try {
+        const active = await store.active(now());
+        verdicts = active.verdicts;
+        for (const m of active.malformed) log.warn({ index: feedback.index, document: m }, 'malformed feedback document ignored (fix or delete it)');
+      } catch (error) {
+        log.error({ index: feedback.index, err: error instanceof Error ? error.message : String(error) }, 'feedback index unreadable: this pass applies no verdicts');
+      }
+    }
+    if (verdicts.length === 0 && lists.length === 0 && !callback) return undefined;
+    return new AnalystPass({ verdicts, lists, now: now(), ...(callback ? { callback } : {}) });
+  };
+}
