@@ -20,6 +20,8 @@ interface EvalFlags {
   suite?: string | boolean;
   slide?: string;
   suiteCache?: string;
+  ablate?: string;
+  fairnessBy?: string;
 }
 
 export function register(program: Command): void {
@@ -42,7 +44,23 @@ export function register(program: Command): void {
     .option('--suite [which]', 'analyst-level figures over several simulated worlds: all (default), smoke, or world names (w1-small,w3-month)')
     .option('--slide <duration>', 'with --suite: slide of the hourly windows', '15m')
     .option('--suite-cache <dir>', 'with --suite: keep scored windows per world in DIR and reuse them (delete after changing models)')
+    .option('--ablate <model>', 'with --suite: score every world without and with MODEL (e.g. autoencoder) and compare at the analyst\'s level')
+    .option('--fairness-by <attribute>', 'with --suite: alert rates and detection per segment of a directory attribute (department, role, site, country)')
     .action(async (flags: EvalFlags) => {
+      if (flags.suite !== undefined && (flags.ablate !== undefined || flags.fairnessBy !== undefined)) {
+        const { runAblationCommand } = await import('../../eval/ablation-command.js');
+        await runAblationCommand({
+          which: typeof flags.suite === 'string' ? flags.suite : 'all',
+          slide: flags.slide ?? '15m',
+          json: Boolean(flags.json),
+          budget: flags.budget,
+          ...(flags.ablate ? { model: flags.ablate } : {}),
+          ...(flags.fairnessBy ? { fairnessBy: flags.fairnessBy } : {}),
+          ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}),
+          ...(flags.report ? { report: flags.report } : {}),
+        });
+        return;
+      }
       if (flags.suite !== undefined) {
         const { runSuiteCommand } = await import('../../eval/suite-command.js');
         await runSuiteCommand({ which: typeof flags.suite === 'string' ? flags.suite : 'all', slide: flags.slide ?? '15m', json: Boolean(flags.json), budget: flags.budget, ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}) });
