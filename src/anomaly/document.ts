@@ -98,6 +98,12 @@ export interface AnomalyDocument {
     warming_up?: boolean;
     /** The incident this window belongs to (absent when its risk opened or joined none). */
     incident?: IncidentFields;
+    /**
+     * Fairness segment (only with `fairness:` configured; src/pipeline/segment-sink.ts): the
+     * entity's attribute `by` from the lookup, and `alerted` = 1 on an alert else 0, so its
+     * average per segment is the segment's alert rate.
+     */
+    segment?: { by: string; value: string; alerted: number };
   };
 }
 

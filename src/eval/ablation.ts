@@ -27,7 +27,7 @@ export interface VariantFigures {
   readonly incidentsPerDay: number;
   readonly falsePerDay: number;
   readonly prAuc: number;
-  /** Wall time of scoring (null when the world came from the cache). */
+  /** Wall time of scoring when it was scored (null when unknown: a cache written by an older version). */
   readonly scoringSeconds: number | null;
 }
 
@@ -144,7 +144,7 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
 }
 
 const arrow = (a: string, b: string, width: number): string => `${a} → ${b}`.padStart(width);
-const secs = (x: number | null): string => (x === null ? 'cached' : x.toFixed(0));
+const secs = (x: number | null): string => (x === null ? '?' : x.toFixed(0));
 
 /** Cost of scoring with the model, relative to without (e.g. "+38%"); '—' when a side was cached. */
 export function costText(w: AblationWorld): string {

@@ -2,7 +2,8 @@
 import { directoryOf } from '../simulate/directory.js';
 import { variedProfile } from '../simulate/profile.js';
 import { buildWorld } from '../simulate/world.js';
-import { SegmentLookup, type FairnessInput } from './fairness.js';
+import { SegmentLookup } from '../anomaly/segment.js';
+import type { FairnessInput } from './fairness.js';
 import { SUITE_START_MS, type ScoredPass, type SuiteWorld } from './suite.js';
 
 /** The same world the suite simulates (same seed, size, period and varied profile), as a lookup. */

@@ -19,9 +19,9 @@
  * - detection: scored attacks whose labelled entities are in the segment, and how many of them an
  *   alerted incident caught.
  */
-import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import { NO_SEGMENT, segmentOfWindow, SegmentLookup } from '../anomaly/segment.js';
 import { entityKeyOf } from '../incidents/index.js';
+
 import { attacksOf } from './evaluate.js';
 import { LabelIndex } from './labels.js';
 import type { ScoredWindow } from './scored-window.js';
@@ -32,69 +32,6 @@ const DAY_MS = 86_400_000;
 export const OVER_FLAG_RATIO = 1.5;
 /** …and it has at least this many false flags. */
 export const MIN_FALSE = 5;
-export const NO_SEGMENT = '(none)';
-
-const lookupRowSchema = z.strictObject({
-  field: z.string().min(1),
-  value: z.string().min(1),
-  attributes: z.record(z.string(), z.string()),
-});
-
-/** Entity (field and value) → attributes. */
-export class SegmentLookup {
-  private readonly rows = new Map<string, Readonly<Record<string, string>>>();
-  private readonly byValue = new Map<string, Readonly<Record<string, string>>>();
-
-  add(field: string, value: string, attributes: Readonly<Record<string, string>>): void {
-    this.rows.set(`${field}\u0000${value}`, attributes);
-    this.byValue.set(value, attributes);
-  }
-
-  get size(): number {
-    return this.rows.size;
-  }
-
-  /** The attribute of an entity; `field` undefined matches on the value alone (related.* values). */
-  attribute(by: string, value: string, field?: string): string | undefined {
-    const row = field === undefined ? this.byValue.get(value) : this.rows.get(`${field}\u0000${value}`);
-    return row?.[by];
-  }
-
-  /** Parses NDJSON lookup rows; an invalid line is an error naming its line number and the fix. */
-  static parse(text: string, source = 'fairness.lookup'): SegmentLookup {
-    const lookup = new SegmentLookup();
-    text.split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(line);
-      } catch {
-        throw new Error(`${source} line ${i + 1}: not JSON; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`);
-      }
-      const row = lookupRowSchema.safeParse(json);
-      if (!row.success) {
-        const issue = row.error.issues[0];
-        throw new Error(`${source} line ${i + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`);
-      }
-      lookup.add(row.data.field, row.data.value, row.data.attributes);
-    });
-    return lookup;
-  }
-
-  static async load(path: string): Promise<SegmentLookup> {
-    return SegmentLookup.parse(await readFile(path, 'utf8'), path);
-  }
-}
-
-/** The segment of a window: its entity's attribute, else its first related user's, else its first related host's. */
-export function segmentOfWindow(w: Pick<ScoredWindow, 'entityField' | 'entity' | 'related'>, by: string, lookup: SegmentLookup): string {
-  return (
-    lookup.attribute(by, w.entity, w.entityField) ??
-    (w.related.user ?? []).map((u) => lookup.attribute(by, u, 'user.name')).find((x) => x !== undefined) ??
-    (w.related.hosts ?? []).map((h) => lookup.attribute(by, h, 'host.name')).find((x) => x !== undefined) ??
-    NO_SEGMENT
-  );
-}
 
 /** The segment of a `field=value` entity straight from the lookup. */
 function rootSegment(root: string, by: string, lookup: SegmentLookup): string {

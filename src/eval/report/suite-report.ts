@@ -10,7 +10,7 @@ import { REPORT_STYLE } from './html.js';
 import { esc } from './svg.js';
 
 const arrow = (a: string, b: string): string => `${esc(a)} → ${esc(b)}`;
-const secs = (x: number | null): string => (x === null ? 'cached' : `${x.toFixed(0)} s`);
+const secs = (x: number | null): string => (x === null ? '?' : `${x.toFixed(0)} s`);
 
 export function ablationSection(r: AblationResult): string {
   const rows = r.worlds

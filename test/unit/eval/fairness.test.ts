@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FairnessCollector, formatFairness, NO_SEGMENT, segmentOfWindow, SegmentLookup } from '../../../src/eval/fairness.js';
+import { NO_SEGMENT, segmentOfWindow, SegmentLookup } from '../../../src/anomaly/segment.js';
+import { FairnessCollector, formatFairness } from '../../../src/eval/fairness.js';
 import { parseLabels } from '../../../src/eval/labels.js';
 import type { ScoredWindow } from '../../../src/eval/scored-window.js';
 import { fairnessSection } from '../../../src/eval/report/suite-report.js';

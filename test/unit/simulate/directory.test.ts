@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { SegmentLookup } from '../../../src/eval/fairness.js';
+import { SegmentLookup } from '../../../src/anomaly/segment.js';
 import { directoryOf } from '../../../src/simulate/directory.js';
 import { simulate } from '../../../src/simulate/simulate.js';
 import { buildWorld } from '../../../src/simulate/world.js';
