@@ -104,7 +104,22 @@ export interface AnomalyDocument {
      * average per segment is the segment's alert rate.
      */
     segment?: { by: string; value: string; alerted: number };
+    /**
+     * Nearest-neighbour evidence (src/explain/neighbours.ts): the closest past windows of this
+     * entity (window starts and standardised distances, closest first), how many were compared,
+     * the entity's usual nearest distance, the verdict and its sentence.
+     */
+    neighbours?: NeighbourFields;
   };
+}
+
+export interface NeighbourFields {
+  verdict: 'typical' | 'unlike its past' | 'no history';
+  compared: number;
+  times: string[];
+  distances: number[];
+  usual_distance?: number;
+  summary: string;
 }
 
 /**
