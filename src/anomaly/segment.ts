@@ -82,7 +82,7 @@ export class SegmentLookup {
     try {
       text = readFileSync(path, 'utf8');
     } catch (e) {
-      throw new Error(`${setting}: cannot read ${path} (${(e as Error).message}); give the path of an NDJSON lookup file`);
+      throw new Error(`${setting}: cannot read ${path} (${(e as Error).message}); give the path of an NDJSON lookup file`, { cause: e });
     }
     return SegmentLookup.parse(text, path);
   }
@@ -104,10 +104,3 @@ export function segmentOfWindow(w: SegmentSubject, by: string, lookup: SegmentLo
     NO_SEGMENT
   );
 }
-
-/** The segment of a `field=value` entity straight from the lookup. */
-function rootSegment(root: string, by: string, lookup: SegmentLookup): string {
-  const eq = root.indexOf('=');
-  return lookup.attribute(by, root.slice(eq + 1), root.slice(0, eq)) ?? lookup.attribute(by, root.slice(eq + 1)) ?? NO_SEGMENT;
-}
-

@@ -24,7 +24,6 @@ import { entityKeyOf } from '../incidents/index.js';
 
 import { attacksOf } from './evaluate.js';
 import { LabelIndex } from './labels.js';
-import type { ScoredWindow } from './scored-window.js';
 import type { ScoredPass } from './suite.js';
 
 const DAY_MS = 86_400_000;

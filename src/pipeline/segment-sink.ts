@@ -9,7 +9,6 @@
  * With pseudonymisation the documents carry tokens, so the lookup's values are tokenised with the
  * same key first: the join still holds and no raw name is kept beyond the lookup file itself.
  */
-import type { JsonObject } from '../engine/engine.js';
 import { segmentOfWindow, SegmentLookup } from '../anomaly/segment.js';
 import type { FairnessConfig } from '../config/fairness.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
@@ -38,7 +37,7 @@ export class SegmentingSink implements DocumentSink {
     if (!doc.vigil || !entity) return item;
     const value = segmentOfWindow({ entityField: entity.field, entity: entity.value, related: { user: doc.related?.user ?? [], hosts: doc.related?.hosts ?? [] } }, this.by, this.lookup);
     const vigil = { ...doc.vigil, segment: { by: this.by, value, alerted: doc.vigil.is_alert ? 1 : 0 } };
-    return { ...item, doc: { ...doc, vigil } as JsonObject };
+    return { ...item, doc: { ...doc, vigil } };
   }
 }
 

@@ -86,7 +86,7 @@ describe('fairness table', () => {
     assert.equal(sales.overFlagged, false);
     assert.deepEqual(t.overFlagged, ['finance']);
     const text = formatFairness(t);
-    assert.match(text, /finance\s+2\s+6\s+300\.00\s+4\.80\s+6\s+300\.00\s+6\.00\s+0\/0  OVER-FLAGGED/);
+    assert.match(text, /finance\s+2\s+6\s+300\.00\s+4\.80\s+6\s+300\.00\s+6\.00\s+0\/0 {2}OVER-FLAGGED/);
     assert.match(text, /over-flagged \(false-flag rate > 1\.5× the rest's, ≥ 5 false flags\): finance/);
     assert.match(fairnessSection(t), /Over-flagged: finance/);
   });
