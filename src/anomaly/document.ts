@@ -100,7 +100,28 @@ export interface AnomalyDocument {
     incident?: IncidentFields;
     /** The analyst's input applied to this window (src/feedback): verdicts, lists, calibration, callback links. */
     analyst?: AnalystFields;
+    /**
+     * Fairness segment (only with `fairness:` configured; src/pipeline/segment-sink.ts): the
+     * entity's attribute `by` from the lookup, and `alerted` = 1 on an alert else 0, so its
+     * average per segment is the segment's alert rate.
+     */
+    segment?: { by: string; value: string; alerted: number };
+    /**
+     * Nearest-neighbour evidence (src/explain/neighbours.ts): the closest past windows of this
+     * entity (window starts and standardised distances, closest first), how many were compared,
+     * the entity's usual nearest distance, the verdict and its sentence.
+     */
+    neighbours?: NeighbourFields;
   };
+}
+
+export interface NeighbourFields {
+  verdict: 'typical' | 'unlike its past' | 'no history';
+  compared: number;
+  times: string[];
+  distances: number[];
+  usual_distance?: number;
+  summary: string;
 }
 
 /**

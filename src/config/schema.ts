@@ -7,6 +7,7 @@ import { privacySchema, PRIVACY_DEFAULTS } from './privacy.js';
 import { feedbackConfigSchema, FEEDBACK_DEFAULTS } from './feedback.js';
 import { listsSchema } from './lists.js';
 import { serviceSchema, SERVICE_DEFAULTS } from './service.js';
+import { fairnessSchema } from './fairness.js';
 
 /** The whole job configuration file (YAML or JSON). Unknown keys are errors, so typos surface. */
 export const configSchema = z.strictObject({
@@ -66,6 +67,8 @@ export const configSchema = z.strictObject({
   lists: listsSchema,
   /** `/metrics`, `/healthz`, `/readyz` of `vigil run` (src/config/service.ts). */
   service: serviceSchema.default(SERVICE_DEFAULTS),
+  /** Segment anomaly documents by a directory attribute for fairness monitoring (src/config/fairness.ts); off when absent. */
+  fairness: fairnessSchema.optional(),
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

@@ -12,10 +12,24 @@ import { PRESETS, type PresetName } from '../features/presets.js';
 
 export const EVAL_WINDOW = '1h';
 
-/** `slide` (default: the window, tumbling) lets the suite slide the hourly windows by 15 minutes, as the presets do. */
-export function defaultEvalJobs(index: string, warmupMs: number, slide: string = EVAL_WINDOW): JobConfig[] {
+/** Per-model switches over the defaults (the ablation turns one member on or off). */
+export type ModelSwitches = Partial<Record<keyof JobConfig['models'], { enabled: boolean; weight?: number }>>;
+
+/**
+ * `slide` (default: the window, tumbling) lets the suite slide the hourly windows by 15 minutes, as the presets do;
+ * `models` switches ensemble members on or off over the defaults (the ablation, ablation.ts).
+ */
+export function defaultEvalJobs(index: string, warmupMs: number, slide: string = EVAL_WINDOW, models?: ModelSwitches): JobConfig[] {
   return (Object.keys(PRESETS) as PresetName[]).map((preset) =>
-    jobSchema.parse({ id: preset.replace(/_/g, '-'), preset, index, window: EVAL_WINDOW, slide, warmup: `${Math.max(1, Math.round(warmupMs / 60_000))}m` }),
+    jobSchema.parse({
+      id: preset.replace(/_/g, '-'),
+      preset,
+      index,
+      window: EVAL_WINDOW,
+      slide,
+      warmup: `${Math.max(1, Math.round(warmupMs / 60_000))}m`,
+      ...(models ? { models } : {}),
+    }),
   );
 }
 

@@ -18,8 +18,8 @@ import { simulate } from '../simulate/simulate.js';
 import { NdjsonFileSink } from '../simulate/sinks.js';
 import { analystFigures, ANALYST_BUDGETS, type AnalystFigures } from './analyst.js';
 import { bucketByDay, readLines, removeBuckets } from './event-tape.js';
-import { incidentPass } from './incident-pass.js';
-import { defaultEvalJobs } from './jobs.js';
+import { incidentPass, type IncidentAlert } from './incident-pass.js';
+import { defaultEvalJobs, type ModelSwitches } from './jobs.js';
 import { parseLabels } from './labels.js';
 import { formatLabel } from '../simulate/labels.js';
 import { runInMemory } from './memory-run.js';
@@ -28,6 +28,8 @@ import { MODEL_KEYS, type ModelKey, type ScoredWindow } from './scored-window.js
 import type { Label } from './labels.js';
 
 const DAY_MS = 86_400_000;
+/** First instant of every suite world. */
+export const SUITE_START_MS = Date.parse('2026-03-02T00:00:00Z');
 
 export interface SuiteWorld {
   readonly name: string;
@@ -61,6 +63,18 @@ export interface WorldResult {
   readonly events: number;
   readonly figures: AnalystFigures;
   readonly elapsedMs: number;
+  /** Wall time of scoring alone (the JobRunner over every window; simulation excluded), as measured when it was scored (kept in the cache). */
+  readonly scoringMs?: number;
+}
+
+/** What a world's incident pass produced, handed to SuiteOptions.inspect (the fairness table reads it). */
+export interface ScoredPass {
+  readonly world: SuiteWorld;
+  readonly windows: readonly ScoredWindow[];
+  readonly alerts: readonly IncidentAlert[];
+  readonly labels: readonly Label[];
+  readonly scoreFrom: number;
+  readonly scoreTo: number;
 }
 
 export interface SuiteOptions {
@@ -74,6 +88,10 @@ export interface SuiteOptions {
    * features are unchanged: delete the folder after changing them.
    */
   readonly cacheDir?: string;
+  /** Ensemble members switched on or off over the defaults (the ablation); part of the cache key. */
+  readonly models?: ModelSwitches;
+  /** Called with each world's windows after the incident pass (they are not kept in the result). */
+  readonly inspect?: (pass: ScoredPass) => void;
   readonly onWorld?: (r: WorldResult) => void;
 }
 
@@ -84,22 +102,38 @@ export interface ScoredWorld {
   readonly scoreFrom: number;
   readonly scoreTo: number;
   readonly latencyMs: number;
+  readonly scoringMs?: number;
+}
+
+/** A cache-file tag for model switches ('' for the defaults). */
+function switchesTag(models: ModelSwitches | undefined): string {
+  if (!models) return '';
+  return Object.entries(models)
+    .map(([m, t]) => `-${m}${t.enabled ? 'On' : 'Off'}${t.weight !== undefined ? `w${t.weight}` : ''}`)
+    .join('');
 }
 
 /** Simulates one world, scores it in memory, runs the incident pass, counts at the analyst's level. */
-export async function runWorld(world: SuiteWorld, options: Pick<SuiteOptions, 'slide' | 'alertsPerDay' | 'cacheDir'> = {}): Promise<WorldResult> {
+export async function runWorld(world: SuiteWorld, options: Pick<SuiteOptions, 'slide' | 'alertsPerDay' | 'cacheDir' | 'models' | 'inspect'> = {}): Promise<WorldResult> {
   const started = Date.now();
   const slide = options.slide ?? '15m';
-  const cacheFile = options.cacheDir ? join(options.cacheDir, `${world.name}-${world.seed}-${world.users}-${world.days}-${slide}.ndjson`) : undefined;
+  const cacheFile = options.cacheDir ? join(options.cacheDir, `${world.name}-${world.seed}-${world.users}-${world.days}-${slide}${switchesTag(options.models)}.ndjson`) : undefined;
   let scored: ScoredWorld;
   if (cacheFile && existsSync(cacheFile)) scored = await readCache(cacheFile);
   else {
-    scored = await scoreWorld(world, slide);
+    scored = await scoreWorld(world, slide, options.models);
     if (cacheFile) await writeCache(cacheFile, scored);
   }
   const pass = incidentPass(scored.windows, { alertsPerDay: options.alertsPerDay ?? 10 });
   const figures = analystFigures({ windows: pass.windows, labels: scored.labels, alerts: pass.alerts, scoreFrom: scored.scoreFrom, scoreTo: scored.scoreTo, latencyMs: scored.latencyMs });
-  return { world, events: scored.events, figures, elapsedMs: Date.now() - started };
+  options.inspect?.({ world, windows: pass.windows, alerts: pass.alerts, labels: scored.labels, scoreFrom: scored.scoreFrom, scoreTo: scored.scoreTo });
+  return {
+    world,
+    events: scored.events,
+    figures,
+    elapsedMs: Date.now() - started,
+    ...(scored.scoringMs !== undefined ? { scoringMs: scored.scoringMs } : {}),
+  };
 }
 
 /**
@@ -136,7 +170,7 @@ async function readCache(file: string): Promise<ScoredWorld> {
 }
 
 /** Simulates a world and scores every entity-window with the pipeline's JobRunner (the slow part). */
-export async function scoreWorld(world: SuiteWorld, slideText: string): Promise<ScoredWorld> {
+export async function scoreWorld(world: SuiteWorld, slideText: string, models?: ModelSwitches): Promise<ScoredWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'vigil-suite-'));
   try {
     const eventsPath = join(dir, 'events.ndjson');
@@ -145,7 +179,7 @@ export async function scoreWorld(world: SuiteWorld, slideText: string): Promise<
       days: world.days,
       users: world.users,
       hosts: world.hosts,
-      startMs: Date.parse('2026-03-02T00:00:00Z'),
+      startMs: SUITE_START_MS,
       attacks: parseAttackSpec(world.attacks),
       intensity: 1,
       stealth: world.stealth,
@@ -159,15 +193,17 @@ export async function scoreWorld(world: SuiteWorld, slideText: string): Promise<
     await rm(eventsPath, { force: true });
     try {
       const warmupMs = world.warmupDays * DAY_MS;
-      const jobs = defaultEvalJobs('events', warmupMs, slideText);
+      const jobs = defaultEvalJobs('events', warmupMs, slideText, models);
       const plans = jobs.map((j) => planJob(j));
       const slide = Math.max(...plans.map((p) => p.spec.slideMs));
       const scoreFrom = Math.ceil((Math.floor(buckets.minTime / slide) * slide + warmupMs) / slide) * slide;
       const rules = new Map(jobs.map((j) => [j.id, rulesForJob(j)]));
+      const scoringStarted = performance.now();
       const mem = await runInMemory({ plans, rules, buckets, timeField: '@timestamp', scoreFrom, narratives: false });
+      const scoringMs = performance.now() - scoringStarted;
       const delayMs = Math.max(...plans.map((p) => p.spec.delayMs));
       const p50 = [...mem.stepLatencyMs].sort((a, b) => a - b)[mem.stepLatencyMs.length >> 1] ?? 0;
-      return { windows: mem.windows.filter((w) => w.start >= scoreFrom), labels, events: summary.events, scoreFrom, scoreTo: buckets.maxTime + 1, latencyMs: delayMs + p50 };
+      return { windows: mem.windows.filter((w) => w.start >= scoreFrom), labels, events: summary.events, scoreFrom, scoreTo: buckets.maxTime + 1, latencyMs: delayMs + p50, scoringMs };
     } finally {
       await removeBuckets(buckets);
     }

@@ -21,6 +21,7 @@ import {
 } from '../anomaly/document.js';
 import type { ScoredObservation, ThreatFields } from '../models/ensemble.js';
 import { round } from '../numbers.js';
+import { neighbourPhrase, type NeighbourEvidence } from '../explain/neighbours.js';
 
 /** What the builder needs of a computed entity-window (a subset of the executors' EntityWindow). */
 export interface EntityWindowLike {
@@ -169,4 +170,27 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
     },
   };
   return { id, doc };
+}
+
+/**
+ * Adds the nearest-neighbour evidence (src/explain/neighbours.ts) to a built document:
+ * `vigil.neighbours` (the k nearest past windows of the entity, the verdict and its sentence), and
+ * on the ensemble's own alerts the sentence is appended to the narrative.
+ */
+export function withNeighbours(built: BuiltAnomaly, evidence: NeighbourEvidence): BuiltAnomaly {
+  const v = built.doc.vigil;
+  const summary = neighbourPhrase(evidence);
+  v.neighbours = {
+    verdict: evidence.verdict,
+    compared: evidence.compared,
+    times: evidence.nearest.map((n) => new Date(n.time).toISOString()),
+    distances: evidence.nearest.map((n) => n.distance),
+    ...(evidence.usual !== null ? { usual_distance: evidence.usual } : {}),
+    summary,
+  };
+  if (v.is_alert && evidence.verdict !== 'no history') {
+    v.explanation = `${v.explanation} ${summary[0].toUpperCase()}${summary.slice(1)}.`;
+    built.doc.event.reason = v.explanation;
+  }
+  return built;
 }

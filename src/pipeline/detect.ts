@@ -185,6 +185,7 @@ export async function detect(options: DetectOptions): Promise<DetectResult> {
     anomalyIndex: () => 'ndjson',
     mode: 'detect',
     writeMinScore: options.writeMinScore,
+    neighbours: true,
   });
   const state: PartitionState = { ensemble: null, firstSeen: new FirstSeenStore() };
   const track = (o: WindowOutcome): void => {

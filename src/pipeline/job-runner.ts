@@ -14,8 +14,9 @@ import type { JsonObject } from '../engine/engine.js';
 import type { EntityWindow, FeatureExecutor } from '../features/executor.js';
 import { FieldIssues } from '../features/field-issues.js';
 import { Ensemble, type Observation, type ScoredObservation } from '../models/ensemble.js';
-import { buildAnomaly, entityKey, type BuiltAnomaly } from './anomaly-builder.js';
 import { LiveSet, type ColdEntityStore } from './entity-eviction.js';
+import { buildAnomaly, entityKey, withNeighbours, type BuiltAnomaly } from './anomaly-builder.js';
+import { NeighbourMemory } from '../explain/neighbours.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { FirstSeenStore } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
@@ -55,6 +56,8 @@ export interface PartitionState {
   firstSeen: FirstSeenStore;
   /** Live and cold entities when the live set is capped (entity-eviction.ts). */
   live?: LiveSet;
+  /** Past windows per entity for nearest-neighbour evidence (src/explain/neighbours.ts); bounded, not checkpointed. */
+  neighbours?: NeighbourMemory;
 }
 
 export interface WindowOutcome {
@@ -105,6 +108,13 @@ export interface JobRunnerOptions {
   readonly mode: RunMode;
   /** Non-alert entity-windows scoring below this are not written (0 = write all). */
   readonly writeMinScore: number;
+  /**
+   * Add nearest-neighbour evidence (src/explain/neighbours.ts) to the documents. Off by default:
+   * its memory is not checkpointed yet, so a runner resumed after a crash would write different
+   * evidence than an uninterrupted one, and re-runs must write identical documents. On for runs
+   * that never resume (`vigil detect`, the in-memory evaluation).
+   */
+  readonly neighbours?: boolean;
   readonly now?: () => number;
   /** Checked between the steps of a window: once aborted, nothing more is written. */
   readonly signal?: AbortSignal;
@@ -171,6 +181,10 @@ export class JobRunner {
       const started = this.now();
       const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
       for (const w of entityWindows) history.push(observationOf(w));
+      if (this.options.neighbours) {
+        const memory = (state.neighbours ??= new NeighbourMemory({ seed: this.options.plan.job.seed }));
+        for (const o of history.slice(history.length - entityWindows.length)) memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
+      }
       state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
       const outcome: WindowOutcome = {
         window,
@@ -230,7 +244,15 @@ export class JobRunner {
     state.firstSeen.update(entityWindows, plan.resolved.features);
     if (eviction && state.live) await state.live.evictBeyondCap(window.start, state, eviction.store);
 
-    const anomalies: BuiltAnomaly[] = entityWindows.map((w, i) => buildAnomaly(w, scored[i], plan.info, partition.index));
+    // Nearest past windows of each entity, looked up before the window is remembered.
+    const memory = this.options.neighbours ? (state.neighbours ??= new NeighbourMemory({ seed: plan.job.seed })) : undefined;
+    const evidence = memory ? observations.map((o) => memory.nearest(o.entity, o.features)) : [];
+    if (memory) observations.forEach((o, i) => memory.remember(o.entity, o.time, o.features, evidence[i].nearest[0]?.distance));
+
+    const anomalies: BuiltAnomaly[] = entityWindows.map((w, i) => {
+      const built = buildAnomaly(w, scored[i], plan.info, partition.index);
+      return memory ? withNeighbours(built, evidence[i]) : built;
+    });
     return {
       job: plan.job.id,
       partition: partition.index,

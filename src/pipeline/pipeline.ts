@@ -9,7 +9,7 @@ import type { VigilConfig } from '../config/schema.js';
 import type { JobConfig } from '../config/job.js';
 import type { Engine } from '../engine/engine.js';
 import { AggregationExecutor } from '../features/aggregation-executor.js';
-import { privateExecutor } from '../privacy/index.js';
+import { lookupTokeniser, privateExecutor } from '../privacy/index.js';
 import type { FeatureExecutor } from '../features/executor.js';
 import type { Logger } from '../log.js';
 import { createDispatcher } from '../alerting/dispatcher.js';
@@ -25,6 +25,7 @@ import { PartitionWorker, type WorkerBounds } from './partition-worker.js';
 import type { IncidentAlert } from './slice-decider.js';
 import { SLICE_PASS_ID, SlicePass, type AlertSender } from './slice-pass.js';
 import { SliceRecords } from './slice-records.js';
+import { segmentingSinkFor } from './segment-sink.js';
 import { StateStore } from './state-store.js';
 import type { IncidentOptionsInput } from '../incidents/index.js';
 
@@ -119,7 +120,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
   const { config, engine, log } = options;
   const plans = planJobs(selectJobs(config, options.jobIds));
   const store = new StateStore(engine, config.output.state_index, { chunkBytes: config.pipeline.state_chunk_bytes, writer: options.holder });
-  const writer = bulkWriterFor(engine, config, log);
+  const writer = segmentingSinkFor(bulkWriterFor(engine, config, log), config.fairness, lookupTokeniser(config.privacy));
   const executor = privateExecutor(options.executor ?? new AggregationExecutor(engine), engine, config.privacy);
   let dispatcher = options.dispatcher;
   let ownDispatcher: { close(): Promise<void> } | undefined;

@@ -21,3 +21,14 @@ export function privateExecutor(executor: FeatureExecutor, engine: Engine, priva
     minimise: privacy.minimise,
   });
 }
+
+/**
+ * Maps a raw value of a field to what anomaly documents carry (its token when the field is
+ * pseudonymised), for joins against raw lookup files (the fairness segment lookup); undefined
+ * without pseudonymisation.
+ */
+export function lookupTokeniser(privacy: PrivacyConfig): ((field: string, value: string) => string) | undefined {
+  if (privacy.pseudonymise.length === 0 || privacy.key === undefined) return undefined;
+  const p = new Pseudonymiser(privacy.key, privacy.pseudonymise);
+  return (field, value) => p.value(field, value);
+}

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { SCENARIOS, type ScenarioName } from './attacks/index.js';
 import { benignHour } from './benign.js';
+import { directoryOf, formatDirectory } from './directory.js';
 import { formatLabel } from './labels.js';
 import type { SimEvent } from './events.js';
 import { defaultWarmupDays, type SimulateOptions } from './options.js';
@@ -78,6 +79,8 @@ export interface SimulateRun {
   readonly sinks: readonly EventSink[];
   /** Where to write labels.ndjson (omit to skip). */
   readonly labelsPath?: string;
+  /** Where to write the directory (department, site, country per account and host; directory.ts); omit to skip. */
+  readonly directoryPath?: string;
   readonly onProgress?: (hour: number, hours: number, events: number) => void;
 }
 
@@ -123,6 +126,7 @@ export async function simulate(run: SimulateRun): Promise<SimulationSummary> {
   for (const sink of run.sinks) sinkReports.push(await sink.close());
   const labels = attacks.flatMap((a) => a.labels).sort((a, b) => a.startMs - b.startMs || a.scenario.localeCompare(b.scenario) || a.field.localeCompare(b.field));
   if (run.labelsPath) await writeFile(run.labelsPath, labels.map((l) => `${formatLabel(l)}\n`).join(''));
+  if (run.directoryPath) await writeFile(run.directoryPath, formatDirectory(directoryOf(world)));
   return {
     events: total,
     attackEvents: attackEvents.length,

@@ -23,6 +23,8 @@ interface EvalFlags {
   feedbackExperiment?: boolean;
   feedbackDays?: string;
   recurrence?: boolean;
+  ablate?: string;
+  fairnessBy?: string;
 }
 
 export function register(program: Command): void {
@@ -48,10 +50,26 @@ export function register(program: Command): void {
     .option('--feedback-experiment', 'with --suite: mark the three noisiest false-positive patterns benign_expected after --feedback-days and compare (issue 14)')
     .option('--feedback-days <n>', 'with --feedback-experiment: scored days the analyst reviews before the verdicts', '2')
     .option('--no-recurrence', 'with --feedback-experiment: ablation, the incident pass without its benign-recurrence baselines')
+    .option('--ablate <model>', 'with --suite: score every world without and with MODEL (e.g. autoencoder) and compare at the analyst\'s level')
+    .option('--fairness-by <attribute>', 'with --suite: alert rates and detection per segment of a directory attribute (department, role, site, country)')
     .action(async (flags: EvalFlags) => {
       if (flags.suite !== undefined && flags.feedbackExperiment) {
         const { runFeedbackCommand } = await import('../../eval/feedback-command.js');
         await runFeedbackCommand({ which: typeof flags.suite === 'string' ? flags.suite : 'all', slide: flags.slide ?? '15m', json: Boolean(flags.json), budget: flags.budget, days: flags.feedbackDays, recurrence: flags.recurrence !== false, ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}) });
+        return;
+      }
+      if (flags.suite !== undefined && (flags.ablate !== undefined || flags.fairnessBy !== undefined)) {
+        const { runAblationCommand } = await import('../../eval/ablation-command.js');
+        await runAblationCommand({
+          which: typeof flags.suite === 'string' ? flags.suite : 'all',
+          slide: flags.slide ?? '15m',
+          json: Boolean(flags.json),
+          budget: flags.budget,
+          ...(flags.ablate ? { model: flags.ablate } : {}),
+          ...(flags.fairnessBy ? { fairnessBy: flags.fairnessBy } : {}),
+          ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}),
+          ...(flags.report ? { report: flags.report } : {}),
+        });
         return;
       }
       if (flags.suite !== undefined) {

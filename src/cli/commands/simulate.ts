@@ -27,6 +27,7 @@ interface SimulateFlags {
   cluster?: string;
   index?: string;
   json?: boolean;
+  directory?: string;
 }
 
 function num(flag: string, value: string): number {
@@ -105,6 +106,7 @@ export function register(program: Command): void {
     .option('--cluster <url>', 'bulk-load the events into this cluster')
     .option('--index <name>', 'index for --cluster', 'vigil-sim-events')
     .option('--json', 'print the summary as JSON')
+    .option('--directory <file>', 'also write the directory (department, role, site, country per account and host) as NDJSON: a fairness.lookup file')
     .action(async (flags: SimulateFlags) => {
       const options = optionsFromFlags(flags);
       if (!flags.out && !flags.cluster) throw new UsageError('give --out DIR, --cluster URL, or both');
@@ -121,7 +123,12 @@ export function register(program: Command): void {
           engine = await connectOrUsage(flags.cluster);
           sinks.push(await ClusterSink.create({ engine, index: flags.index ?? 'vigil-sim-events', idPrefix: `sim${options.seed}` }));
         }
-        const summary = await simulate({ options, sinks, labelsPath: flags.out ? join(flags.out, 'labels.ndjson') : undefined });
+        const summary = await simulate({
+          options,
+          sinks,
+          labelsPath: flags.out ? join(flags.out, 'labels.ndjson') : undefined,
+          ...(flags.directory ? { directoryPath: flags.directory } : {}),
+        });
         if (flags.json) console.log(JSON.stringify({ ...summary, labels: summary.labels.length }));
         else console.log(formatSummary(summary));
         if (summary.sinks.some((s) => s.failed > 0)) process.exitCode = 1;

@@ -3,12 +3,14 @@ import type { Condition, DashboardSpec } from '../model.js';
 
 const ANOMALIES: Condition = { field: 'event.dataset', equals: 'vigil.anomaly' };
 const ALERTS: Condition = { field: 'vigil.is_alert', equals: true };
+const SEGMENTED: Condition = { field: 'vigil.segment.value', exists: true };
+const NO_SEGMENTS = 'Empty unless fairness: { by, lookup } is configured: anomaly documents then carry vigil.segment (docs/evaluation.md, fairness).';
 
 export const overview: DashboardSpec = {
   key: 'overview',
   id: 'vigil-overview',
   title: '[Vigil] Overview',
-  description: 'Anomalies found by Vigil: over time by severity, riskiest entities, score distribution, ATT&CK tactics, jobs and the latest alerts with their narrative.',
+  description: 'Anomalies found by Vigil: over time by severity, riskiest entities, score distribution, ATT&CK tactics, jobs, the latest alerts with their narrative, and the alert rate by segment (fairness).',
   timeFrom: 'now-24h',
   controls: [],
   panels: [
@@ -101,6 +103,38 @@ export const overview: DashboardSpec = {
           { op: 'last_value', field: 'vigil.explanation', label: 'Explanation' },
         ],
         pageSize: 10,
+      },
+    },
+    {
+      key: 'alert-rate-by-segment',
+      title: 'Alert rate by segment (fairness)',
+      source: 'anomalies',
+      where: [ANOMALIES, SEGMENTED],
+      grid: { x: 0, y: 52, w: 24, h: 14 },
+      emptyText: NO_SEGMENTS,
+      viz: {
+        type: 'xy',
+        series: 'bar_horizontal',
+        x: { kind: 'terms', field: 'vigil.segment.value', label: 'Segment', size: 20 },
+        metrics: [{ op: 'avg', field: 'vigil.segment.alerted', label: 'Alert rate (share of entity-windows)' }],
+      },
+    },
+    {
+      key: 'segments',
+      title: 'Alerts and entities by segment (fairness)',
+      source: 'anomalies',
+      where: [ANOMALIES, SEGMENTED],
+      grid: { x: 24, y: 52, w: 24, h: 14 },
+      emptyText: NO_SEGMENTS,
+      viz: {
+        type: 'table',
+        rows: [{ kind: 'terms', field: 'vigil.segment.value', label: 'Segment', size: 50, orderBy: 2 }],
+        metrics: [
+          { op: 'unique_count', field: 'vigil.entity.value', label: 'Entities' },
+          { op: 'sum', field: 'vigil.segment.alerted', label: 'Alerts' },
+          { op: 'avg', field: 'vigil.segment.alerted', label: 'Alert rate' },
+        ],
+        pageSize: 20,
       },
     },
   ],

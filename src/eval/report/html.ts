@@ -13,6 +13,16 @@ import { esc, lineChart, pairedHistogram, timeline, type Series } from './svg.js
 
 const COLORS: Record<ModelKey, string> = { ensemble: '#1b6ac9', rules: '#888', zscore: '#e08a00', iforest: '#2a9d5b' };
 
+/** The report's stylesheet (the suite report, suite-report.ts, uses it too). */
+export const REPORT_STYLE = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
+h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px}h4{margin:4px 0;font-size:13px}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}thead th{background:#f4f6f8}
+.ci{color:#777;font-size:11px}.ok{color:#176c2e;font-weight:600}.bad{color:#b00020;font-weight:700}.mid{color:#a06000;font-weight:600}
+.missrow{background:#fff1f1}.warm{color:#888}.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #eee;padding:6px}.note{color:#555;font-size:12px}
+code{background:#f4f4f4;padding:0 3px}
+.incidents td{max-width:420px}.sev-critical{color:#BD271E;font-weight:700}.sev-high{color:#E7664C;font-weight:700}.sev-medium{color:#8a7a1c;font-weight:600}.sev-low{color:#2d7a5f}
+`;
+
 function f3(x: number): string {
   return Number.isFinite(x) ? x.toFixed(3) : '—';
 }
@@ -123,14 +133,7 @@ export function renderReport(e: EventsEvaluation, title = 'Vigil evaluation', in
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
-h1{font-size:22px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px}h4{margin:4px 0;font-size:13px}
-table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}thead th{background:#f4f6f8}
-.ci{color:#777;font-size:11px}.ok{color:#176c2e;font-weight:600}.bad{color:#b00020;font-weight:700}.mid{color:#a06000;font-weight:600}
-.missrow{background:#fff1f1}.warm{color:#888}.charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #eee;padding:6px}.note{color:#555;font-size:12px}
-code{background:#f4f4f4;padding:0 3px}
-.incidents td{max-width:420px}.sev-critical{color:#BD271E;font-weight:700}.sev-high{color:#E7664C;font-weight:700}.sev-medium{color:#8a7a1c;font-weight:600}.sev-low{color:#2d7a5f}
-</style></head><body>
+${REPORT_STYLE}</style></head><body>
 <h1>${esc(title)}</h1>
 <p>${d.windows.toLocaleString('en-US')} entity-windows scored over ${d.scored_days} days (${esc(d.scored_from.slice(0, 16))} → ${esc(d.scored_to.slice(0, 16))} UTC), ${d.positive_windows} of them matching a label;
 ${d.attacks} attacks (${d.labels} labels)${d.attacks_in_warmup ? `, ${d.attacks_in_warmup} inside the warm-up and therefore not scorable` : ''}. ${e.events.toLocaleString('en-US')} events, mode: ${esc(e.mode)}${e.anomalyIndex ? `, anomalies in <code>${esc(e.anomalyIndex)}</code>` : ''}.</p>

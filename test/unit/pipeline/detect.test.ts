@@ -46,6 +46,11 @@ describe('vigil detect (NDJSON in, NDJSON out, no cluster)', () => {
     assert.equal(top.vigil.entity.value, attack.user);
     assert.equal(Date.parse(top.vigil.window.start), START + attack.hour * H);
     assert.equal(top.vigil.is_alert, true);
+    // Nearest-neighbour evidence: the attack window is unlike the entity's past, said in the narrative too.
+    assert.equal(top.vigil.neighbours?.verdict, 'unlike its past');
+    assert.ok((top.vigil.neighbours?.distances[0] ?? 0) > 2 * (top.vigil.neighbours?.usual_distance ?? 0));
+    assert.match(top.vigil.explanation, /Nothing like it in its last \d+ sampled windows \(closest 2026-/);
+    assert.ok(docs.every((d) => d.vigil.neighbours !== undefined && d.vigil.neighbours.times.length === d.vigil.neighbours.distances.length));
     assert.equal(report.summary.field_issues['@timestamp'].missing, 1);
     assert.equal(report.summary.field_issues['user.name'].missing, 1);
     assert.equal(report.summary.field_issues['source.ip'].mistyped, 1);
