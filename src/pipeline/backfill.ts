@@ -64,6 +64,7 @@ function addSlices(total: SlicePassReport | undefined, r: SlicePassReport): Slic
     written: total.written + r.written,
     retried: total.retried + r.retried,
     deadLettered: total.deadLettered + r.deadLettered,
+    rollups: total.rollups + r.rollups,
     missing: total.missing + r.missing,
   };
 }
@@ -153,5 +154,5 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       await worker.options.lease.release().catch(() => undefined);
     }
   }
-  return { partitions: results, slices: slices ?? { status: 'stopped', slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, missing: 0 } };
+  return { partitions: results, slices: slices ?? { status: 'stopped', slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, rollups: 0, missing: 0 } };
 }

@@ -56,6 +56,8 @@ export interface PartitionWorkerOptions {
   readonly abort?: AbortSignal;
   /** Commit the state after this many scored windows (default 1; a crash redoes at most this many). */
   readonly checkpointEvery?: number;
+  /** …or once this long has passed since the last commit, whichever comes first (default: no time limit). */
+  readonly checkpointIntervalMs?: number;
   /** Once true, no new window is started (the one in progress finishes and is committed). */
   readonly stopRequested?: () => boolean;
   /** Called after every window (warm-up or scored) — progress bars, summaries. */
@@ -260,6 +262,8 @@ export class PartitionWorker {
     let uncommitted: WindowOutcome[] = [];
     let scoredSinceCommit = 0;
     let next = loaded.checkpoint.nextWindowStart;
+    const interval = this.options.checkpointIntervalMs ?? Infinity;
+    let committedAt = this.now();
     const flush = async (): Promise<void> => {
       if (uncommitted.length === 0) return;
       await this.commit(loaded, { ...loaded.checkpoint, nextWindowStart: next, windowsScored: loaded.checkpoint.windowsScored + scoredSinceCommit });
@@ -267,6 +271,7 @@ export class PartitionWorker {
       processed += uncommitted.length;
       uncommitted = [];
       scoredSinceCommit = 0;
+      committedAt = this.now();
     };
     for (const window of windows) {
       if (this.options.stopRequested?.()) break;
@@ -278,7 +283,7 @@ export class PartitionWorker {
       uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
       scoredSinceCommit++;
       next = window.start + spec.slideMs;
-      if (uncommitted.length >= every) await flush();
+      if (uncommitted.length >= every || this.now() - committedAt >= interval) await flush();
     }
     await flush();
     return { processed, remaining: this.remainingAfter(loaded.checkpoint), checkpoint: loaded.checkpoint };

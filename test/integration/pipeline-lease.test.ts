@@ -56,7 +56,8 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
           cluster: { urls: [e.url], flavour: e.flavour },
           jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${prefix}-events`, slide: '1h', warmup: '12h', partitions }],
           output: outputNames(`${prefix}-${out}`),
-          pipeline: { lease_ttl: '3s' },
+          // Every entity-window written (full detail): the assertions count them.
+          pipeline: { lease_ttl: '3s', write_min_score: 0, rollup: 'none' },
         });
       }
 

@@ -7,7 +7,7 @@ import { JobRunner, type WindowOutcome } from '../../../src/pipeline/job-runner.
 import { Lease } from '../../../src/pipeline/lease.js';
 import { PartitionWorker, type WorkerBounds } from '../../../src/pipeline/partition-worker.js';
 import type { IncidentAlert } from '../../../src/pipeline/slice-decider.js';
-import { SlicePass } from '../../../src/pipeline/slice-pass.js';
+import { SlicePass, type SlicePassOptions } from '../../../src/pipeline/slice-pass.js';
 import { SliceRecords } from '../../../src/pipeline/slice-records.js';
 import { StateStore } from '../../../src/pipeline/state-store.js';
 import { log } from '../../../src/log.js';
@@ -32,7 +32,19 @@ export interface Clock {
 const slicePasses = new WeakMap<PartitionWorker, SlicePass>();
 
 /** A partition worker, with the slice pass that decides and writes what it scores (see `drive`). */
-export function worker(engine: MemoryEngine, p: JobPlan, holder: string, clock: Clock, bounds: WorkerBounds, onWindow?: (o: WindowOutcome) => void, alerts?: IncidentAlert[]): PartitionWorker {
+/** The result-write policy of the slice pass (default: every entity-window, no rollups). */
+export type SlicePolicy = Partial<Pick<SlicePassOptions, 'writeMinScore' | 'rollup' | 'checkpointEvery'>>;
+
+export function worker(
+  engine: MemoryEngine,
+  p: JobPlan,
+  holder: string,
+  clock: Clock,
+  bounds: WorkerBounds,
+  onWindow?: (o: WindowOutcome) => void,
+  alerts?: IncidentAlert[],
+  policy: SlicePolicy = {},
+): PartitionWorker {
   const writer = new BulkWriter(engine, { batchSize: 100, maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2, deadLetter: async () => undefined });
   const now = (): number => clock.t;
   const partition = { index: 0, count: 1 };
@@ -67,6 +79,7 @@ export function worker(engine: MemoryEngine, p: JobPlan, holder: string, clock: 
       checkpointEvery: 1,
       mode: 'backfill',
       now,
+      ...policy,
       ...(alerts ? { sendAlerts: async (a: readonly IncidentAlert[]) => void alerts.push(...a) } : {}),
     }),
   );
