@@ -2,8 +2,8 @@
  * One (job, partition) driven against its state in the cluster: load the checkpoint, warm up if
  * the model is not fitted, score windows oldest first, keep each window's scores for the slice pass
  * (slice-records.ts; documents and alerts are written there, once per slice over every job), and
- * commit after each window — only while
- * holding the partition's lease, and always with optimistic concurrency so that a runner that
+ * commit every `checkpointEvery` windows or `checkpointIntervalMs` — only while holding the
+ * partition's lease, and always with optimistic concurrency so that a runner that
  * lost its lease (stalled past the TTL) can never overwrite its successor's progress.
  *
  * `vigil run` and `vigil backfill` share this class; they differ only in where the windows end
@@ -266,6 +266,8 @@ export class PartitionWorker {
     let committedAt = this.now();
     const flush = async (): Promise<void> => {
       if (uncommitted.length === 0) return;
+      // The windows' records reach the index (one bulk request) before the checkpoint moves past them.
+      await this.options.records.flush();
       await this.commit(loaded, { ...loaded.checkpoint, nextWindowStart: next, windowsScored: loaded.checkpoint.windowsScored + scoredSinceCommit });
       for (const o of uncommitted) this.options.onWindow?.(o);
       processed += uncommitted.length;
@@ -278,7 +280,7 @@ export class PartitionWorker {
       if (!this.options.lease.held) throw new LeaseLostError(this.jobId, partition.index, 'the lease expired');
       const scores = await runner.score(window, loaded.state);
       if (this.options.abort?.aborted) throw new WindowAbortedError(window);
-      await this.options.records.put(scores);
+      this.options.records.keep(scores);
       // Nothing written yet: the slice pass reports the documents, alerts and scores it writes.
       uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
       scoredSinceCommit++;
