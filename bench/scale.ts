@@ -88,7 +88,7 @@ function hourEvents(users: number, hour: number): JsonObject[] {
   return out;
 }
 
-async function indexEstate(engine: Engine, index: string, users: number): Promise<number> {
+export async function indexEstate(engine: Engine, index: string, users: number): Promise<number> {
   // The pipeline tests' authentication mapping (ECS types, strict).
   await engine.putIndexTemplate(`${index}-template`, eventsIndexTemplate(index));
   let events = 0;
@@ -105,7 +105,7 @@ async function indexEstate(engine: Engine, index: string, users: number): Promis
   return events;
 }
 
-function writeConfig(url: string, events: string, out: string, policy: JsonObject): string {
+export function writeConfig(url: string, events: string, out: string, policy: JsonObject): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
   const path = join(dir, 'vigil.json');
   const pipeline: JsonObject = { lease_ttl: '120s', ...policy };
