@@ -1,6 +1,6 @@
 /**
  * The result-write policy through the real partition worker and slice pass (memory engine): the
- * default policy keeps exactly the full run's documents that are alerts, in an incident or score
+ * default policy keeps exactly the full run's documents that are alerts, in an alerted incident or score
  * ≥ 50, byte for byte; every entity-window is counted in exactly one daily rollup; and a run killed
  * mid-day and resumed by another runner writes the same documents and rollups (the open periods are
  * committed with the slice checkpoint).
@@ -14,7 +14,7 @@ import { MemoryEngine } from './memory-engine.js';
 
 interface Doc {
   event: { dataset: string };
-  vigil: { score: number; is_alert: boolean; incident?: unknown; entity: { value: string }; window: { start: string }; rollup?: { windows: number; max_score: number } };
+  vigil: { score: number; is_alert: boolean; incident?: { alerted: boolean }; entity: { value: string }; window: { start: string }; rollup?: { windows: number; max_score: number } };
 }
 
 const backfill: WorkerBounds = { kind: 'backfill', from: START, to: START + 36 * H };
@@ -38,7 +38,7 @@ async function run(policy: SlicePolicy, crashAfterSteps?: number): Promise<Map<s
 }
 
 describe('result-write policy in the slice pass', () => {
-  it('keeps the full run’s alerts, incident windows and scores ≥ 50 byte for byte, and counts every entity-window in one rollup', async () => {
+  it('keeps the full run’s alerts, alerted incidents’ windows and scores ≥ 50 byte for byte, and counts every entity-window in one rollup', async () => {
     const full = await run({ writeMinScore: 0, rollup: 'none' });
     const policy = await run(DEFAULTS);
     const parse = (s: string): Doc => JSON.parse(s) as Doc;

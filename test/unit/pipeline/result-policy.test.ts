@@ -41,11 +41,12 @@ function window(start: number, users: number, scoreOf: (i: number) => number, al
 const byEntity = (docs: RollupDocument[]): Map<string, RollupDocument> => new Map(docs.map((d) => [d.vigil.entity.value, d]));
 
 describe('shouldWrite', () => {
-  it('keeps alerts, incident windows and scores at or above the cut', () => {
+  it('keeps alerts, windows of alerted incidents and scores at or above the cut', () => {
     assert.equal(shouldWrite({ vigil: { score: 49.99, is_alert: false } }, 50), false);
     assert.equal(shouldWrite({ vigil: { score: 50, is_alert: false } }, 50), true);
     assert.equal(shouldWrite({ vigil: { score: 3, is_alert: true } }, 50), true);
-    assert.equal(shouldWrite({ vigil: { score: 3, is_alert: false, incident: { id: 'x' } } }, 50), true);
+    assert.equal(shouldWrite({ vigil: { score: 3, is_alert: false, incident: { alerted: true } } }, 50), true);
+    assert.equal(shouldWrite({ vigil: { score: 3, is_alert: false, incident: { alerted: false } } }, 50), false);
     assert.equal(shouldWrite({ vigil: { score: 0, is_alert: false } }, 0), true);
   });
 });
