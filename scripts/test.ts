@@ -5,6 +5,13 @@
  *   npm test                     everything (unit + integration on both engines)
  *   npm test -- --unit           unit tests only (no engines)
  *   npm test -- FILE...          just these test files (engines started when one is an integration test)
+ *   npm test -- --lint ...       also lint with --unit or FILE... (a full `npm test` always lints)
+ *   npm test -- --no-lint        a full run without the lint step
+ *   npm test -- --no-typecheck   skip both the type check and lint (quick re-runs of one file)
+ *
+ * Lint is `npm run lint` (eslint, prettier --check, scripts/check-deps.ts), run after the type check. It is part
+ * of every full run (CI's `npm test`) and left out of the quick loops (--unit, FILE...) unless asked for, since it
+ * re-type-checks the whole tree; `npx eslint FILE...` lints just the files at hand.
  *
  * Engines that were already running are reused and left running; VIGIL_KEEP_ENGINES=1 keeps the
  * ones started here too (handy while developing).
@@ -22,7 +29,7 @@ import type { EngineFlavour } from '../src/embedded/versions.js';
 
 function findTests(dir: string): string[] {
   const out: string[] = [];
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch {
@@ -47,6 +54,12 @@ async function main(): Promise<number> {
     console.log('# type-checking (tsc --noEmit)');
     const tsc = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { stdio: 'inherit' });
     if (tsc.status !== 0) return tsc.status ?? 1;
+    const lint = args.includes('--lint') || (!unitOnly && explicit.length === 0 && !args.includes('--no-lint'));
+    if (lint) {
+      console.log('# linting (npm run lint: eslint, prettier --check, scripts/check-deps.ts)');
+      const run = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+      if (run.status !== 0) return run.status ?? 1;
+    }
   }
 
   const started: RunningEngine[] = [];
@@ -71,7 +84,7 @@ async function main(): Promise<number> {
   env.VIGIL_LOG_FILE = logFile;
   env.VIGIL_LOG_FORMAT ??= 'json';
 
-  let status = 1;
+  let status: number;
   try {
     const run = spawnSync(
       process.execPath,
@@ -89,7 +102,7 @@ async function main(): Promise<number> {
 
 /** After a failure: where the run's log lines are, and the last of them. After a success the file is removed. */
 function reportLogs(logFile: string, failed: boolean): void {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(logFile, 'utf8');
   } catch {

@@ -10,6 +10,6 @@ export function readPem(path: string, owner: string, setting?: string): Buffer {
     return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new Error(`${owner}: cannot read ${setting ? `${setting} ` : ''}${path} (${code})`);
+    throw new Error(`${owner}: cannot read ${setting ? `${setting} ` : ''}${path} (${code})`, { cause: error });
   }
 }

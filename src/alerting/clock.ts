@@ -15,7 +15,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
-      if (signal?.aborted) return resolve();
+      if (signal?.aborted) { resolve(); return; }
       const timer = setTimeout(done, Math.max(0, ms));
       function done(): void {
         clearTimeout(timer);

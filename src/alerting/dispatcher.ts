@@ -331,7 +331,7 @@ class AlertDispatcher implements Dispatcher {
     for (;;) {
       if (this.closed) return;
       const stored = await this.outbox.get(id);
-      if (!stored || stored.entry.status !== 'pending') return;
+      if (stored?.entry.status !== 'pending') return;
       let { entry, version } = stored;
 
       if (entry.body === null) return;

@@ -20,6 +20,7 @@ export const MAX_SHOWN = 256;
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 /** C0/C1 controls, DEL, zero-width and bidi controls, line/paragraph separators, BOM. */
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 function codeOf(c: string): string {

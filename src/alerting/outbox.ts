@@ -235,7 +235,7 @@ export class MemoryOutboxStore implements OutboxStore {
 
   async update(id: string, entry: OutboxEntry, expected: OutboxVersion): Promise<OutboxVersion | null> {
     const r = this.records.get(id);
-    if (!r || r.seqNo !== expected.seqNo) return null;
+    if (r?.seqNo !== expected.seqNo) return null;
     this.seq += 1;
     this.records.set(id, { entry: structuredClone(entry), seqNo: this.seq });
     return { seqNo: this.seq, primaryTerm: 1 };

@@ -97,7 +97,7 @@ export function openSearchMonitorQuery(o: SiemDefinitionOptions): JsonObject {
 export const MONITOR_CONDITION = 'ctx.results[0].hits.total.value > 0';
 
 /** `POST _plugins/_alerting/monitors` body. The action is attached only when a channel exists. */
-export function openSearchMonitor(o: SiemDefinitionOptions, withAction: boolean = Boolean(o.webhookUrl)): JsonObject {
+export function openSearchMonitor(o: SiemDefinitionOptions, withAction = Boolean(o.webhookUrl)): JsonObject {
   const actions: JsonObject[] = withAction
     ? [
         {
@@ -147,7 +147,7 @@ const RULE_MESSAGE =
   '"title":"{{context.title}}","link":"{{context.link}}","anomalies":{{{context.hits}}}}';
 
 /** `POST /api/alerting/rule/{id}` body. */
-export function kibanaRule(o: SiemDefinitionOptions, withAction: boolean = Boolean(o.webhookUrl)): JsonObject {
+export function kibanaRule(o: SiemDefinitionOptions, withAction = Boolean(o.webhookUrl)): JsonObject {
   return {
     name: o.name,
     rule_type_id: '.es-query',

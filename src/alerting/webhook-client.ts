@@ -104,7 +104,7 @@ export class WebhookClient {
         validateStatus: () => true,
         maxContentLength: 1 << 20,
       });
-      return this.classify(response.status, String(response.data ?? ''), headerOf(response.headers, 'retry-after'), started);
+      return this.classify(response.status, (response.data ?? ''), headerOf(response.headers, 'retry-after'), started);
     } catch (error) {
       return this.transportFailure(error, started);
     }

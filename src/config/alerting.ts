@@ -23,7 +23,7 @@ const tlsSchema = z
     verify: z.boolean().default(true),
   })
   .refine((t) => Boolean(t.cert_file) === Boolean(t.key_file), {
-    message: 'give both cert_file and key_file for a client certificate, or neither',
+    error: 'give both cert_file and key_file for a client certificate, or neither',
   });
 
 const retrySchema = z.strictObject({
@@ -82,7 +82,7 @@ export const connectorSchema = z.strictObject({
     .record(z.string(), z.string())
     .default({})
     .refine((h) => Object.keys(h).every((k) => !RESERVED_HEADERS.includes(k.toLowerCase())), {
-      message: `headers may not set ${RESERVED_HEADERS.join(', ')}: put credentials in "token" and the signing key in "secret"`,
+      error: `headers may not set ${RESERVED_HEADERS.join(', ')}: put credentials in "token" and the signing key in "secret"`,
     }),
   options: formatOptionsSchema.prefault({}),
 });

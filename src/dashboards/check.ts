@@ -62,7 +62,7 @@ function checkMigrationVersions(platform: Platform, o: SavedObject, ctx: Ctx): v
   } else {
     const expected = (OSD_VERSIONS as Record<string, string>)[o.type];
     const mv = o.migrationVersion;
-    if (!expected || !mv || mv[o.type] !== expected || Object.keys(mv).length !== 1) ctx.problems.push(`${ctx.file}: ${key} migrationVersion is ${JSON.stringify(mv)}, expected {"${o.type}":"${expected}"}`);
+    if (!expected || mv?.[o.type] !== expected || Object.keys(mv).length !== 1) ctx.problems.push(`${ctx.file}: ${key} migrationVersion is ${JSON.stringify(mv)}, expected {"${o.type}":"${expected}"}`);
     if (o.coreMigrationVersion || o.typeMigrationVersion) ctx.problems.push(`${ctx.file}: ${key} carries Kibana 8 migration fields OpenSearch Dashboards does not know`);
   }
 }
@@ -153,7 +153,7 @@ function checkKibanaDashboard(o: SavedObject, ctx: Ctx): void {
   const panels = decode(o, 'panelsJSON', o.attributes.panelsJSON, ctx);
   if (!Array.isArray(panels)) return;
   const expectedRefs = new Set<string>();
-  const grids: Array<{ name: string; grid: Grid }> = [];
+  const grids: { name: string; grid: Grid }[] = [];
   for (const p of panels) {
     if (!isRecord(p) || typeof p.panelIndex !== 'string' || !isRecord(p.gridData)) {
       ctx.problems.push(`${ctx.file}: dashboard:${o.id} has a panel without panelIndex / gridData`);
@@ -178,10 +178,10 @@ function checkKibanaDashboard(o: SavedObject, ctx: Ctx): void {
     for (const [layerId, layer] of Object.entries(layers)) {
       const refName = lensLayerReference(layerId);
       const own = inner.find((r) => r.name === refName);
-      const dashRef = o.references.find((r) => r.name === `${p.panelIndex}:${refName}`);
+      const dashRef = o.references.find((r) => r.name === `${String(p.panelIndex)}:${refName}`);
       expectedRefs.add(`${p.panelIndex}:${refName}`);
       if (!own) ctx.problems.push(`${ctx.file}: dashboard:${o.id} ${where} Lens attributes lack the reference ${refName}`);
-      if (!dashRef || dashRef.type !== 'index-pattern') {
+      if (dashRef?.type !== 'index-pattern') {
         ctx.problems.push(`${ctx.file}: dashboard:${o.id} ${where} needs a dashboard reference "${p.panelIndex}:${refName}" of type index-pattern`);
         continue;
       }
@@ -247,7 +247,7 @@ function checkOsdDashboard(o: SavedObject, ctx: Ctx): void {
   searchSource(o, ctx);
   const panels = decode(o, 'panelsJSON', o.attributes.panelsJSON, ctx);
   if (!Array.isArray(panels)) return;
-  const grids: Array<{ name: string; grid: Grid }> = [];
+  const grids: { name: string; grid: Grid }[] = [];
   panels.forEach((p, n) => {
     if (!isRecord(p) || !isRecord(p.gridData)) return void ctx.problems.push(`${ctx.file}: dashboard:${o.id} panel ${n} has no gridData`);
     const g = p.gridData;
@@ -273,14 +273,14 @@ function checkOsdVisualization(o: SavedObject, ctx: Ctx): void {
     const controls = Array.isArray(params.controls) ? params.controls.filter(isRecord) : [];
     for (const c of controls) {
       const ref = o.references.find((r) => r.name === c.indexPatternRefName);
-      if (!ref || ref.type !== 'index-pattern') ctx.problems.push(`${ctx.file}: visualization:${o.id} control ${String(c.id)} needs a reference named ${String(c.indexPatternRefName)}`);
+      if (ref?.type !== 'index-pattern') ctx.problems.push(`${ctx.file}: visualization:${o.id} control ${String(c.id)} needs a reference named ${String(c.indexPatternRefName)}`);
       else checkFields(o, `control ${String(c.id)}`, catalogueFor(o, ref.id, ctx), [{ field: String(c.fieldName), as: 'control' }], ctx);
     }
     return;
   }
-  if (!ss || ss.indexRefName !== SEARCH_SOURCE_INDEX_REF) return void ctx.problems.push(`${ctx.file}: visualization:${o.id} searchSourceJSON must name its index pattern with indexRefName ${SEARCH_SOURCE_INDEX_REF}`);
+  if (ss?.indexRefName !== SEARCH_SOURCE_INDEX_REF) return void ctx.problems.push(`${ctx.file}: visualization:${o.id} searchSourceJSON must name its index pattern with indexRefName ${SEARCH_SOURCE_INDEX_REF}`);
   const ref = o.references.find((r) => r.name === SEARCH_SOURCE_INDEX_REF);
-  if (!ref || ref.type !== 'index-pattern') return void ctx.problems.push(`${ctx.file}: visualization:${o.id} has no index-pattern reference named ${SEARCH_SOURCE_INDEX_REF}`);
+  if (ref?.type !== 'index-pattern') return void ctx.problems.push(`${ctx.file}: visualization:${o.id} has no index-pattern reference named ${SEARCH_SOURCE_INDEX_REF}`);
   const uses: FieldUse[] = [];
   const ids = new Set(aggs.map((a) => String(a.id)));
   for (const a of aggs) {

@@ -18,7 +18,7 @@ export interface PackageInput {
   readonly kibanaObjects: readonly SavedObject[];
   /** Dashboard id → SVG preview (shipped as screenshots). */
   readonly previews: ReadonlyMap<string, string>;
-  readonly dashboards: ReadonlyArray<{ readonly id: string; readonly title: string; readonly description: string }>;
+  readonly dashboards: readonly { readonly id: string; readonly title: string; readonly description: string }[];
 }
 
 /** Files of plugin/elastic-package, path relative to it → content. */

@@ -84,14 +84,14 @@ const importAnswer = z.object({
         id: z.string(),
         type: z.string(),
         title: z.string().optional(),
-        meta: z.object({ title: z.string().optional() }).passthrough().optional(),
+        meta: z.object({ title: z.string().optional() }).loose().optional(),
         error: z
           .object({
             type: z.string(),
             message: z.string().optional(),
-            references: z.array(z.object({ type: z.string(), id: z.string() }).passthrough()).optional(),
+            references: z.array(z.object({ type: z.string(), id: z.string() }).loose()).optional(),
           })
-          .passthrough(),
+          .loose(),
       }),
     )
     .default([]),
@@ -126,7 +126,7 @@ export function importInstructions(bundleDir: string = defaultBundleDir()): stri
 
 export async function installDashboards(options: InstallDashboardsOptions = {}): Promise<ImportReport> {
   const bundleDir = options.bundleDir ?? defaultBundleDir();
-  const requested: Array<[ImportPlatform, string]> = [];
+  const requested: [ImportPlatform, string][] = [];
   if (options.kibanaUrl) requested.push(['kibana', options.kibanaUrl]);
   if (options.dashboardsUrl) requested.push(['opensearch-dashboards', options.dashboardsUrl]);
   if (requested.length === 0) return { ok: true, targets: [], instructions: importInstructions(bundleDir) };
@@ -191,7 +191,7 @@ function send(url: URL, headers: Record<string, string>, body: Buffer, options: 
     try {
       ca = [...rootCertificates, readFileSync(options.caFile, 'utf8')];
     } catch (error) {
-      throw new Error(`cannot read the CA file ${options.caFile}: ${(error as Error).message}`);
+      throw new Error(`cannot read the CA file ${options.caFile}: ${(error as Error).message}`, { cause: error });
     }
   }
   const timeout = options.timeoutMs ?? 60_000;

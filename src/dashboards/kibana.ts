@@ -165,14 +165,14 @@ function lensVisualizationType(panel: Panel): string {
 }
 
 /** Column ids: buckets "x", "split", "row0…", metrics "m0…" (the raw query uses the same names). */
-function bucketColumns(panel: Panel): Array<[string, Bucket]> {
+function bucketColumns(panel: Panel): [string, Bucket][] {
   const v = panel.viz;
-  if (v.type === 'xy') return [['x', v.x], ...(v.split ? ([['split', v.split]] as Array<[string, Bucket]>) : [])];
+  if (v.type === 'xy') return [['x', v.x], ...(v.split ? ([['split', v.split]] as [string, Bucket][]) : [])];
   if (v.type === 'table') return v.rows.map((b, i) => [`row${i}`, b]);
   return [];
 }
 
-function metricColumns(panel: Panel): Array<[string, Metric]> {
+function metricColumns(panel: Panel): [string, Metric][] {
   const v = panel.viz;
   if (v.type === 'metric') return [['m0', v.metric]];
   if (v.type === 'xy' || v.type === 'table') return v.metrics.map((m, i) => [`m${i}`, m]);

@@ -10,7 +10,7 @@ import { toNdjson, type SavedObject } from './saved-object.js';
 export interface OsdBundleInput {
   readonly osdObjects: readonly SavedObject[];
   readonly previews: ReadonlyMap<string, string>;
-  readonly dashboards: ReadonlyArray<{ readonly id: string; readonly title: string; readonly description: string }>;
+  readonly dashboards: readonly { readonly id: string; readonly title: string; readonly description: string }[];
   /** Index templates shipped as the integration's schemas: component name → template JSON text. */
   readonly schemas: ReadonlyMap<string, string>;
 }

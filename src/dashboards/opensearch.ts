@@ -75,7 +75,7 @@ export function osdObjects(spec: DashboardSpec, catalogues: Catalogues): SavedOb
 
 function osdDashboard(spec: DashboardSpec): SavedObject {
   const offset = spec.controls.length > 0 ? OSD_CONTROLS_HEIGHT : 0;
-  const entries: Array<{ id: string; key: string; grid: Panel['grid'] }> = [
+  const entries: { id: string; key: string; grid: Panel['grid'] }[] = [
     ...(offset > 0 ? [{ id: osdControlsId(spec), key: 'controls', grid: { x: 0, y: 0, w: 48, h: OSD_CONTROLS_HEIGHT } }] : []),
     ...spec.panels.map((p) => ({ id: osdVisualizationId(spec, p), key: p.key, grid: { ...p.grid, y: p.grid.y + offset } })),
   ];

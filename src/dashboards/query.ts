@@ -34,7 +34,7 @@ export function panelSearch(panel: Panel, options: QueryOptions = {}): PanelQuer
   const filter: JsonRecord[] = panel.where.map(conditionToDsl);
   if (options.from || options.to) filter.push({ range: { [timeField]: { ...(options.from ? { gte: options.from } : {}), ...(options.to ? { lte: options.to } : {}) } } });
   const metrics = v.type === 'metric' ? [v.metric] : v.metrics;
-  const buckets: Array<[string, Bucket]> = v.type === 'xy' ? [['x', v.x], ...(v.split ? ([['split', v.split]] as Array<[string, Bucket]>) : [])] : v.type === 'table' ? v.rows.map((b, i) => [`row${i}`, b]) : [];
+  const buckets: [string, Bucket][] = v.type === 'xy' ? [['x', v.x], ...(v.split ? ([['split', v.split]] as [string, Bucket][]) : [])] : v.type === 'table' ? v.rows.map((b, i) => [`row${i}`, b]) : [];
   let aggs: JsonRecord = metricAggs(metrics, timeField);
   for (const [name, b] of [...buckets].reverse()) {
     const agg = bucketAgg(b, options, metrics);
@@ -95,7 +95,7 @@ export function panelData(panel: Panel, response: unknown): PanelData {
   const bucketNames = v.type === 'xy' ? ['x', ...(v.split ? ['split'] : [])] : v.type === 'table' ? v.rows.map((_, i) => `row${i}`) : [];
   if (!isRecord(response)) throw new Error('search response is not an object');
   const total = totalHits(response);
-  const leaves: Array<{ node: Record<string, unknown>; keys: Record<string, unknown> }> = [];
+  const leaves: { node: Record<string, unknown>; keys: Record<string, unknown> }[] = [];
   const walk = (node: Record<string, unknown>, depth: number, keys: Record<string, unknown>) => {
     if (depth === bucketNames.length) {
       leaves.push({ node, keys });
@@ -133,7 +133,7 @@ function metricValue(m: Metric, node: Record<string, unknown>, name: string): un
   if (!isRecord(agg)) return undefined;
   if (m.op === 'last_value') {
     const hits = isRecord(agg.hits) && Array.isArray(agg.hits.hits) ? agg.hits.hits : [];
-    const first = hits[0];
+    const first: unknown = hits[0];
     if (!isRecord(first) || !isRecord(first._source)) return undefined;
     return m.field.split('.').reduce<unknown>((acc, k) => (isRecord(acc) ? acc[k] : undefined), first._source);
   }

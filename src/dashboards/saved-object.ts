@@ -3,7 +3,7 @@ import { isRecord } from '../guards.js';
 
 
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type JsonRecord = { [key: string]: Json };
+export type JsonRecord = Record<string, Json>;
 
 export interface Reference {
   readonly name: string;
@@ -40,7 +40,7 @@ export function parseNdjson(text: string, source: string): SavedObject[] {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      throw new Error(`${source} line ${i + 1} is not JSON: ${(error as Error).message}`);
+      throw new Error(`${source} line ${i + 1} is not JSON: ${(error as Error).message}`, { cause: error });
     }
     if (!isRecord(value) || typeof value.id !== 'string' || typeof value.type !== 'string' || !isRecord(value.attributes) || !Array.isArray(value.references)) {
       throw new Error(`${source} line ${i + 1} is not a saved object (needs id, type, attributes, references)`);

@@ -50,7 +50,7 @@ function orderingProblems(panel: Panel): string[] {
 }
 
 /** Bounds and overlap on the 48-column grid (also used on rendered bundles). */
-export function gridProblems(items: ReadonlyArray<{ readonly name: string; readonly grid: Grid }>): string[] {
+export function gridProblems(items: readonly { readonly name: string; readonly grid: Grid }[]): string[] {
   const problems: string[] = [];
   for (const { name, grid: g } of items) {
     if (![g.x, g.y, g.w, g.h].every(Number.isInteger)) problems.push(`${name}: grid values must be integers`);

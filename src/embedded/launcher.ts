@@ -89,7 +89,9 @@ function mvnCopy(coordinates: string, outDir: string, onProgress?: (m: string) =
     });
   } catch (error) {
     const out = error instanceof Error && 'stdout' in error ? String((error as { stdout: unknown }).stdout) : '';
-    throw new Error(`mvn dependency:copy ${coordinates} failed (is Maven installed and Maven Central reachable?)\n${out.slice(-2000)}`);
+    throw new Error(`mvn dependency:copy ${coordinates} failed (is Maven installed and Maven Central reachable?)\n${out.slice(-2000)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -160,7 +162,7 @@ async function probe(url: string, path: string): Promise<{ status: number; body:
 /** Version reported by the node at url (via _nodes/_local: the minimal Elasticsearch has no `GET /`). */
 async function nodeVersion(url: string): Promise<string | undefined> {
   const res = await probe(url, '/_nodes/_local?filter_path=nodes.*.version');
-  if (!res || res.status !== 200) return undefined;
+  if (res?.status !== 200) return undefined;
   const nodes = (JSON.parse(res.body) as { nodes?: Record<string, { version?: string }> }).nodes ?? {};
   return Object.values(nodes)[0]?.version;
 }

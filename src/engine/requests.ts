@@ -54,7 +54,7 @@ function compositeSource(source: CompositeSource): JsonObject {
 /** A size-0 search holding one composite aggregation (named COMPOSITE_AGG) and its sub-aggregations. */
 export function compositeBody(request: CompositeRequest): JsonObject {
   const composite: JsonObject = { size: request.pageSize, sources: request.sources.map(compositeSource) };
-  if (request.after) composite.after = { ...request.after } as JsonObject;
+  if (request.after) composite.after = { ...request.after };
   const agg: JsonObject = { composite };
   if (request.aggregations && Object.keys(request.aggregations).length > 0) agg.aggs = request.aggregations;
   const body: JsonObject = { size: 0, track_total_hits: false, aggs: { [COMPOSITE_AGG]: agg } };

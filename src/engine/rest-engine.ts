@@ -162,7 +162,7 @@ export abstract class RestEngine implements Engine {
   // ---- bulk ----------------------------------------------------------------------------------
 
   async bulk(operations: readonly BulkOperation[], options: { refresh?: boolean } = {}): Promise<BulkResult> {
-    const results: BulkItemResult[] = new Array(operations.length);
+    const results = new Array<BulkItemResult>(operations.length);
     let pending = operations.map((_, i) => i);
     // Items refused with 429 (write queue full) are re-sent with backoff; every other failure is reported as is.
     for (let attempt = 0; pending.length > 0; attempt++) {

@@ -168,10 +168,10 @@ export function curvePrecisionAtK(c: Curve, k: number): number {
  * visibly (recall, precision or FPR by ≥ `resolution`), so the top of the ranking — where the
  * curves change fastest — keeps its detail and the long flat tail costs little.
  */
-export function curveForPlot(c: Curve, level: RecallLevel, resolution = 0.004): { pr: Array<[number, number]>; roc: Array<[number, number]> } {
+export function curveForPlot(c: Curve, level: RecallLevel, resolution = 0.004): { pr: [number, number][]; roc: [number, number][] } {
   const P = totalOf(c, level);
-  const pr: Array<[number, number]> = [];
-  const roc: Array<[number, number]> = [[0, 0]];
+  const pr: [number, number][] = [];
+  const roc: [number, number][] = [[0, 0]];
   let last: [number, number, number] | undefined;
   c.points.forEach((p, i) => {
     const recall = P > 0 ? tpOf(p, level) / P : 0;

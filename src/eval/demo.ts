@@ -67,7 +67,7 @@ export interface DemoResult {
 async function topAlerts(url: string, index: string): Promise<ReportIncident[]> {
   const engine = await connectByUrl(url);
   try {
-    const res = (await engine.search(`${index}*`, { size: 200, sort: [{ 'vigil.score': { order: 'desc' } }], query: { term: { 'vigil.is_alert': true } } })) as { hits?: { hits?: Array<{ _source?: AnomalyDocument }> } };
+    const res = (await engine.search(`${index}*`, { size: 200, sort: [{ 'vigil.score': { order: 'desc' } }], query: { term: { 'vigil.is_alert': true } } })) as { hits?: { hits?: { _source?: AnomalyDocument }[] } };
     return topIncidents((res.hits?.hits ?? []).flatMap((h) => (h._source ? [h._source] : [])), 10);
   } finally {
     await engine.close();

@@ -96,12 +96,12 @@ export interface ScenarioResult {
 }
 
 export interface PlotData {
-  readonly pr: Record<ModelKey, Array<[number, number]>>;
-  readonly roc: Record<ModelKey, Array<[number, number]>>;
+  readonly pr: Record<ModelKey, [number, number][]>;
+  readonly roc: Record<ModelKey, [number, number][]>;
   /** Score histograms (benign vs attack windows) per model, on the model's own scale. */
   readonly histograms: Record<ModelKey, { edges: number[]; benign: number[]; attack: number[] }>;
   /** Per attack: its matching windows' ensemble scores over time and whether they were alerted. */
-  readonly timelines: Array<{ scenario: string; start: number; end: number; entities: readonly string[]; points: Array<{ t: number; score: number; alerted: boolean; job: string }> }>;
+  readonly timelines: { scenario: string; start: number; end: number; entities: readonly string[]; points: { t: number; score: number; alerted: boolean; job: string }[] }[];
 }
 
 export interface EvaluationResult {
@@ -224,7 +224,7 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
   const index = new LabelIndex(labels);
   const positive = new Uint8Array(n);
   const entityMatched = new Uint8Array(n);
-  const attackLists: number[][] = new Array(n);
+  const attackLists = new Array<number[]>(n);
   const days = new Uint32Array(n);
   const scoredDays = Math.max(1, Math.ceil((options.scoreTo - scoreFrom) / DAY_MS));
   for (let i = 0; i < n; i++) {

@@ -32,7 +32,7 @@ export interface BucketSummary {
   readonly maxTime: number;
   readonly events: number;
   readonly badLines: number;
-  readonly badLineSamples: ReadonlyArray<{ line: number; error: string }>;
+  readonly badLineSamples: readonly { line: number; error: string }[];
   /** Events per day index (epoch day). */
   readonly perDay: ReadonlyMap<number, number>;
 }
@@ -64,7 +64,7 @@ export async function bucketByDay(path: string, timeField: string): Promise<Buck
   let pendingChars = 0;
   let events = 0;
   let badLines = 0;
-  const badLineSamples: Array<{ line: number; error: string }> = [];
+  const badLineSamples: { line: number; error: string }[] = [];
   let minTime = Infinity;
   let maxTime = -Infinity;
   let lineNo = 0;
@@ -148,7 +148,7 @@ async function readDay(summary: BucketSummary, day: number, timeField: string): 
     if (!line) continue;
     const doc = JSON.parse(line) as JsonObject;
     const raw = time.read(doc);
-    const t = parseEventTime(Array.isArray(raw) && raw.length === 1 ? raw[0] : raw) as number;
+    const t = parseEventTime(Array.isArray(raw) && raw.length === 1 ? raw[0] : raw)!;
     out.push({ t, doc });
   }
   return out.sort((a, b) => a.t - b.t);
@@ -250,7 +250,7 @@ export class SharedTape {
   private slice(start: number, end: number): JsonObject[] {
     const from = this.lowerBound(start);
     const to = this.lowerBound(end);
-    const out: JsonObject[] = new Array(to - from);
+    const out = new Array<JsonObject>(to - from);
     for (let i = from; i < to; i++) out[i - from] = this.buffer[i].doc;
     return out;
   }

@@ -12,25 +12,23 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { JobConfig } from '../config/job.js';
 import { durationMs } from '../config/duration.js';
-import { planJob, type JobPlan } from '../pipeline/job-plan.js';
+import { planJob } from '../pipeline/job-plan.js';
 import { UsageError } from '../usage-error.js';
 import { log } from '../log.js';
 import { renderReport } from './report/html.js';
 import { bucketByDay, removeBuckets } from './event-tape.js';
-import { evaluate, type EvaluationResult } from './evaluate.js';
+import { evaluate } from './evaluate.js';
 import { formatEvaluation } from './format.js';
 import { configEvalJobs, defaultEvalJobs, defaultWarmupMs } from './jobs.js';
 import { readLabels, type Label } from './labels.js';
 import { runInMemory } from './memory-run.js';
-import { rulesForJob, type StaticRule } from './rules.js';
-import type { ScoredWindow } from './scored-window.js';
+import { rulesForJob } from './rules.js';
 import { incidentPass } from './incident-pass.js';
 import { analystFigures } from './analyst.js';
 import type { ClusterRunOptions } from './cluster-eval.js';
 import type { EventsEvaluation, ScoringInput, ScoringOutput } from './events-evaluation.js';
 
 export type { EventsEvaluation } from './events-evaluation.js';
-import type { SinkReport } from '../simulate/sinks.js';
 
 export interface EventsEvalOptions {
   readonly events: string;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 const isoInstant = z
   .string()
   .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(s) && Number.isFinite(Date.parse(s)), {
-    message: 'an ISO-8601 instant with a zone, e.g. 2026-03-02T01:00:00Z',
+    error: 'an ISO-8601 instant with a zone, e.g. 2026-03-02T01:00:00Z',
   });
 
 /** Unknown extra keys are allowed (other data sets may carry ids or notes) and ignored. */
@@ -26,7 +26,7 @@ export const labelSchema = z
     start: isoInstant,
     end: isoInstant,
   })
-  .refine((l) => Date.parse(l.end) >= Date.parse(l.start), { message: 'end must not be before start', path: ['end'] });
+  .refine((l) => Date.parse(l.end) >= Date.parse(l.start), { error: 'end must not be before start', path: ['end'] });
 
 export type LabelRecord = z.infer<typeof labelSchema>;
 

@@ -16,7 +16,7 @@ import type { JsonObject } from '../engine/engine.js';
 
 const timedelta = z
   .strictObject({ weeks: z.number().optional(), days: z.number().optional(), hours: z.number().optional(), minutes: z.number().optional(), seconds: z.number().optional() })
-  .refine((t) => Object.keys(t).length > 0, { message: 'a duration such as {hours: 1}' });
+  .refine((t) => Object.keys(t).length > 0, { error: 'a duration such as {hours: 1}' });
 
 export type Timedelta = z.infer<typeof timedelta>;
 
@@ -76,7 +76,7 @@ export function parseRule(text: string, file: string): PackRule {
   try {
     raw = parse(text);
   } catch (error) {
-    throw new Error(`${file}: not YAML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${file}: not YAML: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const parsed = ruleSchema.safeParse(raw);
   if (!parsed.success) {

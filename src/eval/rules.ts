@@ -65,7 +65,7 @@ function summary(r: PackRule): StaticRule {
 const termValue = (v: unknown): string | undefined => {
   if (v === undefined || v === null || v === '') return undefined;
   if (Array.isArray(v)) return v.length ? v.map(String).join(',') : undefined;
-  return typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
 };
 
 /** Local weekday (1 = Monday … 7 = Sunday) and hour of an instant in a time zone. */
@@ -90,7 +90,7 @@ export function isOffHours(ts: number, spec: { tz: string; day_start: number; da
 
 /** (event, count) in time order, as ElastAlert2's EventWindow; `onRemoved` hears what falls out. */
 class EventWindow {
-  data: Array<{ ts: number; count: number; doc: JsonObject }> = [];
+  data: { ts: number; count: number; doc: JsonObject }[] = [];
   running = 0;
   constructor(
     private readonly timeframe: number,
@@ -160,7 +160,7 @@ class Cardinality implements RuleState {
     const value = termValue(getPath(doc, this.c.cardinality_field));
     if (value === undefined) return;
     let values = this.cache.get(key);
-    if (!values) this.cache.set(key, (values = new Map()));
+    if (!values) this.cache.set(key, (values = new Map<string, number>()));
     values.set(value, ts);
     if (values.size > this.c.max_cardinality) {
       this.collect(ts);
@@ -214,7 +214,9 @@ class NewTerm implements RuleState {
     }
   }
 
-  collect(): void {}
+  collect(): void {
+    // matches are recorded as they happen; nothing is pending at the end
+  }
 }
 
 class Spike implements RuleState {
@@ -273,7 +275,9 @@ class AnyRule implements RuleState {
   add(doc: JsonObject, ts: number, key: string): void {
     this.match(doc, ts, key);
   }
-  collect(): void {}
+  collect(): void {
+    // matches are recorded as they happen; nothing is pending at the end
+  }
 }
 
 interface Active {

@@ -76,6 +76,7 @@ export function scoredWindowOf(doc: AnomalyDocument, ruleScore: number): ScoredW
       ensemble_own: own,
     },
     score100: finite(v.score),
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- stored documents may lack the field
     isAlert: Boolean(v.is_alert),
     narrative: v.explanation ?? doc.event?.reason ?? '',
   };

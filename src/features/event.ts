@@ -99,7 +99,7 @@ function compilePath(path: string): FieldPath {
         const v = descend(element, from);
         if (v === undefined || v === null) continue;
         out ??= [];
-        if (Array.isArray(v)) out.push(...v);
+        if (Array.isArray(v)) out.push(...(v as unknown[]));
         else out.push(v);
       }
       return out;
@@ -223,7 +223,7 @@ export function canonicalIp(text: string): string | undefined {
 
 /** The engines refuse octets with leading zeros (ambiguous between decimal and octal). */
 function validIpv4(text: string): boolean {
-  return text.split('.').every((o) => o.length === 1 || o[0] !== '0');
+  return text.split('.').every((o) => o.length === 1 || !o.startsWith('0'));
 }
 
 function ipv6Groups(text: string): number[] | undefined {
@@ -273,7 +273,7 @@ export function parseEventTime(value: unknown): number | undefined {
   let t = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)));
   if (new Date(t).getUTCDate() !== day) return undefined; // 2024-02-31
   if (zone && zone !== 'Z') {
-    const sign = zone[0] === '-' ? -1 : 1;
+    const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
     t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || '0')) * 60_000;
   }
@@ -322,7 +322,7 @@ export function readEnvelope(doc: unknown, time: FieldPath): EnvelopeResult {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return { ok: false, problem: 'not_object' };
   const raw = time.read(doc);
   if (raw === undefined || raw === null) return { ok: false, problem: 'missing_time' };
-  const value = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+  const value: unknown = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
   // Numbers are by far the common case in generated data; skip zod for them.
   if (typeof value === 'number' && Number.isFinite(value)) return { ok: true, time: Math.trunc(value) };
   const t = eventTimeSchema.safeParse(value);

@@ -33,7 +33,7 @@ export class MemoryExecutor implements FeatureExecutor {
     if (Symbol.asyncIterator in events) {
       for await (const doc of events as AsyncIterable<unknown>) acc.add(doc);
     } else {
-      for (const doc of events as Iterable<unknown>) acc.add(doc);
+      for (const doc of events) acc.add(doc);
     }
     return acc.result();
   }
@@ -155,7 +155,7 @@ export class WindowAccumulator {
     const ef = plan.entityFields;
     const first = this.entityTerms(event, 0);
     const second = ef.length > 1 ? this.entityTerms(event, 1) : undefined;
-    if (first.length === 0 || (second && second.length === 0)) {
+    if (first.length === 0 || (second?.length === 0)) {
       if (this.countIssues) this.skipped++;
       return;
     }

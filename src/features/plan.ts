@@ -12,7 +12,7 @@ import type { JsonObject, JsonValue } from '../engine/engine.js';
 import { ClockConverter, CLOCK_SLOT_MS } from './clock.js';
 import { ECS_FIELD_TYPES, MISTYPED, toTerm, type FieldType, type FieldTypes } from './event.js';
 import { DEFAULT_LIMITS, DEFAULT_RELATED_FIELDS, type FeatureLimits, type WindowRequest } from './executor.js';
-import { assertUniqueNames, type FeatureSpec, type Where } from '../config/feature-spec.js';
+import { assertUniqueNames, type Where } from '../config/feature-spec.js';
 
 export interface PlanField {
   readonly path: string;
@@ -257,7 +257,7 @@ function compileWhere(w: Where, fieldOf: (path: string) => number, fields: reado
   const filter: JsonValue[] = [];
   const conditions = paths.map((path) => {
     const raw = w[path];
-    const list = (Array.isArray(raw) ? raw : [raw]) as (string | number | boolean)[];
+    const list = (Array.isArray(raw) ? raw : [raw]);
     const f = fieldOf(path);
     const values = new Set<string>();
     for (const v of list) {

@@ -189,7 +189,7 @@ export function resolveJob(job: JobConfig): ResolvedJob {
   try {
     assertUniqueNames(features);
   } catch (e) {
-    throw new Error(`job ${job.id}: ${(e as Error).message}`);
+    throw new Error(`job ${job.id}: ${(e as Error).message}`, { cause: e });
   }
   const eventCategory = job.event_category ?? base?.eventCategory ?? [];
   const filter = combineFilters(base ? categoryFilter(base.eventCategory) : undefined, job.filter ? asJsonObject(job.filter, `job ${job.id}: filter`) : undefined);
@@ -253,6 +253,6 @@ function asJsonObject(value: Record<string, unknown>, what: string): JsonObject 
   try {
     return JSON.parse(JSON.stringify(value)) as JsonObject;
   } catch (e) {
-    throw new Error(`${what} is not plain JSON: ${(e as Error).message}`);
+    throw new Error(`${what} is not plain JSON: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -67,7 +67,7 @@ export class SoftLabeller {
   /** The lists matching a window and the shift they add up to (each list counts once, at its strongest hit). */
   label(window: ListWindow): SoftLabel {
     const hits: ListHit[] = [];
-    const candidates: Array<[string, string]> = [[window.entityField, window.entityValue]];
+    const candidates: [string, string][] = [[window.entityField, window.entityValue]];
     for (const [field, values] of Object.entries(window.values)) for (const v of values) candidates.push([field, v]);
     for (const list of this.lists) {
       if (list.expires <= window.end) continue;
@@ -107,7 +107,7 @@ export function loadLists(specs: readonly ListSpec[], baseDir: string): ListSpec
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new Error(`lists[${spec.name}].values_file: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(`lists[${spec.name}].values_file: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
     }
     const lines = text
       .split(/\r?\n/)

@@ -77,8 +77,8 @@ export class AlertBudget {
 
   /** Moves to the day of `t`; a new day files the finished day's peaks and resets the count. */
   advance(day: number): void {
-    if (this.firstDay === null) this.firstDay = day;
-    if (this.day === null) this.day = day;
+    this.firstDay ??= day;
+    this.day ??= day;
     if (day === this.day) return;
     this.history.push([...this.today.values()].sort((a, b) => b - a).slice(0, PEAKS_PER_DAY));
     if (this.history.length > HISTORY_DAYS) this.history.splice(0, this.history.length - HISTORY_DAYS);
@@ -111,7 +111,7 @@ export class AlertBudget {
    * noisy morning raises the bar for the afternoon.
    */
   thresholdRisk(dayFraction = 1): number {
-    let learned = -Infinity;
+    let learned: number;
     if (this.fpr) {
       const v = this.fpr.value;
       learned = Number.isFinite(v) ? v : -Infinity;

@@ -51,7 +51,7 @@ export class EntityRisk {
   /** Adds one job's evidence about an entity at time t (keeps the stronger of old-decayed and new). */
   add(entity: string, job: string, t: number, own: number, prop: number): void {
     let jobs = this.entities.get(entity);
-    if (!jobs) this.entities.set(entity, (jobs = new Map()));
+    if (!jobs) this.entities.set(entity, (jobs = new Map<string, Evidence>()));
     const old = jobs.get(job);
     if (!old) {
       jobs.set(job, { t, own, prop });

@@ -119,7 +119,7 @@ export class DeviationScorer extends OnlineDetector<DeviationFinding, DeviationS
     return d;
   }
 
-  private direction = (feature: string): Direction => this.params.featureDirections?.[feature] ?? (/hour/.test(feature) ? 'both' : 'up');
+  private direction = (feature: string): Direction => this.params.featureDirections?.[feature] ?? (feature.includes('hour') ? 'both' : 'up');
 
   /**
    * Surprisal of each scored feature's deviation under that feature's own standardiser — the one

@@ -429,10 +429,12 @@ export class Ensemble {
   // ---------------------------------------------------------------------------------------------
 
   private get forest(): RefittingForest {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- detectors.ts pairs each name with its class
     return this.member('iforest') as RefittingForest;
   }
 
   private get deviation(): DeviationScorer {
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- detectors.ts pairs each name with its class
     return this.member('zscore') as DeviationScorer;
   }
 
@@ -444,7 +446,7 @@ export class Ensemble {
 
   private enabled(m: ModelName): boolean {
     const t = this.params.models[m];
-    return Boolean(t?.enabled) && t.weight > 0;
+    return (t?.enabled) && t.weight > 0;
   }
 
   /** Raw and standardised score of every enabled model with input, and the fused score. */

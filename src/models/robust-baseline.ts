@@ -201,7 +201,7 @@ function summaryToJSON(s: RobustSummary): SummaryState {
 }
 
 function summaryFromJSON(s: SummaryState): RobustSummary {
-  const f = (v: number | null) => (v === null ? NaN : v);
+  const f = (v: number | null) => v ?? NaN;
   return { n: s[0], median: f(s[1]), madSd: f(s[2]), meanAdSd: f(s[3]) };
 }
 
@@ -381,7 +381,7 @@ export class RobustBaseline {
   }
 
   private populationSummaries(): RobustSummary[] {
-    if (this.popSummary === undefined || this.popSummary.length !== this.features.length) {
+    if (this.popSummary?.length !== this.features.length) {
       const rows = this.population.rows;
       this.popSummary = this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
     }
@@ -435,7 +435,7 @@ export class RobustBaseline {
     if (quarantined) return this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
     const key = hour ?? -1;
     let s = byHour.get(key);
-    if (s === undefined || s.length !== this.features.length) {
+    if (s?.length !== this.features.length) {
       s = this.features.map((_, j) => summarise(rows, j, this.scratch(rows.length)));
       byHour.set(key, s);
     }
@@ -489,7 +489,7 @@ function reservoirFromJSON(s: ReservoirState): DecayedReservoir {
   const r = new DecayedReservoir();
   r.n = s.n;
   r.keys = [...s.keys];
-  r.rows = s.rows.map((row) => Float64Array.from(row, (v) => (v === null ? NaN : v)));
+  r.rows = s.rows.map((row) => Float64Array.from(row, (v) => v ?? NaN));
   r.times = s.rows.map((_, i) => s.times?.[i] ?? NaN);
   r.flagged = s.rows.map(() => false);
   for (const i of s.flagged ?? []) r.flagged[i] = true;

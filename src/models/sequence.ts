@@ -97,7 +97,7 @@ export class SequenceModel {
     const p = { ...DEFAULT_SEQUENCE_PARAMS, ...params };
     if (p.order !== 1 && p.order !== 2) throw new RangeError(`sequence: order must be 1 or 2, got ${String(p.order)}`);
     if (!(p.alpha > 0)) throw new RangeError(`sequence: alpha must be > 0, got ${p.alpha}`);
-    if (!['mean', 'max', 'blend'].includes(p.aggregate)) throw new RangeError(`sequence: aggregate must be mean, max or blend, got ${String(p.aggregate)}`);
+    if (!['mean', 'max', 'blend'].includes(p.aggregate)) throw new RangeError(`sequence: aggregate must be mean, max or blend, got ${p.aggregate}`);
     if (!Number.isInteger(p.maxTransitionsPerEntity) || p.maxTransitionsPerEntity < 1) throw new RangeError('sequence: maxTransitionsPerEntity must be a whole number ≥ 1');
     if (!(p.quarantine >= 0)) throw new RangeError(`sequence: quarantine must be ≥ 0, got ${p.quarantine}`);
     this.params = p;

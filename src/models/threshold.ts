@@ -138,7 +138,7 @@ export class DriftThreshold {
     t.pos = s.pos;
     t.count = s.count;
     t.sinceRefresh = s.sinceRefresh;
-    t.tau = s.tau === null ? Infinity : s.tau;
+    t.tau = s.tau ?? Infinity;
     t.alertRate = s.alertRate;
     return t;
   }

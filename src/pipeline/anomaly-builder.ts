@@ -61,13 +61,13 @@ export function entityKey(window: Pick<EntityWindowLike, 'entity'>): string {
 }
 
 /** Value of each entity field, whatever shape the executor used. */
-export function entityFieldValues(window: EntityWindowLike): Array<[string, string]> {
+export function entityFieldValues(window: EntityWindowLike): [string, string][] {
   const { fields } = window.entity;
   const values = window.entityValues;
   if (Array.isArray(values)) return fields.map((f, i) => [f, String(values[i] ?? '')]);
   const record = values as Readonly<Record<string, string>>;
   if (fields.length === 1 && record[fields[0]] === undefined) return [[fields[0], window.entity.value]];
-  return fields.map((f) => [f, String(record[f] ?? '')]);
+  return fields.map((f) => [f, (record[f] ?? '')]);
 }
 
 
@@ -115,7 +115,7 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
     .slice(0, MAX_FEATURES)
     .map((f): FeatureExplanation => ({ name: f.name, actual: f.actual, typical: finiteOr(f.typical, 0), contribution: round(finiteOr(f.contribution, 0)) }));
   const models: Partial<Record<ModelName, number>> = {};
-  for (const [name, value] of Object.entries(scored.models) as Array<[ModelName, number | undefined]>) {
+  for (const [name, value] of Object.entries(scored.models) as [ModelName, number | undefined][]) {
     if (value !== undefined && Number.isFinite(value)) models[name] = round(value);
   }
   const reason = scored.narrative.trim() || `${entityField} ${window.entity.value}: anomaly score ${Math.round(score)} (${severity}) in job ${job.id}`;

@@ -33,7 +33,7 @@ export interface DocumentDeadLetter {
 function vigilPart(doc: JsonObject): { job?: string; entity?: string; score?: number; isStatus?: boolean } {
   const vigil = doc.vigil;
   if (typeof vigil !== 'object' || vigil === null || Array.isArray(vigil)) return {};
-  const v = vigil as JsonObject;
+  const v = vigil;
   const entity = v.entity as JsonObject | undefined;
   const status = v.status as JsonObject | undefined;
   return {

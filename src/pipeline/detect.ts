@@ -6,7 +6,7 @@
  * the incident pass (slice-decider.ts, as the cluster's slice pass does for all jobs together) and
  * each scored entity-window becomes one anomaly document, written as one NDJSON line.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import type { JsonObject } from '../engine/engine.js';
 import { fieldPath, readEnvelope } from '../features/event.js';
 import { FieldIssues } from '../features/field-issues.js';

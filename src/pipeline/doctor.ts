@@ -18,7 +18,7 @@ import { share } from '../features/field-issues.js';
 import { connectEngine } from '../engine/connect.js';
 import { displayUrl } from '../engine/connection-options.js';
 import { ElasticsearchEngine, type IndexPrivilegeCheck } from '../engine/elasticsearch.js';
-import { EngineRequestError, EngineUnavailableError, type Engine, type EngineInfo, type FieldCapability, type JsonObject } from '../engine/engine.js';
+import { EngineRequestError, EngineUnavailableError, type Engine, type EngineInfo, type JsonObject } from '../engine/engine.js';
 import { isSupportedVersion } from '../engine/identify.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';

@@ -59,7 +59,7 @@ export class FirstSeenStore implements FirstSeenBaseline {
         for (const v of [...(w.firstSeen[spec.name] ?? []), ...(w.categorical[spec.field] ?? [])]) {
           if (values.has(v)) continue;
           values.add(v);
-          if (values.size > this.maxValues) values.delete(values.values().next().value as string);
+          if (values.size > this.maxValues) values.delete(values.values().next().value!);
         }
       }
     }

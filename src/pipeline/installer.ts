@@ -56,7 +56,7 @@ function readJson(dir: string, file: string): JsonObject {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
     return stripComments(parsed);
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -74,8 +74,8 @@ export const SETTINGS_COMPONENT = 'vigil-settings';
 
 /** Index-template bodies, names and patterns for this config — pure, so it is unit-tested without a cluster. */
 export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'> & Partial<Pick<VigilConfig, 'privacy' | 'feedback'>>, mappingsDir: string): {
-  component: Array<{ name: string; body: JsonObject }>;
-  index: Array<{ name: string; body: JsonObject }>;
+  component: { name: string; body: JsonObject }[];
+  index: { name: string; body: JsonObject }[];
 } {
   const { output, pipeline } = config;
   const component = [{ name: SETTINGS_COMPONENT, body: readJson(mappingsDir, 'vigil-settings.component-template.json') }];
@@ -84,7 +84,7 @@ export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'
   // each other (vigil-anom-u300, vigil-anom-u3000) never share a pattern at one priority, which the
   // engines refuse. The dashboards still read `<name>*`.
   const exact = (name: string, body: JsonObject): { name: string; body: JsonObject } => ({ name, body: { ...body, index_patterns: [name], priority: specificPriority(body, name) } });
-  const index: Array<{ name: string; body: JsonObject }> = [
+  const index: { name: string; body: JsonObject }[] = [
     exact(output.anomaly_index, anomalies),
     exact(output.state_index, readJson(mappingsDir, 'state.index-template.json')),
     exact(output.status_index, readJson(mappingsDir, 'status.index-template.json')),

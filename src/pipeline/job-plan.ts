@@ -51,7 +51,7 @@ export function planJob(job: JobConfig, resolved: ResolvedJob = resolveJob(job))
   try {
     validateSpec(spec);
   } catch (error) {
-    throw new Error(`job ${job.id}: ${error instanceof Error ? error.message : String(error)} (check jobs[].window and jobs[].slide)`);
+    throw new Error(`job ${job.id}: ${error instanceof Error ? error.message : String(error)} (check jobs[].window and jobs[].slide)`, { cause: error });
   }
   if (resolved.entityFields.length === 0) throw new Error(`job ${job.id}: no entity_fields (set them, or choose a preset)`);
   if (resolved.features.length === 0) throw new Error(`job ${job.id}: no features (set them, or choose a preset)`);

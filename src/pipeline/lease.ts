@@ -193,7 +193,7 @@ export class Lease {
     this.version = undefined;
     if (!version) return;
     const existing = await this.engine.getState<LeaseDocument>(this.index, this.id);
-    if (!existing || existing.doc.holder !== this.options.holder) return;
+    if (existing?.doc.holder !== this.options.holder) return;
     const now = this.now();
     const doc: LeaseDocument = { ...existing.doc, renewed_at: new Date(now).toISOString(), expires_at: now, expires_at_iso: new Date(now).toISOString() };
     try {

@@ -58,7 +58,7 @@ export function isOutage(error: unknown): boolean {
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal.aborted) { resolve(); return; }
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);

@@ -260,7 +260,7 @@ function checkpointOf(head: JobStateHead): JobCheckpoint {
 function hitIds(response: JsonObject): string[] {
   const hits = response.hits;
   if (typeof hits !== 'object' || hits === null || Array.isArray(hits)) return [];
-  const list = (hits as JsonObject).hits;
+  const list = (hits).hits;
   if (!Array.isArray(list)) return [];
   return list.flatMap((h) => (typeof h === 'object' && h !== null && !Array.isArray(h) && typeof h._id === 'string' ? [h._id] : []));
 }

@@ -143,5 +143,5 @@ function tokenView(tokens: ReadonlySet<string>, tokenise: (raw: string) => strin
     keys: () => tokens.keys(),
     values: () => tokens.values(),
     [Symbol.iterator]: () => tokens[Symbol.iterator](),
-  } as ReadonlySet<string>;
+  };
 }

@@ -39,7 +39,7 @@ const planCache = new WeakMap<World, Map<string, DayPlan>>();
 /** The person's plan for a local day; cached because every hour of the day asks for it. */
 export function dayPlan(world: World, p: Person, day: number): DayPlan {
   let plans = planCache.get(world);
-  if (!plans) planCache.set(world, (plans = new Map()));
+  if (!plans) planCache.set(world, (plans = new Map<string, DayPlan>()));
   const key = `${p.index}|${day}`;
   const cached = plans.get(key);
   if (cached) return cached;

@@ -23,7 +23,7 @@ export interface Site {
 
 export interface WorldProfile {
   readonly sites: readonly Site[];
-  readonly roles: ReadonlyArray<readonly [Role, number]>;
+  readonly roles: readonly (readonly [Role, number])[];
   /** Weekly full backup: weekday (0 = Sunday) and first hour in the first site's local time, for `hours` hours. */
   readonly backup: { readonly weekday: number; readonly hour: number; readonly hours: number };
   /** Nightly incremental backup hour (first site's local time). */

@@ -35,7 +35,7 @@ export interface SimulationSummary {
   readonly events: number;
   readonly attackEvents: number;
   readonly byCategory: Readonly<Record<string, number>>;
-  readonly attacks: ReadonlyArray<{ scenario: ScenarioName; technique: string; stealth: number; events: number; start: string; end: string; entities: string[] }>;
+  readonly attacks: readonly { scenario: ScenarioName; technique: string; stealth: number; events: number; start: string; end: string; entities: string[] }[];
   readonly labels: readonly SimulatedLabel[];
   readonly sinks: readonly SinkReport[];
   readonly people: number;

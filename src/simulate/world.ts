@@ -149,9 +149,9 @@ export function publicIp(rng: Rng, country: string): string {
   return ip4(rng.pick(firsts), rng.int(1, 254), rng.int(0, 255), rng.int(1, 254));
 }
 
-function hostsPlan(total: number): Array<[HostKind, number]> {
+function hostsPlan(total: number): [HostKind, number][] {
   const n = Math.max(total, 16);
-  const fixed: Array<[HostKind, number]> = [
+  const fixed: [HostKind, number][] = [
     ['dc', 2],
     ['file', 2],
     ['mail', 1],

@@ -37,7 +37,7 @@ describe('Elastic package (elastic-package v0.126.0)', { skip }, () => {
       cpSync(join(root, 'plugin/elastic-package'), pkg, { recursive: true });
       const file = join(pkg, 'kibana/dashboard/vigil-overview.json');
       const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { attributes: { panelsJSON: string } };
-      const panels = JSON.parse(dashboard.attributes.panelsJSON) as Array<{ embeddableConfig: { attributes: { state: { query: { query: string } } } } }>;
+      const panels = JSON.parse(dashboard.attributes.panelsJSON) as { embeddableConfig: { attributes: { state: { query: { query: string } } } } }[];
       panels[0].embeddableConfig.attributes.state.query.query = '';
       dashboard.attributes.panelsJSON = JSON.stringify(panels);
       writeFileSync(file, JSON.stringify(dashboard, null, 2));

@@ -295,10 +295,10 @@ for (const te of engines) {
         assert.deepEqual(a, { doc: { cursor: 1 }, seqNo: created.seqNo, primaryTerm: created.primaryTerm });
         assert.deepEqual(b, a);
         // … the first write wins, the second is refused.
-        const won = await engine.putState(index, 'job-1', { cursor: 2 }, { kind: 'match', seqNo: a!.seqNo, primaryTerm: a!.primaryTerm });
+        const won = await engine.putState(index, 'job-1', { cursor: 2 }, { kind: 'match', seqNo: a.seqNo, primaryTerm: a.primaryTerm });
         assert.ok(won.seqNo > created.seqNo);
         await assert.rejects(
-          engine.putState(index, 'job-1', { cursor: 3 }, { kind: 'match', seqNo: b!.seqNo, primaryTerm: b!.primaryTerm }),
+          engine.putState(index, 'job-1', { cursor: 3 }, { kind: 'match', seqNo: b.seqNo, primaryTerm: b.primaryTerm }),
           (error: unknown) => error instanceof VersionConflictError && error.index === index && error.id === 'job-1',
         );
         assert.deepEqual((await engine.getState(index, 'job-1'))?.doc, { cursor: 2 });

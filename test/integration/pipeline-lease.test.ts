@@ -29,7 +29,9 @@ interface Runner {
 function runner(engine: Engine, config: VigilConfig, holder: string, clock: { t: number }, partitions?: number[]): Runner {
   const abort = new AbortController();
   const set = createWorkers({ config, engine, log: quiet, holder, mode: 'run', bounds: { kind: 'run' }, partitions, now: () => clock.t, abort: abort.signal });
-  const loop = new RunLoop({ workers: set.workers, log: quiet, maxWindowsPerTick: 50, maxBackoffMs: 1_000, abort, afterPass: async () => void (await set.slices.runPass()) });
+  const loop = new RunLoop({ workers: set.workers, log: quiet, maxWindowsPerTick: 50, maxBackoffMs: 1_000, abort, afterPass: async () => {
+      await set.slices.runPass();
+    } });
   return { set, loop };
 }
 
@@ -124,7 +126,7 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
         const docs = [...(await allDocuments(engine, cfg.output.anomaly_index)).values()].map((d) => d.vigil as JsonObject);
         const byPartition = [0, 1].map((p) => new Set(docs.filter((v) => v.partition === p).map((v) => (v.entity as JsonObject).value)));
         assert.ok(byPartition[0].size > 0 && byPartition[1].size > 0, 'both partitions have entities');
-        for (const entity of byPartition[0]) assert.ok(!byPartition[1].has(entity), `${entity} scored in both partitions`);
+        for (const entity of byPartition[0]) assert.ok(!byPartition[1].has(entity), `${String(entity)} scored in both partitions`);
         assert.equal(byPartition[0].size + byPartition[1].size, 12); // every user, exactly once
       });
 

@@ -148,7 +148,7 @@ describe('pipeline end to end', { concurrency: engines.length }, () => {
           assert.ok(!seen.has(key), `two documents for ${key}`);
           seen.add(key);
           // ECS: alert only on alerts, every other scored window a metric.
-          assert.equal((doc.event as JsonObject).kind, v.is_alert === true ? 'alert' : 'metric');
+          assert.equal((doc.event as JsonObject).kind, v.is_alert ? 'alert' : 'metric');
           assert.deepEqual(doc.ecs, { version: '8.17.0' });
           assert.deepEqual((doc.event as JsonObject).category, ['authentication']);
           // One decision per document: the verdict is the score against the document's own cut.

@@ -72,5 +72,5 @@ export const splunkSoarFormat: PayloadFormat = {
     });
   },
   authHeaders: (token): Record<string, string> => (token ? { 'ph-auth-token': token } : {}),
-  isDuplicateAck: (status, body) => status < 500 && /existing_container_id/.test(body),
+  isDuplicateAck: (status, body) => status < 500 && body.includes('existing_container_id'),
 };

@@ -108,7 +108,7 @@ export function register(program: Command): void {
 
       const sink = new NdjsonSink(createWriteStream(flags.out));
       const total = new RunSummary();
-      const perJob: Array<{ job: string; windows_warmup: number; windows_scored: number; from: string; to: string }> = [];
+      const perJob: { job: string; windows_warmup: number; windows_scored: number; from: string; to: string }[] = [];
       try {
         for (const plan of plans) {
           const bounds = { notAfter: Date.now() + durationMs(plan.job.future_skew), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .command('start [which]')
     .description('fetch (once, from Maven Central) and start a local single-node engine on loopback')
     .action(async (which = 'opensearch') => {
-      for (const f of flavoursOf(which)) {
+      for (const f of flavoursOf(which as string)) {
         const e = await startEngine(f, { onProgress: (m) => console.error(m) });
         console.log(`${e.flavour} ${e.version} ${e.url}${e.startedHere ? '' : ' (already running)'}`);
       }
@@ -24,13 +24,13 @@ export function register(program: Command): void {
     .command('stop [which]')
     .description('stop the local engine by its process id')
     .action(async (which = 'all') => {
-      for (const f of flavoursOf(which)) console.log(`${f}: ${(await stopEngine(f)) ? 'stopped' : 'not running'}`);
+      for (const f of flavoursOf(which as string)) console.log(`${f}: ${(await stopEngine(f)) ? 'stopped' : 'not running'}`);
     });
   cmd
     .command('status [which]')
     .description('show whether the local engines are up')
     .action(async (which = 'all') => {
-      for (const f of flavoursOf(which)) {
+      for (const f of flavoursOf(which as string)) {
         const s = await engineStatus(f);
         console.log(`${f} ${EMBEDDED_ENGINES[f].version} ${s.url}: ${s.version ? 'up' : 'down'}`);
       }

@@ -15,7 +15,7 @@ function n(x: number): string {
 export interface Series {
   readonly name: string;
   readonly color: string;
-  readonly points: ReadonlyArray<readonly [number, number]>;
+  readonly points: readonly (readonly [number, number])[];
   readonly dashed?: boolean;
 }
 
@@ -102,7 +102,7 @@ export interface TimelineRow {
   /** Attack interval, ms. */
   readonly start: number;
   readonly end: number;
-  readonly points: ReadonlyArray<{ t: number; score: number; alerted: boolean; title: string }>;
+  readonly points: readonly { t: number; score: number; alerted: boolean; title: string }[];
 }
 
 /**

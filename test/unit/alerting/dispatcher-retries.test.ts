@@ -9,7 +9,7 @@ import { dispatcherFor, receiverPool } from './support/dispatcher.js';
 import { startReceiver } from './support/receiver.js';
 import { verifyWebhook } from './support/verify-standard-webhooks.js';
 import { testAnomaly } from './support/anomalies.js';
-import { TEST_SECRET, testAlerting } from './support/config.js';
+import { TEST_SECRET } from './support/config.js';
 
 const receiver = receiverPool();
 

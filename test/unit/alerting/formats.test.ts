@@ -101,7 +101,7 @@ describe('payload formats over HTTP', () => {
       b.observables.map((o) => `${o.dataType}:${o.data}`).sort(),
       ['hostname:ws-17', 'ip:198.51.100.23', 'ip:198.51.100.24', 'other:alice'].sort(),
     );
-    assert.match(String(b.description), /\| failed\\\_logins \| 37 \| 1\.5 \| 70% \|/);
+    assert.match(String(b.description), /\| failed\\_logins \| 37 \| 1\.5 \| 70% \|/);
     assert.match(String(b.description), /T1110 Brute Force/);
     assert.match(String(b.description), /\[Events in Kibana\]\(https:\/\/kibana\.example\.com:5601\/app\/discover/);
   });
@@ -149,12 +149,12 @@ describe('payload formats over HTTP', () => {
     assert.equal(typeof b.name, 'string');
     assert.equal(b.type, 'Vigil Anomaly');
     assert.equal(b.occurred, alert.doc['@timestamp']);
-    assert.ok(!Number.isNaN(Date.parse(String(b.occurred))), 'occurred is ISO-8601');
+    assert.ok(!Number.isNaN(Date.parse(b.occurred)), 'occurred is ISO-8601');
     assert.equal(typeof b.raw_json, 'object');
     assert.equal(b.raw_json.vigil_message_id, `vigil_${alert.id}`);
     assert.equal(b.raw_json.severity, 3);
     assert.equal((b.raw_json.alerts[0] as { entity: Json }).entity.value, 'alice');
-    assert.match(String(b.details), /failed\\\_logins: 37 \(typical 1\.5, 70% of the score\)/);
+    assert.match(String(b.details), /failed\\_logins: 37 \(typical 1\.5, 70% of the score\)/);
   });
 
   it('shuffle: plain JSON with message_id for de-duplication in the workflow', async () => {

@@ -16,7 +16,7 @@ import {
 } from '../../../src/alerting/siem-definitions.js';
 import { startReceiver, type Receiver } from './support/receiver.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test-only deep access
+type Json = Record<string, any>;
 
 const withHook = siemOptions('vigil-anomalies', alertingSchema.parse({ siem: { webhook_url: 'https://soar.example.com/hooks/vigil' } }).siem);
 const withoutHook = siemOptions('vigil-anomalies', alertingSchema.parse({}).siem);
@@ -27,7 +27,7 @@ describe('SIEM alerting definitions', () => {
     assert.equal(channel.config_id, SIEM_IDS.notificationsChannel);
     assert.equal(channel.config.config_type, 'webhook');
     assert.equal(channel.config.webhook.url, 'https://soar.example.com/hooks/vigil');
-    const m = openSearchMonitor(withHook) as Json;
+    const m: Json = openSearchMonitor(withHook);
     assert.equal(m.type, 'monitor');
     assert.equal(m.monitor_type, 'query_level_monitor');
     assert.deepEqual(m.schedule, { period: { interval: 5, unit: 'MINUTES' } });
@@ -41,7 +41,8 @@ describe('SIEM alerting definitions', () => {
     assert.equal(MONITOR_CONDITION, 'ctx.results[0].hits.total.value > 0');
     assert.equal(trigger.actions[0].destination_id, SIEM_IDS.notificationsChannel);
     assert.match(trigger.actions[0].message_template.source, /\{\{ctx\.results\.0\.hits\.total\.value\}\}/);
-    assert.deepEqual((openSearchMonitor(withoutHook) as Json).triggers[0].actions, [], 'no channel, no action');
+    const withoutChannel: Json = openSearchMonitor(withoutHook);
+    assert.deepEqual(withoutChannel.triggers[0].actions, [], 'no channel, no action');
     assert.equal(openSearchChannel(withoutHook), null);
   });
 
@@ -49,7 +50,7 @@ describe('SIEM alerting definitions', () => {
     const c = kibanaConnector(withHook) as Json;
     assert.equal(c.connector_type_id, '.webhook');
     assert.equal(c.config.url, 'https://soar.example.com/hooks/vigil');
-    const r = kibanaRule(withHook) as Json;
+    const r: Json = kibanaRule(withHook);
     assert.equal(r.rule_type_id, '.es-query');
     assert.equal(r.consumer, 'stackAlerts');
     assert.equal(r.params.searchType, 'esQuery');
@@ -60,7 +61,7 @@ describe('SIEM alerting definitions', () => {
     assert.deepEqual([r.params.thresholdComparator, r.params.threshold, r.params.timeWindowSize, r.params.timeWindowUnit], ['>', [0], 120, 'm']);
     assert.equal(r.actions[0].id, SIEM_IDS.kibanaConnector);
     assert.equal(r.actions[0].group, 'query matched');
-    assert.deepEqual((kibanaRule(withoutHook) as Json).actions, []);
+    assert.deepEqual((kibanaRule(withoutHook)).actions, []);
   });
 
   it('the files shipped in plugin/alerting are exactly what the builders produce', () => {

@@ -7,7 +7,7 @@ const fixtures = join(import.meta.dirname, '..', '..', 'fixtures', 'config');
 const fixture = (name: string) => join(fixtures, name);
 
 /** The problems of a configuration that must fail. */
-async function problemsOf(load: () => Promise<unknown> | unknown): Promise<readonly string[]> {
+async function problemsOf(load: () => unknown): Promise<readonly string[]> {
   try {
     await load();
   } catch (error) {

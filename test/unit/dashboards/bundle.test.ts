@@ -21,7 +21,7 @@ const bundles = (platform: 'kibana' | 'opensearch') =>
     .filter((f) => f.endsWith('.ndjson'))
     .map((f) => ({ file: `dashboards/${platform}/${f}`, text: readFileSync(join(root, 'dashboards', platform, f), 'utf8') }));
 
-type Obj = { id: string; type: string; attributes: Record<string, unknown>; references: Array<{ name: string; type: string; id: string }>; [k: string]: unknown };
+type Obj = { id: string; type: string; attributes: Record<string, unknown>; references: { name: string; type: string; id: string }[]; [k: string]: unknown };
 const lines = (text: string): Obj[] => text.trimEnd().split('\n').map((l) => JSON.parse(l) as Obj);
 
 describe('committed dashboard bundles', () => {
@@ -60,7 +60,7 @@ describe('committed dashboard bundles', () => {
     const dataViews = new Set(kibana.filter((o) => o.type === 'index-pattern').map((o) => o.id));
     let layers = 0;
     for (const d of kibana.filter((o) => o.type === 'dashboard')) {
-      const panels = JSON.parse(d.attributes.panelsJSON as string) as Array<{ panelIndex: string; type: string; embeddableConfig: { attributes?: { state: { datasourceStates: { formBased: { layers: Record<string, unknown> } } } } } }>;
+      const panels = JSON.parse(d.attributes.panelsJSON as string) as { panelIndex: string; type: string; embeddableConfig: { attributes?: { state: { datasourceStates: { formBased: { layers: Record<string, unknown> } } } } } }[];
       for (const p of panels.filter((x) => x.type === 'lens')) {
         for (const layerId of Object.keys(p.embeddableConfig.attributes!.state.datasourceStates.formBased.layers)) {
           const ref = d.references.find((r) => r.name === `${p.panelIndex}:indexpattern-datasource-layer-${layerId}`);
@@ -78,7 +78,7 @@ describe('committed dashboard bundles', () => {
     const osd = lines(readFileSync(join(root, 'dashboards/opensearch/vigil.ndjson'), 'utf8'));
     const ids = new Set(osd.map((o) => `${o.type}:${o.id}`));
     for (const d of osd.filter((o) => o.type === 'dashboard')) {
-      const panels = JSON.parse(d.attributes.panelsJSON as string) as Array<{ panelRefName: string }>;
+      const panels = JSON.parse(d.attributes.panelsJSON as string) as { panelRefName: string }[];
       panels.forEach((p, n) => {
         assert.equal(p.panelRefName, `panel_${n}`);
         const ref = d.references.find((r) => r.name === `panel_${n}`);
@@ -112,7 +112,7 @@ describe('committed dashboard bundles', () => {
   it('panels fit the 48-column grid (Kibana layout as specified; OSD shifted below its controls row)', () => {
     const kibana = lines(readFileSync(join(root, 'dashboards/kibana/vigil.ndjson'), 'utf8'));
     for (const d of kibana.filter((o) => o.type === 'dashboard')) {
-      const panels = JSON.parse(d.attributes.panelsJSON as string) as Array<{ gridData: { x: number; w: number } }>;
+      const panels = JSON.parse(d.attributes.panelsJSON as string) as { gridData: { x: number; w: number } }[];
       assert.ok(panels.every((p) => p.gridData.x + p.gridData.w <= GRID_COLUMNS));
       // Every row is filled edge to edge: the widest right edge is the full grid.
       assert.equal(Math.max(...panels.map((p) => p.gridData.x + p.gridData.w)), GRID_COLUMNS);

@@ -9,7 +9,7 @@ import { loadCatalogues } from '../../../src/dashboards/catalogues.js';
 
 const root = repoRoot();
 const catalogues = loadCatalogues(root);
-type Obj = { id: string; type: string; attributes: Record<string, unknown>; references: Array<{ name: string; type: string; id: string }>; [k: string]: unknown };
+type Obj = { id: string; type: string; attributes: Record<string, unknown>; references: { name: string; type: string; id: string }[]; [k: string]: unknown };
 
 function load(platform: Platform, file = 'overview'): Obj[] {
   const dir = platform === 'kibana' ? 'kibana' : 'opensearch';
@@ -23,9 +23,9 @@ const check = (platform: Platform, objs: Obj[]) => checkBundle(platform, seriali
 const dashboardOf = (objs: Obj[]) => objs.find((o) => o.type === 'dashboard')!;
 
 /** Edits the decoded panelsJSON of the dashboard in place. */
-function editPanels(objs: Obj[], edit: (panels: Array<Record<string, any>>) => void): Obj[] {
+function editPanels(objs: Obj[], edit: (panels: Record<string, any>[]) => void): Obj[] {
   const d = dashboardOf(objs);
-  const panels = JSON.parse(d.attributes.panelsJSON as string) as Array<Record<string, any>>;
+  const panels = JSON.parse(d.attributes.panelsJSON as string) as Record<string, any>[];
   edit(panels);
   d.attributes.panelsJSON = JSON.stringify(panels);
   return objs;

@@ -9,9 +9,9 @@ import type { DeadLetterDocument } from '../../../src/alerting/dead-letter.js';
 const HOUR = 3_600_000;
 
 export interface FixtureDocs {
-  readonly anomalies: ReadonlyArray<{ id: string; doc: AnomalyDocument }>;
-  readonly status: ReadonlyArray<{ id: string; doc: StatusDocument }>;
-  readonly deadLetters: ReadonlyArray<{ id: string; doc: DeadLetterDocument }>;
+  readonly anomalies: readonly { id: string; doc: AnomalyDocument }[];
+  readonly status: readonly { id: string; doc: StatusDocument }[];
+  readonly deadLetters: readonly { id: string; doc: DeadLetterDocument }[];
 }
 
 const ENTITIES = [
@@ -29,8 +29,8 @@ const TACTICS = [
 
 /** `hours` hourly windows ending at `endMs`, every entity scored in each. */
 export function fixtureDocs(endMs: number, hours = 6): FixtureDocs {
-  const anomalies: Array<{ id: string; doc: AnomalyDocument }> = [];
-  const status: Array<{ id: string; doc: StatusDocument }> = [];
+  const anomalies: { id: string; doc: AnomalyDocument }[] = [];
+  const status: { id: string; doc: StatusDocument }[] = [];
   for (let h = 0; h < hours; h++) {
     const start = endMs - (hours - h) * HOUR;
     const end = start + HOUR;

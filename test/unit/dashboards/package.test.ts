@@ -25,7 +25,7 @@ describe('Elastic package layout', () => {
   });
 
   it('changelog starts with the manifest version', () => {
-    const changelog = parseYaml(readFileSync(join(pkg, 'changelog.yml'), 'utf8')) as Array<{ version: string; changes: unknown[] }>;
+    const changelog = parseYaml(readFileSync(join(pkg, 'changelog.yml'), 'utf8')) as { version: string; changes: unknown[] }[];
     assert.equal(changelog[0].version, manifest.version);
     assert.ok(changelog[0].changes.length > 0);
   });

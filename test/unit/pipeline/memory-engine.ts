@@ -141,7 +141,7 @@ export class MemoryEngine implements Engine {
     const m = this.idx(index);
     const existing = m.get(id);
     if (condition.kind === 'create' && existing) throw new VersionConflictError(index, id, 'document already exists');
-    if (condition.kind === 'match' && (!existing || existing.seqNo !== condition.seqNo || existing.primaryTerm !== condition.primaryTerm)) {
+    if (condition.kind === 'match' && (existing?.seqNo !== condition.seqNo || existing.primaryTerm !== condition.primaryTerm)) {
       throw new VersionConflictError(index, id, `expected seq_no ${condition.seqNo}, found ${existing?.seqNo ?? 'none'}`);
     }
     const stored = { doc: structuredClone(doc), seqNo: ++this.seq, primaryTerm: 1 };
@@ -163,7 +163,9 @@ export class MemoryEngine implements Engine {
     for (const name of [...this.indices.keys()]) if (re.test(name)) this.indices.delete(name);
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // nothing to release: the engine lives in memory
+  }
 }
 
 function matches(doc: JsonObject, query: JsonObject | undefined): boolean {

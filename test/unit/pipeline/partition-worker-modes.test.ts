@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WindowOutcome } from '../../../src/pipeline/job-runner.js';
 import { type WorkerBounds } from '../../../src/pipeline/partition-worker.js';
-import { H, START, attack, anomalies, drive, plan, worker } from './worker-fixture.js';
+import { H, START, anomalies, drive, plan, worker } from './worker-fixture.js';
 import { MemoryEngine } from './memory-engine.js';
 
 describe('partition worker: re-runs, changed jobs, real-time mode', () => {

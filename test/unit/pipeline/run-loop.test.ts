@@ -27,7 +27,7 @@ function capture(): { logger: Logger; messages: () => string[] } {
       done();
     },
   });
-  return { logger: pino({ level: 'info' }, stream) as unknown as Logger, messages: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
+  return { logger: pino({ level: 'info' }, stream), messages: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
 }
 
 describe('run loop', () => {

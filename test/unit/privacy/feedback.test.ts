@@ -24,7 +24,7 @@ const anomaly: JsonObject = {
   },
 };
 
-function win(features: Array<[string, number]>, end = NOW + DAY): PatternWindow {
+function win(features: [string, number][], end = NOW + DAY): PatternWindow {
   return { job: 'auth-users', entityField: 'user.name', entityValue: 'backup-svc', end, features: features.map(([name, actual]) => ({ name, actual, typical: 0 })) };
 }
 
