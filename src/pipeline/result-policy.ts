@@ -122,7 +122,7 @@ export class RollupAccumulator {
     state?: RollupState,
   ) {
     this.periodMs = ROLLUP_PERIOD_MS[period];
-    this.open = new Map(state && state.period === period ? Object.entries(state.open) : []);
+    this.open = new Map(state?.period === period ? Object.entries(state.open) : []);
   }
 
   /** Entities with an open period (the live rollup state). */

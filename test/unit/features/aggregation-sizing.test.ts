@@ -58,7 +58,7 @@ class CompositeFake {
       return 0;
     };
     const sorted = [...groups.values()].sort((a, b) => cmp(a.values, b.values));
-    const after = request.after ? names.map((n) => request.after![n] as string | number) : undefined;
+    const after = request.after ? names.map((n) => request.after![n]!) : undefined;
     const rest = after ? sorted.filter((g) => cmp(g.values, after) > 0) : sorted;
     const buckets = rest.slice(0, request.pageSize).map((g) => ({ key: g.key, docCount: g.docCount, aggregations: {} }));
     return Promise.resolve({ buckets, ...(buckets.length === request.pageSize ? { afterKey: buckets[buckets.length - 1].key } : {}) });
@@ -86,7 +86,7 @@ describe('aggregation executor: sequences from composite buckets', () => {
     const fake = new CompositeFake();
     const slept: number[] = [];
     const pushed = await new AggregationExecutor(fake.engine(), { checkMappings: false, streamPageSize: 50, sleep: (ms) => (slept.push(ms), Promise.resolve()) }).computeWindow(REQUEST);
-    const memory = await new MemoryExecutor(EVENTS as unknown as Record<string, unknown>[]).computeWindow(REQUEST);
+    const memory = await new MemoryExecutor(EVENTS).computeWindow(REQUEST);
     assert.equal(pushed.windows.length, 7);
     assert.deepEqual(pushed.windows.map((w) => w.actions), memory.windows.map((w) => w.actions));
     assert.equal(pushed.windows.reduce((n, w) => n + (w.actions?.length ?? 0), 0), Math.min(600, 7 * 1000));
