@@ -3,6 +3,8 @@
  * `npm run bench -- --json` prints one JSON object a line on stdout and nothing else there.
  * `npm run bench -- iforest` runs only the suites whose file name contains "iforest";
  * `--strict` exits 1 when a target is missed (by default a miss is shown, the exit code is 0).
+ * `npm run bench -- --scale [--sizes 1000,10000,100000] [--baseline 1000,10000]` runs only the
+ * scale benchmark (bench/scale.ts: the real pipeline on its own 512 MB OpenSearch; minutes to hours).
  *
  * Each suite is bench/<name>.bench.ts exporting `run(): Promise<BenchLine[]>`; baselines run in the
  * same process so machine noise hits both sides alike. A suite that reads VIGIL_BENCH_OPENSEARCH_URL
@@ -22,7 +24,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const strict = args.includes('--strict');
-const filters = args.filter((a) => !a.startsWith('--'));
+const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const flagValues = new Set(['--sizes', '--baseline'].map(valueOf));
+const filters = args.filter((a) => !a.startsWith('--') && !flagValues.has(a));
+const sizesOf = (text: string | undefined, fallback: number[]): number[] => (text === undefined ? fallback : text.split(',').filter(Boolean).map(Number));
 const ENGINE_VARIABLE = 'VIGIL_BENCH_OPENSEARCH_URL';
 
 function fmt(n: number | undefined): string {
@@ -62,6 +67,7 @@ async function main(): Promise<number> {
   process.env.VIGIL_LOG_FILE = logFile; // before any suite (or its child process) creates the logger
   process.env.VIGIL_LOG_FORMAT ??= 'json';
 
+  if (args.includes('--scale')) return scale(logFile);
   const suites = readdirSync(here)
     .filter((f) => f.endsWith('.bench.ts'))
     .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
@@ -121,6 +127,25 @@ async function main(): Promise<number> {
     console.error(`# log lines: ${logFile}`);
   }
   return errors > 0 || (strict && failed > 0) ? 1 : 0;
+}
+
+/** `--scale`: the estates one after another, each line printed as soon as it is measured. */
+async function scale(logFile: string): Promise<number> {
+  const { runScale } = await import('./scale.js');
+  const rows: Row[] = [];
+  await runScale({
+    sizes: sizesOf(valueOf('--sizes'), [1_000, 10_000, 100_000]),
+    baseline: sizesOf(valueOf('--baseline'), [1_000, 10_000]),
+    onLine: (line) => {
+      const pass = line.target ? targetMet(line) : undefined;
+      rows.push({ suite: 'scale', line, pass });
+      if (json) console.log(JSON.stringify({ ...line, ...(pass === undefined ? {} : { pass }) }));
+    },
+    progress: (m) => console.error(`# [scale] ${m}`),
+  });
+  if (!json) console.log(table(rows));
+  console.error(`# log lines: ${logFile}`);
+  return strict && rows.some((r) => r.pass === false) ? 1 : 0;
 }
 
 main().then(

@@ -26,11 +26,18 @@ export const pipelineSchema = z.strictObject({
     })
     .default({ batch_size: 1_000, max_attempts: 5, initial_backoff: '500ms', max_backoff: '30s' }),
   /**
-   * Scored entity-windows below this score are not written (alerts are always written). 0 (the
-   * default) writes every scored entity-window, so dashboards and the evaluation see every score;
-   * raise it (e.g. 20) to cut the anomaly index's volume at scale.
+   * Scored entity-windows below this score are not written (alerts and incident windows always
+   * are). The default (50, "medium" and above) keeps the anomaly index an order of magnitude
+   * smaller than one document per entity-window; `rollup` keeps every entity's trajectory. 0
+   * writes every scored entity-window (the full-detail opt-in; the evaluation uses it).
    */
-  write_min_score: z.number().min(0).max(100).default(0),
+  write_min_score: z.number().min(0).max(100).default(50),
+  /**
+   * One rollup document per entity and hour or day (`event.dataset: vigil.rollup`): the period's
+   * highest and mean score, windows, alerts, events and top feature, whatever the scores
+   * (src/pipeline/result-policy.ts). `none` writes no rollups.
+   */
+  rollup: z.enum(['none', 'hour', 'day']).default('day'),
   /**
    * `none` writes to output.anomaly_index itself; `month` writes to `<anomaly_index>-YYYY.MM` (by
    * window start, so re-runs still hit the same index) which the lifecycle policy deletes after
@@ -40,11 +47,15 @@ export const pipelineSchema = z.strictObject({
   /** Age after which the lifecycle policy (ILM / ISM, when the cluster has it) deletes monthly anomaly indices. */
   retention: durationSchema.default('180d'),
   /**
-   * Commit the partition state (checkpoint + model) after this many scored windows. 1 (the
-   * default) loses nothing on a crash; larger values save state writes when models are large or
-   * windows short — a crash then redoes up to this many windows, idempotently.
+   * Commit the partition state (checkpoint + model) after this many scored windows, or once
+   * `checkpoint_interval` has passed since the last commit, whichever comes first. The whole state
+   * is rewritten on every commit. Default: 24 for `vigil backfill` (a crash redoes at most that
+   * many windows or 30 s of work, idempotently: ids are deterministic, the slice records of
+   * uncommitted windows are simply rewritten), 1 for `vigil run` (one window per tick once
+   * caught up).
    */
-  checkpoint_every: z.number().int().min(1).max(1_000).default(1),
+  checkpoint_every: z.number().int().min(1).max(1_000).optional(),
+  checkpoint_interval: durationSchema.default('30s'),
   /**
    * Memory budget for the live per-entity model state of this runner, in MB, shared by every job
    * partition it runs. Beyond it the idlest entities are evicted to the state index and restored

@@ -26,7 +26,10 @@ export function errorTypeAndReason(body: unknown, fallbackReason: string): { typ
     if (isRecord(error)) {
       const type = typeof error.type === 'string' ? error.type : 'unknown';
       const reason = typeof error.reason === 'string' ? error.reason : fallbackReason;
-      const cause = isRecord(error.caused_by) && typeof error.caused_by.reason === 'string' ? error.caused_by.reason : undefined;
+      // "all shards failed" says nothing by itself: the shard's root cause (e.g. a circuit breaker) is what callers act on.
+      const root = Array.isArray(error.root_cause) && isRecord(error.root_cause[0]) ? error.root_cause[0] : undefined;
+      const rootCause = root && typeof root.reason === 'string' && root.reason !== reason ? `${typeof root.type === 'string' ? `${root.type}: ` : ''}${root.reason}` : undefined;
+      const cause = isRecord(error.caused_by) && typeof error.caused_by.reason === 'string' ? error.caused_by.reason : rootCause;
       return { type, reason: cause && !reason.includes(cause) ? `${reason} (${cause})` : reason };
     }
     // "no handler found for uri …" comes back as a bare string.

@@ -83,7 +83,7 @@ export function evalConfig(url: string, jobs: readonly JobConfig[], indices: Clu
     cluster: { urls: [url] },
     jobs: jobs.map((j) => ({ ...j, index: indices.events, warmup: `${Math.round(warmupMs / 60_000)}m` })),
     output: { anomaly_index: indices.anomalies, state_index: indices.state, dead_letter_index: indices.deadLetter, status_index: indices.status },
-    pipeline: { write_min_score: 0, checkpoint_every: 24, max_windows_per_tick: 10_000 },
+    pipeline: { write_min_score: 0, rollup: 'none', checkpoint_every: 24, max_windows_per_tick: 10_000 },
     ...(alerting ? { alerting } : {}),
   });
 }

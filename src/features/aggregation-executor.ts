@@ -26,11 +26,22 @@
  * thus pays for a key scan plus the aggregations of its own entities only — the heavy work is
  * split N ways, and the memory executor's partitions are exactly the same.
  *
- * Sequence / periodicity: only the entity fields, the time, the action and the destination are
- * streamed, sorted by time, with point-in-time + search_after (Engine.stream).
+ * Sequence / periodicity: a composite aggregation over (entity fields, time, action) — and one over
+ * (entity fields, time, destination) — pages through doc values only. Streaming the events with
+ * point-in-time + search_after would need a total sort, and on OpenSearch before 3.3 that means an
+ * `_id` tiebreak, which loads `_id` fielddata for the whole index into the heap: on a 512 MB engine
+ * with 12.7 M events that trips the fielddata circuit breaker in the first query. The collector
+ * orders actions itself (sequence.ts), so no sort is needed; a bucket's doc_count repeats its
+ * action, so the result is exactly what streaming every event gave. Entity fallbacks (host.name,
+ * else host.hostname) walk one scope per combination of alternatives, as the features do.
+ *
+ * Sizing: every composite request goes through `walk`, which halves the page on answers a smaller
+ * request avoids (too many buckets, a circuit breaker, also behind "all shards failed") and waits
+ * with doubling backoff on a busy engine (429 / rejected_execution) before trying again, instead
+ * of failing the job. Only a one-bucket page that still fails after `busyAttempts` fails the window.
  */
-import { EngineRequestError, type CompositeKey, type Engine, type JsonObject, type JsonValue } from '../engine/engine.js';
-import { ECS_FIELD_TYPES, fieldPath, forEachTerm, readEnvelope, type FieldType } from './event.js';
+import { EngineRequestError, type CompositeKey, type CompositePage, type CompositeRequest, type Engine, type JsonObject, type JsonValue } from '../engine/engine.js';
+import type { FieldType } from './event.js';
 import { capabilityFields, renameQueryFields, resolveFields, sourceRequirements } from './field-resolution.js';
 import { entityAlternatives } from './presets.js';
 import type { EntityWindow, FeatureExecutor, WindowRequest, WindowResult } from './executor.js';
@@ -45,8 +56,14 @@ export interface AggregationExecutorOptions extends PlanOptions {
   readonly bucketBudget?: number;
   /** Upper bound of entities per composite page (default 5,000). */
   readonly maxPageSize?: number;
-  /** Hits per page when streaming sequence / periodicity fields (default 5,000). */
+  /** Buckets per page of the sequence / periodicity composite aggregations (default 10,000). */
   readonly streamPageSize?: number;
+  /** Attempts of one page while the engine answers 429 or refuses a one-bucket page (default 6). */
+  readonly busyAttempts?: number;
+  /** First wait after a 429 / circuit-breaker answer, doubled each attempt (default 500 ms). */
+  readonly busyBackoffMs?: number;
+  /** Injected for tests. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Entity keys per batch in a partitioned request (default 5,000). */
   readonly keyBatchSize?: number;
   /** Check with _field_caps that every field is aggregatable before the first request (default true). */
@@ -70,6 +87,9 @@ export class AggregationExecutor implements FeatureExecutor {
   private readonly streamPageSize: number;
   private readonly keyBatchSize: number;
   private readonly precision: number;
+  private readonly busyAttempts: number;
+  private readonly busyBackoffMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
   /** Resolved field names per index and field set (checkMappings). */
   private readonly checkedMappings = new Map<string, ReadonlyMap<string, string>>();
 
@@ -79,7 +99,10 @@ export class AggregationExecutor implements FeatureExecutor {
   ) {
     this.bucketBudget = options.bucketBudget ?? 30_000;
     this.maxPageSize = options.maxPageSize ?? 5_000;
-    this.streamPageSize = options.streamPageSize ?? 5_000;
+    this.streamPageSize = options.streamPageSize ?? 10_000;
+    this.busyAttempts = Math.max(1, options.busyAttempts ?? 6);
+    this.busyBackoffMs = Math.max(0, options.busyBackoffMs ?? 500);
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.keyBatchSize = options.keyBatchSize ?? 5_000;
     this.precision = Math.min(40_000, Math.max(1, Math.round(options.cardinalityPrecision ?? 1_000)));
   }
@@ -169,7 +192,7 @@ export class AggregationExecutor implements FeatureExecutor {
       });
     }
     const windows = [...found.values()].map((f) => finishEntity(plan, req, f.partial, req.baseline));
-    await this.addSequences(req, plan, query, accept, windows);
+    await this.addSequences(req, plan, query, accept, windows, names);
     out.push(...windows);
   }
 
@@ -190,14 +213,21 @@ export class AggregationExecutor implements FeatureExecutor {
       const partial = toPartial(plan, bucket);
       if (accept(joinEntityValues(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
     }, aggregated(req.entityFields, names));
-    await this.addSequences(req, plan, query, accept, found);
+    await this.addSequences(req, plan, query, accept, found, names);
     out.push(...found);
   }
 
   /** Adds the ordered actions / arrivals to the entity-windows (in place) when the plan collects them. */
-  private async addSequences(req: WindowRequest, plan: FeaturePlan, query: JsonObject, accept: (key: string) => boolean, found: EntityWindow[]): Promise<void> {
+  private async addSequences(
+    req: WindowRequest,
+    plan: FeaturePlan,
+    query: JsonObject,
+    accept: (key: string) => boolean,
+    found: EntityWindow[],
+    names: ReadonlyMap<string, string>,
+  ): Promise<void> {
     if (plan.sequenceField >= 0 || plan.periodicityField >= 0) {
-      const collectors = await this.collectSequences(req, plan, query, accept);
+      const collectors = await this.collectSequences(req, plan, query, accept, names);
       for (let i = 0; i < found.length; i++) {
         const c = collectors.get(found[i].entity.value) ?? new SequenceCollector();
         found[i] = {
@@ -219,30 +249,54 @@ export class AggregationExecutor implements FeatureExecutor {
     fields: readonly string[],
   ): Promise<void> {
     const sources = fields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
-    let pageSize = Math.min(200, maxPage);
     let density = 0; // buckets per entity seen so far (decaying maximum)
-    let after: CompositeKey | undefined;
-    for (;;) {
-      let page;
-      try {
-        page = await this.engine.compositePage({ index: req.index, query, sources, aggregations, pageSize, ...(after ? { after } : {}) });
-      } catch (e) {
-        if (isPageTooLarge(e) && pageSize > 1) {
-          pageSize = Math.max(1, Math.floor(pageSize / 2));
-          continue;
-        }
-        throw e;
-      }
+    await this.walk({ index: req.index, query, sources, aggregations }, Math.min(200, maxPage), (page, pageSize) => {
       let buckets = 0;
       for (const b of page.buckets) {
         buckets += 1 + countBuckets(b.aggregations);
         onBucket(b);
       }
-      if (!page.afterKey) return;
-      after = page.afterKey;
       density = Math.max(buckets / Math.max(1, page.buckets.length), density * 0.5);
       const fit = Math.floor(this.bucketBudget / Math.max(1, density));
-      pageSize = Math.max(1, Math.min(maxPage, fit, pageSize * 4));
+      return Math.max(1, Math.min(maxPage, fit, pageSize * 4));
+    });
+  }
+
+  /**
+   * Pages through one composite aggregation. `onPage` handles a page and answers the next page
+   * size. A page the engine cannot answer at this size (too many buckets, a circuit breaker) is
+   * asked again at half the size (after a short wait on a breaker, so its memory is released); a
+   * busy engine (429) is waited out with doubling backoff. Only when a one-bucket page still fails
+   * after `busyAttempts` does the error reach the caller.
+   */
+  private async walk(base: Omit<CompositeRequest, 'pageSize' | 'after'>, firstPageSize: number, onPage: (page: CompositePage, pageSize: number) => number): Promise<void> {
+    let pageSize = Math.max(1, firstPageSize);
+    // A size the engine refused is never asked again in this walk (no grow-and-trip oscillation).
+    let ceiling = Infinity;
+    let after: CompositeKey | undefined;
+    let failures = 0;
+    for (;;) {
+      let page: CompositePage;
+      try {
+        page = await this.engine.compositePage({ ...base, pageSize, ...(after ? { after } : {}) });
+      } catch (e) {
+        const limit = resourceLimit(e);
+        if (limit === undefined) throw e;
+        if (limit === 'too-large' && pageSize > 1) {
+          pageSize = Math.max(1, Math.floor(pageSize / 2));
+          ceiling = pageSize;
+          if (isBreaker(e)) await this.sleep(this.busyBackoffMs);
+          continue;
+        }
+        if (++failures >= this.busyAttempts) throw e;
+        await this.sleep(this.busyBackoffMs * 2 ** (failures - 1));
+        continue;
+      }
+      failures = 0;
+      const next = onPage(page, pageSize);
+      if (!page.afterKey) return;
+      after = page.afterKey;
+      pageSize = Math.max(1, Math.min(ceiling, next));
     }
   }
 
@@ -255,57 +309,54 @@ export class AggregationExecutor implements FeatureExecutor {
 
   private async pagesOfKeys(req: WindowRequest, query: JsonObject, fields: readonly string[], onKey: (values: string[]) => void): Promise<void> {
     const sources = fields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
-    let after: CompositeKey | undefined;
-    for (;;) {
-      const page = await this.engine.compositePage({ index: req.index, query, sources, pageSize: 10_000, ...(after ? { after } : {}) });
+    await this.walk({ index: req.index, query, sources }, 10_000, (page, pageSize) => {
       for (const b of page.buckets) onKey(req.entityFields.map((_, i) => keyString(b.key[`e${i}`])));
-      if (!page.afterKey) return;
-      after = page.afterKey;
-    }
+      return Math.min(10_000, pageSize * 2);
+    });
   }
 
-  private async collectSequences(req: WindowRequest, plan: FeaturePlan, query: JsonObject, accept: (key: string) => boolean): Promise<Map<string, SequenceCollector>> {
+  /**
+   * Actions and arrivals per entity from composite aggregations over doc values (see the header):
+   * (entity…, time, action) and (entity…, time, destination), each bucket repeated doc_count times.
+   */
+  private async collectSequences(
+    req: WindowRequest,
+    plan: FeaturePlan,
+    query: JsonObject,
+    accept: (key: string) => boolean,
+    names: ReadonlyMap<string, string>,
+  ): Promise<Map<string, SequenceCollector>> {
     const collectors = new Map<string, SequenceCollector>();
-    const time = fieldPath(req.timeField);
-    const entityPaths = plan.entityFields.map((f) =>
-      entityAlternatives(plan.fields[f].path, req.entityFallbacks).map((p) => ({ path: fieldPath(p), type: ECS_FIELD_TYPES[p] ?? plan.fields[f].type })),
-    );
-    const seq = plan.sequenceField >= 0 ? { path: fieldPath(plan.fields[plan.sequenceField].path), type: plan.fields[plan.sequenceField].type } : undefined;
-    const per = plan.periodicityField >= 0 ? { path: fieldPath(plan.fields[plan.periodicityField].path), type: plan.fields[plan.periodicityField].type } : undefined;
-    const fields = [req.timeField, ...entityPaths.flat().map((e) => e.path.path), ...(seq ? [seq.path.path] : []), ...(per ? [per.path.path] : [])];
-    const ignore = (): void => undefined;
-    const termsOf = (raw: unknown, type: FieldType): string[] => {
-      const out: string[] = [];
-      forEachTerm(raw, type, (t) => {
-        if (!out.includes(t)) out.push(t);
-      }, ignore);
-      return out;
-    };
-    for await (const hits of this.engine.stream({ index: req.index, query, fields: [...new Set(fields)], sort: [req.timeField], pageSize: this.streamPageSize })) {
-      for (const hit of hits) {
-        const env = readEnvelope(hit.source, time);
-        if (!env.ok) continue;
-        const values = entityPaths.map((alternatives) => {
-          for (const e of alternatives) {
-            const terms = termsOf(e.path.read(hit.source), e.type);
-            if (terms.length > 0) return terms;
+    const slots = req.entityFields.map((f) => entityAlternatives(f, req.entityFallbacks));
+    const scopes = slots.some((alternatives) => alternatives.length > 1) ? fallbackScopes(slots) : [{ fields: [...req.entityFields], condition: undefined }];
+    const time = { name: 't', terms: { field: req.timeField } };
+    const collect = async (fieldIndex: number, add: (c: SequenceCollector, time: number, value: string) => void): Promise<void> => {
+      if (fieldIndex < 0) return;
+      const field = plan.fields[fieldIndex];
+      const value = { name: 'v', terms: { field: names.get(field.path) ?? field.path } };
+      for (const scope of scopes) {
+        const scoped: JsonObject = scope.condition ? { bool: { filter: [query, scope.condition] } } : query;
+        const entitySources = aggregated(scope.fields, names).map((f, i) => ({ name: `e${i}`, terms: { field: f } }));
+        await this.walk({ index: req.index, query: scoped, sources: [...entitySources, time, value] }, this.streamPageSize, (page, pageSize) => {
+          for (const b of page.buckets) {
+            const key = joinEntityValues(scope.fields.map((_, i) => keyString(b.key[`e${i}`])));
+            const t = b.key.t;
+            const v = b.key.v;
+            if (typeof t !== 'number' || v === null || !accept(key)) continue;
+            let c = collectors.get(key);
+            if (!c) {
+              c = new SequenceCollector();
+              collectors.set(key, c);
+            }
+            const term = compositeTerm(v, field.type);
+            for (let n = 0; n < b.docCount; n++) add(c, t, term);
           }
-          return [];
+          return Math.min(this.streamPageSize, pageSize * 2);
         });
-        const actions = seq ? termsOf(seq.path.read(hit.source), seq.type) : [];
-        const destinations = per ? termsOf(per.path.read(hit.source), per.type) : [];
-        for (const key of combinations(values)) {
-          if (!accept(key)) continue;
-          let c = collectors.get(key);
-          if (!c) {
-            c = new SequenceCollector();
-            collectors.set(key, c);
-          }
-          for (const a of actions) c.addAction(env.time, a);
-          for (const d of destinations) c.addArrival(d, env.time);
-        }
       }
-    }
+    };
+    await collect(plan.sequenceField, (c, t, action) => c.addAction(t, action));
+    await collect(plan.periodicityField, (c, t, destination) => c.addArrival(destination, t));
     return collectors;
   }
 
@@ -470,13 +521,6 @@ function keyString(v: string | number | null | undefined): string {
   return v === null || v === undefined ? '' : String(v);
 }
 
-function combinations(values: readonly string[][]): string[] {
-  if (values.length === 1) return values[0];
-  const out: string[] = [];
-  for (const a of values[0]) for (const b of values[1]) out.push(`${a}|${b}`);
-  return out;
-}
-
 /** Buckets of every multi-bucket aggregation inside a composite bucket (what search.max_buckets counts). */
 function countBuckets(value: unknown): number {
   if (value === null || typeof value !== 'object') return 0;
@@ -489,9 +533,26 @@ function countBuckets(value: unknown): number {
   return n;
 }
 
-/** Answers that a smaller page avoids: too many buckets, or the request circuit breaker. */
-function isPageTooLarge(e: unknown): boolean {
-  return e instanceof EngineRequestError && /too_many_buckets|max_buckets|circuit_breaking|Data too large/i.test(`${e.type} ${e.reason}`);
+/**
+ * What a refused composite request means for its size: `too-large` when a smaller page avoids it
+ * (too many buckets, a circuit breaker — also when wrapped in "all shards failed"), `busy` when
+ * the engine asks to come back later (429, rejected_execution), undefined for anything else.
+ */
+export function resourceLimit(e: unknown): 'too-large' | 'busy' | undefined {
+  if (!(e instanceof EngineRequestError)) return undefined;
+  if (/too_many_buckets|max_buckets|circuit_breaking|Data too large/i.test(`${e.type} ${e.reason}`)) return 'too-large';
+  if (e.status === 429 || /rejected_execution/i.test(`${e.type} ${e.reason}`)) return 'busy';
+  return undefined;
+}
+
+function isBreaker(e: unknown): boolean {
+  return e instanceof EngineRequestError && /circuit_breaking|Data too large/i.test(`${e.type} ${e.reason}`);
+}
+
+/** A composite key of a sequence / periodicity field as the memory executor spells the term. */
+function compositeTerm(value: string | number, type: FieldType): string {
+  if (type === 'boolean' && typeof value === 'number') return value === 1 ? 'true' : 'false';
+  return String(value);
 }
 
 function dig(value: unknown, path: readonly string[]): unknown {

@@ -3,8 +3,8 @@
  *
  * Two implementations compute exactly the same thing (test/integration/features-parity.test.ts):
  * - AggregationExecutor (aggregation-executor.ts) pushes the specs down to the cluster as a
- *   composite aggregation paged over the entity keys, and streams only the few fields the
- *   sequence / periodicity collectors need with point-in-time + search_after;
+ *   composite aggregation paged over the entity keys, and pages (entity, time, action) buckets
+ *   for the sequence / periodicity collectors from doc values;
  * - MemoryExecutor (memory-executor.ts) computes them in process over events from an array, an
  *   iterable or an NDJSON file (`vigil detect`, `vigil eval`).
  *

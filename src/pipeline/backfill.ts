@@ -7,8 +7,9 @@
  * decides the slices every partition has scored and writes their documents once: documents appear
  * as the backfill goes, and the scores waiting for a decision stay few.
  *
- * Resumable: the partition state (checkpoint, model, baselines) is committed after every window,
- * the slice pass's after every slice, so a backfill that is killed continues where it stopped —
+ * Resumable: the partition state (checkpoint, model, baselines) is committed every
+ * `pipeline.checkpoint_every` windows (default 24 here) or `checkpoint_interval`, the slice pass's
+ * likewise, so a backfill that is killed continues where it stopped —
  * after the dead process's leases have expired — and ends with the same documents and incident
  * ids as an uninterrupted one. A finished range is not redone unless `restart` is set (then the
  * state is reset and the documents are overwritten in place, thanks to deterministic ids).
@@ -28,7 +29,7 @@ export interface BackfillOptions {
   readonly restart: boolean;
   /** How long to wait for a partition lease held by another runner (e.g. a killed backfill's). */
   readonly leaseWaitMs: number;
-  /** Windows per partition and round (commits happen after every window regardless). */
+  /** Windows per partition and round (a round always ends with a commit). */
   readonly windowsPerStep?: number;
   /** Called once the number of windows to do is known, then per window. */
   readonly onPlan?: (total: number) => void;
@@ -64,6 +65,7 @@ function addSlices(total: SlicePassReport | undefined, r: SlicePassReport): Slic
     written: total.written + r.written,
     retried: total.retried + r.retried,
     deadLettered: total.deadLettered + r.deadLettered,
+    rollups: total.rollups + r.rollups,
     missing: total.missing + r.missing,
   };
 }
@@ -153,5 +155,5 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       await worker.options.lease.release().catch(() => undefined);
     }
   }
-  return { partitions: results, slices: slices ?? { status: 'stopped', slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, missing: 0 } };
+  return { partitions: results, slices: slices ?? { status: 'stopped', slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, rollups: 0, missing: 0 } };
 }

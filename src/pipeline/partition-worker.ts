@@ -2,8 +2,8 @@
  * One (job, partition) driven against its state in the cluster: load the checkpoint, warm up if
  * the model is not fitted, score windows oldest first, keep each window's scores for the slice pass
  * (slice-records.ts; documents and alerts are written there, once per slice over every job), and
- * commit after each window — only while
- * holding the partition's lease, and always with optimistic concurrency so that a runner that
+ * commit every `checkpointEvery` windows or `checkpointIntervalMs` — only while holding the
+ * partition's lease, and always with optimistic concurrency so that a runner that
  * lost its lease (stalled past the TTL) can never overwrite its successor's progress.
  *
  * `vigil run` and `vigil backfill` share this class; they differ only in where the windows end
@@ -59,6 +59,8 @@ export interface PartitionWorkerOptions {
   readonly abort?: AbortSignal;
   /** Commit the state after this many scored windows (default 1; a crash redoes at most this many). */
   readonly checkpointEvery?: number;
+  /** …or once this long has passed since the last commit, whichever comes first (default: no time limit). */
+  readonly checkpointIntervalMs?: number;
   /** Once true, no new window is started (the one in progress finishes and is committed). */
   readonly stopRequested?: () => boolean;
   /** Called after every window (warm-up or scored) — progress bars, summaries. */
@@ -266,25 +268,30 @@ export class PartitionWorker {
     let uncommitted: WindowOutcome[] = [];
     let scoredSinceCommit = 0;
     let next = loaded.checkpoint.nextWindowStart;
+    const interval = this.options.checkpointIntervalMs ?? Infinity;
+    let committedAt = this.now();
     const flush = async (): Promise<void> => {
       if (uncommitted.length === 0) return;
+      // The windows' records reach the index (one bulk request) before the checkpoint moves past them.
+      await this.options.records.flush();
       await this.commit(loaded, { ...loaded.checkpoint, nextWindowStart: next, windowsScored: loaded.checkpoint.windowsScored + scoredSinceCommit });
       for (const o of uncommitted) this.options.onWindow?.(o);
       processed += uncommitted.length;
       uncommitted = [];
       scoredSinceCommit = 0;
+      committedAt = this.now();
     };
     for (const window of windows) {
       if (this.options.stopRequested?.()) break;
       if (!this.options.lease.held) throw new LeaseLostError(this.jobId, partition.index, 'the lease expired');
       const scores = await runner.score(window, loaded.state);
       if (this.options.abort?.aborted) throw new WindowAbortedError(window);
-      await this.options.records.put(scores);
+      this.options.records.keep(scores);
       // Nothing written yet: the slice pass reports the documents, alerts and scores it writes.
       uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
       scoredSinceCommit++;
       next = window.start + spec.slideMs;
-      if (uncommitted.length >= every) await flush();
+      if (uncommitted.length >= every || this.now() - committedAt >= interval) await flush();
     }
     await flush();
     return { processed, remaining: this.remainingAfter(loaded.checkpoint), checkpoint: loaded.checkpoint };

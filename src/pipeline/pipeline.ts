@@ -116,6 +116,11 @@ export interface WorkerSet {
   close(): Promise<void>;
 }
 
+/** Backfill commits every 24 windows (a crash redoes at most those); a caught-up run every window. */
+function checkpointDefault(mode: 'run' | 'backfill'): number {
+  return mode === 'backfill' ? 24 : 1;
+}
+
 export function createWorkers(options: WorkerSetOptions): WorkerSet {
   const { config, engine, log } = options;
   const plans = planJobs(selectJobs(config, options.jobIds));
@@ -145,7 +150,8 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     statusIndex: config.output.status_index,
     incidents: incidentOptionsOf(config),
     writeMinScore: config.pipeline.write_min_score,
-    checkpointEvery: config.pipeline.checkpoint_every,
+    rollup: config.pipeline.rollup,
+    checkpointEvery: config.pipeline.checkpoint_every ?? checkpointDefault(options.mode),
     mode: options.mode,
     ...(sendAlerts ? { sendAlerts } : {}),
     ...(sendAlerts && dispatcher ? { deliveryCounts: () => dispatcher.takeCounts() } : {}),
@@ -189,7 +195,8 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
         log,
         stopRequested: options.stopRequested,
         abort: options.abort,
-        checkpointEvery: config.pipeline.checkpoint_every,
+        checkpointEvery: config.pipeline.checkpoint_every ?? checkpointDefault(options.mode),
+        checkpointIntervalMs: durationMs(config.pipeline.checkpoint_interval),
         onWindow: (outcome) => options.onWindow?.(worker, outcome),
       });
       workers.push(worker);

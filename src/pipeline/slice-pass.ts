@@ -4,9 +4,12 @@
  * all, runs the incident pass over them (slice-decider.ts → src/incidents), and
  *
  *   1. hands the slice's incident alerts to the alert sender (first alert or update, incident id),
- *   2. writes every document of the slice once, decided (score, cut, is_alert, incident id),
- *      and one status document per (job, partition) window,
- *   3. commits its checkpoint with the incident state, then forgets the slice's records.
+ *   2. writes the slice's documents once, decided (score, cut, is_alert, incident id), under the
+ *      result-write policy (result-policy.ts: alerts, incident windows and scores at or above
+ *      `write_min_score`, plus per-entity rollups of every entity-window), and one status
+ *      document per (job, partition) window,
+ *   3. commits its checkpoint with the incident state and the open rollups, then forgets the
+ *      slice's records.
  *
  * Restartable like the jobs (ElastAlert's writeback idea): its checkpoint and incident state live
  * in the state index (a StateStore head under the pseudo-job `_slices`: partition 0 for `vigil
@@ -23,6 +26,7 @@ import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { JobPlan } from './job-plan.js';
 import { scoredOutcome, statusDocument, statusDocumentId, type DeliveryCounts, type DocumentSink, type PartitionScores, type WindowOutcome } from './job-runner.js';
 import { Lease } from './lease.js';
+import { RollupAccumulator, shouldWrite, type RollupDocument, type RollupPeriod, type RollupState } from './result-policy.js';
 import { SliceDecider, type DecidedSlice, type IncidentAlert, type SliceDeciderState } from './slice-decider.js';
 import type { SliceRecords } from './slice-records.js';
 import { stateHeadId, type JobCheckpoint, type JobStateHead, type StateHandle, type StateStore } from './state-store.js';
@@ -49,6 +53,8 @@ export interface SlicePassOptions {
   readonly incidents: IncidentOptionsInput;
   /** Non-alert documents outside any incident scoring below this are not written. */
   readonly writeMinScore: number;
+  /** Per-entity rollups of every decided entity-window, by hour or day (default none). */
+  readonly rollup?: RollupPeriod;
   /** Commit after this many slices (and at the end of a pass). */
   readonly checkpointEvery: number;
   readonly mode: 'run' | 'backfill';
@@ -81,13 +87,15 @@ export interface SlicePassReport {
   written: number;
   retried: number;
   deadLettered: number;
+  /** Rollup documents written (closed periods, and the open ones at the end of a backfill range). */
+  rollups: number;
   /** (job, partition) windows due whose record was missing (logged; should never happen). */
   missing: number;
   holder?: string;
 }
 
 function emptyReport(status: SlicePassReport['status']): SlicePassReport {
-  return { status, slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, missing: 0 };
+  return { status, slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, rollups: 0, missing: 0 };
 }
 
 /** Thrown when the lease was lost or another runner committed the slice checkpoint first. */
@@ -125,11 +133,15 @@ interface Slot {
   checkpoint: JobCheckpoint | null;
   handle: StateHandle | null;
   decider: SliceDecider;
+  /** Open rollup periods per job (committed with the checkpoint). */
+  rollups: Map<string, RollupAccumulator>;
 }
 
 interface SlotPayload {
   version: 2;
   decider: SliceDeciderState | null;
+  /** Per job; absent in states written before rollups existed. */
+  rollups?: Record<string, RollupState>;
 }
 
 export class SlicePass {
@@ -184,7 +196,10 @@ export class SlicePass {
       const slot = await this.loadSlot(BACKFILL_SLOT, `backfill:${range.from}:${range.to}`, range.restart);
       const to = Math.min(range.to, completeEnd(jobs));
       const from = slot.checkpoint ? slot.checkpoint.nextWindowStart : firstEnd(jobs);
-      return this.decide(slot, jobs, from, to);
+      const report = await this.decide(slot, jobs, from, to);
+      // The range is done: its open periods are written as they stand (a later range overwrites them).
+      if (to >= range.to && report.status !== 'stopped') await this.flushRollups(slot, report);
+      return report;
     });
   }
 
@@ -222,9 +237,17 @@ export class SlicePass {
     const handle = stored?.handle ?? null;
     // Another range, other settings or --restart: start over (the handle still guards the commit).
     if (!stored || restart || stored.checkpoint.configHash !== tag || stored.payload.version !== 2) {
-      return { slot, tag, checkpoint: null, handle, decider: new SliceDecider(this.options.incidents) };
+      return { slot, tag, checkpoint: null, handle, decider: new SliceDecider(this.options.incidents), rollups: new Map() };
     }
-    return { slot, tag, checkpoint: stored.checkpoint, handle, decider: new SliceDecider(this.options.incidents, stored.payload.decider) };
+    const rollups = new Map<string, RollupAccumulator>();
+    const period = this.options.rollup ?? 'none';
+    if (period !== 'none') {
+      for (const plan of this.options.plans) {
+        const state = stored.payload.rollups?.[plan.job.id];
+        if (state) rollups.set(plan.job.id, new RollupAccumulator(period, plan.info, state));
+      }
+    }
+    return { slot, tag, checkpoint: stored.checkpoint, handle, decider: new SliceDecider(this.options.incidents, stored.payload.decider), rollups };
   }
 
   private async commit(slot: Slot, next: number, slices: number): Promise<void> {
@@ -240,7 +263,9 @@ export class SlicePass {
       partitions: 1,
       windowsScored: (slot.checkpoint?.windowsScored ?? 0) + slices,
     };
-    const payload: SlotPayload = { version: 2, decider: slot.decider.toJSON() };
+    const rollups: Record<string, RollupState> = {};
+    for (const [job, accumulator] of slot.rollups) if (accumulator.size > 0) rollups[job] = accumulator.toState();
+    const payload: SlotPayload = { version: 2, decider: slot.decider.toJSON(), ...(slot.rollups.size > 0 ? { rollups } : {}) };
     try {
       slot.handle = await this.options.store.commit(SLICE_PASS_ID, slot.slot, checkpoint, payload, slot.handle);
     } catch (error) {
@@ -275,7 +300,7 @@ export class SlicePass {
       }
       const records = await this.recordsOf(jobs, end, report);
       const decided = slot.decider.decide(end, records, analyst);
-      await this.write(decided, report);
+      await this.write(slot, decided, report);
       uncommitted.push(...records);
       slices++;
       report.slices++;
@@ -308,7 +333,7 @@ export class SlicePass {
   }
 
   /** Alerts first (durable outbox: a crash after it cannot lose them), then the documents and status records. */
-  private async write(decided: DecidedSlice, report: SlicePassReport): Promise<void> {
+  private async write(slot: Slot, decided: DecidedSlice, report: SlicePassReport): Promise<void> {
     const { sink, signal } = this.options;
     if (signal?.aborted) throw new SliceAbortedError();
     if (this.options.sendAlerts && decided.alerts.length > 0) await this.options.sendAlerts(decided.alerts);
@@ -319,12 +344,15 @@ export class SlicePass {
     const counts: number[] = [];
     for (const w of decided.windows) {
       const index = this.options.anomalyIndex(w.scores.window.start);
-      const keep = w.anomalies.filter((b) => b.doc.vigil.is_alert || b.doc.vigil.incident !== undefined || b.doc.vigil.score >= this.options.writeMinScore);
+      const keep = w.anomalies.filter((b) => shouldWrite(b.doc, this.options.writeMinScore));
       for (const b of keep) items.push({ index, id: b.id, doc: b.doc as unknown as JsonObject });
       counts.push(keep.length);
       report.documents += w.anomalies.length;
       report.alertDocuments += w.alerts;
     }
+    const rollups = this.addRollups(slot, decided);
+    items.push(...RollupAccumulator.items(rollups, this.options.anomalyIndex));
+    report.rollups += rollups.length;
     if (signal?.aborted) throw new SliceAbortedError();
     const written: WriteReport = await sink.write(items);
     report.written += written.written;
@@ -353,6 +381,36 @@ export class SlicePass {
     });
     if (status.length > 0) await sink.write(status);
     decided.windows.forEach((w, i) => this.options.onWindow?.(w.scores, outcomes[i]));
+  }
+
+  /** Adds every entity-window of the slice to its job's rollups (all partitions at once); answers the rollups it completes. */
+  private addRollups(slot: Slot, decided: DecidedSlice): RollupDocument[] {
+    const period = this.options.rollup ?? 'none';
+    if (period === 'none') return [];
+    const out: RollupDocument[] = [];
+    for (const plan of this.options.plans) {
+      const windows = decided.windows.filter((w) => w.scores.job === plan.job.id);
+      if (windows.length === 0) continue;
+      let accumulator = slot.rollups.get(plan.job.id);
+      if (!accumulator) {
+        accumulator = new RollupAccumulator(period, plan.info);
+        slot.rollups.set(plan.job.id, accumulator);
+      }
+      out.push(...accumulator.add(windows[0].scores.window, plan.spec.slideMs, windows.flatMap((w) => w.anomalies)));
+    }
+    return out;
+  }
+
+  /** Writes the open rollup periods as they stand (they stay open: the period's later windows complete them). */
+  private async flushRollups(slot: Slot, report: SlicePassReport): Promise<void> {
+    const docs = [...slot.rollups.values()].flatMap((a) => a.flush());
+    if (docs.length === 0) return;
+    if (this.options.signal?.aborted) throw new SliceAbortedError();
+    const written = await this.options.sink.write(RollupAccumulator.items(docs, this.options.anomalyIndex));
+    report.rollups += docs.length;
+    report.written += written.written;
+    report.retried += written.retried;
+    report.deadLettered += written.deadLettered;
   }
 }
 

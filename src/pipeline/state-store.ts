@@ -99,7 +99,8 @@ function chunkId(jobId: string, partition: number, generation: string, seq: numb
 }
 
 export function encodePayload(payload: unknown, chunkBytes: number): { chunks: string[]; bytes: number } {
-  const encoded = gzipSync(Buffer.from(JSON.stringify(payload), 'utf8')).toString('base64');
+  // Level 1: ~1.5× faster than the default 6 for ~10 % more bytes (state and slice records are rewritten often).
+  const encoded = gzipSync(Buffer.from(JSON.stringify(payload), 'utf8'), { level: 1 }).toString('base64');
   const chunks: string[] = [];
   for (let i = 0; i < encoded.length; i += chunkBytes) chunks.push(encoded.slice(i, i + chunkBytes));
   if (chunks.length === 0) chunks.push('');

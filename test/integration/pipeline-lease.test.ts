@@ -2,7 +2,9 @@
  * Leases and partitions on both real engines, with `vigil run`'s loop in process and a clock the
  * test moves: of two runners on one job only one works, the other stands by and takes over when
  * the holder dies (after the lease expires) or stops (at once); a partitioned job is shared by
- * two runners without overlap, and the slices both partitions scored are written once.
+ * two runners without overlap, and the slices both partitions scored are written once; a job split
+ * into 3 partitions and shared by 3 runners scores every window exactly once and writes the same
+ * documents as one runner holding all 3.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,7 +60,8 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
           cluster: { urls: [e.url], flavour: e.flavour },
           jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${prefix}-events`, slide: '1h', warmup: '12h', partitions }],
           output: outputNames(`${prefix}-${out}`),
-          pipeline: { lease_ttl: '3s' },
+          // Every entity-window written (full detail): the assertions count them.
+          pipeline: { lease_ttl: '3s', write_min_score: 0, rollup: 'none' },
         });
       }
 
@@ -125,6 +128,33 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
         assert.ok(byPartition[0].size > 0 && byPartition[1].size > 0, 'both partitions have entities');
         for (const entity of byPartition[0]) assert.ok(!byPartition[1].has(entity), `${String(entity)} scored in both partitions`);
         assert.equal(byPartition[0].size + byPartition[1].size, 12); // every user, exactly once
+      });
+
+      it('three runners on a job of 3 partitions: every window scored exactly once, the same documents as one runner', async () => {
+        /** Warm-up + 13:00, then 13:00–15:00 complete; the slice passes run until nothing is left to decide. */
+        async function play(out: string, holders: { name: string; partitions: number[] }[]): Promise<{ status: number[]; docs: Map<string, JsonObject> }> {
+          const cfg = config(out, 3);
+          await install(engine, cfg);
+          const clock = { t: START + 13 * H + 5 * 60_000 };
+          const runners = holders.map((h) => runner(engine, cfg, h.name, clock, h.partitions));
+          await Promise.all(runners.map((r) => r.loop.cycle()!));
+          clock.t += 3 * H;
+          await Promise.all(runners.map((r) => r.loop.cycle()!));
+          // A slice the last runner completed while another's pass ran is decided at the next pass.
+          for (const r of runners) await r.set.slices.runPass();
+          await Promise.all(runners.map((r) => r.loop.stop(1_000)));
+          return { status: statusWindows(await allDocuments(engine, cfg.output.status_index)), docs: await allDocuments(engine, cfg.output.anomaly_index) };
+        }
+        const three = await play('three', [0, 1, 2].map((p) => ({ name: `runner-${p}`, partitions: [p] })));
+        const one = await play('one', [{ name: 'runner-all', partitions: [0, 1, 2] }]);
+        // Windows 12:00–15:00, once per partition, whoever scored them.
+        assert.deepEqual(three.status, [12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15]);
+        assert.deepEqual(one.status, three.status);
+        const entities = [...three.docs.values()].map((d) => d.vigil as JsonObject);
+        assert.equal(new Set(entities.map((v) => `${String((v.entity as JsonObject).value)}@${String((v.window as JsonObject).start)}`)).size, three.docs.size, 'no entity-window twice');
+        assert.equal(new Set(entities.map((v) => (v.entity as JsonObject).value)).size, 12);
+        assert.deepEqual(new Set([...three.docs.keys()]), new Set([...one.docs.keys()]));
+        for (const [id, doc] of one.docs) assert.deepEqual(three.docs.get(id), doc, `document ${id}`);
       });
     });
   }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterSchema } from '../../src/config/cluster.js';
 import { connectEngine } from '../../src/engine/connect.js';
+import { isRecord } from '../../src/guards.js';
 import type { Engine, JsonObject } from '../../src/engine/engine.js';
 import { eventsIndexTemplate, generateAuthEvents, type GeneratedEvents } from '../fixtures/pipeline-events.js';
 import type { TestEngine } from './engines.js';
@@ -54,9 +55,10 @@ export function writeConfig(e: TestEngine, eventsPrefix: string, output: OutputN
     cluster: { urls: [e.url], flavour: e.flavour },
     jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${eventsPrefix}-events`, window: '1h', slide: '1h', delay: '1m', warmup: '12h' }],
     output,
-    // Short enough that a killed runner's lease lapses quickly, long enough for a loaded CI machine.
-    pipeline: { lease_ttl: '8s' },
     ...extra,
+    // Short enough that a killed runner's lease lapses quickly, long enough for a loaded CI machine.
+    // Every scored entity-window written (the full-detail opt-in): these tests compare them one by one.
+    pipeline: { lease_ttl: '8s', write_min_score: 0, rollup: 'none', ...(isRecord(extra.pipeline) ? extra.pipeline : {}) },
   };
   writeFileSync(path, JSON.stringify(config, null, 2));
   return path;

@@ -98,7 +98,7 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
       const dir = mkdtempSync(join(tmpdir(), 'vigil-i11a-'));
       const writeConfig = (name: string, jobs: JsonObject[]): string => {
         const path = join(dir, name);
-        writeFileSync(path, JSON.stringify({ cluster: { urls: [e.url], flavour: e.flavour }, jobs, output: out, pipeline: { lease_ttl: '3s' } }, null, 2));
+        writeFileSync(path, JSON.stringify({ cluster: { urls: [e.url], flavour: e.flavour }, jobs, output: out, pipeline: { lease_ttl: '3s', write_min_score: 0, rollup: 'none' } }, null, 2));
         return path;
       };
       const day = { window: '1d', slide: '1d', delay: '1m', warmup: '1d' };

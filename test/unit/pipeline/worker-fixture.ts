@@ -7,7 +7,7 @@ import { JobRunner, type JobRunnerOptions, type WindowOutcome } from '../../../s
 import { Lease } from '../../../src/pipeline/lease.js';
 import { PartitionWorker, type WorkerBounds } from '../../../src/pipeline/partition-worker.js';
 import type { IncidentAlert } from '../../../src/pipeline/slice-decider.js';
-import { SlicePass } from '../../../src/pipeline/slice-pass.js';
+import { SlicePass, type SlicePassOptions } from '../../../src/pipeline/slice-pass.js';
 import { SliceRecords } from '../../../src/pipeline/slice-records.js';
 import { StateStore } from '../../../src/pipeline/state-store.js';
 import { log } from '../../../src/log.js';
@@ -32,6 +32,9 @@ export interface Clock {
 const slicePasses = new WeakMap<PartitionWorker, SlicePass>();
 
 /** A partition worker, with the slice pass that decides and writes what it scores (see `drive`). */
+/** The result-write policy of the slice pass (default: every entity-window, no rollups). */
+export type SlicePolicy = Partial<Pick<SlicePassOptions, 'writeMinScore' | 'rollup' | 'checkpointEvery'>>;
+
 export function worker(
   engine: MemoryEngine,
   p: JobPlan,
@@ -41,6 +44,7 @@ export function worker(
   onWindow?: (o: WindowOutcome) => void,
   alerts?: IncidentAlert[],
   runnerOptions: Partial<JobRunnerOptions> = {},
+  policy: SlicePolicy = {},
 ): PartitionWorker {
   const writer = new BulkWriter(engine, { batchSize: 100, maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2, deadLetter: async () => undefined });
   const now = (): number => clock.t;
@@ -76,6 +80,7 @@ export function worker(
       checkpointEvery: 1,
       mode: 'backfill',
       now,
+      ...policy,
       ...(alerts ? { sendAlerts: async (a: readonly IncidentAlert[]) => void alerts.push(...a) } : {}),
     }),
   );

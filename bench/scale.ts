@@ -1,0 +1,262 @@
+/**
+ * `npm run bench -- --scale [--json] [--sizes 1000,10000,100000] [--baseline 1000,10000]`
+ *
+ * Simulated estates of N users (one authentication event stream, the `auth_by_user` preset, 1 h
+ * windows, 3 h warm-up, 6 scored windows) through the real pipeline: `vigil install` and
+ * `vigil backfill` as child processes against an OpenSearch with a 512 MB heap started for the
+ * benchmark on its own ports (9260 / 9360, never the shared test engines). Per estate:
+ *
+ *   scale.ew_per_s.N            scored entity-windows per second of backfill wall time (warm-up included)
+ *   scale.peak_rss_mb.N         peak RSS of the backfill process (VmHWM)
+ *   scale.rss_mb_per_100k.N     peak RSS scaled to 100 k entities
+ *   scale.docs_per_1m_ew.N      anomaly-index documents per 1 M scored entity-windows
+ *   scale.bytes_per_1m_ew.N     anomaly-index bytes (force-merged store) per 1 M scored entity-windows
+ * and `scale.cost_exponent`: the slope of log(wall) on log(entity-windows) over the estates (1 =
+ * linear). Where `--baseline` lists the estate, the same events also run with the previous
+ * design's settings (write_min_score 0, no rollups: one document per entity-window; the state
+ * committed after every window) and the throughput / documents / bytes lines carry it as the
+ * baseline (ratio > 1 = Vigil's defaults better). The machine is shared: `scale.load_1m` is the
+ * 1-minute load average while the estate ran.
+ * `scale.id_fielddata_bytes.N` is the `_id` fielddata the backfill left in the engine's heap (0:
+ * no query sorts or aggregates on `_id`). `scale.load_1m.N` is the mean 1-minute load average
+ * sampled while the default run's backfill ran (`scale.load_1m_baseline.N` for the baseline run):
+ * throughput measured under load is depressed. Set VIGIL_SCALE_CPU_PROF=DIR to write a
+ * `node --cpu-prof` profile of each backfill into DIR.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEngine } from '../src/embedded/launcher.js';
+import { clusterSchema } from '../src/config/cluster.js';
+import type { BulkOperation, Engine, JsonObject } from '../src/engine/engine.js';
+import { OpenSearchEngine } from '../src/engine/opensearch.js';
+import { eventsIndexTemplate } from '../test/fixtures/pipeline-events.js';
+import type { BenchLine } from './types.js';
+
+const H = 3_600_000;
+const START = Date.parse('2026-03-02T08:00:00Z');
+const WARMUP_HOURS = 3;
+const SCORED_HOURS = 6;
+const PORTS = { httpPort: 9260, transportPort: 9360 };
+const REPO = new URL('../', import.meta.url).pathname;
+/** The previous design's settings: one document per entity-window, the state committed after every window. */
+const PREVIOUS: JsonObject = { write_min_score: 0, rollup: 'none', checkpoint_every: 1 };
+
+export interface ScaleOptions {
+  readonly sizes: readonly number[];
+  readonly baseline: readonly number[];
+  readonly onLine?: (line: BenchLine) => void;
+  readonly progress?: (message: string) => void;
+}
+
+interface RunFigures {
+  readonly seconds: number;
+  readonly load: number;
+  readonly entityWindows: number;
+  readonly peakRssMb: number;
+  readonly documents: number;
+  readonly bytes: number;
+}
+
+/** A deterministic 32-bit hash (the estate needs variety, not randomness). */
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  return (h ^ (h >>> 12)) >>> 0;
+}
+
+/** One hour of authentication events: every user logs on 1–3 times (so every user is an entity of every window), a few fail. */
+function hourEvents(users: number, hour: number): JsonObject[] {
+  const out: JsonObject[] = [];
+  const hourStart = START + hour * H;
+  for (let u = 0; u < users; u++) {
+    const n = 1 + (mix(u, hour) % 3);
+    for (let k = 0; k < n; k++) {
+      const r = mix(u * 4 + k, hour + 1000);
+      const failed = r % 17 === 0;
+      out.push({
+        '@timestamp': new Date(hourStart + (r % H)).toISOString(),
+        event: { category: ['authentication'], type: ['start'], action: failed ? 'logon-failed' : 'logon', outcome: failed ? 'failure' : 'success' },
+        user: { name: `u${u}` },
+        source: { ip: `10.${(u >> 16) & 255}.${(u >> 8) & 255}.${u & 255}`, geo: { country_iso_code: r % 101 === 0 ? 'DE' : 'US' } },
+        host: { name: `ws-${(u + (r % 211 === 0 ? 7 : 0)) % 5000}` },
+      });
+    }
+  }
+  return out;
+}
+
+export async function indexEstate(engine: Engine, index: string, users: number): Promise<number> {
+  // The pipeline tests' authentication mapping (ECS types, strict).
+  await engine.putIndexTemplate(`${index}-template`, eventsIndexTemplate(index));
+  let events = 0;
+  for (let hour = 0; hour < WARMUP_HOURS + SCORED_HOURS; hour++) {
+    const all = hourEvents(users, hour);
+    for (let i = 0; i < all.length; i += 5_000) {
+      const ops: BulkOperation[] = all.slice(i, i + 5_000).map((document) => ({ action: 'index', index, document }));
+      const result = await engine.bulk(ops);
+      if (result.failed > 0) throw new Error(`indexing the estate: ${result.failed} events refused (${result.items.find((x) => !x.ok)?.error?.reason ?? '?'})`);
+    }
+    events += all.length;
+  }
+  await engine.refresh(index);
+  return events;
+}
+
+export function writeConfig(url: string, events: string, out: string, policy: JsonObject): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
+  const path = join(dir, 'vigil.json');
+  const pipeline: JsonObject = { lease_ttl: '120s', ...policy };
+  const config = {
+    cluster: { urls: [url], flavour: 'opensearch', request_timeout_ms: 300_000 },
+    jobs: [{ id: 'auth', preset: 'auth_by_user', index: events, window: '1h', slide: '1h', delay: '1m', warmup: `${WARMUP_HOURS}h` }],
+    output: { anomaly_index: `${out}-anomalies`, state_index: `${out}-state`, dead_letter_index: `${out}-dead-letter`, status_index: `${out}-status` },
+    pipeline,
+  };
+  writeFileSync(path, JSON.stringify(config, null, 2));
+  return path;
+}
+
+/** Runs the CLI in one node process (no tsx wrapper), sampling its peak RSS (VmHWM) until it exits. */
+function cli(args: readonly string[], nodeFlags: readonly string[] = []): Promise<{ stdout: string; peakRssMb: number; seconds: number; load: number }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], { cwd: REPO, env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' } });
+    let stdout = '';
+    let stderr = '';
+    let peakKb = 0;
+    const loads: number[] = [];
+    let ticks = 0;
+    const sample = (): void => {
+      if (ticks++ % 50 === 0) loads.push(loadavg()[0]);
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid ?? 0}/status`, 'utf8'));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        // the process has just exited
+      }
+    };
+    const timer = setInterval(sample, 100);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearInterval(timer);
+      if (code !== 0) reject(new Error(`vigil ${args.join(' ')} exited with ${code}:\n${stderr.slice(-3000)}`));
+      else resolve({ stdout, peakRssMb: peakKb / 1024, seconds: (performance.now() - started) / 1000, load: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length) });
+    });
+  });
+}
+
+async function indexFigures(url: string, engine: Engine, index: string): Promise<{ documents: number; bytes: number }> {
+  await engine.refresh(index);
+  await fetch(`${url}/${index}/_forcemerge?max_num_segments=1`, { method: 'POST' });
+  // _count, not _stats: the stats count every nested feature as a Lucene document of its own.
+  const stats = (await (await fetch(`${url}/${index}/_stats/store`)).json()) as { _all: { primaries: { store: { size_in_bytes: number } } } };
+  return { documents: await engine.count(index), bytes: stats._all.primaries.store.size_in_bytes };
+}
+
+async function runPipeline(url: string, events: string, out: string, policy: JsonObject, engine: Engine): Promise<RunFigures> {
+  await engine.deleteIndex(`${out}-*`);
+  const config = writeConfig(url, events, out, policy);
+  await cli(['install', '--config', config]);
+  const from = new Date(START).toISOString();
+  const to = new Date(START + (WARMUP_HOURS + SCORED_HOURS) * H).toISOString();
+  const profile = process.env.VIGIL_SCALE_CPU_PROF;
+  const run = await cli(['backfill', '--config', config, '--from', from, '--to', to, '--json', '--no-progress', '--no-alerts'], profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []);
+  const summary = (JSON.parse(run.stdout) as { summary: { entity_windows: number } }).summary;
+  const figures = await indexFigures(url, engine, `${out}-anomalies`);
+  await engine.deleteIndex(`${out}-*`);
+  return { seconds: run.seconds, load: run.load, entityWindows: summary.entity_windows, peakRssMb: run.peakRssMb, ...figures };
+}
+
+/** `_id` fielddata in the engine's heap: what a PIT `_index` + `_id` tiebreak loads (the 30,000-user failure); the pipeline should load none. */
+async function idFielddataBytes(url: string): Promise<number> {
+  const stats = (await (await fetch(`${url}/_nodes/stats/indices/fielddata?fields=_id`)).json()) as {
+    nodes: Record<string, { indices: { fielddata: { fields?: Record<string, { memory_size_in_bytes: number }> } } }>;
+  };
+  return Object.values(stats.nodes).reduce((n, node) => n + (node.indices.fielddata.fields?._id?.memory_size_in_bytes ?? 0), 0);
+}
+
+/** Least-squares slope of log(y) on log(x). */
+export function logLogSlope(points: readonly { x: number; y: number }[]): number {
+  const xs = points.map((p) => Math.log(p.x));
+  const ys = points.map((p) => Math.log(p.y));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
+  const lines: BenchLine[] = [];
+  const emit = (line: BenchLine): void => {
+    lines.push(line);
+    options.onLine?.(line);
+  };
+  const running = await startEngine('opensearch', { ...PORTS, heap: '512m', timeoutSeconds: 600, onProgress: options.progress });
+  const engine = new OpenSearchEngine(clusterSchema.parse({ urls: [running.url], flavour: 'opensearch', request_timeout_ms: 300_000 }));
+  const fits: { x: number; y: number }[] = [];
+  try {
+    for (const users of options.sizes) {
+      const events = `bench-scale-events-${users}`;
+      await engine.deleteIndex(events);
+      options.progress?.(`indexing ${users} users × ${WARMUP_HOURS + SCORED_HOURS} h`);
+      const count = await indexEstate(engine, events, users);
+      options.progress?.(`${count} events indexed; backfill with the default policy`);
+      await fetch(`${running.url}/_cache/clear?fielddata=true`, { method: 'POST' });
+      const now = await runPipeline(running.url, events, `bench-scale-${users}`, {}, engine);
+      emit({ bench: `scale.load_1m.${users}`, value: now.load, unit: 'load' });
+      emit({ bench: `scale.wall_s.${users}`, value: now.seconds, unit: 's' });
+      emit({ bench: `scale.id_fielddata_bytes.${users}`, value: await idFielddataBytes(running.url), unit: 'bytes', target: '≤ 0' });
+      fits.push({ x: now.entityWindows, y: now.seconds });
+      let before: RunFigures | undefined;
+      if (options.baseline.includes(users)) {
+        options.progress?.('backfill with the previous settings (every entity-window written, state committed after every window)');
+        before = await runPipeline(running.url, events, `bench-scale-${users}-full`, PREVIOUS, engine);
+        emit({ bench: `scale.load_1m_baseline.${users}`, value: before.load, unit: 'load' });
+        emit({ bench: `scale.wall_s_baseline.${users}`, value: before.seconds, unit: 's' });
+      }
+      const perM = (n: number, ew: number): number => (n / Math.max(1, ew)) * 1e6;
+      emit({
+        bench: `scale.ew_per_s.${users}`,
+        value: now.entityWindows / now.seconds,
+        unit: 'entity-windows/s',
+        ...(before ? { baseline: 'previous settings', baseline_value: before.entityWindows / before.seconds, ratio: now.entityWindows / now.seconds / (before.entityWindows / before.seconds) } : {}),
+        ...(users >= 10_000 ? { target: '≥ 1,700' } : {}),
+      });
+      emit({ bench: `scale.entity_windows.${users}`, value: now.entityWindows, unit: 'entity-windows' });
+      emit({ bench: `scale.peak_rss_mb.${users}`, value: now.peakRssMb, unit: 'MB' });
+      emit({ bench: `scale.rss_mb_per_100k.${users}`, value: (now.peakRssMb / users) * 100_000, unit: 'MB', ...(users >= 10_000 ? { target: '≤ 400' } : {}) });
+      const docs = perM(now.documents, now.entityWindows);
+      const bytes = perM(now.bytes, now.entityWindows);
+      const docsBefore = before ? perM(before.documents, before.entityWindows) : undefined;
+      const bytesBefore = before ? perM(before.bytes, before.entityWindows) : undefined;
+      emit({
+        bench: `scale.docs_per_1m_ew.${users}`,
+        value: docs,
+        unit: 'documents',
+        ...(docsBefore !== undefined ? { baseline: 'every entity-window written', baseline_value: docsBefore, ratio: docsBefore / Math.max(1, docs) } : {}),
+      });
+      emit({
+        bench: `scale.bytes_per_1m_ew.${users}`,
+        value: bytes,
+        unit: 'bytes',
+        ...(bytesBefore !== undefined ? { baseline: 'every entity-window written', baseline_value: bytesBefore, ratio: bytesBefore / Math.max(1, bytes) } : {}),
+        target: '≥ 10×',
+      });
+      await engine.deleteIndex(events);
+    }
+    if (fits.length >= 2) emit({ bench: 'scale.cost_exponent', value: logLogSlope(fits), unit: 'slope of log wall on log entity-windows', target: '≤ 1.1' });
+  } finally {
+    await engine.close();
+  }
+  return lines;
+}
