@@ -168,7 +168,7 @@ function summaryToJSON(s: RobustSummary): SummaryState {
 }
 
 function summaryFromJSON(s: SummaryState): RobustSummary {
-  const f = (v: number | null) => (v === null ? NaN : v);
+  const f = (v: number | null) => v ?? NaN;
   return { n: s[0], median: f(s[1]), madSd: f(s[2]), meanAdSd: f(s[3]) };
 }
 
@@ -476,7 +476,7 @@ function reservoirFromJSON(s: ReservoirState, capacity: number): DecayedReservoi
   const width = s.rows.reduce((w, row) => Math.max(w, row.length), 1);
   const r = new DecayedReservoir(Math.max(capacity, s.rows.length), width, s.rows.length);
   const flagged = new Set(s.flagged ?? []);
-  s.rows.forEach((row, i) => r.offer(row.map((v) => (v === null ? NaN : v)), s.keys[i], s.times?.[i] ?? NaN, flagged.has(i)));
+  s.rows.forEach((row, i) => r.offer(row.map((v) => v ?? NaN), s.keys[i], s.times?.[i] ?? NaN, flagged.has(i)));
   r.n = s.n;
   return r;
 }

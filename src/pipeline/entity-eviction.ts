@@ -19,8 +19,12 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Engine, JsonObject } from '../engine/engine.js';
-import type { EntitySnapshot } from '../models/ensemble.js';
-import type { PartitionState } from './job-runner.js';
+import type { Ensemble, EntitySnapshot } from '../models/ensemble.js';
+
+/** The part of a partition's state eviction touches (the job runner's PartitionState has it). */
+interface EnsembleHolder {
+  readonly ensemble: Ensemble | null;
+}
 
 /** One cold entity: its detectors' state. */
 export interface ColdEntity {
@@ -131,7 +135,7 @@ export class LiveSet {
   }
 
   /** Restores the window's cold entities (before it is scored) and marks every entity of the window seen. */
-  async arrive(entities: readonly string[], time: number, state: Pick<PartitionState, 'ensemble'>, store: ColdEntityStore): Promise<number> {
+  async arrive(entities: readonly string[], time: number, state: EnsembleHolder, store: ColdEntityStore): Promise<number> {
     const back = entities.filter((e) => this.cold.has(e)).map((entity) => ({ entity, evictedAt: this.cold.get(entity)! }));
     if (back.length > 0) {
       const got = await store.get(back);
@@ -149,7 +153,7 @@ export class LiveSet {
   }
 
   /** Evicts the entities seen longest ago while more than `cap` are live; returns how many. */
-  async evictBeyondCap(time: number, state: Pick<PartitionState, 'ensemble'>, store: ColdEntityStore): Promise<number> {
+  async evictBeyondCap(time: number, state: EnsembleHolder, store: ColdEntityStore): Promise<number> {
     const excess = this.lastSeen.size - this.cap;
     if (excess <= 0) return 0;
     const items: { entity: string; evictedAt: number; state: ColdEntity }[] = [];

@@ -26,7 +26,9 @@ describe('idle-entity eviction to the state index', { concurrency: engines.lengt
     it(`on ${e.label}: evicted entities are restored after a restart with the same state and the same scores`, async () => {
       const engine = await engineFor(e);
       const index = `${uniquePrefix('s12m-cold')}-state`;
-      after(async () => void (await engine.deleteIndex(index).catch(() => undefined)));
+      after(async () => {
+        await engine.deleteIndex(index).catch(() => undefined);
+      });
       const store = new StateIndexColdStore(engine, index, 'auth', 0);
       const windows = hours();
       const kept = new Ensemble(defaultEnsembleParams(5)).fit(windows.slice(0, 10).flat());

@@ -5,7 +5,6 @@ import { defaultEnsembleParams, Ensemble, type Observation } from '../../../src/
 import { Random } from '../../../src/models/random.js';
 import { normalWindow } from './synthetic.js';
 
-const H = 3_600_000;
 const START = Date.parse('2026-03-02T00:00:00Z');
 
 /** 30 users over 60 hours; users 0–9 are idle (no window) from hour 30 to 44. */
@@ -42,7 +41,7 @@ describe('Ensemble.evictEntity / restoreEntity', () => {
         for (let u = 0; u < 10; u++) {
           const entity = normalWindow(new Random(1), u, 0, START).entity;
           const snap = evicting.evictEntity(entity);
-          assert.ok(snap && snap.zscore && snap.rarity, `user ${u} had baseline and rarity state`);
+          assert.ok(snap?.zscore && snap.rarity, `user ${u} had baseline and rarity state`);
           cold.set(entity, JSON.stringify(snap));
         }
       }

@@ -32,7 +32,7 @@ describe('idle-entity eviction', () => {
     assert.deepEqual(anomalies(capped), anomalies(free));
     assert.ok(anomalies(free).size > 100);
     assert.ok(restored > 20, `entities restored from the cold store: ${restored}`);
-    const cold = [...(capped.indices.get('state') ?? new Map()).keys()].filter((id) => id.includes(':cold:'));
+    const cold = [...(capped.indices.get('state') ?? new Map<string, unknown>()).keys()].filter((id) => id.includes(':cold:'));
     assert.ok(cold.length > 20, `cold documents: ${cold.length}`);
     const payload = (await w2.options.store.load<PartitionPayload>('auth', 0))!.payload;
     assert.ok(payload.live && payload.live.live.length <= 3);
