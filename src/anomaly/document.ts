@@ -107,7 +107,7 @@ export interface AnomalyDocument {
      */
     segment?: { by: string; value: string; alerted: number };
     /**
-     * Nearest-neighbour evidence (src/explain/neighbours.ts): the closest past windows of this
+     * Nearest-neighbour evidence (src/models/neighbours.ts): the closest past windows of this
      * entity (window starts and standardised distances, closest first), how many were compared,
      * the entity's usual nearest distance, the verdict and its sentence.
      */

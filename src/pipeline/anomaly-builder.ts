@@ -21,7 +21,7 @@ import {
 } from '../anomaly/document.js';
 import type { ScoredObservation, ThreatFields } from '../models/ensemble.js';
 import { round } from '../numbers.js';
-import { neighbourPhrase, type NeighbourEvidence } from '../explain/neighbours.js';
+import { neighbourPhrase, type NeighbourEvidence } from '../models/neighbours.js';
 
 /** What the builder needs of a computed entity-window (a subset of the executors' EntityWindow). */
 export interface EntityWindowLike {
@@ -173,7 +173,7 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
 }
 
 /**
- * Adds the nearest-neighbour evidence (src/explain/neighbours.ts) to a built document:
+ * Adds the nearest-neighbour evidence (src/models/neighbours.ts) to a built document:
  * `vigil.neighbours` (the k nearest past windows of the entity, the verdict and its sentence), and
  * on the ensemble's own alerts the sentence is appended to the narrative.
  */

@@ -16,7 +16,7 @@ import { FieldIssues } from '../features/field-issues.js';
 import { Ensemble, type Observation, type ScoredObservation } from '../models/ensemble.js';
 import { LiveSet, type ColdEntityStore } from './entity-eviction.js';
 import { buildAnomaly, entityKey, withNeighbours, type BuiltAnomaly } from './anomaly-builder.js';
-import { NeighbourMemory } from '../explain/neighbours.js';
+import { NeighbourMemory } from '../models/neighbours.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { FirstSeenStore } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
@@ -56,7 +56,7 @@ export interface PartitionState {
   firstSeen: FirstSeenStore;
   /** Live and cold entities when the live set is capped (entity-eviction.ts). */
   live?: LiveSet;
-  /** Past windows per entity for nearest-neighbour evidence (src/explain/neighbours.ts); bounded, not checkpointed. */
+  /** Past windows per entity for nearest-neighbour evidence (src/models/neighbours.ts); bounded, not checkpointed. */
   neighbours?: NeighbourMemory;
 }
 
@@ -109,7 +109,7 @@ export interface JobRunnerOptions {
   /** Non-alert entity-windows scoring below this are not written (0 = write all). */
   readonly writeMinScore: number;
   /**
-   * Add nearest-neighbour evidence (src/explain/neighbours.ts) to the documents. Off by default:
+   * Add nearest-neighbour evidence (src/models/neighbours.ts) to the documents. Off by default:
    * its memory is not checkpointed yet, so a runner resumed after a crash would write different
    * evidence than an uninterrupted one, and re-runs must write identical documents. On for runs
    * that never resume (`vigil detect`, the in-memory evaluation).

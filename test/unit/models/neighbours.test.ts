@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_FEATURES, NeighbourMemory, neighbourPhrase } from '../../../src/explain/neighbours.js';
+import { MAX_FEATURES, NeighbourMemory, neighbourPhrase } from '../../../src/models/neighbours.js';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');

@@ -17,7 +17,7 @@
  * entities (the least recently seen is evicted), Float32 storage. Not checkpointed: after a
  * restart the reservoirs refill from new windows (the evidence is advisory, never a score input).
  */
-import { mulberry32 } from '../models/random.js';
+import { mulberry32 } from './random.js';
 
 export const DEFAULT_CAPACITY = 32;
 export const DEFAULT_MAX_ENTITIES = 5_000;
