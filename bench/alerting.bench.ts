@@ -71,7 +71,14 @@ export async function run(): Promise<BenchLine[]> {
       const index = `vigil-bench-alerting-${randomBytes(3).toString('hex')}`;
       try {
         const durable = await measure(300, engine, url, index);
-        lines.push({ bench: 'alerting.delivered_per_s.opensearch', value: durable, unit: 'alerts/s', baseline: 'in-memory outbox', baseline_value: memory, ratio: durable / memory });
+        lines.push({
+          bench: 'alerting.delivered_per_s.opensearch',
+          value: durable,
+          unit: 'alerts/s',
+          baseline: 'in-memory outbox',
+          baseline_value: memory,
+          ratio: durable / memory,
+        });
         lines.push({ bench: 'alerting.outbox_ms_per_alert', value: 1000 / durable - 1000 / memory, unit: 'ms' });
       } finally {
         await engine.deleteIndex(`${index}*`);

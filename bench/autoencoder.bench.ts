@@ -12,7 +12,11 @@ import { autoencoderFactory } from '../src/models/autoencoder.js';
 import { world } from '../test/unit/models/synthetic.js';
 import type { BenchLine } from './types.js';
 
-function timed(params: EnsembleParams, history: readonly Observation[], stream: readonly Observation[]): { fitMs: number; perObsUs: number } {
+function timed(
+  params: EnsembleParams,
+  history: readonly Observation[],
+  stream: readonly Observation[],
+): { fitMs: number; perObsUs: number } {
   const t0 = performance.now();
   const ensemble = new Ensemble(params).fit([...history]);
   const fitMs = performance.now() - t0;
@@ -22,7 +26,11 @@ function timed(params: EnsembleParams, history: readonly Observation[], stream: 
 }
 
 /** The autoencoder alone: what every ensemble pays even with it off (a disabled member still learns). */
-function alone(params: EnsembleParams, history: readonly Observation[], stream: readonly Observation[]): { fitMs: number; perObsUs: number } {
+function alone(
+  params: EnsembleParams,
+  history: readonly Observation[],
+  stream: readonly Observation[],
+): { fitMs: number; perObsUs: number } {
   const t0 = performance.now();
   const d = autoencoderFactory.create(params);
   d.learnMany(history);
@@ -52,9 +60,37 @@ export async function run(): Promise<BenchLine[]> {
   const soloFit = Math.min(...solo.map((r) => r.fitMs));
   const soloObs = Math.min(...solo.map((r) => r.perObsUs));
   return [
-    { bench: 'autoencoder.alone_fit', value: soloFit, unit: 'ms', baseline: 'whole ensemble fit (autoencoder on)', baseline_value: b.fitMs, ratio: b.fitMs / soloFit },
-    { bench: 'autoencoder.alone_score_learn', value: soloObs, unit: 'µs/obs', baseline: 'whole ensemble (autoencoder on)', baseline_value: b.perObsUs, ratio: b.perObsUs / soloObs },
-    { bench: 'autoencoder.ensemble_fit', value: b.fitMs, unit: 'ms', baseline: 'ensemble without autoencoder', baseline_value: a.fitMs, ratio: a.fitMs / b.fitMs },
-    { bench: 'autoencoder.ensemble_score_learn', value: b.perObsUs, unit: 'µs/obs', baseline: 'ensemble without autoencoder', baseline_value: a.perObsUs, ratio: a.perObsUs / b.perObsUs },
+    {
+      bench: 'autoencoder.alone_fit',
+      value: soloFit,
+      unit: 'ms',
+      baseline: 'whole ensemble fit (autoencoder on)',
+      baseline_value: b.fitMs,
+      ratio: b.fitMs / soloFit,
+    },
+    {
+      bench: 'autoencoder.alone_score_learn',
+      value: soloObs,
+      unit: 'µs/obs',
+      baseline: 'whole ensemble (autoencoder on)',
+      baseline_value: b.perObsUs,
+      ratio: b.perObsUs / soloObs,
+    },
+    {
+      bench: 'autoencoder.ensemble_fit',
+      value: b.fitMs,
+      unit: 'ms',
+      baseline: 'ensemble without autoencoder',
+      baseline_value: a.fitMs,
+      ratio: a.fitMs / b.fitMs,
+    },
+    {
+      bench: 'autoencoder.ensemble_score_learn',
+      value: b.perObsUs,
+      unit: 'µs/obs',
+      baseline: 'ensemble without autoencoder',
+      baseline_value: a.perObsUs,
+      ratio: a.perObsUs / b.perObsUs,
+    },
   ];
 }

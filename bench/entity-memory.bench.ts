@@ -39,7 +39,9 @@ export async function run(): Promise<BenchLine[]> {
       bench: `entity_state.mb_per_100k.${plan.job.id}`,
       value: mb,
       unit: 'MB',
-      ...(previous !== undefined ? { baseline: 'previous design (16862d5, same probe)', baseline_value: previous, ratio: previous / mb } : {}),
+      ...(previous !== undefined
+        ? { baseline: 'previous design (16862d5, same probe)', baseline_value: previous, ratio: previous / mb }
+        : {}),
       target: '≤ 400 MB',
     });
   }

@@ -63,7 +63,17 @@ export interface SimulatedJobs {
 export async function simulatedWindows(o: { users: number; hosts: number; days: number; seed: number }): Promise<SimulatedJobs> {
   const sink = new HourSink();
   await simulate({
-    options: { seed: o.seed, days: o.days, users: o.users, hosts: o.hosts, startMs: START_MS, attacks: parseAttackSpec('all:1'), intensity: 1, stealth: 0.3, varied: true },
+    options: {
+      seed: o.seed,
+      days: o.days,
+      users: o.users,
+      hosts: o.hosts,
+      startMs: START_MS,
+      attacks: parseAttackSpec('all:1'),
+      intensity: 1,
+      stealth: 0.3,
+      varied: true,
+    },
     sinks: [sink],
   });
   const plans = defaultEvalJobs('events', HOUR_MS).map((j) => planJob(j));
@@ -104,7 +114,13 @@ export interface StructureBytes {
 }
 
 /** Heap held by `build()`'s result once `feed` has run every window through it. */
-export function measure<T>(name: string, entities: number, windows: number, build: () => T, feed: (t: T, w: number) => void): StructureBytes {
+export function measure<T>(
+  name: string,
+  entities: number,
+  windows: number,
+  build: () => T,
+  feed: (t: T, w: number) => void,
+): StructureBytes {
   const before = heapUsed();
   const t = build();
   for (let w = 0; w < windows; w++) feed(t, w);
@@ -115,22 +131,47 @@ export function measure<T>(name: string, entities: number, windows: number, buil
 }
 
 /** Bytes per live entity of every detector and of the first-seen store, for one job; `serialised`: the state's JSON text. */
-export function detectorBreakdown(plan: JobPlan, perWindow: readonly EntityWindow[][], copies: number, windows: number): (StructureBytes & { jsonBytesPerEntity?: number })[] {
-  const entities = new Set(perWindow.slice(0, windows).flat().map((w) => w.entity.value)).size * copies;
+export function detectorBreakdown(
+  plan: JobPlan,
+  perWindow: readonly EntityWindow[][],
+  copies: number,
+  windows: number,
+): (StructureBytes & { jsonBytesPerEntity?: number })[] {
+  const entities =
+    new Set(
+      perWindow
+        .slice(0, windows)
+        .flat()
+        .map((w) => w.entity.value),
+    ).size * copies;
   const out: (StructureBytes & { jsonBytesPerEntity?: number })[] = [];
   for (const factory of DETECTORS) {
     let json = 0;
-    const s = measure<EntityDetector>(factory.name, entities, windows, () => factory.create(plan.ensembleParams), (d, w) => {
-      for (const o of replicate(perWindow[w], copies)) d.learnOne(o, false);
-      if (w === windows - 1) json = JSON.stringify(d.toJSON()).length;
-    });
+    const s = measure<EntityDetector>(
+      factory.name,
+      entities,
+      windows,
+      () => factory.create(plan.ensembleParams),
+      (d, w) => {
+        for (const o of replicate(perWindow[w], copies)) d.learnOne(o, false);
+        if (w === windows - 1) json = JSON.stringify(d.toJSON()).length;
+      },
+    );
     out.push({ ...s, jsonBytesPerEntity: Math.round(json / entities) });
   }
   out.push(
-    measure('first-seen', entities, windows, () => new FirstSeenStore(), (s, w) => {
-      const copied = perWindow[w].flatMap((x) => Array.from({ length: copies }, (_, k) => ({ ...x, entity: { ...x.entity, value: `${k}~${x.entity.value}` } })));
-      s.update(copied, plan.resolved.features);
-    }),
+    measure(
+      'first-seen',
+      entities,
+      windows,
+      () => new FirstSeenStore(),
+      (s, w) => {
+        const copied = perWindow[w].flatMap((x) =>
+          Array.from({ length: copies }, (_, k) => ({ ...x, entity: { ...x.entity, value: `${k}~${x.entity.value}` } })),
+        );
+        s.update(copied, plan.resolved.features);
+      },
+    ),
   );
   return out;
 }
@@ -151,7 +192,8 @@ async function main(): Promise<void> {
     const distinct = new Set(perWindow.flat().map((w) => w.entity.value)).size;
     const copies = Math.max(1, Math.round(target / Math.max(1, distinct)));
     for (const windows of [24, days * 24]) {
-      for (const s of detectorBreakdown(plan, perWindow, copies, windows)) console.log(JSON.stringify({ job: plan.job.id, ...s, bytesPerEntity: Math.round(s.bytesPerEntity) }));
+      for (const s of detectorBreakdown(plan, perWindow, copies, windows))
+        console.log(JSON.stringify({ job: plan.job.id, ...s, bytesPerEntity: Math.round(s.bytesPerEntity) }));
     }
   }
 }

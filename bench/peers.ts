@@ -76,7 +76,8 @@ function elastalertVenv(): { bin: string; version: string } {
   const venv = process.env.VIGIL_ELASTALERT_VENV ?? join(homedir(), '.cache', 'vigil', 'elastalert2-venv');
   const bin = join(venv, 'bin');
   const python = join(bin, 'python');
-  const version = (): string => execFileSync(python, ['-c', "import importlib.metadata as m; print(m.version('elastalert2'))"], { encoding: 'utf8' }).trim();
+  const version = (): string =>
+    execFileSync(python, ['-c', "import importlib.metadata as m; print(m.version('elastalert2'))"], { encoding: 'utf8' }).trim();
   if (existsSync(python)) {
     try {
       return { bin, version: version() };
@@ -100,7 +101,9 @@ function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Prom
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }
 
@@ -133,8 +136,20 @@ async function main(): Promise<void> {
     say(`simulating ${days} days, ${users} accounts, ${hosts} hosts (seed ${seed}, attacks ${flags.attacks}) into ${eventsIndex} …`);
     const sim = await phase('simulate+index', async () =>
       simulate({
-        options: { seed, days, users, hosts, startMs: Date.parse(DEFAULT_START), attacks: parseAttackSpec(flags.attacks), intensity: 1, stealth: 0.3 },
-        sinks: [await NdjsonFileSink.create(files.events), await ClusterSink.create({ engine, index: eventsIndex, idPrefix: `peers${seed}` })],
+        options: {
+          seed,
+          days,
+          users,
+          hosts,
+          startMs: Date.parse(DEFAULT_START),
+          attacks: parseAttackSpec(flags.attacks),
+          intensity: 1,
+          stealth: 0.3,
+        },
+        sinks: [
+          await NdjsonFileSink.create(files.events),
+          await ClusterSink.create({ engine, index: eventsIndex, idPrefix: `peers${seed}` }),
+        ],
         labelsPath: files.labels,
       }),
     );
@@ -143,31 +158,71 @@ async function main(): Promise<void> {
     const labels = await readLabels(files.labels);
 
     say('Vigil: vigil eval in memory (pipeline JobRunner, default jobs) …');
-    const evaluation = await phase('vigil', async () => evaluateEvents({ events: files.events, labels: files.labels, json: false, resamples: 0, keepWindows: true }, labels));
+    const evaluation = await phase('vigil', async () =>
+      evaluateEvents({ events: files.events, labels: files.labels, json: false, resamples: 0, keepWindows: true }, labels),
+    );
     if (!evaluation.scored) throw new Error('evaluateEvents returned no windows');
     const { scoreFrom, scoreTo } = evaluation.scored;
     const vigil = scoreAlerts('Vigil (default)', vigilAlerts(evaluation.scored.windows), labels, scoreFrom, scoreTo);
 
-    say(`ElastAlert2 ${eaVersion}: ${loadRulePack().length} rules over ${new Date(scoreFrom).toISOString()} … ${new Date(scoreTo).toISOString()} …`);
+    say(
+      `ElastAlert2 ${eaVersion}: ${loadRulePack().length} rules over ${new Date(scoreFrom).toISOString()} … ${new Date(scoreTo).toISOString()} …`,
+    );
     const rulesDir = join(work, 'rules');
     await writeRules(rulesDir, eventsIndex);
     const { hostname, port } = new URL(url);
     const config = join(work, 'config.yaml');
-    await writeFile(config, stringify({ rules_folder: rulesDir, run_every: { minutes: 1 }, buffer_time: { minutes: 45 }, es_host: hostname, es_port: Number(port), writeback_index: writeback, alert_time_limit: { days: 2 }, max_query_size: 10000 }));
+    await writeFile(
+      config,
+      stringify({
+        rules_folder: rulesDir,
+        run_every: { minutes: 1 },
+        buffer_time: { minutes: 45 },
+        es_host: hostname,
+        es_port: Number(port),
+        writeback_index: writeback,
+        alert_time_limit: { days: 2 },
+        max_query_size: 10000,
+      }),
+    );
     const env = { ...process.env, PYTHONPATH: findRulePackDir() };
     const perRule = await phase('elastalert2', async () => {
       await run(join(bin, 'elastalert-create-index'), ['--config', config, '--no-auth'], env);
-      const out = await run(join(bin, 'python'), [join(import.meta.dirname, 'peers', 'elastalert_backfill.py'), '--config', config, '--start', new Date(scoreFrom).toISOString(), '--end', new Date(scoreTo).toISOString()], env);
-      return out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { rule: string; matches: number; seconds: number });
+      const out = await run(
+        join(bin, 'python'),
+        [
+          join(import.meta.dirname, 'peers', 'elastalert_backfill.py'),
+          '--config',
+          config,
+          '--start',
+          new Date(scoreFrom).toISOString(),
+          '--end',
+          new Date(scoreTo).toISOString(),
+        ],
+        env,
+      );
+      return out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { rule: string; matches: number; seconds: number });
     });
     await engine.refresh(`${writeback}*`);
     const queryKey = new Map(loadRulePack().map((r) => [r.config.name, r.config.query_key]));
     const eaMatches: RuleMatch[] = [];
-    for await (const page of engine.stream({ index: writeback, query: { term: { alert_sent: true } }, fields: ['rule_name', 'match_body'], sort: ['alert_time'], pageSize: 5000 })) {
+    for await (const page of engine.stream({
+      index: writeback,
+      query: { term: { alert_sent: true } },
+      fields: ['rule_name', 'match_body'],
+      sort: ['alert_time'],
+      pageSize: 5000,
+    })) {
       for (const hit of page) {
         const rule = String(hit.source.rule_name);
         const body = hit.source.match_body as JsonObject;
-        const key = (queryKey.get(rule) ?? '').split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as JsonObject)[k] : undefined), body);
+        const key = (queryKey.get(rule) ?? '')
+          .split('.')
+          .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as JsonObject)[k] : undefined), body);
         eaMatches.push({ rule, key: String(key), ts: Date.parse(String(body['@timestamp'])), doc: body });
       }
     }
@@ -181,7 +236,16 @@ async function main(): Promise<void> {
     const scores: PeerScore[] = [vigil, elastalert, baseline];
     const totalS = Math.round((Date.now() - started) / 1000);
     const targetMet = vigil.attacks_caught >= elastalert.attacks_caught && vigil.false_per_day <= elastalert.false_per_day / 2;
-    const world = { seed, days, users, hosts, attacks: flags.attacks, events: sim.events, scored_from: new Date(scoreFrom).toISOString(), scored_days: vigil.scored_days };
+    const world = {
+      seed,
+      days,
+      users,
+      hosts,
+      attacks: flags.attacks,
+      events: sim.events,
+      scored_from: new Date(scoreFrom).toISOString(),
+      scored_days: vigil.scored_days,
+    };
     if (flags.json) {
       for (const s of scores) console.log(JSON.stringify({ bench: 'peers', ...s, world }));
       console.log(
@@ -200,12 +264,18 @@ async function main(): Promise<void> {
         }),
       );
     } else {
-      console.log(`\nPeers on one simulated world (seed ${seed}, ${users} accounts, ${hosts} hosts, ${days} days, ${sim.events.toLocaleString('en-US')} events; scored from ${world.scored_from}, ${vigil.scored_days} days)`);
+      console.log(
+        `\nPeers on one simulated world (seed ${seed}, ${users} accounts, ${hosts} hosts, ${days} days, ${sim.events.toLocaleString('en-US')} events; scored from ${world.scored_from}, ${vigil.scored_days} days)`,
+      );
       console.log('an incident: Vigil — one per incident id; rule engines — one per (rule · entity, day)\n');
       console.log(formatPeerTable(scores));
       console.log(`\nElastAlert2 per rule (matches): ${perRule.map((r) => `${r.rule.replace(/^vigil-/, '')} ${r.matches}`).join(', ')}`);
       console.log(`target (Vigil ≥ ElastAlert2's attacks caught, ≤ ½ its false/day): ${targetMet ? 'met' : 'NOT met'}`);
-      console.log(`time: ${totalS} s (${Object.entries(phases).map(([k, v]) => `${k} ${v} s`).join(', ')})`);
+      console.log(
+        `time: ${totalS} s (${Object.entries(phases)
+          .map(([k, v]) => `${k} ${v} s`)
+          .join(', ')})`,
+      );
     }
   } finally {
     if (!flags.keep) {

@@ -41,7 +41,9 @@ const MAPPINGS: JsonObject = {
   dynamic: 'strict',
   properties: {
     '@timestamp': { type: 'date' },
-    event: { properties: { category: { type: 'keyword' }, outcome: { type: 'keyword' }, action: { type: 'keyword' }, type: { type: 'keyword' } } },
+    event: {
+      properties: { category: { type: 'keyword' }, outcome: { type: 'keyword' }, action: { type: 'keyword' }, type: { type: 'keyword' } },
+    },
     user: { properties: { name: { type: 'keyword' } } },
     host: { properties: { name: { type: 'keyword' } } },
     source: { properties: { ip: { type: 'ip' }, bytes: { type: 'long' }, geo: { properties: { country_iso_code: { type: 'keyword' } } } } },
@@ -75,7 +77,12 @@ function event(r: () => number, i: number, data: DataSet): JsonObject {
   const roaming = r() < 0.05;
   return {
     '@timestamp': new Date(T0 + Math.floor(r() * HOUR)).toISOString(),
-    event: { category: 'authentication', outcome: r() < 0.08 ? 'failure' : 'success', action: ACTIONS[Math.floor(r() * ACTIONS.length)], type: r() < 0.02 ? ['start', 'admin'] : ['start'] },
+    event: {
+      category: 'authentication',
+      outcome: r() < 0.08 ? 'failure' : 'success',
+      action: ACTIONS[Math.floor(r() * ACTIONS.length)],
+      type: r() < 0.02 ? ['start', 'admin'] : ['start'],
+    },
     user: { name: `user-${user}` },
     host: { name: `host-${(user * 7 + Math.floor(r() * 3)) % 500}` },
     source: {
@@ -87,7 +94,11 @@ function event(r: () => number, i: number, data: DataSet): JsonObject {
 }
 
 async function http(method: string, path: string, body?: JsonObject): Promise<JsonObject> {
-  const response = await fetch(`${OPENSEARCH_URL}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const response = await fetch(`${OPENSEARCH_URL}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
   return JSON.parse(text) as JsonObject;
@@ -100,15 +111,22 @@ async function ensureLoaded(engine: Engine, data: DataSet): Promise<void> {
   console.error(`loading ${data.events.toLocaleString('en-US')} events into ${data.index} (found ${existing})…`);
   await engine.deleteIndex(data.index);
   // Bench fixture: the port never creates source indices, so plain HTTP for the mapping and load settings.
-  await http('PUT', `/${data.index}`, { settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' }, mappings: MAPPINGS });
+  await http('PUT', `/${data.index}`, {
+    settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' },
+    mappings: MAPPINGS,
+  });
   const r = rng(data.events + data.entities);
   const batch = 10_000;
   const started = Date.now();
   for (let i = 0; i < data.events; i += batch) {
     const ops = [];
-    for (let j = i; j < Math.min(data.events, i + batch); j++) ops.push({ action: 'index' as const, index: data.index, id: String(j), document: event(r, j, data) });
+    for (let j = i; j < Math.min(data.events, i + batch); j++)
+      ops.push({ action: 'index' as const, index: data.index, id: String(j), document: event(r, j, data) });
     const result = await engine.bulk(ops);
-    if (result.failed > 0) throw new Error(`bulk load of ${data.index} failed for ${result.failed} events: ${JSON.stringify(result.items.find((x) => !x.ok)?.error)}`);
+    if (result.failed > 0)
+      throw new Error(
+        `bulk load of ${data.index} failed for ${result.failed} events: ${JSON.stringify(result.items.find((x) => !x.ok)?.error)}`,
+      );
   }
   await http('PUT', `/${data.index}/_settings`, { index: { refresh_interval: '1s' } });
   await engine.refresh(data.index);
@@ -119,7 +137,16 @@ async function ensureLoaded(engine: Engine, data: DataSet): Promise<void> {
 /** The baseline: stream the needed fields of every event of the window and compute in Node. */
 async function pullAndCompute(engine: Engine, req: WindowRequest): Promise<WindowResult> {
   const acc = new WindowAccumulator(req);
-  const fields = ['@timestamp', 'user.name', 'event.category', 'event.outcome', 'event.type', 'source.ip', 'host.name', 'source.geo.country_iso_code'];
+  const fields = [
+    '@timestamp',
+    'user.name',
+    'event.category',
+    'event.outcome',
+    'event.type',
+    'source.ip',
+    'host.name',
+    'source.geo.country_iso_code',
+  ];
   const query = { bool: { filter: [{ range: { '@timestamp': { gte: req.start, lt: req.end, format: 'epoch_millis' } } }, req.filter!] } };
   for await (const hits of engine.stream({ index: req.index, query, fields, sort: ['@timestamp'], pageSize: 10_000 })) {
     for (const h of hits) acc.add(h.source);
@@ -145,11 +172,15 @@ export async function peakRssChild(): Promise<void> {
 
 function measurePeakRss(): { entities: number; maxRssMb: number } {
   const here = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import(${JSON.stringify(here)}).then((m) => m.peakRssChild())`], {
-    encoding: 'utf8',
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', `import(${JSON.stringify(here)}).then((m) => m.peakRssChild())`],
+    {
+      encoding: 'utf8',
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const line = child.stdout.trim().split('\n').at(-1) ?? '';
   if (child.status !== 0 || !line.startsWith('{')) throw new Error(`peak RSS child failed (${child.status}): ${child.stderr.slice(-2000)}`);
   return JSON.parse(line) as { entities: number; maxRssMb: number };
@@ -176,12 +207,22 @@ export async function run(): Promise<BenchLine[]> {
 
     // Same answer both ways, or the comparison means nothing.
     const total = (r: WindowResult) => r.windows.reduce((n, w) => n + w.eventCount, 0);
-    if (pushed.windows.length !== MAIN.entities || pulled.windows.length !== MAIN.entities || total(pushed) !== MAIN.events || total(pulled) !== MAIN.events) {
-      throw new Error(`pushdown saw ${pushed.windows.length} entities / ${total(pushed)} events, pull ${pulled.windows.length} / ${total(pulled)}`);
+    if (
+      pushed.windows.length !== MAIN.entities ||
+      pulled.windows.length !== MAIN.entities ||
+      total(pushed) !== MAIN.events ||
+      total(pulled) !== MAIN.events
+    ) {
+      throw new Error(
+        `pushdown saw ${pushed.windows.length} entities / ${total(pushed)} events, pull ${pulled.windows.length} / ${total(pulled)}`,
+      );
     }
     for (let i = 0; i < pushed.windows.length; i += 97) {
       for (const [name, v] of Object.entries(pulled.windows[i].features)) {
-        if (Math.abs(pushed.windows[i].features[name] - v) > 1e-9 * Math.max(1, Math.abs(v))) throw new Error(`feature ${name} of ${pulled.windows[i].entity.value}: pushdown ${pushed.windows[i].features[name]} vs pull ${v}`);
+        if (Math.abs(pushed.windows[i].features[name] - v) > 1e-9 * Math.max(1, Math.abs(v)))
+          throw new Error(
+            `feature ${name} of ${pulled.windows[i].entity.value}: pushdown ${pushed.windows[i].features[name]} vs pull ${v}`,
+          );
       }
     }
 

@@ -27,7 +27,8 @@ const strict = args.includes('--strict');
 const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 const flagValues = new Set(['--sizes', '--baseline'].map(valueOf));
 const filters = args.filter((a) => !a.startsWith('--') && !flagValues.has(a));
-const sizesOf = (text: string | undefined, fallback: number[]): number[] => (text === undefined ? fallback : text.split(',').filter(Boolean).map(Number));
+const sizesOf = (text: string | undefined, fallback: number[]): number[] =>
+  text === undefined ? fallback : text.split(',').filter(Boolean).map(Number);
 const ENGINE_VARIABLE = 'VIGIL_BENCH_OPENSEARCH_URL';
 
 function fmt(n: number | undefined): string {
@@ -53,11 +54,21 @@ function table(rows: readonly Row[]): string {
   const header = ['bench', 'value', 'unit', 'baseline', 'baseline value', 'ratio', 'target', 'pass'];
   const cells = rows.map((r) =>
     r.line
-      ? [r.line.bench, fmt(r.line.value), r.line.unit, r.line.baseline ?? '', fmt(r.line.baseline_value), r.line.ratio === undefined ? '' : `${fmt(r.line.ratio)}×`, r.line.target ?? '', r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL']
+      ? [
+          r.line.bench,
+          fmt(r.line.value),
+          r.line.unit,
+          r.line.baseline ?? '',
+          fmt(r.line.baseline_value),
+          r.line.ratio === undefined ? '' : `${fmt(r.line.ratio)}×`,
+          r.line.target ?? '',
+          r.pass === undefined ? '' : r.pass ? 'pass' : 'FAIL',
+        ]
       : [r.suite, '', '', '', '', '', '', `ERROR: ${r.error ?? ''}`],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (i === 7 && c[i].startsWith('ERROR') ? 0 : c[i].length))));
-  const format = (c: string[]) => c.map((v, i) => (i === 1 || i === 4 || i === 5 ? v.padStart(widths[i]) : i === 7 ? v : v.padEnd(widths[i]))).join('  ');
+  const format = (c: string[]) =>
+    c.map((v, i) => (i === 1 || i === 4 || i === 5 ? v.padStart(widths[i]) : i === 7 ? v : v.padEnd(widths[i]))).join('  ');
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(format)].join('\n');
 }
 
@@ -81,7 +92,9 @@ async function main(): Promise<number> {
     try {
       const engine = await startEngine('opensearch', { onProgress: (m) => note(`# [engine] ${m}`) });
       process.env[ENGINE_VARIABLE] = engine.url;
-      note(`# OpenSearch ${engine.version} at ${engine.url}${engine.startedHere ? ' (started for this run; stopped at the end)' : ' (already running; left running)'}`);
+      note(
+        `# OpenSearch ${engine.version} at ${engine.url}${engine.startedHere ? ' (started for this run; stopped at the end)' : ' (already running; left running)'}`,
+      );
       if (engine.startedHere) stopOpenSearch = () => stopEngine('opensearch');
     } catch (error) {
       engineError = `OpenSearch could not be started: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
@@ -119,7 +132,9 @@ async function main(): Promise<number> {
   const errors = rows.filter((r) => r.error).length;
   if (!json) {
     const cpu = cpus();
-    console.log(`\nmeasured ${started.toISOString().slice(0, 16)}Z on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, node ${process.version}\n`);
+    console.log(
+      `\nmeasured ${started.toISOString().slice(0, 16)}Z on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, node ${process.version}\n`,
+    );
     console.log(table(rows));
     const met = rows.filter((r) => r.pass === true).length;
     console.log(`\n${met} of ${met + failed} targets met${errors ? `, ${errors} suite(s) failed to run` : ''}; log lines: ${logFile}`);

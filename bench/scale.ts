@@ -78,7 +78,12 @@ function hourEvents(users: number, hour: number): JsonObject[] {
       const failed = r % 17 === 0;
       out.push({
         '@timestamp': new Date(hourStart + (r % H)).toISOString(),
-        event: { category: ['authentication'], type: ['start'], action: failed ? 'logon-failed' : 'logon', outcome: failed ? 'failure' : 'success' },
+        event: {
+          category: ['authentication'],
+          type: ['start'],
+          action: failed ? 'logon-failed' : 'logon',
+          outcome: failed ? 'failure' : 'success',
+        },
         user: { name: `u${u}` },
         source: { ip: `10.${(u >> 16) & 255}.${(u >> 8) & 255}.${u & 255}`, geo: { country_iso_code: r % 101 === 0 ? 'DE' : 'US' } },
         host: { name: `ws-${(u + (r % 211 === 0 ? 7 : 0)) % 5000}` },
@@ -97,7 +102,8 @@ export async function indexEstate(engine: Engine, index: string, users: number):
     for (let i = 0; i < all.length; i += 5_000) {
       const ops: BulkOperation[] = all.slice(i, i + 5_000).map((document) => ({ action: 'index', index, document }));
       const result = await engine.bulk(ops);
-      if (result.failed > 0) throw new Error(`indexing the estate: ${result.failed} events refused (${result.items.find((x) => !x.ok)?.error?.reason ?? '?'})`);
+      if (result.failed > 0)
+        throw new Error(`indexing the estate: ${result.failed} events refused (${result.items.find((x) => !x.ok)?.error?.reason ?? '?'})`);
     }
     events += all.length;
   }
@@ -112,7 +118,12 @@ export function writeConfig(url: string, events: string, out: string, policy: Js
   const config = {
     cluster: { urls: [url], flavour: 'opensearch', request_timeout_ms: 300_000 },
     jobs: [{ id: 'auth', preset: 'auth_by_user', index: events, window: '1h', slide: '1h', delay: '1m', warmup: `${WARMUP_HOURS}h` }],
-    output: { anomaly_index: `${out}-anomalies`, state_index: `${out}-state`, dead_letter_index: `${out}-dead-letter`, status_index: `${out}-status` },
+    output: {
+      anomaly_index: `${out}-anomalies`,
+      state_index: `${out}-state`,
+      dead_letter_index: `${out}-dead-letter`,
+      status_index: `${out}-status`,
+    },
     pipeline,
   };
   writeFileSync(path, JSON.stringify(config, null, 2));
@@ -120,10 +131,16 @@ export function writeConfig(url: string, events: string, out: string, policy: Js
 }
 
 /** Runs the CLI in one node process (no tsx wrapper), sampling its peak RSS (VmHWM) until it exits. */
-function cli(args: readonly string[], nodeFlags: readonly string[] = []): Promise<{ stdout: string; peakRssMb: number; seconds: number; load: number }> {
+function cli(
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+): Promise<{ stdout: string; peakRssMb: number; seconds: number; load: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], { cwd: REPO, env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args], {
+      cwd: REPO,
+      env: { ...process.env, VIGIL_LOG_LEVEL: 'warn' },
+    });
     let stdout = '';
     let stderr = '';
     let peakKb = 0;
@@ -145,7 +162,13 @@ function cli(args: readonly string[], nodeFlags: readonly string[] = []): Promis
     child.on('close', (code) => {
       clearInterval(timer);
       if (code !== 0) reject(new Error(`vigil ${args.join(' ')} exited with ${code}:\n${stderr.slice(-3000)}`));
-      else resolve({ stdout, peakRssMb: peakKb / 1024, seconds: (performance.now() - started) / 1000, load: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length) });
+      else
+        resolve({
+          stdout,
+          peakRssMb: peakKb / 1024,
+          seconds: (performance.now() - started) / 1000,
+          load: loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length),
+        });
     });
   });
 }
@@ -154,7 +177,9 @@ async function indexFigures(url: string, engine: Engine, index: string): Promise
   await engine.refresh(index);
   await fetch(`${url}/${index}/_forcemerge?max_num_segments=1`, { method: 'POST' });
   // _count, not _stats: the stats count every nested feature as a Lucene document of its own.
-  const stats = (await (await fetch(`${url}/${index}/_stats/store`)).json()) as { _all: { primaries: { store: { size_in_bytes: number } } } };
+  const stats = (await (await fetch(`${url}/${index}/_stats/store`)).json()) as {
+    _all: { primaries: { store: { size_in_bytes: number } } };
+  };
   return { documents: await engine.count(index), bytes: stats._all.primaries.store.size_in_bytes };
 }
 
@@ -165,7 +190,10 @@ async function runPipeline(url: string, events: string, out: string, policy: Jso
   const from = new Date(START).toISOString();
   const to = new Date(START + (WARMUP_HOURS + SCORED_HOURS) * H).toISOString();
   const profile = process.env.VIGIL_SCALE_CPU_PROF;
-  const run = await cli(['backfill', '--config', config, '--from', from, '--to', to, '--json', '--no-progress', '--no-alerts'], profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []);
+  const run = await cli(
+    ['backfill', '--config', config, '--from', from, '--to', to, '--json', '--no-progress', '--no-alerts'],
+    profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+  );
   const summary = (JSON.parse(run.stdout) as { summary: { entity_windows: number } }).summary;
   const figures = await indexFigures(url, engine, `${out}-anomalies`);
   await engine.deleteIndex(`${out}-*`);
@@ -229,12 +257,23 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
         bench: `scale.ew_per_s.${users}`,
         value: now.entityWindows / now.seconds,
         unit: 'entity-windows/s',
-        ...(before ? { baseline: 'previous settings', baseline_value: before.entityWindows / before.seconds, ratio: now.entityWindows / now.seconds / (before.entityWindows / before.seconds) } : {}),
+        ...(before
+          ? {
+              baseline: 'previous settings',
+              baseline_value: before.entityWindows / before.seconds,
+              ratio: now.entityWindows / now.seconds / (before.entityWindows / before.seconds),
+            }
+          : {}),
         ...(users >= 10_000 ? { target: '≥ 1,700' } : {}),
       });
       emit({ bench: `scale.entity_windows.${users}`, value: now.entityWindows, unit: 'entity-windows' });
       emit({ bench: `scale.peak_rss_mb.${users}`, value: now.peakRssMb, unit: 'MB' });
-      emit({ bench: `scale.rss_mb_per_100k.${users}`, value: (now.peakRssMb / users) * 100_000, unit: 'MB', ...(users >= 10_000 ? { target: '≤ 400' } : {}) });
+      emit({
+        bench: `scale.rss_mb_per_100k.${users}`,
+        value: (now.peakRssMb / users) * 100_000,
+        unit: 'MB',
+        ...(users >= 10_000 ? { target: '≤ 400' } : {}),
+      });
       const docs = perM(now.documents, now.entityWindows);
       const bytes = perM(now.bytes, now.entityWindows);
       const docsBefore = before ? perM(before.documents, before.entityWindows) : undefined;
@@ -243,18 +282,23 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
         bench: `scale.docs_per_1m_ew.${users}`,
         value: docs,
         unit: 'documents',
-        ...(docsBefore !== undefined ? { baseline: 'every entity-window written', baseline_value: docsBefore, ratio: docsBefore / Math.max(1, docs) } : {}),
+        ...(docsBefore !== undefined
+          ? { baseline: 'every entity-window written', baseline_value: docsBefore, ratio: docsBefore / Math.max(1, docs) }
+          : {}),
       });
       emit({
         bench: `scale.bytes_per_1m_ew.${users}`,
         value: bytes,
         unit: 'bytes',
-        ...(bytesBefore !== undefined ? { baseline: 'every entity-window written', baseline_value: bytesBefore, ratio: bytesBefore / Math.max(1, bytes) } : {}),
+        ...(bytesBefore !== undefined
+          ? { baseline: 'every entity-window written', baseline_value: bytesBefore, ratio: bytesBefore / Math.max(1, bytes) }
+          : {}),
         target: '≥ 10×',
       });
       await engine.deleteIndex(events);
     }
-    if (fits.length >= 2) emit({ bench: 'scale.cost_exponent', value: logLogSlope(fits), unit: 'slope of log wall on log entity-windows', target: '≤ 1.1' });
+    if (fits.length >= 2)
+      emit({ bench: 'scale.cost_exponent', value: logLogSlope(fits), unit: 'slope of log wall on log entity-windows', target: '≤ 1.1' });
   } finally {
     await engine.close();
   }

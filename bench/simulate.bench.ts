@@ -18,7 +18,16 @@ export async function run(): Promise<BenchLine[]> {
   try {
     const started = performance.now();
     const summary = await simulate({
-      options: { seed: 7, days: 14, users: 300, hosts: 120, startMs: Date.parse('2026-03-02T00:00:00Z'), attacks: parseAttackSpec('all:2'), intensity: 1, stealth: 0.3 },
+      options: {
+        seed: 7,
+        days: 14,
+        users: 300,
+        hosts: 120,
+        startMs: Date.parse('2026-03-02T00:00:00Z'),
+        attacks: parseAttackSpec('all:2'),
+        intensity: 1,
+        stealth: 0.3,
+      },
       sinks: [await NdjsonFileSink.create(join(dir, 'events.ndjson'))],
       labelsPath: join(dir, 'labels.ndjson'),
     });

@@ -131,13 +131,20 @@ export function checkDeps(root: string): DepReport {
     }
   }
   const folderGraph = new Map([...folders].map(([k, v]) => [k, [...v].sort()]));
-  return { files: graph.size, fileCycles: cycles(graph), folderCycles: cycles(folderGraph), layerViolations: [...new Set(layerViolations)].sort() };
+  return {
+    files: graph.size,
+    fileCycles: cycles(graph),
+    folderCycles: cycles(folderGraph),
+    layerViolations: [...new Set(layerViolations)].sort(),
+  };
 }
 
 function main(): number {
   const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
   const r = checkDeps(root);
-  console.log(`# dependencies: ${r.files} files, ${r.fileCycles.length} file cycles, ${r.folderCycles.length} folder cycles, ${r.layerViolations.length} layer violations`);
+  console.log(
+    `# dependencies: ${r.files} files, ${r.fileCycles.length} file cycles, ${r.folderCycles.length} folder cycles, ${r.layerViolations.length} layer violations`,
+  );
   for (const c of r.fileCycles) console.log(`  file cycle: ${c.join(' ↔ ')}`);
   for (const c of r.folderCycles) console.log(`  folder cycle: ${c.join(' ↔ ')}`);
   for (const v of r.layerViolations) console.log(`  layer: ${v}`);

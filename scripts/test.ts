@@ -86,11 +86,10 @@ async function main(): Promise<number> {
 
   let status: number;
   try {
-    const run = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files],
-      { stdio: 'inherit', env },
-    );
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
+      stdio: 'inherit',
+      env,
+    });
     status = run.status ?? 1;
   } finally {
     if (process.env.VIGIL_KEEP_ENGINES !== '1') for (const e of started) await stopEngine(e.flavour);

@@ -171,7 +171,8 @@ function markdownOne(a: AlertContext): string {
   if (a.attack.techniques.length) lines.push(`- ATT&CK: ${a.attack.techniques.map((t) => `${md(t.id)} ${md(t.name)}`).join('; ')}`);
   if (a.features.length) {
     lines.push('', '| feature | actual | typical | share |', '| --- | --- | --- | --- |');
-    for (const f of a.features) lines.push(`| ${md(f.name)} | ${fmt(f.actual)} | ${fmt(f.typical)} | ${Math.round(f.contribution * 100)}% |`);
+    for (const f of a.features)
+      lines.push(`| ${md(f.name)} | ${fmt(f.actual)} | ${fmt(f.typical)} | ${Math.round(f.contribution * 100)}% |`);
   }
   if (a.links.kibana) lines.push('', `[Events in Kibana](${a.links.kibana})`);
   if (a.links.dashboards) lines.push('', `[Events in OpenSearch Dashboards](${a.links.dashboards})`);

@@ -15,7 +15,10 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
-      if (signal?.aborted) { resolve(); return; }
+      if (signal?.aborted) {
+        resolve();
+        return;
+      }
       const timer = setTimeout(done, Math.max(0, ms));
       function done(): void {
         clearTimeout(timer);
@@ -33,4 +36,3 @@ export type RandomSource = () => number;
 export function seededRandom(seed: number): RandomSource {
   return mulberry32(seed);
 }
-

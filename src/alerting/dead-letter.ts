@@ -61,7 +61,8 @@ export function deadLetterDocument(record: DeadLetterRecord, parkedAt: string): 
 export async function writeDeadLetter(engine: Engine, index: string, id: string, doc: DeadLetterDocument): Promise<void> {
   const result = await engine.bulk([{ action: 'index', index, id, document: doc }], { refresh: true });
   const item = result.items[0];
-  if (!item?.ok) throw new Error(`dead-letter write ${index}/${id} refused: ${item?.error ? `${item.error.type}: ${item.error.reason}` : 'no result'}`);
+  if (!item?.ok)
+    throw new Error(`dead-letter write ${index}/${id} refused: ${item?.error ? `${item.error.type}: ${item.error.reason}` : 'no result'}`);
 }
 
 const recordSchema = z.object({
@@ -90,7 +91,9 @@ const recordSchema = z.object({
 
 const hitsSchema = z.object({
   hits: z.object({
-    hits: z.array(z.object({ _id: z.string(), _source: z.object({ '@timestamp': z.string(), vigil: z.object({ dead_letter: recordSchema }) }) })),
+    hits: z.array(
+      z.object({ _id: z.string(), _source: z.object({ '@timestamp': z.string(), vigil: z.object({ dead_letter: recordSchema }) }) }),
+    ),
   }),
 });
 
@@ -104,13 +107,21 @@ export interface StoredDeadLetter {
  * Dead letters to replay: every parked one, or the one(s) matching `id` — a dead-letter document
  * id, a webhook message id or an anomaly id.
  */
-export async function findDeadLetters(engine: Engine, index: string, options: { id?: string; includeReplayed?: boolean; limit?: number } = {}): Promise<StoredDeadLetter[]> {
+export async function findDeadLetters(
+  engine: Engine,
+  index: string,
+  options: { id?: string; includeReplayed?: boolean; limit?: number } = {},
+): Promise<StoredDeadLetter[]> {
   const filter: JsonObject[] = [{ term: { 'vigil.dead_letter.kind': 'alert' } }];
   if (!options.includeReplayed) filter.push({ term: { 'vigil.dead_letter.status': 'parked' } });
   if (options.id) {
     filter.push({
       bool: {
-        should: [{ ids: { values: [options.id] } }, { term: { 'vigil.dead_letter.message_id': options.id } }, { term: { 'vigil.dead_letter.alert_ids': options.id } }],
+        should: [
+          { ids: { values: [options.id] } },
+          { term: { 'vigil.dead_letter.message_id': options.id } },
+          { term: { 'vigil.dead_letter.alert_ids': options.id } },
+        ],
         minimum_should_match: 1,
       },
     });
@@ -118,12 +129,19 @@ export async function findDeadLetters(engine: Engine, index: string, options: { 
   let response: JsonObject;
   try {
     await engine.refresh(index);
-    response = await engine.search(index, { size: options.limit ?? 1000, query: { bool: { filter } }, sort: [{ '@timestamp': { order: 'asc' } }] });
+    response = await engine.search(index, {
+      size: options.limit ?? 1000,
+      query: { bool: { filter } },
+      sort: [{ '@timestamp': { order: 'asc' } }],
+    });
   } catch (error) {
     if (error instanceof EngineRequestError && error.status === 404) return [];
     throw error;
   }
   const parsed = hitsSchema.safeParse(response);
-  if (!parsed.success) throw new Error(`unexpected documents in the dead-letter index ${index}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new Error(
+      `unexpected documents in the dead-letter index ${index}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`,
+    );
   return parsed.data.hits.hits.map((h) => ({ id: h._id, parkedAt: h._source['@timestamp'], record: h._source.vigil.dead_letter }));
 }

@@ -135,7 +135,10 @@ class AlertDispatcher implements Dispatcher {
     await this.recover();
     if (alerts.length === 0 || this.endpoints.size === 0) return;
 
-    const links = this.options.links ?? { kibanaUrl: this.options.config.links.kibana_url, dashboardsUrl: this.options.config.links.dashboards_url };
+    const links = this.options.links ?? {
+      kibanaUrl: this.options.config.links.kibana_url,
+      dashboardsUrl: this.options.config.links.dashboards_url,
+    };
     const contexts = alerts.map((a) => alertContext(a.id, a.doc, links, a.revision ?? 0));
     // Updates of an alert already sent are the point of an incident: realert only applies to first alerts.
     const accepted = [...(await this.applyRealert(contexts.filter((a) => a.revision === 0))), ...contexts.filter((a) => a.revision > 0)];
@@ -143,7 +146,11 @@ class AlertDispatcher implements Dispatcher {
     for (const endpoint of this.endpoints.values()) {
       const eligible = accepted.filter((a) => a.score >= endpoint.connector.min_score);
       for (const notification of buildNotifications(eligible, this.options.config.grouping)) {
-        records.push({ id: outboxId(endpoint.connector.name, notification.messageId), entry: this.newEntry(endpoint, notification), endpoint });
+        records.push({
+          id: outboxId(endpoint.connector.name, notification.messageId),
+          entry: this.newEntry(endpoint, notification),
+          endpoint,
+        });
       }
     }
     // Persisted before any attempt: from here on a crash cannot lose these alerts.
@@ -174,7 +181,10 @@ class AlertDispatcher implements Dispatcher {
     }
     const stats = this.takeCounts();
     if (stats.pending > 0) {
-      log.warn({ pending: stats.pending, by_connector: this.pendingByConnector() }, 'alert drain timed out: the rest stays in the outbox and resumes on the next run');
+      log.warn(
+        { pending: stats.pending, by_connector: this.pendingByConnector() },
+        'alert drain timed out: the rest stays in the outbox and resumes on the next run',
+      );
     }
     return stats;
   }
@@ -182,7 +192,8 @@ class AlertDispatcher implements Dispatcher {
   takeCounts(): DispatchStats {
     // A process that has nothing new to send still owes what an earlier run left pending.
     if (!this.closed) {
-      const warn = (error: unknown): void => log.warn({ err: errorText(error) }, 'could not look for pending alerts in the outbox; retried later');
+      const warn = (error: unknown): void =>
+        log.warn({ err: errorText(error) }, 'could not look for pending alerts in the outbox; retried later');
       this.recover().catch(warn);
     }
     const stats = { ...this.stats, pending: this.tasks.size };
@@ -293,7 +304,10 @@ class AlertDispatcher implements Dispatcher {
     for (const r of pending) {
       const endpoint = this.endpoints.get(r.entry.connector);
       if (!endpoint) {
-        log.warn({ connector: r.entry.connector, message_id: r.entry.message_id }, 'pending alert for a connector that is no longer configured: left in the outbox');
+        log.warn(
+          { connector: r.entry.connector, message_id: r.entry.message_id },
+          'pending alert for a connector that is no longer configured: left in the outbox',
+        );
         continue;
       }
       this.start(r.id, endpoint);
@@ -313,7 +327,10 @@ class AlertDispatcher implements Dispatcher {
     const task = this.deliver(id, endpoint)
       .catch((error: unknown) => {
         // The record stays in the outbox; the next dispatcher (or drain after a restart) resumes it.
-        log.error({ connector: endpoint.connector.name, record: id, err: errorText(error) }, 'alert delivery interrupted; it stays in the outbox');
+        log.error(
+          { connector: endpoint.connector.name, record: id, err: errorText(error) },
+          'alert delivery interrupted; it stays in the outbox',
+        );
       })
       .finally(() => {
         this.tasks.delete(id);
@@ -359,7 +376,13 @@ class AlertDispatcher implements Dispatcher {
       let result: AttemptResult;
       try {
         // Claim the attempt: the conditional write makes sure no other dispatcher sends it concurrently.
-        const claimed: OutboxEntry = { ...entry, attempts: entry.attempts + 1, lease_owner: this.owner, lease_until_ms: this.clock.now() + connector.timeout_ms + LEASE_MARGIN_MS, updated_ms: this.clock.now() };
+        const claimed: OutboxEntry = {
+          ...entry,
+          attempts: entry.attempts + 1,
+          lease_owner: this.owner,
+          lease_until_ms: this.clock.now() + connector.timeout_ms + LEASE_MARGIN_MS,
+          updated_ms: this.clock.now(),
+        };
         const claimedVersion = await this.outbox.update(id, claimed, version);
         if (!claimedVersion) {
           breaker.onNeutral();
@@ -373,7 +396,11 @@ class AlertDispatcher implements Dispatcher {
       }
       if (this.closed && result.outcome !== 'delivered') {
         // Cut short by close(): hand the record back (no lease, due now) so the next run resends it at once.
-        await this.persist(id, { ...entry, lease_owner: '', lease_until_ms: 0, next_attempt_ms: this.clock.now(), updated_ms: this.clock.now() }, version);
+        await this.persist(
+          id,
+          { ...entry, lease_owner: '', lease_until_ms: 0, next_attempt_ms: this.clock.now(), updated_ms: this.clock.now() },
+          version,
+        );
         return;
       }
       if (result.outcome === 'delivered') breaker.onSuccess();
@@ -381,7 +408,14 @@ class AlertDispatcher implements Dispatcher {
       else breaker.onFailure();
       this.logAttempt(connector, entry, result);
 
-      const done = { ...entry, lease_owner: '', lease_until_ms: 0, updated_ms: this.clock.now(), last_status: result.status ?? null, last_error: result.error ?? null };
+      const done = {
+        ...entry,
+        lease_owner: '',
+        lease_until_ms: 0,
+        updated_ms: this.clock.now(),
+        last_status: result.status ?? null,
+        last_error: result.error ?? null,
+      };
       if (result.outcome === 'delivered') {
         this.stats.delivered += 1;
         // Recorded before anything else: this write is what makes a later re-enqueue a no-op.
@@ -417,7 +451,13 @@ class AlertDispatcher implements Dispatcher {
    * Writes the dead letter, then marks the outbox record dead. If the dead letter cannot be
    * written the record stays pending (with its park_reason) and false is returned: try again later.
    */
-  private async park(id: string, entry: OutboxEntry, version: OutboxVersion, connector: ConnectorConfig, why: 'rejected' | 'retries_exhausted'): Promise<boolean> {
+  private async park(
+    id: string,
+    entry: OutboxEntry,
+    version: OutboxVersion,
+    connector: ConnectorConfig,
+    why: 'rejected' | 'retries_exhausted',
+  ): Promise<boolean> {
     const nowIso = new Date(this.clock.now()).toISOString();
     const record: DeadLetterRecord = {
       kind: 'alert',
@@ -444,19 +484,41 @@ class AlertDispatcher implements Dispatcher {
     };
     if (this.options.engine) {
       try {
-        await writeDeadLetter(this.options.engine, this.options.deadLetterIndex, deadLetterId(connector.name, entry.message_id), deadLetterDocument(record, nowIso));
+        await writeDeadLetter(
+          this.options.engine,
+          this.options.deadLetterIndex,
+          deadLetterId(connector.name, entry.message_id),
+          deadLetterDocument(record, nowIso),
+        );
       } catch (error) {
-        log.error({ connector: connector.name, message_id: entry.message_id, err: errorText(error) }, 'could not write the dead letter; the alert stays in the outbox and is retried');
+        log.error(
+          { connector: connector.name, message_id: entry.message_id, err: errorText(error) },
+          'could not write the dead letter; the alert stays in the outbox and is retried',
+        );
         const next = await this.persist(id, { ...entry, next_attempt_ms: this.clock.now() + connector.retry.max_delay_ms }, version);
         // Someone else owns the record now: let them finish it.
         return next === null;
       }
     } else {
-      log.error({ connector: connector.name, message_id: entry.message_id, reason: why, last_error: record.last_error }, 'alert undeliverable and no cluster to park it in');
+      log.error(
+        { connector: connector.name, message_id: entry.message_id, reason: why, last_error: record.last_error },
+        'alert undeliverable and no cluster to park it in',
+      );
     }
     await this.persist(id, { ...entry, status: 'dead', updated_ms: this.clock.now() }, version);
     this.stats.deadLettered += 1;
-    log.warn({ connector: connector.name, destination: record.destination, message_id: entry.message_id, reason: why, attempts: entry.attempts, last_status: record.last_status, last_error: record.last_error }, 'alert parked in the dead-letter index');
+    log.warn(
+      {
+        connector: connector.name,
+        destination: record.destination,
+        message_id: entry.message_id,
+        reason: why,
+        attempts: entry.attempts,
+        last_status: record.last_status,
+        last_error: record.last_error,
+      },
+      'alert parked in the dead-letter index',
+    );
     return true;
   }
 

@@ -17,7 +17,10 @@ function alertKey(a: AlertContext): string {
 }
 
 export function groupMessageId(anomalyIds: readonly string[]): string {
-  const digest = createHash('sha256').update([...anomalyIds].sort().join('\n')).digest('hex').slice(0, 40);
+  const digest = createHash('sha256')
+    .update([...anomalyIds].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 40);
   return `vigil_grp_${digest}`;
 }
 

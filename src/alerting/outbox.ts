@@ -123,7 +123,8 @@ const searchHitsSchema = z.object({
 
 function parseEntry(doc: JsonObject, id: string): OutboxEntry {
   const parsed = z.object({ alert_outbox: entrySchema }).safeParse(doc);
-  if (!parsed.success) throw new Error(`state document ${id} is not an alert outbox record: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  if (!parsed.success)
+    throw new Error(`state document ${id} is not an alert outbox record: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   return parsed.data.alert_outbox;
 }
 
@@ -149,7 +150,9 @@ export class EngineOutboxStore implements OutboxStore {
     const out = new Map<string, boolean>();
     if (records.length === 0) return out;
     // One bulk request of `create`s: a 409 item means the record exists (same anomaly seen before).
-    const result = await this.engine.bulk(records.map((r) => ({ action: 'create' as const, index: this.index, id: r.id, document: toDocument(r.entry) })));
+    const result = await this.engine.bulk(
+      records.map((r) => ({ action: 'create' as const, index: this.index, id: r.id, document: toDocument(r.entry) })),
+    );
     const failures: string[] = [];
     for (const item of result.items) {
       const id = records[item.position].id;
@@ -157,7 +160,8 @@ export class EngineOutboxStore implements OutboxStore {
       else if (item.status === 409) out.set(id, false);
       else failures.push(`${id}: ${item.status} ${item.error?.type ?? ''} ${item.error?.reason ?? ''}`.trim());
     }
-    if (failures.length > 0) throw new Error(`the alert outbox in ${this.index} refused ${failures.length} record(s): ${failures.slice(0, 3).join('; ')}`);
+    if (failures.length > 0)
+      throw new Error(`the alert outbox in ${this.index} refused ${failures.length} record(s): ${failures.slice(0, 3).join('; ')}`);
     return out;
   }
 
@@ -181,7 +185,10 @@ export class EngineOutboxStore implements OutboxStore {
   }
 
   async purgeDelivered(beforeMs: number, limit: number): Promise<number> {
-    const found = await this.find([{ term: { kind: 'alert_outbox_delivered' } }, { range: { updated_at: { lt: new Date(beforeMs).toISOString() } } }], limit);
+    const found = await this.find(
+      [{ term: { kind: 'alert_outbox_delivered' } }, { range: { updated_at: { lt: new Date(beforeMs).toISOString() } } }],
+      limit,
+    );
     const old = found.filter((r) => r.entry.status === 'delivered' && (r.entry.delivered_ms ?? 0) < beforeMs);
     for (const r of old) await this.engine.deleteState(this.index, r.id);
     return old.length;
@@ -204,8 +211,13 @@ export class EngineOutboxStore implements OutboxStore {
       throw error;
     }
     const parsed = searchHitsSchema.safeParse(response);
-    if (!parsed.success) throw new Error(`unexpected search answer for the alert outbox in ${this.index}: ${parsed.error.issues[0]?.message}`);
-    return parsed.data.hits.hits.map((h) => ({ id: h._id, entry: h._source.alert_outbox, version: { seqNo: h._seq_no ?? -1, primaryTerm: h._primary_term ?? -1 } }));
+    if (!parsed.success)
+      throw new Error(`unexpected search answer for the alert outbox in ${this.index}: ${parsed.error.issues[0]?.message}`);
+    return parsed.data.hits.hits.map((h) => ({
+      id: h._id,
+      entry: h._source.alert_outbox,
+      version: { seqNo: h._seq_no ?? -1, primaryTerm: h._primary_term ?? -1 },
+    }));
   }
 }
 

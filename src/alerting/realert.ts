@@ -17,7 +17,15 @@ export interface AlertWindow {
 export type RealertDocument = {
   kind: 'alert_realert';
   updated_at: string;
-  alert_realert: { job_id: string; entity_field: string; entity_value: string; last_alert_id: string; window_start_ms: number; window_end_ms: number; updated_ms: number };
+  alert_realert: {
+    job_id: string;
+    entity_field: string;
+    entity_value: string;
+    last_alert_id: string;
+    window_start_ms: number;
+    window_end_ms: number;
+    updated_ms: number;
+  };
 };
 
 export function realertKey(jobId: string, entityField: string, entityValue: string): string {
@@ -62,9 +70,14 @@ export class EngineRealertStore implements RealertStore {
   async putMany(entries: readonly { key: string; doc: RealertDocument }[]): Promise<void> {
     if (entries.length === 0) return;
     // Last writer wins: two runners alerting on the same entity at once is rare and harmless here.
-    const result = await this.engine.bulk(entries.map((e) => ({ action: 'index' as const, index: this.index, id: e.key, document: e.doc })));
+    const result = await this.engine.bulk(
+      entries.map((e) => ({ action: 'index' as const, index: this.index, id: e.key, document: e.doc })),
+    );
     const failed = result.items.filter((i) => !i.ok);
-    if (failed.length > 0) throw new Error(`realert state write refused for ${failed.length} key(s): ${failed[0].error?.type ?? failed[0].status} ${failed[0].error?.reason ?? ''}`);
+    if (failed.length > 0)
+      throw new Error(
+        `realert state write refused for ${failed.length} key(s): ${failed[0].error?.type ?? failed[0].status} ${failed[0].error?.reason ?? ''}`,
+      );
   }
 }
 

@@ -49,7 +49,13 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       const r = letter.record;
       const connector = options.config.connectors.find((c) => c.name === r.connector);
       if (!connector) {
-        results.push({ id: letter.id, connector: r.connector, messageId: r.message_id, outcome: 'skipped', error: `connector "${r.connector}" is not configured any more` });
+        results.push({
+          id: letter.id,
+          connector: r.connector,
+          messageId: r.message_id,
+          outcome: 'skipped',
+          error: `connector "${r.connector}" is not configured any more`,
+        });
         continue;
       }
       let client = clients.get(connector.name);
@@ -78,8 +84,18 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayR
       };
       await writeDeadLetter(options.engine, options.deadLetterIndex, letter.id, deadLetterDocument(updated, letter.parkedAt));
       if (ok) await markOutboxDelivered(options, r.connector, r.message_id, clock);
-      log.info({ connector: r.connector, message_id: r.message_id, status: result?.status, outcome: ok ? 'replayed' : 'failed' }, 'dead letter replayed');
-      results.push({ id: letter.id, connector: r.connector, messageId: r.message_id, outcome: ok ? 'replayed' : 'failed', status: result?.status, error: ok ? undefined : result?.error });
+      log.info(
+        { connector: r.connector, message_id: r.message_id, status: result?.status, outcome: ok ? 'replayed' : 'failed' },
+        'dead letter replayed',
+      );
+      results.push({
+        id: letter.id,
+        connector: r.connector,
+        messageId: r.message_id,
+        outcome: ok ? 'replayed' : 'failed',
+        status: result?.status,
+        error: ok ? undefined : result?.error,
+      });
     }
   } finally {
     for (const c of clients.values()) c.close();
@@ -95,8 +111,15 @@ async function markOutboxDelivered(options: ReplayOptions, connector: string, me
     const stored = await store.get(id);
     if (!stored || stored.entry.status === 'delivered') return;
     const now = clock.now();
-    await store.update(id, { ...stored.entry, status: 'delivered', body: null, delivered_ms: now, updated_ms: now, park_reason: null }, stored.version);
+    await store.update(
+      id,
+      { ...stored.entry, status: 'delivered', body: null, delivered_ms: now, updated_ms: now, park_reason: null },
+      stored.version,
+    );
   } catch (error) {
-    log.warn({ record: id, err: error instanceof Error ? error.message : String(error) }, 'replayed, but could not mark the outbox record delivered');
+    log.warn(
+      { record: id, err: error instanceof Error ? error.message : String(error) },
+      'replayed, but could not mark the outbox record delivered',
+    );
   }
 }

@@ -22,7 +22,11 @@ export function isRetryableStatus(status: number | undefined): boolean {
 }
 
 /** Full jitter (AWS architecture blog): uniform in [0, min(cap, base·2^(attempt-1))]. `attempt` counts from 1. */
-export function backoffDelayMs(attempt: number, settings: Pick<RetrySettings, 'base_delay_ms' | 'max_delay_ms'>, random: RandomSource): number {
+export function backoffDelayMs(
+  attempt: number,
+  settings: Pick<RetrySettings, 'base_delay_ms' | 'max_delay_ms'>,
+  random: RandomSource,
+): number {
   const exp = Math.min(settings.max_delay_ms, settings.base_delay_ms * 2 ** Math.max(0, attempt - 1));
   return Math.floor(random() * exp);
 }

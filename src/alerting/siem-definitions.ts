@@ -35,7 +35,10 @@ export const SIEM_IDS = {
 /** Kibana's action group for the Elasticsearch query rule type. */
 const ES_QUERY_ACTION_GROUP = 'query matched';
 
-export function siemOptionsFrom(config: { output: { anomaly_index: string }; alerting: Pick<AlertingConfig, 'siem'> }): SiemDefinitionOptions {
+export function siemOptionsFrom(config: {
+  output: { anomaly_index: string };
+  alerting: Pick<AlertingConfig, 'siem'>;
+}): SiemDefinitionOptions {
   return siemOptions(config.output.anomaly_index, config.alerting.siem);
 }
 
@@ -88,7 +91,10 @@ export function openSearchMonitorQuery(o: SiemDefinitionOptions): JsonObject {
     sort: [{ 'vigil.score': { order: 'desc' } }],
     query: {
       bool: {
-        filter: [{ range: { '@timestamp': { gt: `{{period_end}}||-${o.lookbackMinutes}m`, lte: '{{period_end}}', format: 'epoch_millis' } } }, ...anomalyFilter(o)],
+        filter: [
+          { range: { '@timestamp': { gt: `{{period_end}}||-${o.lookbackMinutes}m`, lte: '{{period_end}}', format: 'epoch_millis' } } },
+          ...anomalyFilter(o),
+        ],
       },
     },
   };
@@ -197,7 +203,11 @@ export function siemDefinitionFiles(o: SiemDefinitionOptions): Record<string, Js
 
 // ---- installing ----------------------------------------------------------------------------------
 
-export type PluginRequest = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: JsonObject) => Promise<{ status: number; body: unknown }>;
+export type PluginRequest = (
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  path: string,
+  body?: JsonObject,
+) => Promise<{ status: number; body: unknown }>;
 
 export interface SiemInstallStep {
   readonly target: 'opensearch' | 'kibana';
@@ -234,16 +244,23 @@ export async function installAlertingDefinitions(
   engineOrArgs: Engine | ({ engine: Engine } & InstallSiemOptions),
   maybeOptions: InstallSiemOptions = {},
 ): Promise<SiemInstallStep[]> {
-  const { engine, options } = 'engine' in engineOrArgs ? { engine: engineOrArgs.engine, options: engineOrArgs } : { engine: engineOrArgs, options: maybeOptions };
+  const { engine, options } =
+    'engine' in engineOrArgs ? { engine: engineOrArgs.engine, options: engineOrArgs } : { engine: engineOrArgs, options: maybeOptions };
   const definitions = options.definitions ?? (options.config ? siemOptionsFrom(options.config) : undefined);
   if (!definitions) throw new Error('installAlertingDefinitions needs `definitions` or `config`');
-  if (definitions.webhookUrl && options.config && options.config.alerting.allowed_hosts.length > 0 && !hostAllowed(definitions.webhookUrl, options.config.alerting.allowed_hosts)) {
+  if (
+    definitions.webhookUrl &&
+    options.config &&
+    options.config.alerting.allowed_hosts.length > 0 &&
+    !hostAllowed(definitions.webhookUrl, options.config.alerting.allowed_hosts)
+  ) {
     throw new Error(`alerting.siem.webhook_url host is not in alerting.allowed_hosts`);
   }
   const info = await engine.info();
   const channelName = `${definitions.name} webhook`;
   if (info.flavour === 'elasticsearch') {
-    const detail = 'Elasticsearch: the .webhook connector and .es-query rule are created through Kibana (vigil install --kibana URL), not the cluster';
+    const detail =
+      'Elasticsearch: the .webhook connector and .es-query rule are created through Kibana (vigil install --kibana URL), not the cluster';
     return [
       { target: 'kibana', object: 'kibana_connector', name: channelName, result: 'skipped', detail },
       { target: 'kibana', object: 'kibana_rule', name: definitions.name, result: 'skipped', detail },
@@ -255,17 +272,58 @@ export async function installAlertingDefinitions(
 
   let channelReady = false;
   const channel = openSearchChannel(definitions);
-  if (!channel) steps.push({ target: 'opensearch', object: 'notifications_channel', name: channelName, result: 'skipped', detail: 'alerting.siem.webhook_url is not set: the monitor raises alerts without notifying' });
-  else if (!info.capabilities.notifications) steps.push({ target: 'opensearch', object: 'notifications_channel', name: channelName, result: 'skipped', detail: missing('Notifications') });
-  else if (!request) steps.push({ target: 'opensearch', object: 'notifications_channel', name: channelName, result: 'skipped', detail: 'the engine adapter offers no plugin API access (Engine.pluginRequest)' });
+  if (!channel)
+    steps.push({
+      target: 'opensearch',
+      object: 'notifications_channel',
+      name: channelName,
+      result: 'skipped',
+      detail: 'alerting.siem.webhook_url is not set: the monitor raises alerts without notifying',
+    });
+  else if (!info.capabilities.notifications)
+    steps.push({
+      target: 'opensearch',
+      object: 'notifications_channel',
+      name: channelName,
+      result: 'skipped',
+      detail: missing('Notifications'),
+    });
+  else if (!request)
+    steps.push({
+      target: 'opensearch',
+      object: 'notifications_channel',
+      name: channelName,
+      result: 'skipped',
+      detail: 'the engine adapter offers no plugin API access (Engine.pluginRequest)',
+    });
   else {
     steps.push({ target: 'opensearch', object: 'notifications_channel', name: channelName, result: await upsertChannel(request, channel) });
     channelReady = true;
   }
 
-  if (!info.capabilities.alerting) steps.push({ target: 'opensearch', object: 'alerting_monitor', name: definitions.name, result: 'skipped', detail: missing('Alerting') });
-  else if (!request) steps.push({ target: 'opensearch', object: 'alerting_monitor', name: definitions.name, result: 'skipped', detail: 'the engine adapter offers no plugin API access (Engine.pluginRequest)' });
-  else steps.push({ target: 'opensearch', object: 'alerting_monitor', name: definitions.name, result: await upsertMonitor(request, openSearchMonitor(definitions, channelReady), definitions.name) });
+  if (!info.capabilities.alerting)
+    steps.push({
+      target: 'opensearch',
+      object: 'alerting_monitor',
+      name: definitions.name,
+      result: 'skipped',
+      detail: missing('Alerting'),
+    });
+  else if (!request)
+    steps.push({
+      target: 'opensearch',
+      object: 'alerting_monitor',
+      name: definitions.name,
+      result: 'skipped',
+      detail: 'the engine adapter offers no plugin API access (Engine.pluginRequest)',
+    });
+  else
+    steps.push({
+      target: 'opensearch',
+      object: 'alerting_monitor',
+      name: definitions.name,
+      result: await upsertMonitor(request, openSearchMonitor(definitions, channelReady), definitions.name),
+    });
   return steps;
 }
 
@@ -283,7 +341,10 @@ async function upsertChannel(request: PluginRequest, channel: JsonObject): Promi
 }
 
 async function upsertMonitor(request: PluginRequest, monitor: JsonObject, name: string): Promise<'created' | 'updated'> {
-  const found = await request('POST', '/_plugins/_alerting/monitors/_search', { size: 1, query: { bool: { filter: [{ match_phrase: { 'monitor.name': name } }] } } });
+  const found = await request('POST', '/_plugins/_alerting/monitors/_search', {
+    size: 1,
+    query: { bool: { filter: [{ match_phrase: { 'monitor.name': name } }] } },
+  });
   const hit = found.status === 200 ? firstHitId(found.body) : undefined;
   if (hit) {
     const updated = await request('PUT', `/_plugins/_alerting/monitors/${encodeURIComponent(hit)}`, monitor);
@@ -316,29 +377,51 @@ export async function applyKibanaDefinitions(target: KibanaTarget, definitions: 
   const base = `${target.url.replace(/\/+$/, '')}${target.space ? `/s/${encodeURIComponent(target.space)}` : ''}`;
   const headers: Record<string, string> = { 'kbn-xsrf': 'true', 'content-type': 'application/json' };
   if (target.auth && 'apiKey' in target.auth) headers.authorization = `ApiKey ${target.auth.apiKey}`;
-  else if (target.auth) headers.authorization = `Basic ${Buffer.from(`${target.auth.username}:${target.auth.password}`).toString('base64')}`;
+  else if (target.auth)
+    headers.authorization = `Basic ${Buffer.from(`${target.auth.username}:${target.auth.password}`).toString('base64')}`;
   const call = async (method: 'GET' | 'POST' | 'PUT', path: string, data?: JsonObject) => {
-    const res = await axios.request({ method, url: `${base}${path}`, data, headers, timeout: target.timeoutMs ?? 30_000, validateStatus: () => true, maxRedirects: 0 });
+    const res = await axios.request({
+      method,
+      url: `${base}${path}`,
+      data,
+      headers,
+      timeout: target.timeoutMs ?? 30_000,
+      validateStatus: () => true,
+      maxRedirects: 0,
+    });
     return { status: res.status, body: res.data as unknown };
   };
   const steps: SiemInstallStep[] = [];
   const connector = kibanaConnector(definitions);
   if (!connector) {
-    steps.push({ target: 'kibana', object: 'kibana_connector', name: `${definitions.name} webhook`, result: 'skipped', detail: 'alerting.siem.webhook_url is not set: the rule raises alerts in Kibana without notifying' });
+    steps.push({
+      target: 'kibana',
+      object: 'kibana_connector',
+      name: `${definitions.name} webhook`,
+      result: 'skipped',
+      detail: 'alerting.siem.webhook_url is not set: the rule raises alerts in Kibana without notifying',
+    });
   } else {
     const path = `/api/actions/connector/${SIEM_IDS.kibanaConnector}`;
     const existing = await call('GET', path);
     const { connector_type_id: _type, ...update } = connector;
     const res = existing.status === 200 ? await call('PUT', path, update) : await call('POST', path, connector);
-    if (res.status >= 300) throw new SiemApiError(`${existing.status === 200 ? 'updating' : 'creating'} the Kibana connector`, res.status, res.body);
-    steps.push({ target: 'kibana', object: 'kibana_connector', name: String(connector.name), result: existing.status === 200 ? 'updated' : 'created' });
+    if (res.status >= 300)
+      throw new SiemApiError(`${existing.status === 200 ? 'updating' : 'creating'} the Kibana connector`, res.status, res.body);
+    steps.push({
+      target: 'kibana',
+      object: 'kibana_connector',
+      name: String(connector.name),
+      result: existing.status === 200 ? 'updated' : 'created',
+    });
   }
   const rule = kibanaRule(definitions, Boolean(connector));
   const path = `/api/alerting/rule/${SIEM_IDS.kibanaRule}`;
   const existing = await call('GET', path);
   const { rule_type_id: _rt, consumer: _c, ...ruleUpdate } = rule;
   const res = existing.status === 200 ? await call('PUT', path, ruleUpdate) : await call('POST', path, rule);
-  if (res.status >= 300) throw new SiemApiError(`${existing.status === 200 ? 'updating' : 'creating'} the Kibana rule`, res.status, res.body);
+  if (res.status >= 300)
+    throw new SiemApiError(`${existing.status === 200 ? 'updating' : 'creating'} the Kibana rule`, res.status, res.body);
   steps.push({ target: 'kibana', object: 'kibana_rule', name: definitions.name, result: existing.status === 200 ? 'updated' : 'created' });
   return steps;
 }

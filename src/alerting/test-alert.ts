@@ -40,12 +40,18 @@ export function pickConnector(config: AlertingConfig, options: TestAlertOptions)
   let base: ConnectorConfig | undefined;
   if (options.connector) {
     base = config.connectors.find((c) => c.name === options.connector);
-    if (!base) throw new AlertingConfigError(`no connector named "${options.connector}" in alerting.connectors (have: ${config.connectors.map((c) => c.name).join(', ') || 'none'})`);
+    if (!base)
+      throw new AlertingConfigError(
+        `no connector named "${options.connector}" in alerting.connectors (have: ${config.connectors.map((c) => c.name).join(', ') || 'none'})`,
+      );
   } else {
     base = config.connectors[0];
   }
   if (!base) {
-    if (!options.url) throw new AlertingConfigError('alerting.connectors is empty: configure a connector, or give --url (with alerting.allowed_hosts listing its host)');
+    if (!options.url)
+      throw new AlertingConfigError(
+        'alerting.connectors is empty: configure a connector, or give --url (with alerting.allowed_hosts listing its host)',
+      );
     base = {
       name: 'test',
       format: options.format ?? 'generic',
@@ -74,7 +80,9 @@ export async function sendTestAlert(config: AlertingConfig, options: TestAlertOp
   }
   const sample = sampleAlert();
   const messageId = singleMessageId(sample.id);
-  const body = JSON.stringify(formatOf(connector.format).render({ messageId, alerts: [alertContext(sample.id, sample.doc, options.links)] }, connector));
+  const body = JSON.stringify(
+    formatOf(connector.format).render({ messageId, alerts: [alertContext(sample.id, sample.doc, options.links)] }, connector),
+  );
   const client = new WebhookClient(connector, systemClock, options.url);
   try {
     const result = await client.send(messageId, body);
@@ -88,18 +96,33 @@ export async function sendTestAlert(config: AlertingConfig, options: TestAlertOp
       durationMs: result.durationMs,
       bodyExcerpt: result.bodyExcerpt,
     };
-    return { ...base, ok: result.outcome === 'delivered', verdict: verdictOf(result.outcome, result.status, result.error, base.signed, connector) };
+    return {
+      ...base,
+      ok: result.outcome === 'delivered',
+      verdict: verdictOf(result.outcome, result.status, result.error, base.signed, connector),
+    };
   } finally {
     client.close();
   }
 }
 
-function verdictOf(outcome: string, status: number | undefined, error: string | undefined, signed: boolean, connector: ConnectorConfig): string {
-  if (outcome === 'delivered') return `accepted (HTTP ${status})${signed ? '; the request was signed (webhook-signature v1)' : '; the request was NOT signed (no secret configured)'}`;
+function verdictOf(
+  outcome: string,
+  status: number | undefined,
+  error: string | undefined,
+  signed: boolean,
+  connector: ConnectorConfig,
+): string {
+  if (outcome === 'delivered')
+    return `accepted (HTTP ${status})${signed ? '; the request was signed (webhook-signature v1)' : '; the request was NOT signed (no secret configured)'}`;
   if (status === 401 || status === 403) {
-    const what = [signed ? `the signing secret (alerting.connectors "${connector.name}".secret) does not match the receiver's` : '', connector.token ? 'the token is not accepted' : 'the receiver may need a token'].filter(Boolean);
+    const what = [
+      signed ? `the signing secret (alerting.connectors "${connector.name}".secret) does not match the receiver's` : '',
+      connector.token ? 'the token is not accepted' : 'the receiver may need a token',
+    ].filter(Boolean);
     return `REJECTED by the receiver with HTTP ${status}: signature or credential refused — check that ${what.join(', or ')}`;
   }
-  if (status !== undefined) return `refused with HTTP ${status}${outcome === 'retry' ? ' (a transient error: the dispatcher would retry it)' : ' (not retried by the dispatcher: it would be dead-lettered)'}`;
+  if (status !== undefined)
+    return `refused with HTTP ${status}${outcome === 'retry' ? ' (a transient error: the dispatcher would retry it)' : ' (not retried by the dispatcher: it would be dead-lettered)'}`;
   return `no answer: ${error ?? 'unknown error'}`;
 }

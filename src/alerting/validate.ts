@@ -28,7 +28,9 @@ export function assertDestinationsAllowed(config: AlertingConfig): void {
       }
     }
     if (/\$\{[^}]+\}/.test(`${c.url}${c.secret ?? ''}${c.token ?? ''}`)) {
-      throw new AlertingConfigError(`alerting.connectors[${i}] ("${c.name}"): an \${ENV} reference was not resolved; set the environment variable or load the file with the config loader`);
+      throw new AlertingConfigError(
+        `alerting.connectors[${i}] ("${c.name}"): an \${ENV} reference was not resolved; set the environment variable or load the file with the config loader`,
+      );
     }
   });
 }

@@ -104,7 +104,7 @@ export class WebhookClient {
         validateStatus: () => true,
         maxContentLength: 1 << 20,
       });
-      return this.classify(response.status, (response.data ?? ''), headerOf(response.headers, 'retry-after'), started);
+      return this.classify(response.status, response.data ?? '', headerOf(response.headers, 'retry-after'), started);
     } catch (error) {
       return this.transportFailure(error, started);
     }
@@ -138,10 +138,22 @@ export class WebhookClient {
     const anyCode = `${code} ${causeCode}`;
     if (TLS_ERRORS.test(anyCode) || TLS_ERRORS.test(error instanceof Error ? error.message : '')) {
       // A certificate problem is configuration, not a passing fault: retrying cannot fix it.
-      return { outcome: 'reject', error: `TLS verification failed (${causeCode || code || 'certificate'}): set tls.ca_file to the receiver's CA`, durationMs, bodyExcerpt: '' };
+      return {
+        outcome: 'reject',
+        error: `TLS verification failed (${causeCode || code || 'certificate'}): set tls.ca_file to the receiver's CA`,
+        durationMs,
+        bodyExcerpt: '',
+      };
     }
-    const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED' || causeCode === 'ETIMEDOUT' || (error instanceof Error && error.name === 'TimeoutError');
-    const what = timedOut ? `timed out after ${this.connector.timeout_ms} ms` : `connection failed (${causeCode || code || (error instanceof Error ? error.message : 'unknown')})`;
+    const timedOut =
+      code === 'ECONNABORTED' ||
+      code === 'ETIMEDOUT' ||
+      code === 'ERR_CANCELED' ||
+      causeCode === 'ETIMEDOUT' ||
+      (error instanceof Error && error.name === 'TimeoutError');
+    const what = timedOut
+      ? `timed out after ${this.connector.timeout_ms} ms`
+      : `connection failed (${causeCode || code || (error instanceof Error ? error.message : 'unknown')})`;
     return { outcome: 'retry', error: what, durationMs, bodyExcerpt: '' };
   }
 

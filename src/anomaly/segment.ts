@@ -64,12 +64,16 @@ export class SegmentLookup {
       try {
         json = JSON.parse(line);
       } catch {
-        throw new Error(`${source} line ${i + 1}: not JSON; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`);
+        throw new Error(
+          `${source} line ${i + 1}: not JSON; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`,
+        );
       }
       const row = lookupRowSchema.safeParse(json);
       if (!row.success) {
         const issue = row.error.issues[0];
-        throw new Error(`${source} line ${i + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`);
+        throw new Error(
+          `${source} line ${i + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`,
+        );
       }
       lookup.add(row.data.field, row.data.value, row.data.attributes);
     });

@@ -20,7 +20,8 @@ export function checkHttpUrlFlag(value: string | undefined, flag: string): void 
   } catch {
     protocol = '';
   }
-  if (protocol !== 'http:' && protocol !== 'https:') throw new UsageError(`${flag} expects an http(s) URL such as http://localhost:5601 (got "${value}")`);
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new UsageError(`${flag} expects an http(s) URL such as http://localhost:5601 (got "${value}")`);
 }
 
 /** Checks a file named by a flag can be read, e.g. `--events x.ndjson: no such file`. */
@@ -50,5 +51,11 @@ export function checkOutputFile(path: string, flag: string): void {
 
 function fileProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a parent is not a directory' : (code ?? String(error));
+  return code === 'ENOENT'
+    ? 'no such file'
+    : code === 'EACCES'
+      ? 'permission denied'
+      : code === 'ENOTDIR'
+        ? 'a parent is not a directory'
+        : (code ?? String(error));
 }

@@ -6,7 +6,8 @@
  * install plain `vigil`.
  */
 export function vigilCommand(env: NodeJS.ProcessEnv = process.env, script: string = process.argv[1] ?? ''): string {
-  if (env.npm_lifecycle_event !== undefined && env.npm_package_name === 'vigil' && !/[\\/]node_modules[\\/]/.test(script)) return 'npm run vigil --';
+  if (env.npm_lifecycle_event !== undefined && env.npm_package_name === 'vigil' && !/[\\/]node_modules[\\/]/.test(script))
+    return 'npm run vigil --';
   if (/[\\/]node_modules[\\/]/.test(script) && !/[\\/]lib[\\/]node_modules[\\/]/.test(script)) return 'npx vigil';
   if (/src[\\/]cli[\\/]main\.ts$/.test(script)) return 'npm run vigil --';
   return 'vigil';

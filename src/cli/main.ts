@@ -25,7 +25,8 @@ export function buildProgram(): Command {
     .description('Finds anomalous behaviour of users, hosts and IP addresses in security events stored in Elasticsearch or OpenSearch.')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
-  for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines, jobs, feedback, reveal]) r(program);
+  for (const r of [demo, install, doctor, run, backfill, detect, simulate, evaluate, alerts, dashboards, engines, jobs, feedback, reveal])
+    r(program);
   // Every `<file>` flag is checked before the command runs, so the error names the flag (exit 2):
   // --out must go into an existing, writable directory; every other file must be readable.
   program.hook('preAction', (_program, command) => {

@@ -140,7 +140,8 @@ export const alertingSchema = z
   .superRefine((a, ctx) => {
     const seen = new Set<string>();
     a.connectors.forEach((c, i) => {
-      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', path: ['connectors', i, 'name'], message: `duplicate connector name "${c.name}"` });
+      if (seen.has(c.name))
+        ctx.addIssue({ code: 'custom', path: ['connectors', i, 'name'], message: `duplicate connector name "${c.name}"` });
       seen.add(c.name);
       if (a.allowed_hosts.length > 0 && !hostAllowed(c.url, a.allowed_hosts)) {
         ctx.addIssue({
@@ -151,7 +152,11 @@ export const alertingSchema = z
       }
     });
     if (a.siem.webhook_url && a.allowed_hosts.length > 0 && !hostAllowed(a.siem.webhook_url, a.allowed_hosts)) {
-      ctx.addIssue({ code: 'custom', path: ['siem', 'webhook_url'], message: `host "${new URL(a.siem.webhook_url).host}" is not in alerting.allowed_hosts: add it there or fix the URL` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siem', 'webhook_url'],
+        message: `host "${new URL(a.siem.webhook_url).host}" is not in alerting.allowed_hosts: add it there or fix the URL`,
+      });
     }
   });
 

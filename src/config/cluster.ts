@@ -9,10 +9,7 @@ export const clusterSchema = z.strictObject({
   flavour: z.enum(['auto', 'elasticsearch', 'opensearch']).default('auto'),
   urls: z.array(z.url({ protocol: /^https?$/ })).min(1, 'at least one cluster URL, e.g. https://search.example:9200'),
   auth: z
-    .union([
-      z.strictObject({ username: z.string().min(1), password: z.string().min(1) }),
-      z.strictObject({ api_key: z.string().min(1) }),
-    ])
+    .union([z.strictObject({ username: z.string().min(1), password: z.string().min(1) }), z.strictObject({ api_key: z.string().min(1) })])
     .optional(),
   tls: z
     .strictObject({

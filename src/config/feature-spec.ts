@@ -64,7 +64,12 @@ const offHoursSpec = z
     ...meta,
   })
   .refine((s) => s.work_start_hour < s.work_end_hour, { error: 'work_start_hour must be before work_end_hour', path: ['work_end_hour'] });
-const burstSpec = z.strictObject({ kind: z.literal('burst'), name, interval_seconds: z.number().int().positive().max(86_400).default(60), ...meta });
+const burstSpec = z.strictObject({
+  kind: z.literal('burst'),
+  name,
+  interval_seconds: z.number().int().positive().max(86_400).default(60),
+  ...meta,
+});
 const firstSeenSpec = z.strictObject({ kind: z.literal('first_seen'), name, field, ...meta });
 const hourOfDaySpec = z.strictObject({ kind: z.literal('hour_of_day'), name, timezone: timezoneSchema.default('UTC'), ...meta });
 

@@ -16,9 +16,7 @@ export const listSchema = z.strictObject({
   /** A file of values, one per line (relative to the configuration file). */
   values_file: z.string().min(1).optional(),
   /** IPv4 / IPv6 ranges, e.g. 10.20.0.0/24. */
-  cidrs: z
-    .array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected a CIDR range such as 10.20.0.0/24 or fd00::/8'))
-    .default([]),
+  cidrs: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'expected a CIDR range such as 10.20.0.0/24 or fd00::/8')).default([]),
   /** Why the list exists (shown on every document it touches). */
   reason: z.string().default(''),
   /** Optional expiry (ISO date): an IOC list from one campaign should not live for ever. */

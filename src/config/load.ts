@@ -66,7 +66,10 @@ function parseText(text: string, sourceName: string): unknown {
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(sourceName, doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0].replace(/:$/, '')}`));
+    throw new ConfigError(
+      sourceName,
+      doc.errors.map((e) => `not valid YAML: ${e.message.split('\n')[0].replace(/:$/, '')}`),
+    );
   }
   return doc.toJS() as unknown;
 }
@@ -234,9 +237,7 @@ function boundName(issue: Extract<Issue, { code: 'too_small' | 'too_big' }>): st
 
 export function formatPath(path: readonly PathKey[]): string {
   if (path.length === 0) return '(top level)';
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
 function hintKey(path: readonly PathKey[]): string {
@@ -321,7 +322,8 @@ function closest(key: string, candidates: readonly string[]): string | undefined
   let best: { key: string; distance: number } | undefined;
   for (const candidate of candidates) {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance <= Math.min(2, Math.floor(candidate.length / 3)) && (!best || distance < best.distance)) best = { key: candidate, distance };
+    if (distance <= Math.min(2, Math.floor(candidate.length / 3)) && (!best || distance < best.distance))
+      best = { key: candidate, distance };
   }
   return best?.key;
 }
@@ -343,7 +345,20 @@ function editDistance(a: string, b: string): number {
 // ---------------------------------------------------------------------------------------------
 // Redaction
 
-const SECRET_KEYS = new Set(['password', 'passwd', 'passphrase', 'api_key', 'apikey', 'secret', 'token', 'authorization', 'private_key', 'client_secret', 'routing_key', 'key']);
+const SECRET_KEYS = new Set([
+  'password',
+  'passwd',
+  'passphrase',
+  'api_key',
+  'apikey',
+  'secret',
+  'token',
+  'authorization',
+  'private_key',
+  'client_secret',
+  'routing_key',
+  'key',
+]);
 
 /** password, api_key, token, … and names ending in one of them (bearer_token, keystore_password). */
 function isSecretKey(key: PathKey | undefined): boolean {
@@ -386,4 +401,3 @@ function redactUrlCredentials(text: string): string {
 function redactUrlPath(text: string): string {
   return text.replace(/^(https?:\/\/[^/?#\s]+)[/?#].+$/i, (_m, origin: string) => `${origin}/${REDACTED}`);
 }
-

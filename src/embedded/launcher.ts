@@ -201,7 +201,9 @@ export async function startEngine(flavour: EngineFlavour, options: LaunchOptions
   const existingVersion = await nodeVersion(url);
   if (existingVersion) {
     if (existingVersion !== spec.version) {
-      throw new Error(`port ${port} is taken by a node of version ${existingVersion}, expected ${spec.version}; stop it or choose another port`);
+      throw new Error(
+        `port ${port} is taken by a node of version ${existingVersion}, expected ${spec.version}; stop it or choose another port`,
+      );
     }
     return { flavour, version: spec.version, url, pid: readPid(runDir) ?? -1, startedHere: false, logFile };
   }

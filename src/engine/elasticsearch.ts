@@ -52,10 +52,11 @@ export class ElasticsearchEngine extends RestEngine {
 
   protected async send(request: RestRequest): Promise<RestResponse> {
     try {
-      const result = await this.client.transport.request(
-        transportParams(request),
-        { meta: true, ignore: request.ignore ? [...request.ignore] : undefined, retryBackoff: this.backoff },
-      );
+      const result = await this.client.transport.request(transportParams(request), {
+        meta: true,
+        ignore: request.ignore ? [...request.ignore] : undefined,
+        retryBackoff: this.backoff,
+      });
       return { status: result.statusCode ?? 0, body: result.body, headers: result.headers ?? {} };
     } catch (error) {
       throw toEngineError(error, { url: this.url, operation: request.operation });
@@ -109,7 +110,12 @@ export class ElasticsearchEngine extends RestEngine {
    * `vigil doctor`. Reports `security: false` when Elasticsearch security is off.
    */
   async indexPrivileges(checks: readonly IndexPrivilegeCheck[]): Promise<PrivilegeReport> {
-    const who = await this.send({ method: 'GET', path: '/_security/_authenticate', ignore: [400, 404, 405, 500], operation: 'authenticate' });
+    const who = await this.send({
+      method: 'GET',
+      path: '/_security/_authenticate',
+      ignore: [400, 404, 405, 500],
+      operation: 'authenticate',
+    });
     if (who.status !== 200) return { security: false };
     const user = parseResponse(authenticateSchema, who.body, 'authenticate').username;
     const body: JsonObject = { index: checks.map((c) => ({ names: [...c.names], privileges: [...c.privileges] })) };

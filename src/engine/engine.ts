@@ -215,7 +215,12 @@ export interface Engine {
 
   getState<T extends JsonObject>(index: string, id: string): Promise<Versioned<T> | null>;
   /** Throws VersionConflictError when the condition does not hold. */
-  putState<T extends JsonObject>(index: string, id: string, doc: T, condition: WriteCondition): Promise<{ seqNo: number; primaryTerm: number }>;
+  putState<T extends JsonObject>(
+    index: string,
+    id: string,
+    doc: T,
+    condition: WriteCondition,
+  ): Promise<{ seqNo: number; primaryTerm: number }>;
   deleteState(index: string, id: string): Promise<void>;
 
   refresh(index: string): Promise<void>;

@@ -28,7 +28,10 @@ export function errorTypeAndReason(body: unknown, fallbackReason: string): { typ
       const reason = typeof error.reason === 'string' ? error.reason : fallbackReason;
       // "all shards failed" says nothing by itself: the shard's root cause (e.g. a circuit breaker) is what callers act on.
       const root = Array.isArray(error.root_cause) && isRecord(error.root_cause[0]) ? error.root_cause[0] : undefined;
-      const rootCause = root && typeof root.reason === 'string' && root.reason !== reason ? `${typeof root.type === 'string' ? `${root.type}: ` : ''}${root.reason}` : undefined;
+      const rootCause =
+        root && typeof root.reason === 'string' && root.reason !== reason
+          ? `${typeof root.type === 'string' ? `${root.type}: ` : ''}${root.reason}`
+          : undefined;
       const cause = isRecord(error.caused_by) && typeof error.caused_by.reason === 'string' ? error.caused_by.reason : rootCause;
       return { type, reason: cause && !reason.includes(cause) ? `${reason} (${cause})` : reason };
     }
@@ -46,7 +49,10 @@ export function toEngineError(error: unknown, context: ErrorContext): Error {
   const message = error instanceof Error ? error.message : String(error);
   if (UNAVAILABLE.has(name)) return new EngineUnavailableError(context.url, describeConnectionFailure(name, message));
   if (name === 'ProductNotSupportedError') {
-    return new EngineUnavailableError(context.url, 'the server did not identify itself as Elasticsearch (set cluster.flavour if a proxy strips the x-elastic-product header)');
+    return new EngineUnavailableError(
+      context.url,
+      'the server did not identify itself as Elasticsearch (set cluster.flavour if a proxy strips the x-elastic-product header)',
+    );
   }
   const rawMeta: unknown = isRecord(error) || error instanceof Error ? (error as { meta?: unknown }).meta : undefined;
   const meta = isRecord(rawMeta) ? rawMeta : undefined;
@@ -72,7 +78,6 @@ export function isMissingEndpoint(status: number, body: unknown): boolean {
   if (status !== 400 && status !== 404) return false;
   return /no handler found|Incorrect HTTP method/i.test(errorTypeAndReason(body, '').reason);
 }
-
 
 /** An EngineRequestError for a response that was answered (not thrown) but is still a failure. */
 export function requestErrorFrom(status: number, body: unknown, operation: string): EngineRequestError {

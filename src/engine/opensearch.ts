@@ -47,10 +47,9 @@ export class OpenSearchEngine extends RestEngine {
 
   protected async send(request: RestRequest): Promise<RestResponse> {
     try {
-      const result = await this.client.transport.request(
-        transportParams(request),
-        { ignore: request.ignore ? [...request.ignore] : undefined },
-      );
+      const result = await this.client.transport.request(transportParams(request), {
+        ignore: request.ignore ? [...request.ignore] : undefined,
+      });
       return { status: result.statusCode ?? 0, body: result.body, headers: (result.headers ?? {}) as RestResponse['headers'] };
     } catch (error) {
       throw toEngineError(error, { url: this.url, operation: request.operation });
@@ -102,7 +101,9 @@ export class OpenSearchEngine extends RestEngine {
     // ISM refuses to overwrite a policy without its current version.
     const querystring =
       existing.status === 200
-        ? (({ _seq_no, _primary_term }) => ({ if_seq_no: _seq_no, if_primary_term: _primary_term }))(parseResponse(ismPolicySchema, existing.body, operation))
+        ? (({ _seq_no, _primary_term }) => ({ if_seq_no: _seq_no, if_primary_term: _primary_term }))(
+            parseResponse(ismPolicySchema, existing.body, operation),
+          )
         : undefined;
     const response = await this.send({ method: 'PUT', path, querystring, body: policy, ignore: [400, 404, 405], operation });
     if (response.status < 300) return 'applied';

@@ -48,7 +48,9 @@ function compositeSource(source: CompositeSource): JsonObject {
     if (source.terms.missingBucket) terms.missing_bucket = true;
     return { [source.name]: { terms } };
   }
-  return { [source.name]: { date_histogram: { field: source.dateHistogram.field, fixed_interval: `${source.dateHistogram.fixedIntervalMs}ms` } } };
+  return {
+    [source.name]: { date_histogram: { field: source.dateHistogram.field, fixed_interval: `${source.dateHistogram.fixedIntervalMs}ms` } },
+  };
 }
 
 /** A size-0 search holding one composite aggregation (named COMPOSITE_AGG) and its sub-aggregations. */

@@ -48,12 +48,22 @@ export const bulkResponseSchema = z.looseObject({
 export function bulkItems(body: unknown, operations: readonly BulkOperation[], positions: readonly number[]): BulkItemResult[] {
   const parsed = parseResponse(bulkResponseSchema, body, 'bulk');
   if (parsed.items.length !== operations.length) {
-    throw new EngineRequestError(200, 'unexpected_response', `bulk answered ${parsed.items.length} items for ${operations.length} operations`, 'bulk');
+    throw new EngineRequestError(
+      200,
+      'unexpected_response',
+      `bulk answered ${parsed.items.length} items for ${operations.length} operations`,
+      'bulk',
+    );
   }
   return parsed.items.map((entry, i): BulkItemResult => {
     const item = Object.values(entry)[0];
     const operation = operations[i];
-    const base = { position: positions[i], index: item?._index ?? operation.index, id: item?._id ?? operation.id ?? '', status: item?.status ?? 0 };
+    const base = {
+      position: positions[i],
+      index: item?._index ?? operation.index,
+      id: item?._id ?? operation.id ?? '',
+      status: item?.status ?? 0,
+    };
     if (item && item.status < 300 && item.error === undefined) return { ...base, ok: true };
     const error =
       typeof item?.error === 'string'
@@ -165,7 +175,10 @@ export const rootInfoSchema = z.looseObject({
 
 export const nodesInfoSchema = z.looseObject({
   cluster_name: z.string(),
-  nodes: z.record(z.string(), z.looseObject({ version: z.string(), build_flavor: z.string().optional(), build_type: z.string().optional() })),
+  nodes: z.record(
+    z.string(),
+    z.looseObject({ version: z.string(), build_flavor: z.string().optional(), build_type: z.string().optional() }),
+  ),
 });
 
 export const resolveIndexSchema = z.looseObject({

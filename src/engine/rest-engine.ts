@@ -127,7 +127,12 @@ export abstract class RestEngine implements Engine {
     });
     const fromNodes = identifyFromNodes(nodes);
     if (fromNodes) return fromNodes;
-    throw new EngineRequestError(nodes.status, 'unexpected_response', 'neither GET / nor GET /_nodes/_local reported a version', 'identify the cluster');
+    throw new EngineRequestError(
+      nodes.status,
+      'unexpected_response',
+      'neither GET / nor GET /_nodes/_local reported a version',
+      'identify the cluster',
+    );
   }
 
   info(): Promise<EngineInfo> {
@@ -140,7 +145,12 @@ export abstract class RestEngine implements Engine {
   private async loadInfo(): Promise<EngineInfo> {
     const identity = await this.identify();
     if (identity.flavour && identity.flavour !== this.flavour) {
-      throw new EngineRequestError(0, 'flavour_mismatch', `the cluster is ${identity.flavour} ${identity.version}, but cluster.flavour says ${this.flavour}`, 'identify the cluster');
+      throw new EngineRequestError(
+        0,
+        'flavour_mismatch',
+        `the cluster is ${identity.flavour} ${identity.version}, but cluster.flavour says ${this.flavour}`,
+        'identify the cluster',
+      );
     }
     const { major, minor } = parseVersion(identity.version);
     const capabilities = await this.detectCapabilities();
@@ -167,7 +177,10 @@ export abstract class RestEngine implements Engine {
     // Items refused with 429 (write queue full) are re-sent with backoff; every other failure is reported as is.
     for (let attempt = 0; pending.length > 0; attempt++) {
       const rejected: number[] = [];
-      for (const chunk of chunkOperations(pending.map((i) => operations[i]), pending)) {
+      for (const chunk of chunkOperations(
+        pending.map((i) => operations[i]),
+        pending,
+      )) {
         const response = await this.send({
           method: 'POST',
           path: '/_bulk',
@@ -264,13 +277,21 @@ export abstract class RestEngine implements Engine {
     return { doc: doc._source as T, seqNo: doc._seq_no, primaryTerm: doc._primary_term };
   }
 
-  async putState<T extends JsonObject>(index: string, id: string, doc: T, condition: WriteCondition): Promise<{ seqNo: number; primaryTerm: number }> {
+  async putState<T extends JsonObject>(
+    index: string,
+    id: string,
+    doc: T,
+    condition: WriteCondition,
+  ): Promise<{ seqNo: number; primaryTerm: number }> {
     const operation = `put state ${index}/${id}`;
     const path = condition.kind === 'create' ? `/${seg(index)}/_create/${seg(id)}` : `/${seg(index)}/_doc/${seg(id)}`;
     const querystring = condition.kind === 'match' ? { if_seq_no: condition.seqNo, if_primary_term: condition.primaryTerm } : undefined;
     const response = await this.send({ method: 'PUT', path, querystring, body: doc, ignore: [409], operation });
     if (response.status === 409) {
-      const detail = condition.kind === 'create' ? 'the document already exists' : `it is no longer at seq_no ${condition.kind === 'match' ? condition.seqNo : '?'}`;
+      const detail =
+        condition.kind === 'create'
+          ? 'the document already exists'
+          : `it is no longer at seq_no ${condition.kind === 'match' ? condition.seqNo : '?'}`;
       throw new VersionConflictError(index, id, detail);
     }
     const written = parseResponse(writeResponseSchema, response.body, operation);
@@ -287,7 +308,11 @@ export abstract class RestEngine implements Engine {
    * One JSON request to a plugin API outside the port (OpenSearch Alerting / Notifications).
    * Every HTTP status is answered, not thrown; an unreachable cluster still throws EngineUnavailableError.
    */
-  async pluginRequest(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: JsonObject): Promise<{ status: number; body: unknown }> {
+  async pluginRequest(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: JsonObject,
+  ): Promise<{ status: number; body: unknown }> {
     const response = await this.send({ method, path, body, ignore: ANSWERED_STATUSES, operation: `${method} ${path}` });
     return { status: response.status, body: response.body };
   }
@@ -320,7 +345,10 @@ export abstract class RestEngine implements Engine {
     const names = parseResponse(resolveIndexSchema, response.body, operation).indices.map((i) => i.name);
     // Keep URLs short: a few dozen names per request.
     for (let i = 0; i < names.length; i += 50) {
-      const batch = names.slice(i, i + 50).map(seg).join(',');
+      const batch = names
+        .slice(i, i + 50)
+        .map(seg)
+        .join(',');
       await this.send({ method: 'DELETE', path: `/${batch}`, querystring: { ignore_unavailable: true }, ignore: [404], operation });
     }
   }

@@ -23,7 +23,8 @@ export function adaptTemplate(template: JsonObject, target: TemplateTarget): Jso
   if (isRecord<JsonObject>(inner)) {
     const adapted: JsonObject = { ...inner };
     if (isRecord<JsonObject>(adapted.settings)) adapted.settings = adaptSettings(adapted.settings, target);
-    if (target.flavour === 'opensearch' && isRecord<JsonObject>(adapted.mappings)) adapted.mappings = adaptMappingForOpenSearch(adapted.mappings);
+    if (target.flavour === 'opensearch' && isRecord<JsonObject>(adapted.mappings))
+      adapted.mappings = adaptMappingForOpenSearch(adapted.mappings);
     out.template = adapted;
   }
   return out;
@@ -70,4 +71,3 @@ function adaptMappingForOpenSearch(mapping: JsonValue): JsonObject {
   }
   return out;
 }
-

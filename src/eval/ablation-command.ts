@@ -58,7 +58,12 @@ export async function runAblationCommand(o: AblationCommandOptions): Promise<Sui
       onWorld: (w) => console.log(o.json ? JSON.stringify({ ablation_world: w }) : `${w.world}: ${model} ${w.verdict}`),
     });
   } else if (fairness) {
-    await runSuite({ worlds, ...common, inspect: (pass) => fairness.add(fairnessInputOf(pass)), onWorld: (r) => !o.json && console.log(`${r.world.name}: scored`) });
+    await runSuite({
+      worlds,
+      ...common,
+      inspect: (pass) => fairness.add(fairnessInputOf(pass)),
+      onWorld: (r) => !o.json && console.log(`${r.world.name}: scored`),
+    });
   }
   const table = fairness?.table();
   const extras: SuiteExtras = { ...(ablation ? { ablation } : {}), ...(table ? { fairness: table } : {}) };

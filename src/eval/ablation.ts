@@ -128,7 +128,13 @@ export async function runAblation(o: AblationOptions): Promise<AblationResult> {
       });
     const without = variantFigures(await run('without'));
     const withResult = await run('with');
-    const w: AblationWorld = { world: world.name, attacks: withResult.figures.attacksScored, without, with: variantFigures(withResult), verdict: 'neutral' };
+    const w: AblationWorld = {
+      world: world.name,
+      attacks: withResult.figures.attacksScored,
+      without,
+      with: variantFigures(withResult),
+      verdict: 'neutral',
+    };
     const judged = { ...w, verdict: worldVerdict(w.without, w.with) };
     worlds.push(judged);
     o.onWorld?.(judged);
@@ -168,7 +174,9 @@ export function formatAblation(r: AblationResult): string {
         ` ${arrow(w.without.prAuc.toFixed(3), w.with.prAuc.toFixed(3), 14)} ${`${arrow(secs(w.without.scoringSeconds), secs(w.with.scoringSeconds), 9)} (${costText(w)})`.padStart(17)}  ${w.verdict}`,
     );
   }
-  lines.push(`  scoring times at a 1-minute load average of ${r.loadAverage} (2 shared cores): compare them with each other, not across runs`);
+  lines.push(
+    `  scoring times at a 1-minute load average of ${r.loadAverage} (2 shared cores): compare them with each other, not across runs`,
+  );
   lines.push(`decision: ${r.decision.reason}`);
   return lines.join('\n');
 }

@@ -78,7 +78,10 @@ export async function startAlertReceiver(logFile: string, secret = `whsec_${rand
     void readBody(req).then((body) => {
       const id = String(req.headers['webhook-id'] ?? '');
       const timestamp = Number(req.headers['webhook-timestamp']);
-      const verified = id !== '' && Number.isFinite(timestamp) && sameSignature(signWebhook(secret, id, timestamp, body), req.headers['webhook-signature'] as string | undefined);
+      const verified =
+        id !== '' &&
+        Number.isFinite(timestamp) &&
+        sameSignature(signWebhook(secret, id, timestamp, body), req.headers['webhook-signature'] as string | undefined);
       const record: ReceivedAlert = { id, verified, ...summarise(body) };
       if (verified) {
         accepted++;

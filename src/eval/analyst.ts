@@ -106,14 +106,20 @@ export function analystFigures(o: AnalystOptions): AnalystFigures {
     for (const b of ANALYST_BUDGETS) {
       const { alerted } = budgetAlerts(scores, day, b, groups);
       const first = new Map<number, number>();
-      for (let i = 0; i < n; i++) if (alerted[i]) for (const a of attackLists[i]) first.set(a, Math.min(first.get(a) ?? Infinity, windows[i].end));
+      for (let i = 0; i < n; i++)
+        if (alerted[i]) for (const a of attackLists[i]) first.set(a, Math.min(first.get(a) ?? Infinity, windows[i].end));
       caughtAt[String(b)] = first.size;
       if (b === 10) {
         ttd10 = median([...first].map(([a, t]) => ttdOf(a, t)));
-        if (model === 'ensemble') missedAt10 = scored.filter((a) => !first.has(a.id)).map((a) => `${a.scenario}@${new Date(a.start).toISOString().slice(5, 16)}`);
+        if (model === 'ensemble')
+          missedAt10 = scored.filter((a) => !first.has(a.id)).map((a) => `${a.scenario}@${new Date(a.start).toISOString().slice(5, 16)}`);
       }
     }
-    models[model] = { caughtAt, ttdMedianAt10: ttd10 === null ? null : r1(ttd10), prAuc: Math.round(averagePrecision(scores, positive) * 1000) / 1000 };
+    models[model] = {
+      caughtAt,
+      ttdMedianAt10: ttd10 === null ? null : r1(ttd10),
+      prAuc: Math.round(averagePrecision(scores, positive) * 1000) / 1000,
+    };
   }
 
   // Vigil at its default: the pass's own alerts.

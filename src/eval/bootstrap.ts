@@ -40,7 +40,11 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
  * metric name. Metrics that are NaN in a resample (e.g. no attack drawn) are left out of that
  * metric's distribution; a metric NaN in every resample gets [NaN, NaN].
  */
-export function blockBootstrap(days: number, options: BootstrapOptions, metrics: (dayWeights: Float64Array) => Record<string, number>): Record<string, Interval> {
+export function blockBootstrap(
+  days: number,
+  options: BootstrapOptions,
+  metrics: (dayWeights: Float64Array) => Record<string, number>,
+): Record<string, Interval> {
   const rng = Rng.derive(options.seed, 'bootstrap');
   const level = options.level ?? 0.95;
   const samples = new Map<string, number[]>();

@@ -78,11 +78,22 @@ export async function loadEventsFile(engine: Engine, path: string, index: string
   return sink.close();
 }
 
-export function evalConfig(url: string, jobs: readonly JobConfig[], indices: ClusterIndices, warmupMs: number, alerting?: AlertingInput): VigilConfig {
+export function evalConfig(
+  url: string,
+  jobs: readonly JobConfig[],
+  indices: ClusterIndices,
+  warmupMs: number,
+  alerting?: AlertingInput,
+): VigilConfig {
   return configSchema.parse({
     cluster: { urls: [url] },
     jobs: jobs.map((j) => ({ ...j, index: indices.events, warmup: `${Math.round(warmupMs / 60_000)}m` })),
-    output: { anomaly_index: indices.anomalies, state_index: indices.state, dead_letter_index: indices.deadLetter, status_index: indices.status },
+    output: {
+      anomaly_index: indices.anomalies,
+      state_index: indices.state,
+      dead_letter_index: indices.deadLetter,
+      status_index: indices.status,
+    },
     pipeline: { write_min_score: 0, rollup: 'none', checkpoint_every: 24, max_windows_per_tick: 10_000 },
     ...(alerting ? { alerting } : {}),
   });
@@ -91,7 +102,12 @@ export function evalConfig(url: string, jobs: readonly JobConfig[], indices: Clu
 /** Every anomaly document of the index, as scored windows (rule scores joined by job, entity and window). */
 export async function readAnomalies(engine: Engine, index: string, ruleScores: ReadonlyMap<string, number>): Promise<ScoredWindow[]> {
   const out: ScoredWindow[] = [];
-  for await (const page of engine.stream({ index: `${index}*`, fields: ['vigil', 'related', 'event.reason'], sort: ['vigil.window.start'], pageSize: 5000 })) {
+  for await (const page of engine.stream({
+    index: `${index}*`,
+    fields: ['vigil', 'related', 'event.reason'],
+    sort: ['vigil.window.start'],
+    pageSize: 5000,
+  })) {
     for (const hit of page) {
       const doc = hit.source as unknown as AnomalyDocument;
       const key = windowKey(doc.vigil.job_id, doc.vigil.entity.value, Date.parse(doc.vigil.window.start));
@@ -144,7 +160,15 @@ export async function runInCluster(input: ScoringInput, buckets: BucketSummary, 
       onWritten: (_scores, outcome) => addDelivery(outcome.delivery),
     });
     try {
-      await runBackfill({ workers: set.workers, slices: set.slices, range: { from, to }, log, restart: true, leaseWaitMs: 120_000, onPlan: (t) => (total = t) });
+      await runBackfill({
+        workers: set.workers,
+        slices: set.slices,
+        range: { from, to },
+        log,
+        restart: true,
+        leaseWaitMs: 120_000,
+        onPlan: (t) => (total = t),
+      });
       const delivery = await set.drainAlerts();
       if (delivery) addDelivery(delivery);
     } finally {
@@ -169,4 +193,3 @@ export async function runInCluster(input: ScoringInput, buckets: BucketSummary, 
     if (!options.engine) await engine.close();
   }
 }
-

@@ -43,10 +43,22 @@ export async function runCsvEval(options: CsvEvalOptions): Promise<Record<string
     features: table.features.cols,
     outliers,
     seeds: options.seeds,
-    ...summarise('roc_auc', runs.map((r) => r.rocAuc)),
-    ...summarise('pr_auc', runs.map((r) => r.prAuc)),
-    ...summarise('fit_ms', runs.map((r) => r.fitMs)),
-    ...summarise('score_rows_per_s', runs.map((r) => r.rowsPerS)),
+    ...summarise(
+      'roc_auc',
+      runs.map((r) => r.rocAuc),
+    ),
+    ...summarise(
+      'pr_auc',
+      runs.map((r) => r.prAuc),
+    ),
+    ...summarise(
+      'fit_ms',
+      runs.map((r) => r.fitMs),
+    ),
+    ...summarise(
+      'score_rows_per_s',
+      runs.map((r) => r.rowsPerS),
+    ),
   };
   if (options.model === 'iforest') {
     result.n_estimators = DEFAULT_IFOREST_PARAMS.nEstimators;

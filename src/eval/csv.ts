@@ -27,7 +27,8 @@ export function parseLabelledCsv(text: string, labelColumn: string, source = 'cs
   if (lines.length === 0) throw new Error(`${source}: empty file, expected a header row`);
   const header = lines[0].split(',').map((h) => h.trim().replace(/^"(.*)"$/, '$1'));
   const labelIndex = header.indexOf(labelColumn);
-  if (labelIndex < 0) throw new Error(`${source}: no column "${labelColumn}" in the header (${header.join(', ')}); pass --label-column NAME`);
+  if (labelIndex < 0)
+    throw new Error(`${source}: no column "${labelColumn}" in the header (${header.join(', ')}); pass --label-column NAME`);
   const featureNames = header.filter((_, i) => i !== labelIndex);
   const cols = featureNames.length;
   if (cols === 0) throw new Error(`${source}: no feature columns besides "${labelColumn}"`);
@@ -36,7 +37,8 @@ export function parseLabelledCsv(text: string, labelColumn: string, source = 'cs
   const labels = new Uint8Array(rows);
   for (let r = 0; r < rows; r++) {
     const cells = lines[r + 1].split(',');
-    if (cells.length !== header.length) throw new Error(`${source}: line ${r + 2} has ${cells.length} cells, the header has ${header.length}`);
+    if (cells.length !== header.length)
+      throw new Error(`${source}: line ${r + 2} has ${cells.length} cells, the header has ${header.length}`);
     let c = 0;
     for (let i = 0; i < cells.length; i++) {
       const cell = cells[i].trim();

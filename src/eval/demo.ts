@@ -47,7 +47,15 @@ export interface DemoOptions {
   readonly print?: (line: string) => void;
 }
 
-export const DEMO_DEFAULTS = { seed: 7, days: 6, users: 80, hosts: 40, attacks: 'all:1', prefix: 'vigil-demo', flavour: 'opensearch' as EngineFlavour };
+export const DEMO_DEFAULTS = {
+  seed: 7,
+  days: 6,
+  users: 80,
+  hosts: 40,
+  attacks: 'all:1',
+  prefix: 'vigil-demo',
+  flavour: 'opensearch' as EngineFlavour,
+};
 
 export interface DemoResult {
   readonly clusterUrl: string;
@@ -67,8 +75,15 @@ export interface DemoResult {
 async function topAlerts(url: string, index: string): Promise<ReportIncident[]> {
   const engine = await connectByUrl(url);
   try {
-    const res = (await engine.search(`${index}*`, { size: 200, sort: [{ 'vigil.score': { order: 'desc' } }], query: { term: { 'vigil.is_alert': true } } })) as { hits?: { hits?: { _source?: AnomalyDocument }[] } };
-    return topIncidents((res.hits?.hits ?? []).flatMap((h) => (h._source ? [h._source] : [])), 10);
+    const res = (await engine.search(`${index}*`, {
+      size: 200,
+      sort: [{ 'vigil.score': { order: 'desc' } }],
+      query: { term: { 'vigil.is_alert': true } },
+    })) as { hits?: { hits?: { _source?: AnomalyDocument }[] } };
+    return topIncidents(
+      (res.hits?.hits ?? []).flatMap((h) => (h._source ? [h._source] : [])),
+      10,
+    );
   } finally {
     await engine.close();
   }
@@ -104,14 +119,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         intensity: 1,
         stealth: 0.3,
       };
-      print(`simulating ${options.days} days of ${options.users} accounts on ${options.hosts} hosts (seed ${options.seed}) into ${indices.events} …`);
+      print(
+        `simulating ${options.days} days of ${options.users} accounts on ${options.hosts} hosts (seed ${options.seed}) into ${indices.events} …`,
+      );
       simulation = await simulate({
         options: simOptions,
-        sinks: [await NdjsonFileSink.create(files.events), await ClusterSink.create({ engine, index: indices.events, idPrefix: `sim${options.seed}` })],
+        sinks: [
+          await NdjsonFileSink.create(files.events),
+          await ClusterSink.create({ engine, index: indices.events, idPrefix: `sim${options.seed}` }),
+        ],
         labelsPath: files.labels,
       });
       const loaded = simulation.sinks.find((s) => s.kind === 'cluster');
-      print(`  ${simulation.events.toLocaleString('en-US')} events, ${simulation.attacks.length} attacks; indexed ${loaded?.written.toLocaleString('en-US') ?? 0}${loaded?.failed ? `, ${loaded.failed} refused (${JSON.stringify(loaded.errors)})` : ''}`);
+      print(
+        `  ${simulation.events.toLocaleString('en-US')} events, ${simulation.attacks.length} attacks; indexed ${loaded?.written.toLocaleString('en-US') ?? 0}${loaded?.failed ? `, ${loaded.failed} refused (${JSON.stringify(loaded.errors)})` : ''}`,
+      );
     } finally {
       await engine.close();
     }
@@ -119,7 +141,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print(`installing Vigil's templates and backfilling the jobs through the pipeline (alerts → ${receiver.url}) …`);
     let lastShown = 0;
     const evaluation = await evaluateEvents(
-      { events: files.events, labels: files.labels, cluster: url, json: false, ...(options.resamples ? { resamples: options.resamples } : {}) },
+      {
+        events: files.events,
+        labels: files.labels,
+        cluster: url,
+        json: false,
+        ...(options.resamples ? { resamples: options.resamples } : {}),
+      },
       undefined,
       {
         prefix: options.prefix,
@@ -160,12 +188,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print('');
     const engineStops = startedEngine && !options.keepEngine;
     print(`anomalies: ${result.anomalies.toLocaleString('en-US')} documents in index ${anomalyIndex} on ${url}`);
-    if (engineStops) print(`  (the ${options.flavour} the demo started stops now: re-run with --keep-engine to search the index afterwards)`);
+    if (engineStops)
+      print(`  (the ${options.flavour} the demo started stops now: re-run with --keep-engine to search the index afterwards)`);
     else print(`  search them: curl -s '${url}/${anomalyIndex}/_search?size=3&sort=vigil.score:desc'`);
     if (sample) print(`  top alert: ${sample.entity} score ${sample.score.toFixed(0)} — ${sample.narrative}`);
-    print(`alerts: ${result.alertsSent} delivered by the dispatcher; the receiver verified ${receiver.accepted} signed request(s) (${receiver.distinctIds} distinct ids), rejected ${receiver.rejected}; log: ${receiver.logFile}`);
+    print(
+      `alerts: ${result.alertsSent} delivered by the dispatcher; the receiver verified ${receiver.accepted} signed request(s) (${receiver.distinctIds} distinct ids), rejected ${receiver.rejected}; log: ${receiver.logFile}`,
+    );
     print(`report: ${reportFile}`);
-    print(`events and labels: ${files.events}, ${files.labels} (re-run the evaluation in memory: ${options.vigilCommand ?? 'vigil'} eval --events ${files.events} --labels ${files.labels})`);
+    print(
+      `events and labels: ${files.events}, ${files.labels} (re-run the evaluation in memory: ${options.vigilCommand ?? 'vigil'} eval --events ${files.events} --labels ${files.labels})`,
+    );
     return result;
   } finally {
     await receiver.close();

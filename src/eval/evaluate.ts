@@ -114,7 +114,13 @@ export interface PlotData {
   /** Score histograms (benign vs attack windows) per model, on the model's own scale. */
   readonly histograms: Record<ModelKey, { edges: number[]; benign: number[]; attack: number[] }>;
   /** Per attack: its matching windows' ensemble scores over time and whether they were alerted. */
-  readonly timelines: { scenario: string; start: number; end: number; entities: readonly string[]; points: { t: number; score: number; alerted: boolean; job: string }[] }[];
+  readonly timelines: {
+    scenario: string;
+    start: number;
+    end: number;
+    entities: readonly string[];
+    points: { t: number; score: number; alerted: boolean; job: string }[];
+  }[];
 }
 
 export interface EvaluationResult {
@@ -142,7 +148,6 @@ function percentile(values: readonly number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.round((s.length - 1) * q)))];
 }
-
 
 /** Groups labels into attacks (same scenario, technique, start and end). */
 export function attacksOf(labels: readonly Label[], scoreFrom: number): { attacks: Attack[]; labelAttack: Map<number, number> } {
@@ -212,7 +217,11 @@ export function budgetAlerts(
   return { alerted, rank };
 }
 
-function histogram(scores: ArrayLike<number>, positive: ArrayLike<number>, bins = 40): { edges: number[]; benign: number[]; attack: number[] } {
+function histogram(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<number>,
+  bins = 40,
+): { edges: number[]; benign: number[]; attack: number[] } {
   const values = Array.from(scores);
   // Clip the range to the 0.5–99.9th percentiles so one outlier does not squash the picture.
   const lo = percentile(values, 0.005);
@@ -316,7 +325,11 @@ export function evaluate(options: EvaluateOptions): EvaluationResult {
 type BudgetAlerts = ReturnType<typeof budgetAlerts>;
 
 /** One model's window- and attack-level figures with bootstrap intervals, its budget alerts and its curve. */
-function evaluateModel(ctx: EvalContext, model: ModelKey, scores: Float64Array): { metrics: ModelMetrics; alerts: BudgetAlerts; curve: Curve } {
+function evaluateModel(
+  ctx: EvalContext,
+  model: ModelKey,
+  scores: Float64Array,
+): { metrics: ModelMetrics; alerts: BudgetAlerts; curve: Curve } {
   const { options, windows, n, positive, attackLists, attacks, scoredAttacks, days } = ctx;
   const input: RankingInput = { scores, positive, attacksOf: attackLists, attackCount: attacks.length };
   const order = orderByScore(scores);
@@ -367,7 +380,12 @@ function evaluateModel(ctx: EvalContext, model: ModelKey, scores: Float64Array):
 }
 
 /** Share of scored attacks caught at each daily budget of BUDGET_SWEEP. */
-function attackRecallByBudget(ctx: EvalContext, scores: Float64Array, budget: BudgetAlerts, groups: readonly (string | undefined)[] | undefined): Record<string, number> {
+function attackRecallByBudget(
+  ctx: EvalContext,
+  scores: Float64Array,
+  budget: BudgetAlerts,
+  groups: readonly (string | undefined)[] | undefined,
+): Record<string, number> {
   const { options, n, attackLists, scoredAttacks } = ctx;
   return Object.fromEntries(
     BUDGET_SWEEP.map((b) => {
@@ -380,7 +398,12 @@ function attackRecallByBudget(ctx: EvalContext, scores: Float64Array, budget: Bu
 }
 
 /** 95 % intervals by a block bootstrap over days: a day drawn twice weighs its windows and attacks twice. */
-function bootstrapIntervals(ctx: EvalContext, input: RankingInput, order: Uint32Array, caughtAt: ReadonlyMap<number, number>): ModelMetrics['ci95'] {
+function bootstrapIntervals(
+  ctx: EvalContext,
+  input: RankingInput,
+  order: Uint32Array,
+  caughtAt: ReadonlyMap<number, number>,
+): ModelMetrics['ci95'] {
   const { options, n, days, attacks, scoredAttacks, scoredDays } = ctx;
   const bootstrap = blockBootstrap(scoredDays, { resamples: options.resamples, seed: options.seed }, (dayWeights) => {
     const ww = new Float64Array(n);
@@ -406,7 +429,13 @@ function bootstrapIntervals(ctx: EvalContext, input: RankingInput, order: Uint32
     const iv: Interval | undefined = bootstrap[name];
     return iv ? [round(iv.low), round(iv.high)] : [NaN, NaN];
   };
-  return { pr_auc: ci('pr_auc'), roc_auc: ci('roc_auc'), fpr_at_95_recall: ci('fpr_at_95_recall'), attack_recall_at_budget: ci('attack_recall_at_budget'), precision_at_k: ci('precision_at_k') };
+  return {
+    pr_auc: ci('pr_auc'),
+    roc_auc: ci('roc_auc'),
+    fpr_at_95_recall: ci('fpr_at_95_recall'),
+    attack_recall_at_budget: ci('attack_recall_at_budget'),
+    precision_at_k: ci('precision_at_k'),
+  };
 }
 
 /** Window-level PR-AUC / ROC-AUC of each ensemble component alone (windows without its input score 0). */
@@ -420,19 +449,28 @@ function componentMetrics(ctx: EvalContext): EvaluationResult['components'] {
       if (v !== undefined) withInput++;
       scores[i] = v ?? 0;
     }
-    components[c] = { pr_auc: round(averagePrecision(scores, ctx.positive)), roc_auc: round(rocAuc(scores, ctx.positive)), windows_with_input: withInput };
+    components[c] = {
+      pr_auc: round(averagePrecision(scores, ctx.positive)),
+      roc_auc: round(rocAuc(scores, ctx.positive)),
+      windows_with_input: withInput,
+    };
   }
   return components;
 }
 
 /** Per scenario: its attacks, which models caught each (at the budget), when, and the ensemble's timeline of each. */
-function scenarioResults(ctx: EvalContext, alertSets: Record<ModelKey, BudgetAlerts>, timelines: PlotData['timelines']): Record<string, ScenarioResult> {
+function scenarioResults(
+  ctx: EvalContext,
+  alertSets: Record<ModelKey, BudgetAlerts>,
+  timelines: PlotData['timelines'],
+): Record<string, ScenarioResult> {
   const matchingWindows = new Map<number, number[]>();
-  for (let i = 0; i < ctx.n; i++) for (const a of ctx.attackLists[i]) {
-    const list = matchingWindows.get(a);
-    if (list) list.push(i);
-    else matchingWindows.set(a, [i]);
-  }
+  for (let i = 0; i < ctx.n; i++)
+    for (const a of ctx.attackLists[i]) {
+      const list = matchingWindows.get(a);
+      if (list) list.push(i);
+      else matchingWindows.set(a, [i]);
+    }
   const scenarios: Record<string, ScenarioResult> = {};
   for (const a of [...ctx.attacks].sort((x, y) => x.start - y.start)) {
     const matches = matchingWindows.get(a.id) ?? [];
@@ -456,7 +494,12 @@ function scenarioResults(ctx: EvalContext, alertSets: Record<ModelKey, BudgetAle
       start: a.start,
       end: a.end,
       entities: a.entities,
-      points: matches.map((i) => ({ t: windows[i].start, score: windows[i].score100, alerted: Boolean(alertSets.ensemble.alerted[i]), job: windows[i].job })),
+      points: matches.map((i) => ({
+        t: windows[i].start,
+        score: windows[i].score100,
+        alerted: Boolean(alertSets.ensemble.alerted[i]),
+        job: windows[i].job,
+      })),
     });
   }
   for (const s of Object.values(scenarios)) {
@@ -464,7 +507,8 @@ function scenarioResults(ctx: EvalContext, alertSets: Record<ModelKey, BudgetAle
       const t = s.instances.map((x) => x.ttd_minutes[m]).filter((x): x is number => x !== null);
       s.mttd_minutes[m] = t.length ? round(t.reduce((p, x) => p + x, 0) / t.length, 1) : null;
     }
-    s.ensemble_verdict = s.scored === 0 ? 'not scored' : s.caught.ensemble === s.scored ? 'caught' : s.caught.ensemble === 0 ? 'missed' : 'partly caught';
+    s.ensemble_verdict =
+      s.scored === 0 ? 'not scored' : s.caught.ensemble === s.scored ? 'caught' : s.caught.ensemble === 0 ? 'missed' : 'partly caught';
   }
   return scenarios;
 }
@@ -505,7 +549,11 @@ function ensembleOwnAlerts(ctx: EvalContext): EvaluationResult['ensemble_alerts'
     for (const a of ctx.attackLists[i]) ownCaught.add(a);
   }
   const scored = ctx.scoredAttacks.length;
-  return { per_day: round(ownAlerts / ctx.scoredDays, 1), precision: round(ownAlerts ? ownTp / ownAlerts : NaN), attack_recall: round(scored ? ownCaught.size / scored : NaN) };
+  return {
+    per_day: round(ownAlerts / ctx.scoredDays, 1),
+    precision: round(ownAlerts ? ownTp / ownAlerts : NaN),
+    attack_recall: round(scored ? ownCaught.size / scored : NaN),
+  };
 }
 
 function datasetSummary(ctx: EvalContext): EvaluationResult['dataset'] {

@@ -61,27 +61,50 @@ function commonTimeField(jobs: readonly JobConfig[]): string {
 /** Extra settings for a cluster run that only code (the demo, tests) can give: a live engine, alert connectors, index names. */
 export type ClusterRunExtras = Omit<ClusterRunOptions, 'url'>;
 
-export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: readonly Label[], clusterExtras?: ClusterRunExtras): Promise<EventsEvaluation> {
+export async function evaluateEvents(
+  options: EventsEvalOptions,
+  labelsIn?: readonly Label[],
+  clusterExtras?: ClusterRunExtras,
+): Promise<EventsEvaluation> {
   const started = Date.now();
-  for (const [flag, path] of [['--events', options.events], ['--labels', options.labels]] as const) {
+  for (const [flag, path] of [
+    ['--events', options.events],
+    ['--labels', options.labels],
+  ] as const) {
     if (!existsSync(path)) throw new UsageError(`${flag}: no such file ${path}`);
   }
   const labels = labelsIn ?? (await readLabels(options.labels));
-  if (labels.length === 0) log.warn({ labels: options.labels }, 'no labels: every window counts as benign, so recall-based figures are undefined');
+  if (labels.length === 0)
+    log.warn({ labels: options.labels }, 'no labels: every window counts as benign, so recall-based figures are undefined');
   let jobs = options.config ? await configEvalJobs(options.config) : defaultEvalJobs('events', 0);
   const timeField = commonTimeField(jobs);
   log.info({ events: options.events }, 'reading events');
   const buckets = await bucketByDay(options.events, timeField);
   try {
-    if (buckets.events === 0) throw new Error(`${options.events}: no events with a usable ${timeField}${buckets.badLines ? ` (${buckets.badLines} bad lines, e.g. line ${buckets.badLineSamples[0]?.line}: ${buckets.badLineSamples[0]?.error})` : ''}`);
-    if (buckets.badLines > 0) log.warn({ badLines: buckets.badLines, samples: buckets.badLineSamples.slice(0, 3) }, 'lines skipped (not JSON objects or without a usable time)');
+    if (buckets.events === 0)
+      throw new Error(
+        `${options.events}: no events with a usable ${timeField}${buckets.badLines ? ` (${buckets.badLines} bad lines, e.g. line ${buckets.badLineSamples[0]?.line}: ${buckets.badLineSamples[0]?.error})` : ''}`,
+      );
+    if (buckets.badLines > 0)
+      log.warn(
+        { badLines: buckets.badLines, samples: buckets.badLineSamples.slice(0, 3) },
+        'lines skipped (not JSON objects or without a usable time)',
+      );
     const span = buckets.maxTime - buckets.minTime;
-    const warmupMs = options.warmupDays !== undefined ? Math.round(options.warmupDays * 86_400_000) : options.config ? Math.max(...jobs.map((j) => durationMs(j.warmup))) : defaultWarmupMs(span);
+    const warmupMs =
+      options.warmupDays !== undefined
+        ? Math.round(options.warmupDays * 86_400_000)
+        : options.config
+          ? Math.max(...jobs.map((j) => durationMs(j.warmup)))
+          : defaultWarmupMs(span);
     if (!options.config) jobs = defaultEvalJobs('events', warmupMs);
     const plans = jobs.map((j) => planJob(j));
     const slide = Math.max(...plans.map((p) => p.spec.slideMs));
     const scoreFrom = Math.ceil((Math.floor(buckets.minTime / slide) * slide + warmupMs) / slide) * slide;
-    if (scoreFrom >= buckets.maxTime) throw new Error(`the events span ${(span / 3_600_000).toFixed(1)} h, not more than the ${(warmupMs / 3_600_000).toFixed(1)} h warm-up: nothing left to score (lower --warmup-days)`);
+    if (scoreFrom >= buckets.maxTime)
+      throw new Error(
+        `the events span ${(span / 3_600_000).toFixed(1)} h, not more than the ${(warmupMs / 3_600_000).toFixed(1)} h warm-up: nothing left to score (lower --warmup-days)`,
+      );
     const rules = new Map(jobs.map((j) => [j.id, rulesForJob(j)]));
     const input: ScoringInput = { eventsPath: options.events, jobs, plans, rules, scoreFrom, timeField };
     let output: ScoringOutput;
@@ -111,9 +134,19 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
     }
     const delayMs = Math.max(...plans.map((p) => p.spec.delayMs));
     // The incident pass, as the pipeline runs it (one pass per slice, all jobs), then the figures.
-    const pass = incidentPass(output.windows.filter((w) => w.start >= scoreFrom), { alertsPerDay: options.budget ?? 10 });
+    const pass = incidentPass(
+      output.windows.filter((w) => w.start >= scoreFrom),
+      { alertsPerDay: options.budget ?? 10 },
+    );
     const processingP50 = [...output.processingMs].sort((a, b) => a - b)[output.processingMs.length >> 1] ?? 0;
-    const analyst = analystFigures({ windows: pass.windows, labels, alerts: pass.alerts, scoreFrom, scoreTo: buckets.maxTime + 1, latencyMs: delayMs + processingP50 });
+    const analyst = analystFigures({
+      windows: pass.windows,
+      labels,
+      alerts: pass.alerts,
+      scoreFrom,
+      scoreTo: buckets.maxTime + 1,
+      latencyMs: delayMs + processingP50,
+    });
     const result = evaluate({
       windows: pass.windows,
       labels,
@@ -130,8 +163,20 @@ export async function evaluateEvents(options: EventsEvalOptions, labelsIn?: read
     return {
       result,
       analyst,
-      jobs: plans.map((p) => ({ id: p.job.id, ...(p.job.preset ? { preset: p.job.preset } : {}), window: p.job.window, slide: p.job.slide, entity: p.resolved.entityFields.join(','), features: p.resolved.features.length })),
-      rules: Object.fromEntries([...output.rules].map(([id, list]) => [id, list.map((r) => ({ name: r.name, type: r.type, threshold: r.threshold, description: r.description }))])),
+      jobs: plans.map((p) => ({
+        id: p.job.id,
+        ...(p.job.preset ? { preset: p.job.preset } : {}),
+        window: p.job.window,
+        slide: p.job.slide,
+        entity: p.resolved.entityFields.join(','),
+        features: p.resolved.features.length,
+      })),
+      rules: Object.fromEntries(
+        [...output.rules].map(([id, list]) => [
+          id,
+          list.map((r) => ({ name: r.name, type: r.type, threshold: r.threshold, description: r.description })),
+        ]),
+      ),
       events: buckets.events,
       badLines: buckets.badLines,
       warmupMs,
@@ -161,7 +206,8 @@ export function evaluationJson(e: EventsEvaluation): Record<string, unknown> {
       mode: e.mode,
       jobs: e.jobs,
       rules: e.rules,
-      positives: 'an entity-window is positive when its entity value, or one of its related.* values of the same kind (ip, user, hosts), equals a label value and the window overlaps the label interval',
+      positives:
+        'an entity-window is positive when its entity value, or one of its related.* values of the same kind (ip, user, hosts), equals a label value and the window overlaps the label interval',
       ordering: 'time-ordered: warm-up windows fit the models; every later window is scored, then learned',
       confidence_intervals: 'block bootstrap over days, 95% percentile intervals',
     },
@@ -171,7 +217,11 @@ export function evaluationJson(e: EventsEvaluation): Record<string, unknown> {
 }
 
 /** --budget, --warmup-days, --resamples as numbers; a bad value is a usage error naming the flag. */
-export function numericEventsFlags(flags: { budget?: string; warmupDays?: string; resamples?: string }): Pick<EventsEvalOptions, 'budget' | 'warmupDays' | 'resamples'> {
+export function numericEventsFlags(flags: {
+  budget?: string;
+  warmupDays?: string;
+  resamples?: string;
+}): Pick<EventsEvalOptions, 'budget' | 'warmupDays' | 'resamples'> {
   const num = (flag: string, value: string | undefined, ok: (n: number) => boolean, what: string): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -181,7 +231,11 @@ export function numericEventsFlags(flags: { budget?: string; warmupDays?: string
   const budget = num('budget', flags.budget, (n) => Number.isInteger(n) && n >= 1, 'a whole number ≥ 1');
   const warmupDays = num('warmup-days', flags.warmupDays, (n) => n >= 0, 'a number of days ≥ 0');
   const resamples = num('resamples', flags.resamples, (n) => Number.isInteger(n) && n >= 0 && n <= 10_000, 'a whole number 0–10000');
-  return { ...(budget !== undefined ? { budget } : {}), ...(warmupDays !== undefined ? { warmupDays } : {}), ...(resamples !== undefined ? { resamples } : {}) };
+  return {
+    ...(budget !== undefined ? { budget } : {}),
+    ...(warmupDays !== undefined ? { warmupDays } : {}),
+    ...(resamples !== undefined ? { resamples } : {}),
+  };
 }
 
 export async function runEventsEval(options: EventsEvalOptions): Promise<void> {

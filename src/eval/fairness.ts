@@ -149,13 +149,17 @@ const ratio = (x: number, rest: number): number | null => (rest > 0 ? x / rest :
 
 /** Rates, ratios against the rest and the over-flag mark from per-segment counts. */
 export function fairnessTable(by: string, datasets: readonly string[], tally: ReadonlyMap<string, Tally>): FairnessTable {
-  const all = [...tally.values()].reduce((s, t) => ({ entityDays: s.entityDays + t.entityDays, alerted: s.alerted + t.alerted, falseAlerts: s.falseAlerts + t.falseAlerts }), { entityDays: 0, alerted: 0, falseAlerts: 0 });
+  const all = [...tally.values()].reduce(
+    (s, t) => ({ entityDays: s.entityDays + t.entityDays, alerted: s.alerted + t.alerted, falseAlerts: s.falseAlerts + t.falseAlerts }),
+    { entityDays: 0, alerted: 0, falseAlerts: 0 },
+  );
   const rows: FairnessRow[] = [...tally.entries()]
     .map(([segment, t]) => {
       const restDays = all.entityDays - t.entityDays;
       const falseRatio = ratio(rate(t.falseAlerts, t.entityDays), rate(all.falseAlerts - t.falseAlerts, restDays));
       const alertRatio = ratio(rate(t.alerted, t.entityDays), rate(all.alerted - t.alerted, restDays));
-      const overFlagged = segment !== NO_SEGMENT && t.falseAlerts >= MIN_FALSE && (falseRatio === null ? t.entityDays > 0 : falseRatio > OVER_FLAG_RATIO);
+      const overFlagged =
+        segment !== NO_SEGMENT && t.falseAlerts >= MIN_FALSE && (falseRatio === null ? t.entityDays > 0 : falseRatio > OVER_FLAG_RATIO);
       return {
         segment,
         entities: t.entities,

@@ -132,7 +132,11 @@ function periodFigures(pass: IncidentPassResult, truth: Truth, from: number, to:
     if (w.incidentAlerted) for (const a of truth.attacks[i]) caught.add(a);
   });
   const r2 = (x: number): number => Math.round(x * 100) / 100;
-  return { incidentsPerDay: r2(alerts.length / days), falsePerDay: r2(alerts.filter((a) => !real.get(a.id)).length / days), caught: [...caught].sort() };
+  return {
+    incidentsPerDay: r2(alerts.length / days),
+    falsePerDay: r2(alerts.filter((a) => !real.get(a.id)).length / days),
+    caught: [...caught].sort(),
+  };
 }
 
 /**
@@ -141,7 +145,12 @@ function periodFigures(pass: IncidentPassResult, truth: Truth, from: number, to:
  * marked benign_expected, each with `vigil feedback benign_expected --anomaly ID` on its strongest
  * window of every false incident it took part in (the pattern: that window's carrying features).
  */
-export function analystVerdicts(pass: IncidentPassResult, truth: Truth, at: number, patterns: number): { verdicts: Feedback[]; marked: FeedbackWorldResult['marked'] } {
+export function analystVerdicts(
+  pass: IncidentPassResult,
+  truth: Truth,
+  at: number,
+  patterns: number,
+): { verdicts: Feedback[]; marked: FeedbackWorldResult['marked'] } {
   const real = incidentTruth(pass, truth);
   const falseIds = new Set(pass.alerts.filter((a) => a.at <= at && !real.get(a.id)).map((a) => a.id));
   // entity → incident → its strongest window there
@@ -156,7 +165,9 @@ export function analystVerdicts(pass: IncidentPassResult, truth: Truth, at: numb
     byEntity.set(key, incidents);
     windows.set(key, (windows.get(key) ?? 0) + 1);
   }
-  const noisiest = [...byEntity].sort((a, b) => b[1].size - a[1].size || (windows.get(b[0]) ?? 0) - (windows.get(a[0]) ?? 0) || (a[0] < b[0] ? -1 : 1)).slice(0, patterns);
+  const noisiest = [...byEntity]
+    .sort((a, b) => b[1].size - a[1].size || (windows.get(b[0]) ?? 0) - (windows.get(a[0]) ?? 0) || (a[0] < b[0] ? -1 : 1))
+    .slice(0, patterns);
   windows = new Map();
   const verdicts: Feedback[] = [];
   const marked = noisiest.map(([key, incidents]) => {
@@ -181,13 +192,25 @@ function verdictOf(w: ScoredWindow, at: number, reason: string): Feedback {
 }
 
 /** The windows after `at` as the pipeline's analyst input leaves them (suppressed ones read as typical). */
-export function applyVerdicts(windows: readonly ScoredWindow[], verdicts: readonly Feedback[], at: number): { windows: ScoredWindow[]; suppressed: number } {
+export function applyVerdicts(
+  windows: readonly ScoredWindow[],
+  verdicts: readonly Feedback[],
+  at: number,
+): { windows: ScoredWindow[]; suppressed: number } {
   const input = new AnalystInput(new Suppressor(verdicts));
   let suppressed = 0;
   const out = windows.map((w) => {
     if (w.end <= at) return w;
     const own = w.components.ensemble_own ?? w.scores.ensemble;
-    const adjusted = input.adjust({ job: w.job, entityField: w.entityField, entityValue: w.entity, end: w.end, fused: own, features: w.pattern ?? [], values: {} });
+    const adjusted = input.adjust({
+      job: w.job,
+      entityField: w.entityField,
+      entityValue: w.entity,
+      end: w.end,
+      fused: own,
+      features: w.pattern ?? [],
+      values: {},
+    });
     if (!adjusted.suppression) return w;
     suppressed++;
     return { ...w, scores: { ...w.scores, ensemble: adjusted.fused }, components: { ...w.components, ensemble_own: adjusted.fused } };
@@ -211,7 +234,13 @@ export function brierFigures(pass: IncidentPassResult, truth: Truth, scoreFrom: 
     if (w.end <= half && w.incident && alerted.has(w.incident)) train.push({ f: own(w), y: truth.positive[i] });
   });
   const pos = train.filter((t) => t.y === 1).length;
-  const c = pos > 0 && pos < train.length ? fitPlatt(train.map((t) => t.f), train.map((t) => t.y)) : null;
+  const c =
+    pos > 0 && pos < train.length
+      ? fitPlatt(
+          train.map((t) => t.f),
+          train.map((t) => t.y),
+        )
+      : null;
   const test = (keep: (w: ScoredWindow) => boolean): BrierFigures['allWindows'] => {
     const ys: number[] = [];
     const raw: number[] = [];
@@ -224,7 +253,13 @@ export function brierFigures(pass: IncidentPassResult, truth: Truth, scoreFrom: 
     });
     return { n: ys.length, uncalibrated: brier(raw, ys), calibrated: c ? brier(cal, ys) : null };
   };
-  return { trainPositives: pos, trainNegatives: train.length - pos, calibration: c, allWindows: test(() => true), alerted: test((w) => w.incident !== undefined && alerted.has(w.incident)) };
+  return {
+    trainPositives: pos,
+    trainNegatives: train.length - pos,
+    calibration: c,
+    allWindows: test(() => true),
+    alerted: test((w) => w.incident !== undefined && alerted.has(w.incident)),
+  };
 }
 
 async function scoredWorld(world: SuiteWorld, slide: string, cacheDir: string | undefined): Promise<ScoredWorld> {
@@ -238,7 +273,10 @@ async function scoredWorld(world: SuiteWorld, slide: string, cacheDir: string | 
   return scored;
 }
 
-export async function runFeedbackWorld(world: SuiteWorld, o: Omit<FeedbackExperimentOptions, 'worlds' | 'onWorld'> = {}): Promise<FeedbackWorldResult> {
+export async function runFeedbackWorld(
+  world: SuiteWorld,
+  o: Omit<FeedbackExperimentOptions, 'worlds' | 'onWorld'> = {},
+): Promise<FeedbackWorldResult> {
   const scored = await scoredWorld(world, o.slide ?? '15m', o.cacheDir);
   if (scored.windows.length > 0 && scored.windows.every((w) => w.pattern === undefined)) {
     throw new Error(`the cached scores of ${world.name} carry no feature patterns (an older cache): delete the cache folder and run again`);
@@ -256,7 +294,9 @@ export async function runFeedbackWorld(world: SuiteWorld, o: Omit<FeedbackExperi
   const marked = new Set(verdicts.map((v) => `${v.job_id}|${v.entity.value}`));
   const real = incidentTruth(baseline, truth);
   const falseAfter = new Set(baseline.alerts.filter((a) => a.at > feedbackAt && !real.get(a.id)).map((a) => a.id));
-  const withMarked = new Set(baseline.windows.filter((w) => w.incident && falseAfter.has(w.incident) && marked.has(`${w.job}|${w.entity}`)).map((w) => w.incident));
+  const withMarked = new Set(
+    baseline.windows.filter((w) => w.incident && falseAfter.has(w.incident) && marked.has(`${w.job}|${w.entity}`)).map((w) => w.incident),
+  );
   return {
     world,
     feedbackAt,
@@ -300,7 +340,9 @@ export function formatFeedbackWorld(r: FeedbackWorldResult): string {
 
 export function formatFeedbackSummary(results: readonly FeedbackWorldResult[]): string {
   const met = results.filter((r) => r.reduction >= 0.3 && r.lost.length === 0).length;
-  const brierBetter = results.filter((r) => r.brier.alerted.calibrated !== null && r.brier.alerted.calibrated < r.brier.alerted.uncalibrated).length;
+  const brierBetter = results.filter(
+    (r) => r.brier.alerted.calibrated !== null && r.brier.alerted.calibrated < r.brier.alerted.uncalibrated,
+  ).length;
   const worst = Math.min(...results.map((r) => r.reduction));
   return [
     `feedback experiment over ${results.length} worlds:`,

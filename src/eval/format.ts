@@ -27,7 +27,11 @@ function ci(iv: [number, number], fmt: (x: number) => string): string {
 
 function table(header: string[], rows: string[][], rightAlign: (i: number) => boolean): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (rightAlign(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (rightAlign(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
@@ -39,7 +43,18 @@ export function formatEvaluation(r: EvaluationResult): string {
   );
   out.push('');
   const m0 = r.models.ensemble;
-  const header = ['model', 'PR-AUC', '95% CI', 'ROC-AUC', '95% CI', 'FPR@95%rec', `P@${m0.k}`, `recall@${m0.budget_per_day}/day`, 'attacks caught', 'MTTD'];
+  const header = [
+    'model',
+    'PR-AUC',
+    '95% CI',
+    'ROC-AUC',
+    '95% CI',
+    'FPR@95%rec',
+    `P@${m0.k}`,
+    `recall@${m0.budget_per_day}/day`,
+    'attacks caught',
+    'MTTD',
+  ];
   const rows = MODEL_KEYS.map((m) => {
     const x = r.models[m];
     return [
@@ -57,9 +72,20 @@ export function formatEvaluation(r: EvaluationResult): string {
   });
   out.push(...table(header, rows, (i) => i > 0));
   out.push('');
-  out.push(`attacks caught at other budgets (alerts/day): ${MODEL_KEYS.map((m) => `${m} ${Object.entries(r.models[m].attack_recall_by_budget).map(([b, v]) => `${b}:${pct(v, 0)}`).join(' ')}`).join(' · ')}`);
-  out.push(`attack level (recall counted in attacks): ${MODEL_KEYS.map((m) => `${m} PR-AUC ${f3(r.models[m].attack_level.pr_auc)} ROC-AUC ${f3(r.models[m].attack_level.roc_auc)}`).join(' · ')}`);
-  out.push(`latency: ${r.latency.processing_ms_p50} ms per window (p95 ${r.latency.processing_ms_p95} ms) + ${r.latency.delay_s} s ingest delay; ensemble's own threshold: ${r.ensemble_alerts.per_day} alerts/day, precision ${pct(r.ensemble_alerts.precision, 0)}, attacks caught ${pct(r.ensemble_alerts.attack_recall, 0)}`);
+  out.push(
+    `attacks caught at other budgets (alerts/day): ${MODEL_KEYS.map(
+      (m) =>
+        `${m} ${Object.entries(r.models[m].attack_recall_by_budget)
+          .map(([b, v]) => `${b}:${pct(v, 0)}`)
+          .join(' ')}`,
+    ).join(' · ')}`,
+  );
+  out.push(
+    `attack level (recall counted in attacks): ${MODEL_KEYS.map((m) => `${m} PR-AUC ${f3(r.models[m].attack_level.pr_auc)} ROC-AUC ${f3(r.models[m].attack_level.roc_auc)}`).join(' · ')}`,
+  );
+  out.push(
+    `latency: ${r.latency.processing_ms_p50} ms per window (p95 ${r.latency.processing_ms_p95} ms) + ${r.latency.delay_s} s ingest delay; ensemble's own threshold: ${r.ensemble_alerts.per_day} alerts/day, precision ${pct(r.ensemble_alerts.precision, 0)}, attacks caught ${pct(r.ensemble_alerts.attack_recall, 0)}`,
+  );
   out.push('');
   out.push(`per scenario (caught within ${m0.budget_per_day} alerts/day):`);
   const sHeader = ['scenario', 'technique', 'attacks', ...MODEL_KEYS.map((m) => m), 'ensemble', 'MTTD (ensemble)'];
@@ -72,8 +98,19 @@ export function formatEvaluation(r: EvaluationResult): string {
     s.mttd_minutes.ensemble === null ? '—' : `${Math.round(s.mttd_minutes.ensemble)} min`,
   ]);
   out.push(...table(sHeader, sRows, (i) => i >= 2 && i < 3 + MODEL_KEYS.length));
-  const missed = Object.entries(r.scenarios).flatMap(([name, s]) => s.instances.filter((x) => x.status === 'scored' && !x.caught.ensemble).map((x) => `  MISSED ${name} ${x.start.slice(0, 16)} ${x.entities.join(' ')} (best daily rank ${x.best_daily_rank.ensemble ?? 'none: no matching window'})`));
-  const warm = Object.entries(r.scenarios).flatMap(([name, s]) => s.instances.filter((x) => x.status === 'warmup').map((x) => `  NOT SCORED (inside warm-up) ${name} ${x.start.slice(0, 16)} ${x.entities.join(' ')}`));
+  const missed = Object.entries(r.scenarios).flatMap(([name, s]) =>
+    s.instances
+      .filter((x) => x.status === 'scored' && !x.caught.ensemble)
+      .map(
+        (x) =>
+          `  MISSED ${name} ${x.start.slice(0, 16)} ${x.entities.join(' ')} (best daily rank ${x.best_daily_rank.ensemble ?? 'none: no matching window'})`,
+      ),
+  );
+  const warm = Object.entries(r.scenarios).flatMap(([name, s]) =>
+    s.instances
+      .filter((x) => x.status === 'warmup')
+      .map((x) => `  NOT SCORED (inside warm-up) ${name} ${x.start.slice(0, 16)} ${x.entities.join(' ')}`),
+  );
   if (missed.length || warm.length) {
     out.push('');
     out.push(...missed, ...warm);

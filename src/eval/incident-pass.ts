@@ -58,7 +58,8 @@ export function incidentPass(windows: readonly ScoredWindow[], options: Incident
       }),
     });
     const alerted = new Map(decision.incidents.map((inc) => [inc.id, inc.alerted]));
-    for (const inc of decision.incidents) if (inc.status === 'new') alerts.push({ id: inc.id, at: end, firstStart: inc.firstStart, root: inc.root });
+    for (const inc of decision.incidents)
+      if (inc.status === 'new') alerts.push({ id: inc.id, at: end, firstStart: inc.firstStart, root: inc.root });
     decision.windows.forEach((d, k) => {
       const i = group[k];
       const w = windows[i];

@@ -18,7 +18,10 @@ const isoInstant = z
 export const labelSchema = z
   .object({
     scenario: z.string().min(1, 'name the scenario, e.g. "password_spray"'),
-    technique: z.string().regex(/^T\d{4}(\.\d{3})?$/, 'an ATT&CK technique id such as T1110.003').optional(),
+    technique: z
+      .string()
+      .regex(/^T\d{4}(\.\d{3})?$/, 'an ATT&CK technique id such as T1110.003')
+      .optional(),
     entity: z.object({
       field: z.string().min(1, 'the entity field, e.g. "user.name" or "source.ip"'),
       value: z.string().min(1),

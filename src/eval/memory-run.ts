@@ -99,7 +99,9 @@ export function jobWindows(plan: JobPlan, minTime: number, maxTime: number): Tim
  * The rule pack's score of every entity-window (rules.ts): one pass over the events in time order,
  * as `elastalert --start scoreFrom` reads them, history before scoreFrom for new_term rules.
  */
-export async function rulesInMemory(options: Pick<MemoryRunOptions, 'plans' | 'buckets' | 'timeField' | 'scoreFrom' | 'pack'>): Promise<Map<string, number>> {
+export async function rulesInMemory(
+  options: Pick<MemoryRunOptions, 'plans' | 'buckets' | 'timeField' | 'scoreFrom' | 'pack'>,
+): Promise<Map<string, number>> {
   const pack = options.pack ?? shippedRulePack();
   const end = options.buckets.maxTime + 1;
   const runner = new RulePackRunner(pack, options.scoreFrom);

@@ -56,7 +56,11 @@ export function unitWeights(input: RankingInput): Weights {
   return { window: new Float64Array(input.scores.length).fill(1), attack: new Float64Array(input.attackCount).fill(1) };
 }
 
-export function buildCurve(input: RankingInput, weights: Weights = unitWeights(input), order: Uint32Array = orderByScore(input.scores)): Curve {
+export function buildCurve(
+  input: RankingInput,
+  weights: Weights = unitWeights(input),
+  order: Uint32Array = orderByScore(input.scores),
+): Curve {
   const { scores, positive, attacksOf } = input;
   let positives = 0;
   let negatives = 0;
@@ -189,7 +193,11 @@ export function curveForPlot(c: Curve, level: RecallLevel, resolution = 0.004): 
     const recall = P > 0 ? tpOf(p, level) / P : 0;
     const precision = p.alerted > 0 ? p.tpWindows / p.alerted : 1;
     const fpr = c.negatives > 0 ? p.fp / c.negatives : 0;
-    const moved = !last || Math.abs(recall - last[0]) >= resolution || Math.abs(precision - last[1]) >= resolution * 2.5 || Math.abs(fpr - last[2]) >= resolution;
+    const moved =
+      !last ||
+      Math.abs(recall - last[0]) >= resolution ||
+      Math.abs(precision - last[1]) >= resolution * 2.5 ||
+      Math.abs(fpr - last[2]) >= resolution;
     if (!moved && i !== c.points.length - 1) return;
     pr.push([recall, precision]);
     roc.push([fpr, recall]);

@@ -45,7 +45,13 @@ export interface PeerScore {
 export function vigilAlerts(windows: readonly ScoredWindow[]): AnalystAlert[] {
   return windows
     .filter((w) => w.isAlert)
-    .map((w) => ({ incident: w.incident ?? `${w.job}|${w.entity}|${w.start}`, entity: w.entity, start: w.start, end: w.end, related: w.related }));
+    .map((w) => ({
+      incident: w.incident ?? `${w.job}|${w.entity}|${w.start}`,
+      entity: w.entity,
+      start: w.start,
+      end: w.end,
+      related: w.related,
+    }));
 }
 
 function relatedOf(doc: Readonly<Record<string, unknown>>): RelatedValues {
@@ -72,7 +78,13 @@ function round(x: number, d = 1): number {
   return Math.round(x * f) / f;
 }
 
-export function scoreAlerts(system: string, alerts: readonly AnalystAlert[], labels: readonly Label[], scoreFrom: number, scoreTo: number): PeerScore {
+export function scoreAlerts(
+  system: string,
+  alerts: readonly AnalystAlert[],
+  labels: readonly Label[],
+  scoreFrom: number,
+  scoreTo: number,
+): PeerScore {
   const { attacks, labelAttack } = attacksOf(labels, scoreFrom);
   const index = new LabelIndex(labels);
   const days = Math.max(1, Math.ceil((scoreTo - scoreFrom) / DAY_MS));
@@ -117,10 +129,19 @@ export function scoreAlerts(system: string, alerts: readonly AnalystAlert[], lab
 export function formatPeerTable(scores: readonly PeerScore[]): string {
   const rows = [
     ['system', 'attacks caught', 'incidents/day', 'false/day', 'false on day 1'],
-    ...scores.map((s) => [s.system, `${s.attacks_caught}/${s.attacks_scored}`, s.incidents_per_day.toFixed(1), s.false_per_day.toFixed(1), String(s.false_first_day)]),
+    ...scores.map((s) => [
+      s.system,
+      `${s.attacks_caught}/${s.attacks_scored}`,
+      s.incidents_per_day.toFixed(1),
+      s.false_per_day.toFixed(1),
+      String(s.false_first_day),
+    ]),
   ];
   const names = [...new Set(scores.flatMap((s) => Object.keys(s.scenarios)))].sort();
-  const scenarioRows = [['scenario', ...scores.map((s) => s.system)], ...names.map((n) => [n, ...scores.map((s) => (s.scenarios[n] ? `${s.scenarios[n].caught}/${s.scenarios[n].scored}` : '–'))])];
+  const scenarioRows = [
+    ['scenario', ...scores.map((s) => s.system)],
+    ...names.map((n) => [n, ...scores.map((s) => (s.scenarios[n] ? `${s.scenarios[n].caught}/${s.scenarios[n].scored}` : '–'))]),
+  ];
   const render = (table: string[][]): string => {
     const widths = table[0].map((_, c) => Math.max(...table.map((r) => r[c].length)));
     return table.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')).join('\n');

@@ -15,7 +15,13 @@ import { z } from 'zod';
 import type { JsonObject } from '../engine/engine.js';
 
 const timedelta = z
-  .strictObject({ weeks: z.number().optional(), days: z.number().optional(), hours: z.number().optional(), minutes: z.number().optional(), seconds: z.number().optional() })
+  .strictObject({
+    weeks: z.number().optional(),
+    days: z.number().optional(),
+    hours: z.number().optional(),
+    minutes: z.number().optional(),
+    seconds: z.number().optional(),
+  })
   .refine((t) => Object.keys(t).length > 0, { error: 'a duration such as {hours: 1}' });
 
 export type Timedelta = z.infer<typeof timedelta>;
@@ -34,14 +40,22 @@ const common = {
   realert: timedelta.optional(),
   alert: z.array(z.string()).min(1),
   use_keyword_postfix: z.boolean().optional(),
-  off_hours: z.strictObject({ tz: z.string().min(1), day_start: z.number().int().min(0).max(24), day_end: z.number().int().min(0).max(24) }).optional(),
+  off_hours: z
+    .strictObject({ tz: z.string().min(1), day_start: z.number().int().min(0).max(24), day_end: z.number().int().min(0).max(24) })
+    .optional(),
   match_enhancements: z.array(z.literal('elastalert_modules.off_hours.OffHours')).optional(),
   run_enhancements_first: z.boolean().optional(),
 };
 
 const ruleSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...common, type: z.literal('frequency'), num_events: z.number().int().min(1), timeframe: timedelta }),
-  z.strictObject({ ...common, type: z.literal('cardinality'), cardinality_field: z.string().min(1), max_cardinality: z.number().int().min(0), timeframe: timedelta }),
+  z.strictObject({
+    ...common,
+    type: z.literal('cardinality'),
+    cardinality_field: z.string().min(1),
+    max_cardinality: z.number().int().min(0),
+    timeframe: timedelta,
+  }),
   z.strictObject({
     ...common,
     type: z.literal('new_term'),
@@ -84,7 +98,8 @@ export function parseRule(text: string, file: string): PackRule {
     throw new Error(`${file}: ${issue.path.join('.') || '(rule)'}: ${issue.message}`);
   }
   const config = parsed.data;
-  if (config.off_hours && !config.match_enhancements?.length) throw new Error(`${file}: off_hours needs match_enhancements: [elastalert_modules.off_hours.OffHours]`);
+  if (config.off_hours && !config.match_enhancements?.length)
+    throw new Error(`${file}: off_hours needs match_enhancements: [elastalert_modules.off_hours.OffHours]`);
   return { file, config, query: { bool: { filter: config.filter } } as JsonObject };
 }
 

@@ -58,7 +58,8 @@ export interface RuleMatch {
 
 function summary(r: PackRule): StaticRule {
   const c = r.config;
-  const threshold = c.type === 'frequency' ? c.num_events : c.type === 'cardinality' ? c.max_cardinality + 1 : c.type === 'spike' ? c.spike_height : 1;
+  const threshold =
+    c.type === 'frequency' ? c.num_events : c.type === 'cardinality' ? c.max_cardinality + 1 : c.type === 'spike' ? c.spike_height : 1;
   return { name: c.name, type: c.type, description: c.description, threshold, queryKey: c.query_key };
 }
 
@@ -254,7 +255,10 @@ class Spike implements RuleState {
     if (cur < (this.c.threshold_cur ?? 0) || ref < (this.c.threshold_ref ?? 0)) return false;
     const up = cur >= ref * this.c.spike_height;
     const down = cur <= ref / this.c.spike_height;
-    return ((this.c.spike_type === 'up' || this.c.spike_type === 'both') && up) || ((this.c.spike_type === 'down' || this.c.spike_type === 'both') && down);
+    return (
+      ((this.c.spike_type === 'up' || this.c.spike_type === 'both') && up) ||
+      ((this.c.spike_type === 'down' || this.c.spike_type === 'both') && down)
+    );
   }
 
   /** ElastAlert2 ages the windows with a zero-count placeholder event per key at each segment end. */
@@ -312,7 +316,15 @@ export class RulePackRunner {
         this.matches.push({ rule: c.name, key, ts, doc });
       };
       const state: RuleState =
-        c.type === 'frequency' ? new Frequency(c, emit) : c.type === 'cardinality' ? new Cardinality(c, emit) : c.type === 'new_term' ? new NewTerm(c, emit) : c.type === 'spike' ? new Spike(c, emit) : new AnyRule(emit);
+        c.type === 'frequency'
+          ? new Frequency(c, emit)
+          : c.type === 'cardinality'
+            ? new Cardinality(c, emit)
+            : c.type === 'new_term'
+              ? new NewTerm(c, emit)
+              : c.type === 'spike'
+                ? new Spike(c, emit)
+                : new AnyRule(emit);
       const historyFrom = c.type === 'new_term' ? start - timedeltaMs(c.terms_window_size) : start;
       return { rule, filter: compileFilter(rule.query, typeOf), state, historyFrom };
     });
@@ -349,7 +361,13 @@ export class RulePackRunner {
 }
 
 /** Runs the pack over time-ordered documents (tests and small inputs). */
-export function runRulePack(rules: readonly PackRule[], docs: Iterable<JsonObject>, start: number, end: number, timeField = '@timestamp'): RuleMatch[] {
+export function runRulePack(
+  rules: readonly PackRule[],
+  docs: Iterable<JsonObject>,
+  start: number,
+  end: number,
+  timeField = '@timestamp',
+): RuleMatch[] {
   const runner = new RulePackRunner(rules, start);
   for (const doc of docs) {
     const ts = parseEventTime(getPath(doc, timeField));
@@ -382,7 +400,11 @@ export function ruleJobLink(plan: JobPlan): RuleJobLink {
  * matched the window's entity inside it. A match counts for a job when the rule's query_key is the
  * job's entity field and the job reads the matching event.
  */
-export function ruleWindowScores(matches: readonly RuleMatch[], rules: readonly PackRule[], links: readonly RuleJobLink[]): Map<string, number> {
+export function ruleWindowScores(
+  matches: readonly RuleMatch[],
+  rules: readonly PackRule[],
+  links: readonly RuleJobLink[],
+): Map<string, number> {
   const keyField = new Map(rules.map((r) => [r.config.name, r.config.query_key]));
   const fired = new Map<string, Set<string>>();
   for (const m of matches) {

@@ -56,7 +56,6 @@ export interface PatternFeature {
   readonly contribution: number;
 }
 
-
 function finite(x: unknown, fallback = 0): number {
   return typeof x === 'number' && Number.isFinite(x) ? x : fallback;
 }

@@ -16,7 +16,8 @@ export function suiteWorlds(which: string): SuiteWorld[] {
   if (which === 'smoke') return [SMOKE_WORLD];
   const names = which.split(',').map((s) => s.trim());
   const unknown = names.filter((n) => !SUITE_WORLDS.some((w) => w.name === n));
-  if (unknown.length) throw new UsageError(`--suite: unknown world ${unknown.join(', ')}; known: all, smoke, ${SUITE_WORLDS.map((w) => w.name).join(', ')}`);
+  if (unknown.length)
+    throw new UsageError(`--suite: unknown world ${unknown.join(', ')}; known: all, smoke, ${SUITE_WORLDS.map((w) => w.name).join(', ')}`);
   return SUITE_WORLDS.filter((w) => names.includes(w.name));
 }
 
@@ -41,5 +42,8 @@ export async function runSuiteCommand(o: SuiteCommandOptions): Promise<void> {
   });
   const worst = worstCase(results);
   if (o.json) console.log(JSON.stringify({ worst_case: worst }));
-  else console.log(`${formatWorstCase(worst)}\n\none line per world (to compare runs):\n${results.map((r) => `  ${compactLine(r)}`).join('\n')}`);
+  else
+    console.log(
+      `${formatWorstCase(worst)}\n\none line per world (to compare runs):\n${results.map((r) => `  ${compactLine(r)}`).join('\n')}`,
+    );
 }

@@ -56,7 +56,16 @@ export const SUITE_WORLDS: readonly SuiteWorld[] = [
   { name: 'w6-estate', seed: 67, users: 3000, hosts: 800, days: 14, warmupDays: 3, attacks: 'all:1', stealth: 0.3 },
 ];
 
-export const SMOKE_WORLD: SuiteWorld = { name: 'smoke', seed: 5, users: 120, hosts: 50, days: 6, warmupDays: 3, attacks: 'brute_force,password_spray,lateral_movement,data_exfiltration', stealth: 0.2 };
+export const SMOKE_WORLD: SuiteWorld = {
+  name: 'smoke',
+  seed: 5,
+  users: 120,
+  hosts: 50,
+  days: 6,
+  warmupDays: 3,
+  attacks: 'brute_force,password_spray,lateral_movement,data_exfiltration',
+  stealth: 0.2,
+};
 
 export interface WorldResult {
   readonly world: SuiteWorld;
@@ -114,10 +123,15 @@ function switchesTag(models: ModelSwitches | undefined): string {
 }
 
 /** Simulates one world, scores it in memory, runs the incident pass, counts at the analyst's level. */
-export async function runWorld(world: SuiteWorld, options: Pick<SuiteOptions, 'slide' | 'alertsPerDay' | 'cacheDir' | 'models' | 'inspect'> = {}): Promise<WorldResult> {
+export async function runWorld(
+  world: SuiteWorld,
+  options: Pick<SuiteOptions, 'slide' | 'alertsPerDay' | 'cacheDir' | 'models' | 'inspect'> = {},
+): Promise<WorldResult> {
   const started = Date.now();
   const slide = options.slide ?? '15m';
-  const cacheFile = options.cacheDir ? join(options.cacheDir, `${world.name}-${world.seed}-${world.users}-${world.days}-${slide}${switchesTag(options.models)}.ndjson`) : undefined;
+  const cacheFile = options.cacheDir
+    ? join(options.cacheDir, `${world.name}-${world.seed}-${world.users}-${world.days}-${slide}${switchesTag(options.models)}.ndjson`)
+    : undefined;
   let scored: ScoredWorld;
   if (cacheFile && existsSync(cacheFile)) scored = await readCache(cacheFile);
   else {
@@ -125,8 +139,22 @@ export async function runWorld(world: SuiteWorld, options: Pick<SuiteOptions, 's
     if (cacheFile) await writeCache(cacheFile, scored);
   }
   const pass = incidentPass(scored.windows, { alertsPerDay: options.alertsPerDay ?? 10 });
-  const figures = analystFigures({ windows: pass.windows, labels: scored.labels, alerts: pass.alerts, scoreFrom: scored.scoreFrom, scoreTo: scored.scoreTo, latencyMs: scored.latencyMs });
-  options.inspect?.({ world, windows: pass.windows, alerts: pass.alerts, labels: scored.labels, scoreFrom: scored.scoreFrom, scoreTo: scored.scoreTo });
+  const figures = analystFigures({
+    windows: pass.windows,
+    labels: scored.labels,
+    alerts: pass.alerts,
+    scoreFrom: scored.scoreFrom,
+    scoreTo: scored.scoreTo,
+    latencyMs: scored.latencyMs,
+  });
+  options.inspect?.({
+    world,
+    windows: pass.windows,
+    alerts: pass.alerts,
+    labels: scored.labels,
+    scoreFrom: scored.scoreFrom,
+    scoreTo: scored.scoreTo,
+  });
   return {
     world,
     events: scored.events,
@@ -165,7 +193,8 @@ async function readCache(file: string): Promise<ScoredWorld> {
   }
   if (!header) throw new Error(`${file}: empty suite cache; delete it to score the world again`);
   const { windowCount, ...rest } = header;
-  if (windows.length !== windowCount) throw new Error(`${file}: incomplete suite cache (${windows.length} of ${windowCount} windows); delete it to score the world again`);
+  if (windows.length !== windowCount)
+    throw new Error(`${file}: incomplete suite cache (${windows.length} of ${windowCount} windows); delete it to score the world again`);
   return { ...rest, windows };
 }
 
@@ -203,7 +232,15 @@ export async function scoreWorld(world: SuiteWorld, slideText: string, models?: 
       const scoringMs = performance.now() - scoringStarted;
       const delayMs = Math.max(...plans.map((p) => p.spec.delayMs));
       const p50 = [...mem.stepLatencyMs].sort((a, b) => a - b)[mem.stepLatencyMs.length >> 1] ?? 0;
-      return { windows: mem.windows.filter((w) => w.start >= scoreFrom), labels, events: summary.events, scoreFrom, scoreTo: buckets.maxTime + 1, latencyMs: delayMs + p50, scoringMs };
+      return {
+        windows: mem.windows.filter((w) => w.start >= scoreFrom),
+        labels,
+        events: summary.events,
+        scoreFrom,
+        scoreTo: buckets.maxTime + 1,
+        latencyMs: delayMs + p50,
+        scoringMs,
+      };
     } finally {
       await removeBuckets(buckets);
     }
@@ -243,7 +280,9 @@ export function formatWorld(r: WorldResult): string {
     const d = x.atDefault;
     lines.push(
       `  ${LABEL[m].padEnd(8)} ${ANALYST_BUDGETS.map((b) => pct(x.caughtAt[String(b)] ?? 0, f.attacksScored)).join(' ')}  ${num(x.ttdMedianAt10).padStart(6)}  ${x.prAuc.toFixed(3).padStart(6)} |` +
-        (d ? ` ${num(d.incidentsPerDay).padStart(16)} ${num(d.falsePerDay).padStart(9)} ${String(d.firstDayFalse).padStart(13)} ${String(d.caught).padStart(6)} ${num(d.ttdMedianMinutes).padStart(5)}` : '          —'),
+        (d
+          ? ` ${num(d.incidentsPerDay).padStart(16)} ${num(d.falsePerDay).padStart(9)} ${String(d.firstDayFalse).padStart(13)} ${String(d.caught).padStart(6)} ${num(d.ttdMedianMinutes).padStart(5)}`
+          : '          —'),
     );
   }
   if (f.missedAt10.length) lines.push(`  Vigil missed at 10/day: ${f.missedAt10.join(', ')}`);
@@ -254,7 +293,9 @@ export function formatWorld(r: WorldResult): string {
 export function compactLine(r: WorldResult): string {
   const f = r.figures;
   const d = f.models.ensemble.atDefault;
-  const caught = MODEL_KEYS.map((m) => `${LABEL[m]} ${ANALYST_BUDGETS.map((b) => f.models[m].caughtAt[String(b)] ?? 0).join('/')}`).join(' · ');
+  const caught = MODEL_KEYS.map((m) => `${LABEL[m]} ${ANALYST_BUDGETS.map((b) => f.models[m].caughtAt[String(b)] ?? 0).join('/')}`).join(
+    ' · ',
+  );
   return `${r.world.name} of ${f.attacksScored}: ${caught} | false/day ${num(d?.falsePerDay)} 1st-day ${d?.firstDayFalse ?? '—'} TTD ${num(d?.ttdMedianMinutes)} PR-AUC ${f.models.ensemble.prAuc.toFixed(3)}`;
 }
 
@@ -287,7 +328,9 @@ export function worstCase(results: readonly WorldResult[]): WorstCase {
     const name = r.world.name;
     const s = f.attacksScored ? (e.caughtAt['10'] ?? 0) / f.attacksScored : 1;
     if (s < share) [share, from.caughtShareAt10] = [s, name];
-    const beat = (['rules', 'zscore', 'iforest'] as const).every((m) => ['5', '10'].every((b) => (e.caughtAt[b] ?? 0) > (f.models[m].caughtAt[b] ?? 0)));
+    const beat = (['rules', 'zscore', 'iforest'] as const).every((m) =>
+      ['5', '10'].every((b) => (e.caughtAt[b] ?? 0) > (f.models[m].caughtAt[b] ?? 0)),
+    );
     if (!beat) notBeating.push(name);
     const fp = e.atDefault?.falsePerDay ?? 0;
     if (from.falsePerDay === undefined || fp > falsePerDay) [falsePerDay, from.falsePerDay] = [fp, name];
@@ -296,7 +339,16 @@ export function worstCase(results: readonly WorldResult[]): WorstCase {
     const t = e.atDefault?.ttdMedianMinutes ?? null;
     if (t !== null && (ttd === null || t > ttd)) [ttd, from.ttdMedianMinutes] = [t, name];
   }
-  return { caughtShareAt10: share, beatsBaselinesAt5And10: results.length - notBeating.length, falsePerDay, firstDayFalse: firstDay, ttdMedianMinutes: ttd, worlds: results.length, from, notBeating };
+  return {
+    caughtShareAt10: share,
+    beatsBaselinesAt5And10: results.length - notBeating.length,
+    falsePerDay,
+    firstDayFalse: firstDay,
+    ttdMedianMinutes: ttd,
+    worlds: results.length,
+    from,
+    notBeating,
+  };
 }
 
 export function formatWorstCase(w: WorstCase): string {

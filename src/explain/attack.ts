@@ -137,7 +137,9 @@ export function mapToAttack(input: AttackInput): ThreatFields | undefined {
       id: parents.map((t) => t.id),
       name: parents.map((t) => t.name),
       reference: parents.map((t) => t.reference),
-      ...(subs.length > 0 ? { subtechnique: { id: subs.map((t) => t.id), name: subs.map((t) => t.name), reference: subs.map((t) => t.reference) } } : {}),
+      ...(subs.length > 0
+        ? { subtechnique: { id: subs.map((t) => t.id), name: subs.map((t) => t.name), reference: subs.map((t) => t.reference) } }
+        : {}),
     },
   };
 }

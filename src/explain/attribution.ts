@@ -39,7 +39,8 @@ export function attribute(
   const byFeature = new Map<string, number>();
   for (const { name, contribution } of features) if (contribution > 0) byFeature.set(name, (byFeature.get(name) ?? 0) + contribution);
   const out: Evidence[] = [];
-  for (const [name, contribution] of byFeature) out.push({ kind: 'feature', name, actual: values.actual(name), typical: values.typical(name), contribution });
+  for (const [name, contribution] of byFeature)
+    out.push({ kind: 'feature', name, actual: values.actual(name), typical: values.typical(name), contribution });
   out.push(...findings);
   return out;
 }

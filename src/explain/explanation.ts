@@ -9,7 +9,16 @@
  */
 import { round } from '../numbers.js';
 import { evidenceName, type Evidence } from './evidence.js';
-import { featureUnit, featureWords, fieldWords, formatDuration, formatHour, formatNumber, formatShare, roundFeatureValue } from './words.js';
+import {
+  featureUnit,
+  featureWords,
+  fieldWords,
+  formatDuration,
+  formatHour,
+  formatNumber,
+  formatShare,
+  roundFeatureValue,
+} from './words.js';
 
 /** One item of `contributions` / `vigil.features`: a feature (or finding) with its actual and typical value. */
 export interface FeatureExplanation {
@@ -39,7 +48,9 @@ export interface Explanation {
 
 /** Rank evidence by contribution (ties by name, so the order never depends on input order). */
 export function rankEvidence(evidence: readonly Evidence[]): Evidence[] {
-  return [...evidence].sort((a, b) => b.contribution - a.contribution || (evidenceName(a) < evidenceName(b) ? -1 : evidenceName(a) > evidenceName(b) ? 1 : 0));
+  return [...evidence].sort(
+    (a, b) => b.contribution - a.contribution || (evidenceName(a) < evidenceName(b) ? -1 : evidenceName(a) > evidenceName(b) ? 1 : 0),
+  );
 }
 
 export function explain(evidence: readonly Evidence[], options: ExplainOptions = {}): Explanation {
@@ -82,7 +93,9 @@ export function phrase(e: Evidence, labels?: Readonly<Record<string, string>>): 
       return `rare ${words} ${e.value} (p ${formatNumber(e.probability)})`;
     }
     case 'sequence':
-      return e.firstSeen ? `first-time action ${e.to} (after ${e.from === '^' ? 'start' : e.from})` : `unusual action ${e.to} after ${e.from === '^' ? 'start' : e.from}`;
+      return e.firstSeen
+        ? `first-time action ${e.to} (after ${e.from === '^' ? 'start' : e.from})`
+        : `unusual action ${e.to} after ${e.from === '^' ? 'start' : e.from}`;
     case 'beaconing':
       return `regular connections to ${e.destination} every ${formatDuration(e.periodMs)} (${e.arrivals} arrivals, CV ${formatNumber(e.robustCv)})`;
   }
@@ -109,4 +122,3 @@ export function featurePhrase(name: string, actual: number, typical: number, wor
       return hasTypical ? `${formatNumber(actual)} ${words} (typical ${formatNumber(typical)})` : `${formatNumber(actual)} ${words}`;
   }
 }
-

@@ -29,7 +29,10 @@ const VIA_WORDS: Record<RelationalVia, string> = {
  * undefined when the window's own score stood (nothing to add). `jobOf` names the source's job from
  * its key (default: the part before "|"); `fieldOf` its entity field, for the word.
  */
-export function relationalClause(score: { readonly lift: number; readonly source?: RelationalSource }, options: { minLift?: number; jobOf?: (key: string) => string; fieldOf?: (key: string) => string | undefined } = {}): string | undefined {
+export function relationalClause(
+  score: { readonly lift: number; readonly source?: RelationalSource },
+  options: { minLift?: number; jobOf?: (key: string) => string; fieldOf?: (key: string) => string | undefined } = {},
+): string | undefined {
   const s = score.source;
   if (!s || !(score.lift > (options.minLift ?? 0.5))) return undefined;
   const job = (options.jobOf ?? ((k: string) => k.split('|')[0]))(s.key);

@@ -44,7 +44,12 @@ export function fieldWords(field: string, labels?: Readonly<Record<string, strin
   const known = FIELD_WORDS[field];
   if (known) return known;
   const last = field.split('.').pop() ?? field;
-  return last.replace(/_(name|iso_code|original)$/, '').replace(/_+/g, ' ').trim() || field;
+  return (
+    last
+      .replace(/_(name|iso_code|original)$/, '')
+      .replace(/_+/g, ' ')
+      .trim() || field
+  );
 }
 
 /** Integers as integers (with thousands separators), others to 3 significant digits. */

@@ -40,13 +40,29 @@
  * with doubling backoff on a busy engine (429 / rejected_execution) before trying again, instead
  * of failing the job. Only a one-bucket page that still fails after `busyAttempts` fails the window.
  */
-import { EngineRequestError, type CompositeKey, type CompositePage, type CompositeRequest, type Engine, type JsonObject, type JsonValue } from '../engine/engine.js';
+import {
+  EngineRequestError,
+  type CompositeKey,
+  type CompositePage,
+  type CompositeRequest,
+  type Engine,
+  type JsonObject,
+  type JsonValue,
+} from '../engine/engine.js';
 import type { FieldType } from './event.js';
 import { capabilityFields, renameQueryFields, resolveFields, sourceRequirements } from './field-resolution.js';
 import { entityAlternatives } from './presets.js';
 import type { EntityWindow, FeatureExecutor, WindowRequest, WindowResult } from './executor.js';
 import { FieldIssues } from './field-issues.js';
-import { byEntityValue, joinEntityValues, finishEntity, type EntityPartial, type HistogramResult, type StatsResult, type TermsResult } from './finish.js';
+import {
+  byEntityValue,
+  joinEntityValues,
+  finishEntity,
+  type EntityPartial,
+  type HistogramResult,
+  type StatsResult,
+  type TermsResult,
+} from './finish.js';
 import { partitionFilter } from './partition.js';
 import { compilePlan, type FeaturePlan, type PlanOptions } from './plan.js';
 import { SequenceCollector } from './sequence.js';
@@ -111,7 +127,8 @@ export class AggregationExecutor implements FeatureExecutor {
     const plan = compilePlan(request, this.options);
     const names = this.options.checkMappings !== false ? await this.checkMappings(request) : new Map<string, string>();
     // Engine requests use the resolved names (user.name.keyword); documents keep the job's (user.name).
-    const req: WindowRequest = names.size === 0 ? request : { ...request, ...(request.filter ? { filter: renameQueryFields(request.filter, names) } : {}) };
+    const req: WindowRequest =
+      names.size === 0 ? request : { ...request, ...(request.filter ? { filter: renameQueryFields(request.filter, names) } : {}) };
     const query = windowQuery(req);
     const issues = new FieldIssues();
     const skipped = !req.partition || req.partition.index === 0 ? await this.countIssues(req, plan, query, issues) : 0;
@@ -125,7 +142,9 @@ export class AggregationExecutor implements FeatureExecutor {
     } else if (!req.partition || req.partition.count === 1) {
       await this.scope(req, plan, aggregations, query, () => true, windows, names);
     } else {
-      const keys = (await this.listEntityKeys(req, query, aggregated(req.entityFields, names))).filter((k) => inPartition(joinEntityValues(k)));
+      const keys = (await this.listEntityKeys(req, query, aggregated(req.entityFields, names))).filter((k) =>
+        inPartition(joinEntityValues(k)),
+      );
       for (let i = 0; i < keys.length; i += this.keyBatchSize) {
         const batch = keys.slice(i, i + this.keyBatchSize);
         const wanted = new Set(batch.map(joinEntityValues));
@@ -159,14 +178,21 @@ export class AggregationExecutor implements FeatureExecutor {
     for (let s = 0; s < scopes.length; s++) {
       const scoped: JsonObject = { bool: { filter: [query, scopes[s].condition] } };
       const fields = aggregated(scopes[s].fields, names);
-      await this.pages(req, scoped, aggregations, this.maxPageSize, (bucket) => {
-        const partial = toPartial(plan, bucket);
-        const key = joinEntityValues(partial.values);
-        if (!accept(key)) return;
-        const seen = found.get(key);
-        if (seen) seen.scopes.push(s);
-        else found.set(key, { partial, scopes: [s] });
-      }, fields);
+      await this.pages(
+        req,
+        scoped,
+        aggregations,
+        this.maxPageSize,
+        (bucket) => {
+          const partial = toPartial(plan, bucket);
+          const key = joinEntityValues(partial.values);
+          if (!accept(key)) return;
+          const seen = found.get(key);
+          if (seen) seen.scopes.push(s);
+          else found.set(key, { partial, scopes: [s] });
+        },
+        fields,
+      );
     }
     const shared = [...found].filter(([, f]) => f.scopes.length > 1);
     for (let i = 0; i < shared.length; i += 100) {
@@ -176,13 +202,23 @@ export class AggregationExecutor implements FeatureExecutor {
         filters[`k${b}`] = {
           bool: {
             should: f.scopes.map((s) => ({
-              bool: { filter: [scopes[s].condition, ...aggregated(scopes[s].fields, names).map((field, k) => ({ term: { [field]: f.partial.values[k] } }))] },
+              bool: {
+                filter: [
+                  scopes[s].condition,
+                  ...aggregated(scopes[s].fields, names).map((field, k) => ({ term: { [field]: f.partial.values[k] } })),
+                ],
+              },
             })),
             minimum_should_match: 1,
           },
         };
       });
-      const body = await this.engine.search(req.index, { size: 0, track_total_hits: false, query, aggs: { k: { filters: { filters }, aggs: aggregations } } });
+      const body = await this.engine.search(req.index, {
+        size: 0,
+        track_total_hits: false,
+        query,
+        aggs: { k: { filters: { filters }, aggs: aggregations } },
+      });
       batch.forEach(([key, f], b) => {
         const bucket = dig(body, ['aggregations', 'k', 'buckets', `k${b}`]) as JsonObject | undefined;
         const key0: Record<string, string> = {};
@@ -208,11 +244,21 @@ export class AggregationExecutor implements FeatureExecutor {
   ): Promise<void> {
     const found: EntityWindow[] = [];
     const sketches = plan.distincts.length + plan.terms.filter((t) => t.cardinality).length;
-    const maxPage = Math.max(1, Math.min(this.maxPageSize, Math.floor(SKETCH_BYTES_PER_PAGE / Math.max(1, sketches * 2 ** cardinalityPrecisionBits(this.precision)))));
-    await this.pages(req, query, aggregations, maxPage, (bucket) => {
-      const partial = toPartial(plan, bucket);
-      if (accept(joinEntityValues(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
-    }, aggregated(req.entityFields, names));
+    const maxPage = Math.max(
+      1,
+      Math.min(this.maxPageSize, Math.floor(SKETCH_BYTES_PER_PAGE / Math.max(1, sketches * 2 ** cardinalityPrecisionBits(this.precision)))),
+    );
+    await this.pages(
+      req,
+      query,
+      aggregations,
+      maxPage,
+      (bucket) => {
+        const partial = toPartial(plan, bucket);
+        if (accept(joinEntityValues(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
+      },
+      aggregated(req.entityFields, names),
+    );
     await this.addSequences(req, plan, query, accept, found, names);
     out.push(...found);
   }
@@ -269,7 +315,11 @@ export class AggregationExecutor implements FeatureExecutor {
    * busy engine (429) is waited out with doubling backoff. Only when a one-bucket page still fails
    * after `busyAttempts` does the error reach the caller.
    */
-  private async walk(base: Omit<CompositeRequest, 'pageSize' | 'after'>, firstPageSize: number, onPage: (page: CompositePage, pageSize: number) => number): Promise<void> {
+  private async walk(
+    base: Omit<CompositeRequest, 'pageSize' | 'after'>,
+    firstPageSize: number,
+    onPage: (page: CompositePage, pageSize: number) => number,
+  ): Promise<void> {
     let pageSize = Math.max(1, firstPageSize);
     // A size the engine refused is never asked again in this walk (no grow-and-trip oscillation).
     let ceiling = Infinity;
@@ -307,7 +357,12 @@ export class AggregationExecutor implements FeatureExecutor {
     return keys;
   }
 
-  private async pagesOfKeys(req: WindowRequest, query: JsonObject, fields: readonly string[], onKey: (values: string[]) => void): Promise<void> {
+  private async pagesOfKeys(
+    req: WindowRequest,
+    query: JsonObject,
+    fields: readonly string[],
+    onKey: (values: string[]) => void,
+  ): Promise<void> {
     const sources = fields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
     await this.walk({ index: req.index, query, sources }, 10_000, (page, pageSize) => {
       for (const b of page.buckets) onKey(req.entityFields.map((_, i) => keyString(b.key[`e${i}`])));
@@ -328,7 +383,9 @@ export class AggregationExecutor implements FeatureExecutor {
   ): Promise<Map<string, SequenceCollector>> {
     const collectors = new Map<string, SequenceCollector>();
     const slots = req.entityFields.map((f) => entityAlternatives(f, req.entityFallbacks));
-    const scopes = slots.some((alternatives) => alternatives.length > 1) ? fallbackScopes(slots) : [{ fields: [...req.entityFields], condition: undefined }];
+    const scopes = slots.some((alternatives) => alternatives.length > 1)
+      ? fallbackScopes(slots)
+      : [{ fields: [...req.entityFields], condition: undefined }];
     const time = { name: 't', terms: { field: req.timeField } };
     const collect = async (fieldIndex: number, add: (c: SequenceCollector, time: number, value: string) => void): Promise<void> => {
       if (fieldIndex < 0) return;
@@ -337,22 +394,26 @@ export class AggregationExecutor implements FeatureExecutor {
       for (const scope of scopes) {
         const scoped: JsonObject = scope.condition ? { bool: { filter: [query, scope.condition] } } : query;
         const entitySources = aggregated(scope.fields, names).map((f, i) => ({ name: `e${i}`, terms: { field: f } }));
-        await this.walk({ index: req.index, query: scoped, sources: [...entitySources, time, value] }, this.streamPageSize, (page, pageSize) => {
-          for (const b of page.buckets) {
-            const key = joinEntityValues(scope.fields.map((_, i) => keyString(b.key[`e${i}`])));
-            const t = b.key.t;
-            const v = b.key.v;
-            if (typeof t !== 'number' || v === null || !accept(key)) continue;
-            let c = collectors.get(key);
-            if (!c) {
-              c = new SequenceCollector();
-              collectors.set(key, c);
+        await this.walk(
+          { index: req.index, query: scoped, sources: [...entitySources, time, value] },
+          this.streamPageSize,
+          (page, pageSize) => {
+            for (const b of page.buckets) {
+              const key = joinEntityValues(scope.fields.map((_, i) => keyString(b.key[`e${i}`])));
+              const t = b.key.t;
+              const v = b.key.v;
+              if (typeof t !== 'number' || v === null || !accept(key)) continue;
+              let c = collectors.get(key);
+              if (!c) {
+                c = new SequenceCollector();
+                collectors.set(key, c);
+              }
+              const term = compositeTerm(v, field.type);
+              for (let n = 0; n < b.docCount; n++) add(c, t, term);
             }
-            const term = compositeTerm(v, field.type);
-            for (let n = 0; n < b.docCount; n++) add(c, t, term);
-          }
-          return Math.min(this.streamPageSize, pageSize * 2);
-        });
+            return Math.min(this.streamPageSize, pageSize * 2);
+          },
+        );
       }
     };
     await collect(plan.sequenceField, (c, t, action) => c.addAction(t, action));
@@ -372,7 +433,12 @@ export class AggregationExecutor implements FeatureExecutor {
       filters[`m${f}`] = { bool: { must_not: [...alternatives.map((a) => ({ exists: { field: a } })), { term: { _ignored: field } }] } };
       filters[`x${f}`] = { term: { _ignored: field } };
     }
-    const body = await this.engine.search(req.index, { size: 0, track_total_hits: false, query, aggs: { issues: { filters: { filters } } } });
+    const body = await this.engine.search(req.index, {
+      size: 0,
+      track_total_hits: false,
+      query,
+      aggs: { issues: { filters: { filters } } },
+    });
     const buckets = dig(body, ['aggregations', 'issues', 'buckets']);
     for (const f of plan.issueFields) {
       const field = plan.fields[f].path;
@@ -409,7 +475,9 @@ function aggregated(fields: readonly string[], names: ReadonlyMap<string, string
 
 /** Events without a value in any alternative of some entity field: they belong to no entity. */
 export function noEntityQuery(req: Pick<WindowRequest, 'entityFields' | 'entityFallbacks'>): JsonObject {
-  const slots = req.entityFields.map((f): JsonObject => ({ bool: { must_not: entityAlternatives(f, req.entityFallbacks).map((a) => ({ exists: { field: a } })) } }));
+  const slots = req.entityFields.map((f): JsonObject => ({
+    bool: { must_not: entityAlternatives(f, req.entityFallbacks).map((a) => ({ exists: { field: a } })) },
+  }));
   return slots.length === 1 ? slots[0] : { bool: { should: slots, minimum_should_match: 1 } };
 }
 
@@ -423,7 +491,11 @@ function fallbackScopes(slots: readonly (readonly string[])[]): { fields: string
     scopes = scopes.flatMap((scope) =>
       alternatives.map((field, j) => ({
         fields: [...scope.fields, field],
-        clauses: [...scope.clauses, { exists: { field } }, ...alternatives.slice(0, j).map((earlier) => ({ bool: { must_not: { exists: { field: earlier } } } }))],
+        clauses: [
+          ...scope.clauses,
+          { exists: { field } },
+          ...alternatives.slice(0, j).map((earlier) => ({ bool: { must_not: { exists: { field: earlier } } } })),
+        ],
       })),
     );
   }

@@ -22,7 +22,10 @@ export class ClockConverter {
   private readonly cache = new Map<number, number>();
 
   constructor(readonly timezone: string) {
-    this.format = timezone === 'UTC' ? undefined : new Intl.DateTimeFormat('en-US', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' });
+    this.format =
+      timezone === 'UTC'
+        ? undefined
+        : new Intl.DateTimeFormat('en-US', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' });
   }
 
   /** Local clock of the slot containing `time` (epoch ms). */

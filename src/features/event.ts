@@ -166,12 +166,7 @@ export function toNumber(value: unknown, type: FieldType = 'double'): number | M
  * Calls `fn` for each usable value of a raw field value (arrays flattened), reporting mistyped
  * elements through `onMistyped`. Returns the number of usable values.
  */
-export function forEachTerm(
-  raw: unknown,
-  type: FieldType,
-  fn: (term: string) => void,
-  onMistyped: (value: unknown) => void,
-): number {
+export function forEachTerm(raw: unknown, type: FieldType, fn: (term: string) => void, onMistyped: (value: unknown) => void): number {
   if (raw === undefined || raw === null) return 0;
   if (!Array.isArray(raw)) {
     const t = toTerm(raw, type);
@@ -203,7 +198,7 @@ export function canonicalIp(text: string): string | undefined {
   // Longest run (≥ 2) of zero groups becomes "::" (the first one on a tie).
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -281,16 +276,14 @@ export function parseEventTime(value: unknown): number | undefined {
 }
 
 /** An event's time value: must parse as a date. */
-export const eventTimeSchema = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const t = parseEventTime(v);
-    if (t === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'not a date (ISO 8601 such as 2024-05-01T12:00:00Z, or epoch milliseconds)' });
-      return z.NEVER;
-    }
-    return t;
-  });
+export const eventTimeSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const t = parseEventTime(v);
+  if (t === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'not a date (ISO 8601 such as 2024-05-01T12:00:00Z, or epoch milliseconds)' });
+    return z.NEVER;
+  }
+  return t;
+});
 
 /** The envelope every event must have: a JSON object whose time field parses as a date. */
 export function eventEnvelopeSchema(timeField: string) {

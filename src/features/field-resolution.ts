@@ -81,13 +81,23 @@ export function sourceRequirements(source: FieldSource, fromPreset: (field: stri
   if (source.periodicityField) out.push(tag({ field: source.periodicityField, role: 'periodicity_field', types: EXACT }));
   for (const feature of source.features) out.push(...featureRequirements(feature).map(tag));
   const related = source.relatedFields ?? DEFAULT_RELATED_FIELDS;
-  for (const field of [...related.ip, ...related.user, ...related.hosts]) out.push({ field, role: 'related', types: EXACT, optional: true });
+  for (const field of [...related.ip, ...related.user, ...related.hosts])
+    out.push({ field, role: 'related', types: EXACT, optional: true });
   // One requirement per field: the first role wins, the allowed types are intersected.
   const merged = new Map<string, FieldRequirement>();
   for (const r of out) {
     const seen = merged.get(r.field);
     if (seen && r.optional) continue; // a context field the job reads anyway keeps that role
-    merged.set(r.field, seen ? { ...seen, types: seen.types.filter((t) => r.types.includes(t)), fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined } : r);
+    merged.set(
+      r.field,
+      seen
+        ? {
+            ...seen,
+            types: seen.types.filter((t) => r.types.includes(t)),
+            fromPreset: Boolean(seen.fromPreset && r.fromPreset) || undefined,
+          }
+        : r,
+    );
   }
   return [...merged.values()];
 }
@@ -137,7 +147,10 @@ export function resolveFields(requirements: readonly FieldRequirement[], capabil
     if (mapped.length === 0) {
       if (r.optional) continue;
       const what = fields.length > 1 ? `none of ${fields.join(', ')} (${r.role}) is mapped` : `field ${r.field} (${r.role}) is not mapped`;
-      if (r.fromPreset) warnings.push(`${what} — from the job's preset, so that input stays empty; map the field, or override the preset's features in the job`);
+      if (r.fromPreset)
+        warnings.push(
+          `${what} — from the job's preset, so that input stays empty; map the field, or override the preset's features in the job`,
+        );
       else problems.push(what);
       continue;
     }
@@ -153,20 +166,28 @@ export function resolveFields(requirements: readonly FieldRequirement[], capabil
   return { names, ok, problems, warnings };
 }
 
-function resolveOne(field: string, r: FieldRequirement, types: readonly string[], keywordTypes: readonly string[]): { use: string; ok: string } | { problem: string } {
+function resolveOne(
+  field: string,
+  r: FieldRequirement,
+  types: readonly string[],
+  keywordTypes: readonly string[],
+): { use: string; ok: string } | { problem: string } {
   const bad = types.filter((t) => !r.types.includes(t));
   if (bad.length === 0) return { use: field, ok: `${field} ${types.join('/')}` };
   const role = `field ${field} (${r.role})`;
   const textOnly = types.every((t) => TEXT.includes(t));
   if (textOnly && r.types.includes('keyword')) {
     const sub = `${field}${KEYWORD_SUFFIX}`;
-    if (keywordTypes.length > 0 && keywordTypes.every((t) => t === 'keyword')) return { use: sub, ok: `${field} → ${sub} (text with a keyword sub-field)` };
+    if (keywordTypes.length > 0 && keywordTypes.every((t) => t === 'keyword'))
+      return { use: sub, ok: `${field} → ${sub} (text with a keyword sub-field)` };
     return {
       problem: `${role} is text without a keyword sub-field, so it cannot be grouped or matched exactly; map it as keyword (an ECS index template does), or add the multi-field "fields": {"keyword": {"type": "keyword"}} and reindex`,
     };
   }
   if (types.length > 1 && types.some((t) => TEXT.includes(t))) {
-    return { problem: `${role} is ${types.join('/')} across the matched indices; give it one type in every index (keyword), e.g. with an index template, and reindex or roll over` };
+    return {
+      problem: `${role} is ${types.join('/')} across the matched indices; give it one type in every index (keyword), e.g. with an index template, and reindex or roll over`,
+    };
   }
   return { problem: `${role} is ${types.join('/')}, expected ${describeTypes(r.types)}` };
 }

@@ -46,7 +46,12 @@ export function joinEntityValues(values: readonly string[]): string {
   return values.length === 1 ? values[0] : values.join('|');
 }
 
-export function finishEntity(plan: FeaturePlan, req: WindowRequest, p: EntityPartial, baseline: FirstSeenBaseline | undefined): EntityWindow {
+export function finishEntity(
+  plan: FeaturePlan,
+  req: WindowRequest,
+  p: EntityPartial,
+  baseline: FirstSeenBaseline | undefined,
+): EntityWindow {
   const value = joinEntityValues(p.values);
   const entityValues: Record<string, string> = {};
   plan.entityFields.forEach((f, i) => (entityValues[plan.fields[f].path] = p.values[i]));
@@ -207,7 +212,13 @@ export function compareTermKeys(a: string, b: string, type: FieldType): number {
 
 function ipSortKey(ip: string): string {
   if (!ip.includes(':')) {
-    return '00000000000000000000ffff' + ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('');
+    return (
+      '00000000000000000000ffff' +
+      ip
+        .split('.')
+        .map((o) => Number(o).toString(16).padStart(2, '0'))
+        .join('')
+    );
   }
   const [head, tail = ''] = ip.split('::');
   const h = head === '' ? [] : head.split(':');

@@ -114,17 +114,32 @@ export class WindowAccumulator {
     const plan = this.plan;
     this.time = fieldPath(req.timeField);
     const types = new Map(plan.fields.map((f) => [f.path, f.type]));
-    this.filter = compileFilter(req.filter, (f) => (f === req.timeField ? 'date' : (types.get(f) ?? (options.fieldTypes ?? ECS_FIELD_TYPES)[f] ?? 'keyword')));
+    this.filter = compileFilter(req.filter, (f) =>
+      f === req.timeField ? 'date' : (types.get(f) ?? (options.fieldTypes ?? ECS_FIELD_TYPES)[f] ?? 'keyword'),
+    );
     this.inPartition = partitionFilter(req.partition);
     this.countIssues = !req.partition || req.partition.index === 0;
     this.paths = plan.fields.map((f) => fieldPath(f.path));
     this.numberUse = plan.fields.map((_, i) => plan.stats.some((s) => s.field === i));
-    this.termUse = plan.fields.map((_, i) => !this.numberUse[i] || plan.terms.some((t) => t.field === i) || plan.distincts.some((d) => d.field === i) || plan.entityFields.includes(i) || plan.wheres.some((w) => w.conditions.some((c) => c.field === i)) || i === plan.sequenceField || i === plan.periodicityField);
+    this.termUse = plan.fields.map(
+      (_, i) =>
+        !this.numberUse[i] ||
+        plan.terms.some((t) => t.field === i) ||
+        plan.distincts.some((d) => d.field === i) ||
+        plan.entityFields.includes(i) ||
+        plan.wheres.some((w) => w.conditions.some((c) => c.field === i)) ||
+        i === plan.sequenceField ||
+        i === plan.periodicityField,
+    );
     const known = options.fieldTypes ?? ECS_FIELD_TYPES;
-    this.fallbacks = plan.entityFields.map((f) => (req.entityFallbacks?.[plan.fields[f].path] ?? []).map((p) => ({ path: fieldPath(p), type: known[p] ?? plan.fields[f].type })));
+    this.fallbacks = plan.entityFields.map((f) =>
+      (req.entityFallbacks?.[plan.fields[f].path] ?? []).map((p) => ({ path: fieldPath(p), type: known[p] ?? plan.fields[f].type })),
+    );
     this.fallbackScratch = plan.entityFields.map(() => []);
     // An entity field with fallbacks is missing only when every alternative is (counted in add()).
-    this.issueField = plan.fields.map((_, i) => plan.issueFields.includes(i) && !plan.entityFields.some((f, k) => f === i && this.fallbacks[k].length > 0));
+    this.issueField = plan.fields.map(
+      (_, i) => plan.issueFields.includes(i) && !plan.entityFields.some((f, k) => f === i && this.fallbacks[k].length > 0),
+    );
     this.termScratch = plan.fields.map(() => []);
     this.numberScratch = plan.fields.map(() => []);
     this.whereHit = new Uint8Array(plan.wheres.length);
@@ -155,7 +170,7 @@ export class WindowAccumulator {
     const ef = plan.entityFields;
     const first = this.entityTerms(event, 0);
     const second = ef.length > 1 ? this.entityTerms(event, 1) : undefined;
-    if (first.length === 0 || (second?.length === 0)) {
+    if (first.length === 0 || second?.length === 0) {
       if (this.countIssues) this.skipped++;
       return;
     }
@@ -183,9 +198,14 @@ export class WindowAccumulator {
     const out = this.fallbackScratch[k];
     for (const alt of this.fallbacks[k]) {
       out.length = 0;
-      forEachTerm(alt.path.read(event), alt.type, (term) => {
-        if (!out.includes(term)) out.push(term);
-      }, () => undefined);
+      forEachTerm(
+        alt.path.read(event),
+        alt.type,
+        (term) => {
+          if (!out.includes(term)) out.push(term);
+        },
+        () => undefined,
+      );
       if (out.length > 0) return out;
     }
     if (this.countIssues) this.issues.missing(this.plan.fields[f].path);
@@ -313,4 +333,3 @@ function collectNumbers(raw: unknown, type: Parameters<typeof toNumber>[1], out:
   if (n === MISTYPED) onMistyped(raw);
   else if (n !== undefined) out.push(n);
 }
-

@@ -69,5 +69,6 @@ export function ndjsonSource(path: string, tally?: NdjsonTally): () => AsyncIter
 
 function bad(tally: NdjsonTally, line: number, error: string): void {
   tally.badLines++;
-  if (tally.badLineSamples.length < MAX_SAMPLES) tally.badLineSamples.push({ line, error: error.length > 120 ? `${error.slice(0, 117)}...` : error });
+  if (tally.badLineSamples.length < MAX_SAMPLES)
+    tally.badLineSamples.push({ line, error: error.length > 120 ? `${error.slice(0, 117)}...` : error });
 }

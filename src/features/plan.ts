@@ -102,7 +102,9 @@ export function compilePlan(req: WindowRequest, options: PlanOptions = {}): Feat
   const limits: FeatureLimits = { ...DEFAULT_LIMITS, ...options.limits };
   validateRequest(req, limits);
   const types = options.fieldTypes ?? ECS_FIELD_TYPES;
-  const numericFields = new Set(req.features.filter((f) => f.kind === 'sum' || f.kind === 'max' || f.kind === 'mean').map((f) => (f as { field: string }).field));
+  const numericFields = new Set(
+    req.features.filter((f) => f.kind === 'sum' || f.kind === 'max' || f.kind === 'mean').map((f) => (f as { field: string }).field),
+  );
 
   const fields: PlanField[] = [];
   const fieldIndex = new Map<string, number>();
@@ -134,7 +136,13 @@ export function compilePlan(req: WindowRequest, options: PlanOptions = {}): Feat
     const i = terms.findIndex((t) => t.field === f && t.where === w);
     if (i >= 0) {
       const t = terms[i];
-      terms[i] = { field: f, where: w, size: Math.max(t.size, size), cardinality: t.cardinality || cardinality, minCap: Math.min(t.minCap, size) };
+      terms[i] = {
+        field: f,
+        where: w,
+        size: Math.max(t.size, size),
+        cardinality: t.cardinality || cardinality,
+        minCap: Math.min(t.minCap, size),
+      };
       return i;
     }
     terms.push({ field: f, where: w, size, cardinality, minCap: size });
@@ -211,7 +219,9 @@ export function compilePlan(req: WindowRequest, options: PlanOptions = {}): Feat
   const periodicityField = req.periodicityField ? field(req.periodicityField) : -1;
   const used = new Set(fields.map((_, i) => i));
   const relatedFields = req.relatedFields ?? DEFAULT_RELATED_FIELDS;
-  const related = (['ip', 'user', 'hosts'] as const).flatMap((kind) => relatedFields[kind].map((path) => ({ kind, terms: termsOf(path, -1, limits.relatedCap) })));
+  const related = (['ip', 'user', 'hosts'] as const).flatMap((kind) =>
+    relatedFields[kind].map((path) => ({ kind, terms: termsOf(path, -1, limits.relatedCap) })),
+  );
 
   const relatedOnly = new Set(fields.map((_, i) => i).filter((i) => !used.has(i)));
   // related.* fields are context, not inputs: their absence is not an issue worth reporting.
@@ -257,7 +267,7 @@ function compileWhere(w: Where, fieldOf: (path: string) => number, fields: reado
   const filter: JsonValue[] = [];
   const conditions = paths.map((path) => {
     const raw = w[path];
-    const list = (Array.isArray(raw) ? raw : [raw]);
+    const list = Array.isArray(raw) ? raw : [raw];
     const f = fieldOf(path);
     const values = new Set<string>();
     for (const v of list) {

@@ -67,19 +67,45 @@ function preset(p: Omit<Preset, 'features' | 'relatedFields'> & { features: Feat
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   auth_by_user: preset({
     name: 'auth_by_user',
-    description: 'Authentication per user: brute force, logins from new places, unusual hours (auth_rare_user, auth_rare_source_ip_for_a_user, auth_rare_hour_for_a_user, suspicious_login_activity)',
+    description:
+      'Authentication per user: brute force, logins from new places, unusual hours (auth_rare_user, auth_rare_source_ip_for_a_user, auth_rare_hour_for_a_user, suspicious_login_activity)',
     eventCategory: ['authentication'],
     entityFields: ['user.name'],
     features: [
       { kind: 'count', name: 'auth_attempts', label: 'authentication attempts', technique: 'T1110' },
       { kind: 'count', name: 'failed_logins', where: FAILURE, label: 'failed logins', technique: 'T1110.001' },
       { kind: 'ratio', name: 'failure_ratio', where: FAILURE, label: 'share of failed logins', technique: 'T1110.001' },
-      { kind: 'count', name: 'privileged_logons', where: { 'event.type': 'admin' }, label: 'logons with admin privileges', technique: 'T1078' },
+      {
+        kind: 'count',
+        name: 'privileged_logons',
+        where: { 'event.type': 'admin' },
+        label: 'logons with admin privileges',
+        technique: 'T1078',
+      },
       { kind: 'distinct_count', name: 'distinct_source_ips', field: 'source.ip', label: 'distinct source IPs', technique: 'T1078' },
-      { kind: 'distinct_count', name: 'distinct_hosts', field: 'host.name', where: SUCCESS, label: 'distinct hosts logged on to', technique: 'T1021' },
-      { kind: 'distinct_count', name: 'distinct_countries', field: 'source.geo.country_iso_code', label: 'distinct source countries', technique: 'T1078' },
+      {
+        kind: 'distinct_count',
+        name: 'distinct_hosts',
+        field: 'host.name',
+        where: SUCCESS,
+        label: 'distinct hosts logged on to',
+        technique: 'T1021',
+      },
+      {
+        kind: 'distinct_count',
+        name: 'distinct_countries',
+        field: 'source.geo.country_iso_code',
+        label: 'distinct source countries',
+        technique: 'T1078',
+      },
       { kind: 'entropy', name: 'source_ip_entropy', field: 'source.ip', label: 'spread of source IPs (bits)', technique: 'T1078' },
-      { kind: 'first_seen', name: 'first_seen_country', field: 'source.geo.country_iso_code', label: 'logins from a new country', technique: 'T1078' },
+      {
+        kind: 'first_seen',
+        name: 'first_seen_country',
+        field: 'source.geo.country_iso_code',
+        label: 'logins from a new country',
+        technique: 'T1078',
+      },
       { kind: 'first_seen', name: 'first_seen_source_ip', field: 'source.ip', label: 'logins from a new source IP', technique: 'T1078' },
       { kind: 'first_seen', name: 'first_seen_host', field: 'host.name', label: 'logins to a new host', technique: 'T1021' },
       { kind: 'off_hours_share', name: 'off_hours_share', label: 'share of logins outside working hours', technique: 'T1078' },
@@ -92,7 +118,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 
   auth_by_source_ip: preset({
     name: 'auth_by_source_ip',
-    description: 'Authentication per source IP: password spraying and brute force across accounts (auth_high_count_logon_fails, auth_rare_user)',
+    description:
+      'Authentication per source IP: password spraying and brute force across accounts (auth_high_count_logon_fails, auth_rare_user)',
     eventCategory: ['authentication'],
     entityFields: ['source.ip'],
     features: [
@@ -100,7 +127,14 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       { kind: 'count', name: 'failed_logins', where: FAILURE, label: 'failed logins', technique: 'T1110' },
       { kind: 'ratio', name: 'failure_ratio', where: FAILURE, label: 'share of failed logins', technique: 'T1110' },
       { kind: 'distinct_count', name: 'distinct_users', field: 'user.name', label: 'distinct accounts tried', technique: 'T1110.003' },
-      { kind: 'distinct_count', name: 'distinct_failed_users', field: 'user.name', where: FAILURE, label: 'distinct accounts with failed logins', technique: 'T1110.003' },
+      {
+        kind: 'distinct_count',
+        name: 'distinct_failed_users',
+        field: 'user.name',
+        where: FAILURE,
+        label: 'distinct accounts with failed logins',
+        technique: 'T1110.003',
+      },
       { kind: 'entropy', name: 'user_entropy', field: 'user.name', label: 'spread of accounts tried (bits)', technique: 'T1110.003' },
       { kind: 'distinct_count', name: 'distinct_hosts', field: 'host.name', label: 'distinct hosts targeted', technique: 'T1021' },
       { kind: 'first_seen', name: 'first_seen_user', field: 'user.name', label: 'accounts never used from this IP', technique: 'T1078' },
@@ -112,21 +146,49 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 
   process_by_host: preset({
     name: 'process_by_host',
-    description: 'Process starts and admin changes per host: rare and new processes, admin activity (rare_process_by_host_windows / _linux, linux_rare_sudo_user)',
+    description:
+      'Process starts and admin changes per host: rare and new processes, admin activity (rare_process_by_host_windows / _linux, linux_rare_sudo_user)',
     eventCategory: ['process', 'iam'],
     // Elastic Agent adds host.name; system/auth and plain syslog shippers only carry host.hostname.
     entityFields: [['host.name', 'host.hostname']],
     features: [
       { kind: 'count', name: 'process_starts', where: { 'event.category': 'process' }, label: 'process starts' },
       { kind: 'distinct_count', name: 'distinct_processes', field: 'process.name', label: 'distinct processes', technique: 'T1059' },
-      { kind: 'first_seen', name: 'first_seen_process', field: 'process.name', label: 'processes never seen on this host', technique: 'T1543' },
+      {
+        kind: 'first_seen',
+        name: 'first_seen_process',
+        field: 'process.name',
+        label: 'processes never seen on this host',
+        technique: 'T1543',
+      },
       { kind: 'entropy', name: 'process_entropy', field: 'process.name', label: 'spread of processes (bits)', technique: 'T1059' },
       { kind: 'distinct_count', name: 'distinct_users', field: 'user.name', label: 'distinct users running processes', technique: 'T1078' },
-      { kind: 'count', name: 'privileged_actions', where: { 'event.type': 'admin' }, label: 'admin actions (account / group changes)', technique: 'T1098' },
+      {
+        kind: 'count',
+        name: 'privileged_actions',
+        where: { 'event.type': 'admin' },
+        label: 'admin actions (account / group changes)',
+        technique: 'T1098',
+      },
       {
         kind: 'count',
         name: 'admin_tool_runs',
-        where: { 'process.name': ['sudo', 'su', 'pkexec', 'doas', 'runas.exe', 'net.exe', 'net1.exe', 'psexec.exe', 'wmic.exe', 'vssadmin.exe', 'sc.exe', 'schtasks.exe'] },
+        where: {
+          'process.name': [
+            'sudo',
+            'su',
+            'pkexec',
+            'doas',
+            'runas.exe',
+            'net.exe',
+            'net1.exe',
+            'psexec.exe',
+            'wmic.exe',
+            'vssadmin.exe',
+            'sc.exe',
+            'schtasks.exe',
+          ],
+        },
         label: 'runs of admin tools',
         technique: 'T1548',
       },
@@ -139,7 +201,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
 
   network_by_source: preset({
     name: 'network_by_source',
-    description: 'Network flows per source: exfiltration volume, scanning, beaconing, new destinations (high_count_network_denies, rare_destination_country)',
+    description:
+      'Network flows per source: exfiltration volume, scanning, beaconing, new destinations (high_count_network_denies, rare_destination_country)',
     eventCategory: ['network'],
     entityFields: ['source.ip'],
     features: [
@@ -147,10 +210,34 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       { kind: 'sum', name: 'bytes_out', field: 'source.bytes', label: 'bytes sent', technique: 'T1048' },
       { kind: 'max', name: 'bytes_out_max', field: 'source.bytes', label: 'largest single upload (bytes)', technique: 'T1048' },
       { kind: 'sum', name: 'bytes_total', field: 'network.bytes', label: 'bytes transferred', technique: 'T1041' },
-      { kind: 'distinct_count', name: 'distinct_destinations', field: 'destination.ip', label: 'distinct destinations', technique: 'T1046' },
-      { kind: 'distinct_count', name: 'distinct_destination_ports', field: 'destination.port', label: 'distinct destination ports', technique: 'T1046' },
-      { kind: 'first_seen', name: 'first_seen_destination', field: 'destination.ip', label: 'destinations never contacted before', technique: 'T1071' },
-      { kind: 'first_seen', name: 'first_seen_destination_country', field: 'destination.geo.country_iso_code', label: 'destination countries never contacted before', technique: 'T1041' },
+      {
+        kind: 'distinct_count',
+        name: 'distinct_destinations',
+        field: 'destination.ip',
+        label: 'distinct destinations',
+        technique: 'T1046',
+      },
+      {
+        kind: 'distinct_count',
+        name: 'distinct_destination_ports',
+        field: 'destination.port',
+        label: 'distinct destination ports',
+        technique: 'T1046',
+      },
+      {
+        kind: 'first_seen',
+        name: 'first_seen_destination',
+        field: 'destination.ip',
+        label: 'destinations never contacted before',
+        technique: 'T1071',
+      },
+      {
+        kind: 'first_seen',
+        name: 'first_seen_destination_country',
+        field: 'destination.geo.country_iso_code',
+        label: 'destination countries never contacted before',
+        technique: 'T1041',
+      },
       { kind: 'burst', name: 'burst_per_minute', interval_seconds: 60, label: 'most connections in one minute', technique: 'T1046' },
       { kind: 'off_hours_share', name: 'off_hours_share', label: 'share of traffic outside working hours' },
     ],
@@ -167,7 +254,14 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       { kind: 'count', name: 'file_events', label: 'file events', technique: 'T1005' },
       { kind: 'distinct_count', name: 'distinct_files', field: 'file.path', label: 'distinct files', technique: 'T1005' },
       { kind: 'distinct_count', name: 'distinct_directories', field: 'file.directory', label: 'distinct directories', technique: 'T1083' },
-      { kind: 'sum', name: 'bytes_read', field: 'file.size', where: { 'event.type': 'access' }, label: 'bytes of files read', technique: 'T1005' },
+      {
+        kind: 'sum',
+        name: 'bytes_read',
+        field: 'file.size',
+        where: { 'event.type': 'access' },
+        label: 'bytes of files read',
+        technique: 'T1005',
+      },
       { kind: 'count', name: 'deletions', where: { 'event.type': 'deletion' }, label: 'files deleted', technique: 'T1485' },
       { kind: 'distinct_count', name: 'distinct_hosts', field: 'host.name', label: 'distinct hosts accessed', technique: 'T1039' },
       { kind: 'first_seen', name: 'first_seen_host', field: 'host.name', label: 'hosts never accessed before', technique: 'T1039' },
@@ -192,7 +286,10 @@ export function resolveJob(job: JobConfig): ResolvedJob {
     throw new Error(`job ${job.id}: ${(e as Error).message}`, { cause: e });
   }
   const eventCategory = job.event_category ?? base?.eventCategory ?? [];
-  const filter = combineFilters(base ? categoryFilter(base.eventCategory) : undefined, job.filter ? asJsonObject(job.filter, `job ${job.id}: filter`) : undefined);
+  const filter = combineFilters(
+    base ? categoryFilter(base.eventCategory) : undefined,
+    job.filter ? asJsonObject(job.filter, `job ${job.id}: filter`) : undefined,
+  );
   const sequenceField = job.sequence_field ?? base?.sequenceField;
   const periodicityField = job.periodicity_field ?? base?.periodicityField;
   return {
@@ -216,7 +313,10 @@ export function resolveJob(job: JobConfig): ResolvedJob {
 export type { EntityFallbacks } from './executor.js';
 
 /** [a, [b, c]] → fields [a, b] with fallbacks {b: [c]} (undefined when no entry has alternatives). */
-export function splitEntityFields(list: readonly (string | readonly string[])[]): { entityFields: string[]; entityFallbacks?: EntityFallbacks } {
+export function splitEntityFields(list: readonly (string | readonly string[])[]): {
+  entityFields: string[];
+  entityFallbacks?: EntityFallbacks;
+} {
   const entityFields: string[] = [];
   const fallbacks: Record<string, readonly string[]> = {};
   for (const entry of list) {

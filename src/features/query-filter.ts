@@ -28,7 +28,8 @@ export function compileFilter(query: JsonObject | undefined, typeOf: (field: str
 function compile(q: JsonValue, typeOf: (field: string) => FieldType, at: string): EventPredicate {
   if (!isRecord<JsonObject>(q)) throw new UnsupportedFilterError(`${at} is not a query object`);
   const kinds = Object.keys(q);
-  if (kinds.length !== 1) throw new UnsupportedFilterError(`${at} must hold exactly one query, found ${kinds.length === 0 ? 'none' : kinds.join(', ')}`);
+  if (kinds.length !== 1)
+    throw new UnsupportedFilterError(`${at} must hold exactly one query, found ${kinds.length === 0 ? 'none' : kinds.join(', ')}`);
   const kind = kinds[0];
   const body = q[kind];
   const here = `${at}.${kind}`;
@@ -63,7 +64,12 @@ function anyValueIn(path: string, type: FieldType, wanted: ReadonlySet<string>):
   const fp = fieldPath(path);
   return (doc) => {
     let hit = false;
-    forEachTerm(fp.read(doc), type, (t) => (hit ||= wanted.has(t)), () => undefined);
+    forEachTerm(
+      fp.read(doc),
+      type,
+      (t) => (hit ||= wanted.has(t)),
+      () => undefined,
+    );
     return hit;
   };
 }
@@ -72,7 +78,12 @@ function canonicalSet(path: string, type: FieldType, values: JsonValue[], at: st
   const out = new Set<string>();
   for (const v of values) {
     if (v === null || typeof v === 'object') throw new UnsupportedFilterError(`${at}: ${path} values must be strings, numbers or booleans`);
-    forEachTerm(v, type, (t) => out.add(t), () => undefined);
+    forEachTerm(
+      v,
+      type,
+      (t) => out.add(t),
+      () => undefined,
+    );
   }
   return out;
 }
@@ -99,7 +110,13 @@ function existsQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: stri
   const path = body.field;
   const fp = fieldPath(path);
   const type = typeOf(path);
-  return (doc) => forEachTerm(fp.read(doc), type, () => undefined, () => undefined) > 0;
+  return (doc) =>
+    forEachTerm(
+      fp.read(doc),
+      type,
+      () => undefined,
+      () => undefined,
+    ) > 0;
 }
 
 function rangeQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: string): EventPredicate {
@@ -123,17 +140,26 @@ function rangeQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: strin
   if (type === 'date') {
     const limits = bounds.map((b) => {
       const t = parseEventTime(b.value);
-      if (t === undefined) throw new UnsupportedFilterError(`${at}: ${b.op} ${JSON.stringify(b.value)} is not an absolute date (date math such as "now-1d" is not supported)`);
+      if (t === undefined)
+        throw new UnsupportedFilterError(
+          `${at}: ${b.op} ${JSON.stringify(b.value)} is not an absolute date (date math such as "now-1d" is not supported)`,
+        );
       return { op: b.op, value: t };
     });
-    return (doc) => someValue(fp.read(doc), (v) => {
-      const t = parseEventTime(v);
-      return t !== undefined && limits.every((b) => holds(b.op, t - b.value));
-    });
+    return (doc) =>
+      someValue(fp.read(doc), (v) => {
+        const t = parseEventTime(v);
+        return t !== undefined && limits.every((b) => holds(b.op, t - b.value));
+      });
   }
   return (doc) => {
     let hit = false;
-    forEachTerm(fp.read(doc), type, (t) => (hit ||= bounds.every((b) => holds(b.op, compareTermKeys(t, String(b.value), type)))), () => undefined);
+    forEachTerm(
+      fp.read(doc),
+      type,
+      (t) => (hit ||= bounds.every((b) => holds(b.op, compareTermKeys(t, String(b.value), type)))),
+      () => undefined,
+    );
     return hit;
   };
 }
@@ -178,4 +204,3 @@ function boolQuery(body: JsonValue, typeOf: (f: string) => FieldType, at: string
     return true;
   };
 }
-

@@ -28,7 +28,10 @@ export class SequenceCollector {
   /** Actions ordered by (time, action), the earliest `maxActions`. */
   actions(limits: FeatureLimits): string[] {
     const order = this.times.map((_, i) => i);
-    order.sort((a, b) => this.times[a] - this.times[b] || (this.actionList[a] < this.actionList[b] ? -1 : this.actionList[a] > this.actionList[b] ? 1 : 0));
+    order.sort(
+      (a, b) =>
+        this.times[a] - this.times[b] || (this.actionList[a] < this.actionList[b] ? -1 : this.actionList[a] > this.actionList[b] ? 1 : 0),
+    );
     const n = Math.min(order.length, limits.maxActions);
     const out = new Array<string>(n);
     for (let i = 0; i < n; i++) out[i] = this.actionList[order[i]];

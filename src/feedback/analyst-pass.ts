@@ -66,7 +66,10 @@ export class AnalystPass {
       if (v.verdict === 'true_positive') lifted.add(key);
       else if (!lifted.has(key)) suppressing.push(v);
     }
-    this.input = new AnalystInput(suppressing.length > 0 ? new Suppressor(suppressing) : undefined, options.lists.length > 0 ? new SoftLabeller(options.lists) : undefined);
+    this.input = new AnalystInput(
+      suppressing.length > 0 ? new Suppressor(suppressing) : undefined,
+      options.lists.length > 0 ? new SoftLabeller(options.lists) : undefined,
+    );
     this.calibration = plattFromVerdicts(options.verdicts);
   }
 
@@ -84,7 +87,10 @@ export class AnalystPass {
     const own = doc.vigil.fused_score;
     const fields: AnalystFields = analystFields(decision.adjustment) ?? {};
     const muted = decision.adjustment.suppression;
-    if (muted) doc.vigil.explanation = doc.vigil.explanation ? `${doc.vigil.explanation}; suppressed: ${muted.reason}` : `suppressed: ${muted.reason}`;
+    if (muted)
+      doc.vigil.explanation = doc.vigil.explanation
+        ? `${doc.vigil.explanation}; suppressed: ${muted.reason}`
+        : `suppressed: ${muted.reason}`;
     const verdict = this.onDocument.get(id);
     if (verdict) fields.verdict = verdict;
     if (this.calibration) {
@@ -95,7 +101,10 @@ export class AnalystPass {
       // A backfill of old data still gets links an analyst can use.
       const expires = Math.max(Date.parse(doc.vigil.window.end), this.today) + LINK_TTL_MS;
       const target = doc.vigil.incident ? { kind: 'incident' as const, id: doc.vigil.incident.id } : { kind: 'anomaly' as const, id };
-      fields.links = { ...feedbackLinks(this.callback.url, this.callback.secret, target, expires), expires: new Date(Math.floor(expires / 1000) * 1000).toISOString() };
+      fields.links = {
+        ...feedbackLinks(this.callback.url, this.callback.secret, target, expires),
+        expires: new Date(Math.floor(expires / 1000) * 1000).toISOString(),
+      };
     }
     if (Object.keys(fields).length > 0) doc.vigil.analyst = fields;
   }
@@ -121,7 +130,12 @@ export interface AnalystSource {
  * error at start-up, naming the list), verdicts once per pass. An unreadable feedback index is
  * logged and the pass goes on without verdicts: detection does not stop for it.
  */
-export function analystPassLoader(engine: Engine, source: AnalystSource, log: Logger, now: () => number = Date.now): (() => Promise<AnalystPass | undefined>) | undefined {
+export function analystPassLoader(
+  engine: Engine,
+  source: AnalystSource,
+  log: Logger,
+  now: () => number = Date.now,
+): (() => Promise<AnalystPass | undefined>) | undefined {
   const lists = loadLists(source.lists, process.cwd());
   const { feedback } = source;
   if (!feedback.enabled && lists.length === 0) return undefined;
@@ -133,9 +147,13 @@ export function analystPassLoader(engine: Engine, source: AnalystSource, log: Lo
       try {
         const active = await store.active(now());
         verdicts = active.verdicts;
-        for (const m of active.malformed) log.warn({ index: feedback.index, document: m }, 'malformed feedback document ignored (fix or delete it)');
+        for (const m of active.malformed)
+          log.warn({ index: feedback.index, document: m }, 'malformed feedback document ignored (fix or delete it)');
       } catch (error) {
-        log.error({ index: feedback.index, err: error instanceof Error ? error.message : String(error) }, 'feedback index unreadable: this pass applies no verdicts');
+        log.error(
+          { index: feedback.index, err: error instanceof Error ? error.message : String(error) },
+          'feedback index unreadable: this pass applies no verdicts',
+        );
       }
     }
     if (verdicts.length === 0 && lists.length === 0 && !callback) return undefined;

@@ -44,7 +44,13 @@ export class AnalystInput {
   adjust(w: AnalystWindow): AnalystAdjustment {
     const label = this.labeller?.label({ entityField: w.entityField, entityValue: w.entityValue, end: w.end, values: w.values });
     const carrying = w.features.filter((f) => f.contribution >= CARRYING_SHARE);
-    const suppression = this.suppressor?.match({ job: w.job, entityField: w.entityField, entityValue: w.entityValue, end: w.end, features: carrying });
+    const suppression = this.suppressor?.match({
+      job: w.job,
+      entityField: w.entityField,
+      entityValue: w.entityValue,
+      end: w.end,
+      features: carrying,
+    });
     let fused = w.fused + (label?.shift ?? 0);
     // A suppressed pattern reads as typical (0 σ) at most: it can neither alert nor lift its neighbours.
     if (suppression) fused = Math.min(fused, 0);
@@ -59,7 +65,13 @@ export function analystFields(a: AnalystAdjustment): AnalystFields | undefined {
   if (a.suppression) {
     const v = a.suppression.verdict;
     out.suppressed = true;
-    out.suppressed_by = { verdict: v.verdict, by: v.by, ...(v.expires ? { until: v.expires } : {}), reason: a.suppression.reason, ...(v.anomaly_id ? { anomaly_id: v.anomaly_id } : {}) };
+    out.suppressed_by = {
+      verdict: v.verdict,
+      by: v.by,
+      ...(v.expires ? { until: v.expires } : {}),
+      reason: a.suppression.reason,
+      ...(v.anomaly_id ? { anomaly_id: v.anomaly_id } : {}),
+    };
   }
   if (a.hits.length > 0) out.lists = a.hits.map((h) => ({ name: h.list, kind: h.kind, weight: h.weight, value: h.value }));
   return out;
@@ -68,10 +80,22 @@ export function analystFields(a: AnalystAdjustment): AnalystFields | undefined {
 /** The analyst's view of an anomaly document: its entity, features and the values it names. */
 export function analystWindowOf(doc: AnomalyDocument): AnalystWindow {
   const v = doc.vigil;
-  const values: Record<string, string[]> = { 'related.ip': doc.related.ip, 'related.user': doc.related.user, 'related.hosts': doc.related.hosts };
+  const values: Record<string, string[]> = {
+    'related.ip': doc.related.ip,
+    'related.user': doc.related.user,
+    'related.hosts': doc.related.hosts,
+  };
   if (doc.user) values['user.name'] = [doc.user.name];
   if (doc.host) values['host.name'] = [doc.host.name];
   if (doc.source) values['source.ip'] = [doc.source.ip];
   if (doc.destination) values['destination.ip'] = [doc.destination.ip];
-  return { job: v.job_id, entityField: v.entity.field, entityValue: v.entity.value, end: Date.parse(v.window.end), fused: v.fused_score, features: v.features, values };
+  return {
+    job: v.job_id,
+    entityField: v.entity.field,
+    entityValue: v.entity.value,
+    end: Date.parse(v.window.end),
+    fused: v.fused_score,
+    features: v.features,
+    values,
+  };
 }

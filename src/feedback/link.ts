@@ -47,16 +47,25 @@ export function verifyFeedbackLink(secret: string, params: URLSearchParams, now:
   const anomaly = params.get('anomaly');
   const verdict = params.get('verdict');
   const sig = params.get('sig');
-  if ((incident === null) === (anomaly === null)) return { ok: false, status: 400, error: 'exactly one of incident= or anomaly= is needed' };
-  if (verdict === null || !(VERDICTS as readonly string[]).includes(verdict)) return { ok: false, status: 400, error: `verdict= must be one of ${VERDICTS.join(', ')}` };
+  if ((incident === null) === (anomaly === null))
+    return { ok: false, status: 400, error: 'exactly one of incident= or anomaly= is needed' };
+  if (verdict === null || !(VERDICTS as readonly string[]).includes(verdict))
+    return { ok: false, status: 400, error: `verdict= must be one of ${VERDICTS.join(', ')}` };
   const exp = params.get('exp');
-  if (exp === null || !/^\d{1,12}$/.test(exp)) return { ok: false, status: 400, error: 'exp= (the link\'s expiry, epoch seconds) is missing or not a number' };
+  if (exp === null || !/^\d{1,12}$/.test(exp))
+    return { ok: false, status: 400, error: "exp= (the link's expiry, epoch seconds) is missing or not a number" };
   if (sig === null) return { ok: false, status: 403, error: 'sig= is missing' };
   const target: FeedbackTarget = incident !== null ? { kind: 'incident', id: incident } : { kind: 'anomaly', id: anomaly ?? '' };
   const expected = Buffer.from(signature(secret, target, verdict as VerdictKind, exp));
   const given = Buffer.from(sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, status: 403, error: 'the signature does not match this link' };
+  if (expected.length !== given.length || !timingSafeEqual(expected, given))
+    return { ok: false, status: 403, error: 'the signature does not match this link' };
   // Checked after the signature, so nobody learns anything from a forged link.
-  if (Number(exp) * 1000 <= now) return { ok: false, status: 410, error: `this link expired at ${new Date(Number(exp) * 1000).toISOString()}; record the verdict with vigil feedback instead` };
+  if (Number(exp) * 1000 <= now)
+    return {
+      ok: false,
+      status: 410,
+      error: `this link expired at ${new Date(Number(exp) * 1000).toISOString()}; record the verdict with vigil feedback instead`,
+    };
   return { ok: true, target, verdict: verdict as VerdictKind };
 }

@@ -57,7 +57,12 @@ export class SoftLabeller {
     specs: readonly ListSpec[],
     private readonly shift = 3,
   ) {
-    this.lists = specs.map((spec) => ({ spec, values: new Set(spec.values), ranges: compileRanges(spec), expires: spec.expires ? Date.parse(spec.expires) : Infinity }));
+    this.lists = specs.map((spec) => ({
+      spec,
+      values: new Set(spec.values),
+      ranges: compileRanges(spec),
+      expires: spec.expires ? Date.parse(spec.expires) : Infinity,
+    }));
   }
 
   get size(): number {
@@ -72,7 +77,15 @@ export class SoftLabeller {
     for (const list of this.lists) {
       if (list.expires <= window.end) continue;
       const hit = candidates.find(([field, value]) => (!list.spec.fields || list.spec.fields.includes(field)) && matches(list, value));
-      if (hit) hits.push({ list: list.spec.name, kind: list.spec.kind, weight: list.spec.weight, field: hit[0], value: hit[1], reason: list.spec.reason });
+      if (hit)
+        hits.push({
+          list: list.spec.name,
+          kind: list.spec.kind,
+          weight: list.spec.weight,
+          field: hit[0],
+          value: hit[1],
+          reason: list.spec.reason,
+        });
     }
     const shift = hits.reduce((sum, h) => sum + (h.kind === 'allow' ? -1 : 1) * h.weight * this.shift, 0);
     return { shift, hits };
@@ -107,7 +120,9 @@ export function loadLists(specs: readonly ListSpec[], baseDir: string): ListSpec
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new Error(`lists[${spec.name}].values_file: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`, { cause: error });
+      throw new Error(`lists[${spec.name}].values_file: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`, {
+        cause: error,
+      });
     }
     const lines = text
       .split(/\r?\n/)

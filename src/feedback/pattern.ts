@@ -77,7 +77,10 @@ export class Suppressor {
       if (verdict.expires !== undefined && Date.parse(verdict.expires) <= window.end) continue;
       if (this.covers(verdict, window)) {
         const names = window.features.map((f) => f.name).join(', ') || 'no feature';
-        return { verdict, reason: `${verdict.verdict.replace('_', ' ')} by ${verdict.by} until ${verdict.expires ?? '—'} (${names} within the judged band)` };
+        return {
+          verdict,
+          reason: `${verdict.verdict.replace('_', ' ')} by ${verdict.by} until ${verdict.expires ?? '—'} (${names} within the judged band)`,
+        };
       }
     }
     return undefined;

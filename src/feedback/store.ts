@@ -66,10 +66,15 @@ export class FeedbackStore {
       throw new Error(`${what} is not in ${this.anomalyIndex}* (check the id, or the anomaly index in the config)`);
     }
     const docs = anomalies.map(([id, doc]) => feedbackFor(id, doc, request));
-    const result = await this.engine.bulk(docs.map((d) => ({ action: 'create' as const, index: this.index, id: randomUUID(), document: d })), { refresh: true });
+    const result = await this.engine.bulk(
+      docs.map((d) => ({ action: 'create' as const, index: this.index, id: randomUUID(), document: d })),
+      { refresh: true },
+    );
     if (result.failed > 0) {
       const first = result.items.find((i) => !i.ok);
-      throw new Error(`feedback not recorded in ${this.index}: ${first?.error?.type ?? ''} ${first?.error?.reason ?? ''} (run vigil install first?)`);
+      throw new Error(
+        `feedback not recorded in ${this.index}: ${first?.error?.type ?? ''} ${first?.error?.reason ?? ''} (run vigil install first?)`,
+      );
     }
     return docs;
   }
@@ -109,7 +114,9 @@ export class FeedbackStore {
   }
 
   private async findAnomalies(target: { anomalyId?: string; incidentId?: string }): Promise<[string, JsonObject][]> {
-    const query: JsonObject = target.anomalyId ? { ids: { values: [target.anomalyId] } } : { term: { 'vigil.incident.id': target.incidentId ?? '' } };
+    const query: JsonObject = target.anomalyId
+      ? { ids: { values: [target.anomalyId] } }
+      : { term: { 'vigil.incident.id': target.incidentId ?? '' } };
     const response = await this.engine.search(`${this.anomalyIndex}*`, { size: 1000, query, sort: [{ 'vigil.score': 'desc' }] });
     const hits = ((response.hits as JsonObject | undefined)?.hits ?? []) as JsonObject[];
     const best = new Map<string, [string, JsonObject]>();

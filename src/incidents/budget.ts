@@ -72,7 +72,12 @@ export class AlertBudget {
     this.day = state?.day ?? null;
     this.firstDay = state?.firstDay ?? null;
     this.sent = state?.sentToday ?? 0;
-    this.fpr = options.targetFpr === undefined ? null : state?.fpr ? DriftThreshold.fromJSON(state.fpr) : new DriftThreshold(thresholdParams(options.targetFpr));
+    this.fpr =
+      options.targetFpr === undefined
+        ? null
+        : state?.fpr
+          ? DriftThreshold.fromJSON(state.fpr)
+          : new DriftThreshold(thresholdParams(options.targetFpr));
   }
 
   /** Moves to the day of `t`; a new day files the finished day's peaks and resets the count. */

@@ -120,7 +120,13 @@ export class RecurrenceBaseline {
     }
     const daily = Math.max(0, kthLargest([...byDayAtHour.values()], DAILY_DAYS));
     const recent = st.days.filter((o) => old(o) && o.t > t - 7 * DAY_MS);
-    const chronic = Math.max(0, kthLargest(recent.map((o) => o.s), CHRONIC_DAYS));
+    const chronic = Math.max(
+      0,
+      kthLargest(
+        recent.map((o) => o.s),
+        CHRONIC_DAYS,
+      ),
+    );
     return Math.max(weekly, daily, chronic);
   }
 

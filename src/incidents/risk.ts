@@ -41,7 +41,9 @@ export class EntityRisk {
     private readonly params: RiskParams,
     state?: RiskState,
   ) {
-    this.entities = new Map(Object.entries(state?.entities ?? {}).map(([k, v]) => [k, new Map(Object.entries(v).map(([j, e]) => [j, { ...e }]))]));
+    this.entities = new Map(
+      Object.entries(state?.entities ?? {}).map(([k, v]) => [k, new Map(Object.entries(v).map(([j, e]) => [j, { ...e }]))]),
+    );
   }
 
   private decay(z: number, age: number): number {
@@ -85,7 +87,8 @@ export class EntityRisk {
   /** Drops evidence past the horizon or decayed to nothing (bounded memory). */
   prune(t: number): void {
     for (const [k, jobs] of this.entities) {
-      for (const [j, e] of jobs) if (t - e.t > this.params.horizonMs || (this.decay(e.prop, t - e.t) < 1 && this.decay(e.own, t - e.t) < 1)) jobs.delete(j);
+      for (const [j, e] of jobs)
+        if (t - e.t > this.params.horizonMs || (this.decay(e.prop, t - e.t) < 1 && this.decay(e.own, t - e.t) < 1)) jobs.delete(j);
       if (jobs.size === 0) this.entities.delete(k);
     }
   }

@@ -107,7 +107,10 @@ function relatedKeys(related: RelatedValues | undefined): string[] {
 }
 
 export function incidentIdOf(firstStart: number, root: string): string {
-  return createHash('sha256').update(`${new Date(firstStart).toISOString()}|${root}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${new Date(firstStart).toISOString()}|${root}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 class UnionFind {
@@ -141,7 +144,8 @@ export class IncidentTracker {
 
   constructor(options: IncidentOptionsInput = {}, state?: IncidentStateJson) {
     this.options = incidentOptions(options);
-    if (this.options.incidentMin >= this.options.floor) throw new RangeError(`incidents: incidentMin (${this.options.incidentMin}) must be below floor (${this.options.floor})`);
+    if (this.options.incidentMin >= this.options.floor)
+      throw new RangeError(`incidents: incidentMin (${this.options.incidentMin}) must be below floor (${this.options.floor})`);
     this.recurrence = new RecurrenceBaseline(state?.recurrence);
     this.risk = new EntityRisk(this.options, state?.risk);
     this.budget = new AlertBudget(this.options, state?.budget);
@@ -154,7 +158,9 @@ export class IncidentTracker {
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new Error(`incident state: ${issue.path.join('.') || '(root)'}: ${issue.message} — delete the checkpoint to start the incident pass afresh`);
+      throw new Error(
+        `incident state: ${issue.path.join('.') || '(root)'}: ${issue.message} — delete the checkpoint to start the incident pass afresh`,
+      );
     }
     return new IncidentTracker(options, parsed.data as IncidentStateJson);
   }
@@ -178,7 +184,9 @@ export class IncidentTracker {
   step(slice: SliceInput): SliceDecision {
     const t = slice.end;
     if (this.lastEnd !== null && t <= this.lastEnd) {
-      throw new RangeError(`incidents: slice ending ${new Date(t).toISOString()} is not after the last one (${new Date(this.lastEnd).toISOString()})`);
+      throw new RangeError(
+        `incidents: slice ending ${new Date(t).toISOString()} is not after the last one (${new Date(this.lastEnd).toISOString()})`,
+      );
     }
     const ids = new Set<string>();
     for (const w of slice.windows) {
@@ -196,7 +204,13 @@ export class IncidentTracker {
     const adjusted = own.map((z, i) => recurrenceDiscounted(z, expected[i]));
     // 2. Relational propagation.
     const rel = propagateRelational(
-      slice.windows.map((w, i) => ({ key: w.id, entityField: w.entityField, entityValue: w.entityValue, ...(w.related ? { related: w.related } : {}), fused: adjusted[i] })),
+      slice.windows.map((w, i) => ({
+        key: w.id,
+        entityField: w.entityField,
+        entityValue: w.entityValue,
+        ...(w.related ? { related: w.related } : {}),
+        fused: adjusted[i],
+      })),
       this.options.relational,
     );
     // 3. Entity risk.
@@ -208,7 +222,12 @@ export class IncidentTracker {
     if (this.options.recurrence) slice.windows.forEach((w, i) => this.recurrence.observe(recKeys[i], t, own[i]));
 
     // 4. Incidents.
-    const groups = this.group(slice.windows, keys, risks, rel.map((r) => r.root));
+    const groups = this.group(
+      slice.windows,
+      keys,
+      risks,
+      rel.map((r) => r.root),
+    );
 
     // 5. Decisions.
     const floor = this.options.floor;
@@ -382,7 +401,16 @@ export class IncidentTracker {
         const rootWindow = byId.get(roots[strongest]);
         const root = rootWindow !== undefined ? keys[notable[rootWindow]] : keys[strongest];
         const firstStart = Math.min(...members.map((i) => windows[i].start));
-        incident = { id: incidentIdOf(firstStart, root), firstStart, lastEnd: end, root, entities: [], alerted: false, peakScore: 0, peakRisk: 0 };
+        incident = {
+          id: incidentIdOf(firstStart, root),
+          firstStart,
+          lastEnd: end,
+          root,
+          entities: [],
+          alerted: false,
+          peakScore: 0,
+          peakRisk: 0,
+        };
         this.incidents.push(incident);
       }
       incident.lastEnd = Math.max(incident.lastEnd, end);

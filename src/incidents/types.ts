@@ -114,11 +114,23 @@ export const incidentOptionsSchema = z.strictObject({
   /** Risk (z scale) from which a window opens or joins an incident. */
   incidentMin: z.number().min(0).max(20).default(2.5),
   /** Half-life of an entity's accumulated risk. */
-  halfLifeMs: z.number().int().positive().default(2 * HOUR_MS),
+  halfLifeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * HOUR_MS),
   /** Evidence older than this no longer counts. */
-  horizonMs: z.number().int().positive().default(12 * HOUR_MS),
+  horizonMs: z
+    .number()
+    .int()
+    .positive()
+    .default(12 * HOUR_MS),
   /** An incident without a window for this long closes. */
-  gapMs: z.number().int().positive().default(2 * HOUR_MS),
+  gapMs: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * HOUR_MS),
   /** Share of the budget the learned threshold lets benign incidents take on an ordinary day. */
   quietShare: z.number().gt(0).max(1).default(0.3),
   /** Hour-of-week / hour-of-day / chronic baselines for benign recurrence. */

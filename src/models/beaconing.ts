@@ -86,9 +86,11 @@ export class Beaconing {
 
   constructor(params: Partial<BeaconingParams> = {}) {
     const p = { ...DEFAULT_BEACONING_PARAMS, ...params };
-    if (!Number.isInteger(p.minArrivals) || p.minArrivals < 3) throw new RangeError(`beaconing: minArrivals must be a whole number ≥ 3, got ${p.minArrivals}`);
+    if (!Number.isInteger(p.minArrivals) || p.minArrivals < 3)
+      throw new RangeError(`beaconing: minArrivals must be a whole number ≥ 3, got ${p.minArrivals}`);
     if (!(p.tolerance > 0 && p.tolerance < 0.5)) throw new RangeError(`beaconing: tolerance must be in (0, 0.5), got ${p.tolerance}`);
-    if (!(p.maxCv > 0) || !(p.commonDestinations > 0) || !(p.mergeMs >= 0)) throw new RangeError('beaconing: maxCv and commonDestinations must be > 0, mergeMs ≥ 0');
+    if (!(p.maxCv > 0) || !(p.commonDestinations > 0) || !(p.mergeMs >= 0))
+      throw new RangeError('beaconing: maxCv and commonDestinations must be > 0, mergeMs ≥ 0');
     this.params = p;
   }
 
@@ -101,7 +103,16 @@ export class Beaconing {
       const known = this.destinations.get(destination);
       const peers = known ? known.entities.size - (known.entities.has(entity) ? 1 : 0) : 0;
       const commonness = 1 / (1 + peers / this.params.commonDestinations);
-      out.push({ destination, arrivals: r.gaps + 1, periodMs: r.period, robustCv: r.cv, regularity: r.regularity, significance: r.significance, score: r.regularity * r.significance * commonness, peers });
+      out.push({
+        destination,
+        arrivals: r.gaps + 1,
+        periodMs: r.period,
+        robustCv: r.cv,
+        regularity: r.regularity,
+        significance: r.significance,
+        score: r.regularity * r.significance * commonness,
+        peers,
+      });
     }
     return out.sort((a, b) => b.score - a.score || (a.destination < b.destination ? -1 : 1));
   }
@@ -147,7 +158,8 @@ export class Beaconing {
   }
 
   static fromJSON(state: BeaconingState): Beaconing {
-    if (state?.kind !== 'beaconing' || state.version !== 1) throw new TypeError('beaconing: not a beaconing state (kind "beaconing", version 1)');
+    if (state?.kind !== 'beaconing' || state.version !== 1)
+      throw new TypeError('beaconing: not a beaconing state (kind "beaconing", version 1)');
     const b = new Beaconing(state.params);
     b.step = state.step;
     for (const [k, ents, last] of state.destinations) b.destinations.set(k, { entities: new Set(ents), last });
@@ -181,7 +193,14 @@ export function regularityOf(
   const cv = (MAD_TO_SD * medianInPlace(gaps)) / period;
   const chance = Math.min(2 * p.tolerance, 0.99);
   const beat = (onBeat / gaps.length - chance) / (1 - chance);
-  return { gaps: gaps.length, period, cv, regularity: Math.max(0, Math.min(1 - cv / p.maxCv, beat)), onBeat, significance: 0 - logBinomialTail(onBeat, gaps.length, chance) };
+  return {
+    gaps: gaps.length,
+    period,
+    cv,
+    regularity: Math.max(0, Math.min(1 - cv / p.maxCv, beat)),
+    onBeat,
+    significance: 0 - logBinomialTail(onBeat, gaps.length, chance),
+  };
 }
 
 /** ln P(X ≥ k) for X ~ Binomial(m, q), summed in log space (stable for large m). */
@@ -235,7 +254,18 @@ export class BeaconingDetector extends OnlineDetector<BeaconFinding, BeaconingSt
   evidence(b: BeaconFinding, ctx: EvidenceContext): Evidence[] {
     if (!(ctx.share > 0)) return [];
     const t = b.top;
-    return [{ kind: 'beaconing', destination: t.destination, periodMs: t.periodMs, arrivals: t.arrivals, robustCv: t.robustCv, score: t.score, typicalScore: ctx.typicalScore, contribution: ctx.share }];
+    return [
+      {
+        kind: 'beaconing',
+        destination: t.destination,
+        periodMs: t.periodMs,
+        arrivals: t.arrivals,
+        robustCv: t.robustCv,
+        score: t.score,
+        typicalScore: ctx.typicalScore,
+        contribution: ctx.share,
+      },
+    ];
   }
 
   toJSON(): BeaconingState {

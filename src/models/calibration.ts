@@ -54,7 +54,8 @@ export function fitPlatt(scores: ArrayLike<number>, labels: ArrayLike<boolean | 
   let pos = 0;
   for (let i = 0; i < n; i++) if (labels[i]) pos++;
   const neg = n - pos;
-  if (pos === 0 || neg === 0) throw new RangeError(`calibrate: needs both positive and negative examples, got ${pos} positive and ${neg} negative`);
+  if (pos === 0 || neg === 0)
+    throw new RangeError(`calibrate: needs both positive and negative examples, got ${pos} positive and ${neg} negative`);
   const hi = (pos + 1) / (pos + 2);
   const lo = 1 / (neg + 2);
   const t = new Float64Array(n);

@@ -99,7 +99,9 @@ export class CappedCounter {
 
   private prune(keep: number): void {
     const d = this.data;
-    const order = Array.from({ length: this.size }, (_, i) => i).sort((x, y) => d[3 * y + 1] - d[3 * x + 1] || d[3 * y + 2] - d[3 * x + 2] || d[3 * x] - d[3 * y]);
+    const order = Array.from({ length: this.size }, (_, i) => i).sort(
+      (x, y) => d[3 * y + 1] - d[3 * x + 1] || d[3 * y + 2] - d[3 * x + 2] || d[3 * x] - d[3 * y],
+    );
     const kept = order.slice(0, keep).sort((x, y) => d[3 * x] - d[3 * y]);
     const data = new Float64Array(3 * (this.cap + 1));
     let singletons = 0;

@@ -26,7 +26,8 @@ export class DecayedReservoir {
     width: number,
     initial = Math.min(capacity, 4),
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`reservoir: capacity must be a whole number ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`reservoir: capacity must be a whole number ≥ 1, got ${capacity}`);
     this.cols = Math.max(1, width);
     this.room = Math.max(1, Math.min(capacity, initial));
     this.data = new Float64Array(this.room * (this.cols + HEAD));

@@ -89,7 +89,11 @@ export interface DetectorParams {
 }
 
 /** How the ensemble makes and restores a detector. */
-export interface DetectorFactory<N extends string = string, D extends EntityDetector = EntityDetector, P extends DetectorParams = DetectorParams> {
+export interface DetectorFactory<
+  N extends string = string,
+  D extends EntityDetector = EntityDetector,
+  P extends DetectorParams = DetectorParams,
+> {
   readonly name: N;
   /** σ̂ floor of the detector's score standardiser, in its raw unit. */
   readonly minScale: number;
@@ -98,7 +102,11 @@ export interface DetectorFactory<N extends string = string, D extends EntityDete
 }
 
 /** Raw scores of many windows scored one by one against the same state (NaN = no input). */
-export function scoreEach<F extends Finding>(detector: Pick<EntityDetector<F>, 'scoreOne'>, obs: readonly Observation[], ctx?: ScoreContext): Float64Array {
+export function scoreEach<F extends Finding>(
+  detector: Pick<EntityDetector<F>, 'scoreOne'>,
+  obs: readonly Observation[],
+  ctx?: ScoreContext,
+): Float64Array {
   // The baseline verdict belongs to one window: only the batch is shared.
   const shared: ScoreContext = { batch: ctx?.batch };
   return Float64Array.from(obs, (o) => detector.scoreOne(o, shared)?.score ?? NaN);

@@ -9,7 +9,14 @@ import { rarityFactory } from './rarity.js';
 import { refittingForestFactory } from './refitting-forest.js';
 import { sequenceFactory } from './sequence.js';
 
-export const DETECTORS = [refittingForestFactory, deviationScorerFactory, rarityFactory, sequenceFactory, beaconingFactory, autoencoderFactory] as const;
+export const DETECTORS = [
+  refittingForestFactory,
+  deviationScorerFactory,
+  rarityFactory,
+  sequenceFactory,
+  beaconingFactory,
+  autoencoderFactory,
+] as const;
 
 /** A detector of the ensemble: 'iforest' | 'zscore' | 'rarity' | 'sequence' | 'beaconing' | 'autoencoder'. */
 export type ModelName = (typeof DETECTORS)[number]['name'];

@@ -16,10 +16,24 @@
  * feature in the explanation, and whether the entity is still on cold start.
  */
 import type { FeatureContribution } from '../explain/attribution.js';
-import { OnlineDetector, type DetectorFactory, type DetectorParams, type EvidenceContext, type Finding, type ScoreContext } from './detector.js';
+import {
+  OnlineDetector,
+  type DetectorFactory,
+  type DetectorParams,
+  type EvidenceContext,
+  type Finding,
+  type ScoreContext,
+} from './detector.js';
 import type { ExtremeGate } from './extreme-gate.js';
 import type { Observation } from './observation.js';
-import { RobustBaseline, type BaselineScore, type Direction, type ReservoirState, type RobustBaselineParams, type RobustBaselineState } from './robust-baseline.js';
+import {
+  RobustBaseline,
+  type BaselineScore,
+  type Direction,
+  type ReservoirState,
+  type RobustBaselineParams,
+  type RobustBaselineState,
+} from './robust-baseline.js';
 import { RobustStandardiser, type StandardiserState } from './standardiser.js';
 
 export interface DeviationParams extends DetectorParams {
@@ -127,7 +141,8 @@ export class DeviationScorer extends OnlineDetector<DeviationFinding, DeviationS
     return d;
   }
 
-  private direction = (feature: string): Direction => this.params.featureDirections?.[feature] ?? (feature.includes('hour') ? 'both' : 'up');
+  private direction = (feature: string): Direction =>
+    this.params.featureDirections?.[feature] ?? (feature.includes('hour') ? 'both' : 'up');
 
   /**
    * Surprisal of each scored feature's deviation under that feature's own standardiser — the one
@@ -154,7 +169,14 @@ export class DeviationScorer extends OnlineDetector<DeviationFinding, DeviationS
         this.featureStandardisers.set(key, st);
       }
       // A deviation as surprising as a firing model teaches the scale once per entity and repeat window.
-      if (maxSurprisal < Infinity && obs && gate && st.surprisal(b.deviation[name]) >= maxSurprisal && !gate.admit(key, obs.entity, obs.time)) continue;
+      if (
+        maxSurprisal < Infinity &&
+        obs &&
+        gate &&
+        st.surprisal(b.deviation[name]) >= maxSurprisal &&
+        !gate.admit(key, obs.entity, obs.time)
+      )
+        continue;
       st.update(b.deviation[name]);
     }
   }

@@ -69,7 +69,8 @@ export type ThresholdPolicy =
   /** windowsPerDay = scored observations (entity-windows) per day; estimated from the fit() history when omitted. */
   | { alertsPerDay: number; windowsPerDay?: number };
 
-export interface EnsembleParams extends ForestParams, DeviationParams, RarityDetectorParams, SequenceDetectorParams, BeaconingDetectorParams, AutoencoderParams {
+export interface EnsembleParams
+  extends ForestParams, DeviationParams, RarityDetectorParams, SequenceDetectorParams, BeaconingDetectorParams, AutoencoderParams {
   seed: number;
   models: Record<ModelName, { enabled: boolean; weight: number }>;
   threshold: ThresholdPolicy;
@@ -231,7 +232,10 @@ export class Ensemble {
     // No history: a fresh ensemble that learns online. No alert is raised until the threshold has
     // seen `minScores` scores, and the forest grows once 64 windows were learned.
     if (history.length === 0) return this;
-    const sorted = history.map((o, i) => [o, i] as const).sort((a, b) => a[0].time - b[0].time || a[1] - b[1]).map(([o]) => o);
+    const sorted = history
+      .map((o, i) => [o, i] as const)
+      .sort((a, b) => a[0].time - b[0].time || a[1] - b[1])
+      .map(([o]) => o);
     if ('alertsPerDay' in this.params.threshold) {
       const perDay = this.params.threshold.windowsPerDay ?? estimateWindowsPerDay(sorted);
       this.alpha = Math.min(0.5, Math.max(1e-6, this.params.threshold.alertsPerDay / perDay));
@@ -476,7 +480,7 @@ export class Ensemble {
 
   private enabled(m: ModelName): boolean {
     const t = this.params.models[m];
-    return (t?.enabled) && t.weight > 0;
+    return t?.enabled && t.weight > 0;
   }
 
   /** Raw and standardised score of every enabled model with input, and the fused score. */
@@ -525,7 +529,12 @@ export class Ensemble {
   /** Split the fused evidence over features and findings (explain/attribution.ts). */
   private evidence(obs: Observation, a: Assessment): Evidence[] {
     // A model's share of the anomaly: its weighted positive standardised score.
-    const shares = modelShares(MODEL_NAMES.map((m) => ({ name: m, excess: a.z[m] === undefined || !this.enabled(m) ? 0 : Math.max(0, a.z[m]) * this.params.models[m].weight })));
+    const shares = modelShares(
+      MODEL_NAMES.map((m) => ({
+        name: m,
+        excess: a.z[m] === undefined || !this.enabled(m) ? 0 : Math.max(0, a.z[m]) * this.params.models[m].weight,
+      })),
+    );
     const anomalous = [...shares.values()].some((s) => s > 0);
     const features: FeatureContribution[] = [];
     const findings: Evidence[] = [];
@@ -617,13 +626,20 @@ function validateParams(p: EnsembleParams): void {
   if (!Number.isFinite(p.seed)) throw new RangeError(`ensemble: seed must be a finite number, got ${String(p.seed)}`);
   for (const m of MODEL_NAMES) {
     const t = p.models?.[m];
-    if (!t || typeof t.enabled !== 'boolean' || !(t.weight >= 0)) throw new RangeError(`ensemble: models.${m} must be { enabled: boolean, weight: number ≥ 0 }`);
+    if (!t || typeof t.enabled !== 'boolean' || !(t.weight >= 0))
+      throw new RangeError(`ensemble: models.${m} must be { enabled: boolean, weight: number ≥ 0 }`);
   }
-  if (!MODEL_NAMES.some((m) => p.models[m].enabled && p.models[m].weight > 0)) throw new RangeError('ensemble: enable at least one model with a weight > 0');
+  if (!MODEL_NAMES.some((m) => p.models[m].enabled && p.models[m].weight > 0))
+    throw new RangeError('ensemble: enable at least one model with a weight > 0');
   const t = p.threshold;
-  if (!t || !('targetFpr' in t || 'alertsPerDay' in t)) throw new RangeError('ensemble: threshold must be { targetFpr } or { alertsPerDay, windowsPerDay? }');
-  if ('targetFpr' in t && !(t.targetFpr > 0 && t.targetFpr < 1)) throw new RangeError(`ensemble: threshold.targetFpr must be in (0, 1), got ${t.targetFpr}`);
-  if ('alertsPerDay' in t && !(t.alertsPerDay > 0)) throw new RangeError(`ensemble: threshold.alertsPerDay must be > 0, got ${t.alertsPerDay}`);
-  if ('alertsPerDay' in t && t.windowsPerDay !== undefined && !(t.windowsPerDay > 0)) throw new RangeError(`ensemble: threshold.windowsPerDay must be > 0, got ${t.windowsPerDay}`);
-  if (p.warmupFraction !== undefined && !(p.warmupFraction >= 0 && p.warmupFraction < 1)) throw new RangeError(`ensemble: warmupFraction must be in [0, 1), got ${p.warmupFraction}`);
+  if (!t || !('targetFpr' in t || 'alertsPerDay' in t))
+    throw new RangeError('ensemble: threshold must be { targetFpr } or { alertsPerDay, windowsPerDay? }');
+  if ('targetFpr' in t && !(t.targetFpr > 0 && t.targetFpr < 1))
+    throw new RangeError(`ensemble: threshold.targetFpr must be in (0, 1), got ${t.targetFpr}`);
+  if ('alertsPerDay' in t && !(t.alertsPerDay > 0))
+    throw new RangeError(`ensemble: threshold.alertsPerDay must be > 0, got ${t.alertsPerDay}`);
+  if ('alertsPerDay' in t && t.windowsPerDay !== undefined && !(t.windowsPerDay > 0))
+    throw new RangeError(`ensemble: threshold.windowsPerDay must be > 0, got ${t.windowsPerDay}`);
+  if (p.warmupFraction !== undefined && !(p.warmupFraction >= 0 && p.warmupFraction < 1))
+    throw new RangeError(`ensemble: warmupFraction must be in [0, 1), got ${p.warmupFraction}`);
 }

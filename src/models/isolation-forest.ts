@@ -107,9 +107,12 @@ export class IsolationForest implements TableDetector<IsolationForestState> {
 
   constructor(params: Partial<IsolationForestParams> = {}) {
     const p = { ...DEFAULT_IFOREST_PARAMS, ...params };
-    if (!Number.isInteger(p.nEstimators) || p.nEstimators < 1) throw new RangeError(`iforest: nEstimators must be a whole number ≥ 1, got ${p.nEstimators}`);
-    if (!Number.isInteger(p.maxSamples) || p.maxSamples < 1) throw new RangeError(`iforest: maxSamples must be a whole number ≥ 1, got ${p.maxSamples}`);
-    if (!(p.maxFeatures > 0 && p.maxFeatures <= 1)) throw new RangeError(`iforest: maxFeatures is a fraction in (0, 1], got ${p.maxFeatures}`);
+    if (!Number.isInteger(p.nEstimators) || p.nEstimators < 1)
+      throw new RangeError(`iforest: nEstimators must be a whole number ≥ 1, got ${p.nEstimators}`);
+    if (!Number.isInteger(p.maxSamples) || p.maxSamples < 1)
+      throw new RangeError(`iforest: maxSamples must be a whole number ≥ 1, got ${p.maxSamples}`);
+    if (!(p.maxFeatures > 0 && p.maxFeatures <= 1))
+      throw new RangeError(`iforest: maxFeatures is a fraction in (0, 1], got ${p.maxFeatures}`);
     if (!Number.isFinite(p.seed)) throw new RangeError(`iforest: seed must be a finite number, got ${p.seed}`);
     this.params = p;
   }
@@ -129,7 +132,8 @@ export class IsolationForest implements TableDetector<IsolationForestState> {
 
   fit(X: Matrix): this {
     const { rows, cols, data } = X;
-    if (rows < 1 || cols < 1) throw new RangeError(`iforest: cannot fit on an empty matrix (${rows} rows × ${cols} columns); give at least one row and one column`);
+    if (rows < 1 || cols < 1)
+      throw new RangeError(`iforest: cannot fit on an empty matrix (${rows} rows × ${cols} columns); give at least one row and one column`);
     const { nEstimators, maxFeatures } = this.params;
     const rng = new Random(this.params.seed);
     const psi = Math.min(this.params.maxSamples, rows);
@@ -355,7 +359,8 @@ export class IsolationForest implements TableDetector<IsolationForestState> {
   }
 
   static fromJSON(state: IsolationForestState): IsolationForest {
-    if (state?.kind !== 'isolation-forest' || state.version !== 1) throw new TypeError('iforest: not an isolation-forest state (kind "isolation-forest", version 1)');
+    if (state?.kind !== 'isolation-forest' || state.version !== 1)
+      throw new TypeError('iforest: not an isolation-forest state (kind "isolation-forest", version 1)');
     const f = new IsolationForest(state.params);
     f.nCols = state.nCols;
     f.psi = state.psi;

@@ -86,7 +86,8 @@ export class NeighbourMemory {
     this.capacity = options.capacity ?? DEFAULT_CAPACITY;
     this.maxEntities = options.maxEntities ?? DEFAULT_MAX_ENTITIES;
     this.k = options.k ?? DEFAULT_K;
-    if (!(this.capacity >= 1 && this.maxEntities >= 1 && this.k >= 1)) throw new RangeError('neighbours: capacity, maxEntities and k must be ≥ 1');
+    if (!(this.capacity >= 1 && this.maxEntities >= 1 && this.k >= 1))
+      throw new RangeError('neighbours: capacity, maxEntities and k must be ≥ 1');
     this.random = mulberry32(options.seed ?? 42);
     this.mean = new Float64Array(this.maxFeatures);
     this.m2 = new Float64Array(this.maxFeatures);
@@ -109,7 +110,12 @@ export class NeighbourMemory {
     const nearest = found.slice(0, this.k).map((n) => ({ time: n.time, distance: Math.round(n.distance * 100) / 100 }));
     const usual = mem.usual.length ? median(mem.usual) : null;
     const limit = Math.max(TYPICAL_FLOOR, TYPICAL_FACTOR * (usual ?? 0));
-    return { nearest, compared: mem.size, usual: usual === null ? null : Math.round(usual * 100) / 100, verdict: found[0].distance <= limit ? 'typical' : 'unlike its past' };
+    return {
+      nearest,
+      compared: mem.size,
+      usual: usual === null ? null : Math.round(usual * 100) / 100,
+      verdict: found[0].distance <= limit ? 'typical' : 'unlike its past',
+    };
   }
 
   /** Remembers a window (after `nearest`): updates the population scale and the entity's reservoir. */
@@ -122,13 +128,20 @@ export class NeighbourMemory {
       const n = Math.min(this.count[j] + 1, MOMENT_CAP);
       const d = v - this.mean[j];
       this.mean[j] += d / n;
-      this.m2[j] = this.count[j] + 1 > MOMENT_CAP ? this.m2[j] * ((n - 1) / n) + d * (v - this.mean[j]) : this.m2[j] + d * (v - this.mean[j]);
+      this.m2[j] =
+        this.count[j] + 1 > MOMENT_CAP ? this.m2[j] * ((n - 1) / n) + d * (v - this.mean[j]) : this.m2[j] + d * (v - this.mean[j]);
       this.count[j] = n;
     }
     let mem = this.entities.get(entity);
     if (mem) this.entities.delete(entity);
     else {
-      mem = { vectors: new Float32Array(this.capacity * this.maxFeatures).fill(NaN), times: new Float64Array(this.capacity), size: 0, seen: 0, usual: [] };
+      mem = {
+        vectors: new Float32Array(this.capacity * this.maxFeatures).fill(NaN),
+        times: new Float64Array(this.capacity),
+        size: 0,
+        seen: 0,
+        usual: [],
+      };
       if (this.entities.size >= this.maxEntities) {
         const oldest = this.entities.keys().next().value;
         if (oldest !== undefined) this.entities.delete(oldest);

@@ -45,7 +45,8 @@ export class PopulationZScore implements TableDetector<PopulationZScoreState> {
 
   /** √(Σ z²) of every row: higher is more anomalous. */
   scoreMany(X: Matrix): Float64Array {
-    if (X.rows > 0 && X.cols !== this.center.length) throw new RangeError(`zscore: fitted on ${this.center.length} columns, asked to score ${X.cols}`);
+    if (X.rows > 0 && X.cols !== this.center.length)
+      throw new RangeError(`zscore: fitted on ${this.center.length} columns, asked to score ${X.cols}`);
     const out = new Float64Array(X.rows);
     for (let r = 0; r < X.rows; r++) out[r] = this.scoreAt(X.data, r * X.cols);
     return out;
@@ -53,7 +54,8 @@ export class PopulationZScore implements TableDetector<PopulationZScoreState> {
 
   /** √(Σ z²) of one row. */
   scoreOne(row: ArrayLike<number>): number {
-    if (row.length !== this.center.length) throw new RangeError(`zscore: fitted on ${this.center.length} columns, got a row of ${row.length}`);
+    if (row.length !== this.center.length)
+      throw new RangeError(`zscore: fitted on ${this.center.length} columns, got a row of ${row.length}`);
     return this.scoreAt(row, 0);
   }
 
@@ -62,7 +64,8 @@ export class PopulationZScore implements TableDetector<PopulationZScoreState> {
   }
 
   static fromJSON(state: PopulationZScoreState): PopulationZScore {
-    if (state?.kind !== 'population-zscore' || state.version !== 1) throw new TypeError('zscore: not a population-zscore state (kind "population-zscore", version 1)');
+    if (state?.kind !== 'population-zscore' || state.version !== 1)
+      throw new TypeError('zscore: not a population-zscore state (kind "population-zscore", version 1)');
     const z = new PopulationZScore();
     z.center = Float64Array.from(state.center);
     z.scale = Float64Array.from(state.scale);

@@ -49,7 +49,12 @@ export interface RarityParams {
   readonly maxPopulationValues: number;
 }
 
-export const DEFAULT_RARITY_PARAMS: RarityParams = { alpha: 1, quarantine: 86_400_000, maxValuesPerField: 256, maxPopulationValues: 50_000 };
+export const DEFAULT_RARITY_PARAMS: RarityParams = {
+  alpha: 1,
+  quarantine: 86_400_000,
+  maxValuesPerField: 256,
+  maxPopulationValues: 50_000,
+};
 
 export interface ValueSurprise {
   readonly field: string;
@@ -120,8 +125,10 @@ export class Rarity {
     const p = { ...DEFAULT_RARITY_PARAMS, ...params };
     if (!(p.alpha > 0)) throw new RangeError(`rarity: alpha must be > 0, got ${p.alpha}`);
     if (!(p.quarantine >= 0)) throw new RangeError(`rarity: quarantine must be ≥ 0, got ${p.quarantine}`);
-    if (!Number.isInteger(p.maxValuesPerField) || p.maxValuesPerField < 1) throw new RangeError(`rarity: maxValuesPerField must be a whole number ≥ 1, got ${p.maxValuesPerField}`);
-    if (!Number.isInteger(p.maxPopulationValues) || p.maxPopulationValues < 1) throw new RangeError(`rarity: maxPopulationValues must be a whole number ≥ 1, got ${p.maxPopulationValues}`);
+    if (!Number.isInteger(p.maxValuesPerField) || p.maxValuesPerField < 1)
+      throw new RangeError(`rarity: maxValuesPerField must be a whole number ≥ 1, got ${p.maxValuesPerField}`);
+    if (!Number.isInteger(p.maxPopulationValues) || p.maxPopulationValues < 1)
+      throw new RangeError(`rarity: maxPopulationValues must be a whole number ≥ 1, got ${p.maxPopulationValues}`);
     this.params = p;
   }
 
@@ -256,7 +263,8 @@ export class Rarity {
   }
 
   static fromJSON(state: RarityState): Rarity {
-    if (state?.kind !== 'rarity' || (state.version !== 1 && state.version !== 2)) throw new TypeError('rarity: not a rarity state (kind "rarity", version 1 or 2)');
+    if (state?.kind !== 'rarity' || (state.version !== 1 && state.version !== 2))
+      throw new TypeError('rarity: not a rarity state (kind "rarity", version 1 or 2)');
     // States from before the quarantine existed get the default.
     const r = new Rarity({ ...state.params, quarantine: state.params.quarantine ?? DEFAULT_RARITY_PARAMS.quarantine });
     r.step = state.step;

@@ -110,7 +110,14 @@ export class RefittingForest implements EntityDetector<ForestFinding, RefittingF
     return {
       features: [...this.features],
       forest: this.forest ? this.forest.toJSON() : null,
-      forestRing: { rows: encodeFloat64(this.ring), pos: this.ringPos, count: this.ringCount, width: this.ringWidth, sinceRefit: this.sinceRefit, refits: this.refits },
+      forestRing: {
+        rows: encodeFloat64(this.ring),
+        pos: this.ringPos,
+        count: this.ringCount,
+        width: this.ringWidth,
+        sinceRefit: this.sinceRefit,
+        refits: this.refits,
+      },
     };
   }
 
@@ -144,7 +151,8 @@ export class RefittingForest implements EntityDetector<ForestFinding, RefittingF
       // New features: widen the ring, padding old rows with NaN (imputed at refit).
       const width = row.length;
       const next = new Float64Array(memory * width).fill(NaN);
-      for (let r = 0; r < this.ringCount; r++) for (let j = 0; j < Math.min(width, this.ringWidth); j++) next[r * width + j] = this.ring[r * this.ringWidth + j];
+      for (let r = 0; r < this.ringCount; r++)
+        for (let j = 0; j < Math.min(width, this.ringWidth); j++) next[r * width + j] = this.ring[r * this.ringWidth + j];
       this.ring = next;
       this.ringWidth = width;
     }
@@ -164,7 +172,12 @@ export class RefittingForest implements EntityDetector<ForestFinding, RefittingF
   /** Each (re)fit draws from its own seed so refits are reproducible and different from each other. */
   private newForest(): IsolationForest {
     const p = this.params.iforest ?? {};
-    return new IsolationForest({ nEstimators: p.nEstimators ?? 100, maxSamples: p.maxSamples ?? 256, maxFeatures: p.maxFeatures ?? 1, seed: this.params.seed + 7919 * this.refits });
+    return new IsolationForest({
+      nEstimators: p.nEstimators ?? 100,
+      maxSamples: p.maxSamples ?? 256,
+      maxFeatures: p.maxFeatures ?? 1,
+      seed: this.params.seed + 7919 * this.refits,
+    });
   }
 }
 

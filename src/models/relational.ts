@@ -46,7 +46,8 @@ import type { RelationalSource, RelationalVia } from '../explain/relational.js';
 import { logUpperTail, zFromLogUpperTail } from './normal-tail.js';
 
 /** related.* of a window: per kind, or one flat list (then any kind matches). */
-export type RelatedValues = { readonly ip?: readonly string[]; readonly user?: readonly string[]; readonly hosts?: readonly string[] } | readonly string[];
+export type RelatedValues =
+  { readonly ip?: readonly string[]; readonly user?: readonly string[]; readonly hosts?: readonly string[] } | readonly string[];
 
 export interface RelationalWindow {
   /** Unique within the call, e.g. `${job}|${entityValue}`. */

@@ -132,7 +132,7 @@ function summarise(res: DecayedReservoir, rows: readonly number[], col: number, 
 /** UTC hour of day of an epoch-ms time; undefined for NaN. */
 function hourOfDay(time: number): number | undefined {
   if (!Number.isFinite(time)) return undefined;
-  return Math.floor(((time % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000);
+  return Math.floor((((time % 86_400_000) + 86_400_000) % 86_400_000) / 3_600_000);
 }
 
 export interface ReservoirState {
@@ -192,12 +192,16 @@ export class RobustBaseline {
 
   constructor(params: Partial<RobustBaselineParams> = {}) {
     const p = { ...DEFAULT_BASELINE_PARAMS, ...params };
-    if (!Number.isInteger(p.minObservations) || p.minObservations < 0) throw new RangeError(`baseline: minObservations must be a whole number ≥ 0, got ${p.minObservations}`);
-    if (!Number.isInteger(p.reservoirSize) || p.reservoirSize < 1) throw new RangeError(`baseline: reservoirSize must be a whole number ≥ 1, got ${p.reservoirSize}`);
-    if (!Number.isInteger(p.populationReservoirSize) || p.populationReservoirSize < 1) throw new RangeError(`baseline: populationReservoirSize must be a whole number ≥ 1, got ${p.populationReservoirSize}`);
+    if (!Number.isInteger(p.minObservations) || p.minObservations < 0)
+      throw new RangeError(`baseline: minObservations must be a whole number ≥ 0, got ${p.minObservations}`);
+    if (!Number.isInteger(p.reservoirSize) || p.reservoirSize < 1)
+      throw new RangeError(`baseline: reservoirSize must be a whole number ≥ 1, got ${p.reservoirSize}`);
+    if (!Number.isInteger(p.populationReservoirSize) || p.populationReservoirSize < 1)
+      throw new RangeError(`baseline: populationReservoirSize must be a whole number ≥ 1, got ${p.populationReservoirSize}`);
     if (!(p.halfLife > 0)) throw new RangeError(`baseline: halfLife must be > 0 (Infinity for no decay), got ${p.halfLife}`);
     if (!(p.epsilon >= 0) || !(p.epsilonAbs > 0)) throw new RangeError('baseline: epsilon must be ≥ 0 and epsilonAbs > 0');
-    if (!(p.quarantine >= 0)) throw new RangeError(`baseline: quarantine must be ≥ 0 (Infinity to never learn alerted windows), got ${p.quarantine}`);
+    if (!(p.quarantine >= 0))
+      throw new RangeError(`baseline: quarantine must be ≥ 0 (Infinity to never learn alerted windows), got ${p.quarantine}`);
     this.params = p;
     this.rng = new Random(p.seed);
     this.population = new DecayedReservoir(p.populationReservoirSize, 1);
@@ -247,7 +251,12 @@ export class RobustBaseline {
   }
 
   /** Robust z of each feature against the entity's baseline (or the population's on cold start). Does not change state. */
-  scoreOne(entity: string, features: Readonly<Record<string, number>>, direction: (feature: string) => Direction = () => 'up', time?: number): BaselineScore {
+  scoreOne(
+    entity: string,
+    features: Readonly<Record<string, number>>,
+    direction: (feature: string) => Direction = () => 'up',
+    time?: number,
+  ): BaselineScore {
     const res = this.entities.get(entity);
     const observations = res?.n ?? 0;
     const coldStart = observations < this.params.minObservations;
@@ -347,10 +356,15 @@ export class RobustBaseline {
   }
 
   static fromJSON(state: RobustBaselineState): RobustBaseline {
-    if (state?.kind !== 'robust-baseline' || state.version !== 1) throw new TypeError('baseline: not a robust-baseline state (kind "robust-baseline", version 1)');
+    if (state?.kind !== 'robust-baseline' || state.version !== 1)
+      throw new TypeError('baseline: not a robust-baseline state (kind "robust-baseline", version 1)');
     // JSON turns Infinity into null: restore the "no decay" half-life. States from before the
     // quarantine existed get the default.
-    const params = { ...state.params, halfLife: state.params.halfLife ?? Infinity, quarantine: state.params.quarantine === null ? Infinity : (state.params.quarantine ?? DEFAULT_BASELINE_PARAMS.quarantine) };
+    const params = {
+      ...state.params,
+      halfLife: state.params.halfLife ?? Infinity,
+      quarantine: state.params.quarantine === null ? Infinity : (state.params.quarantine ?? DEFAULT_BASELINE_PARAMS.quarantine),
+    };
     const b = new RobustBaseline(params);
     for (const f of state.features) b.featureIndex.set(f, b.features.push(f) - 1);
     b.countLike = state.features.map((_, j) => state.countLike?.[j] ?? false);
@@ -476,7 +490,14 @@ function reservoirFromJSON(s: ReservoirState, capacity: number): DecayedReservoi
   const width = s.rows.reduce((w, row) => Math.max(w, row.length), 1);
   const r = new DecayedReservoir(Math.max(capacity, s.rows.length), width, s.rows.length);
   const flagged = new Set(s.flagged ?? []);
-  s.rows.forEach((row, i) => r.offer(row.map((v) => v ?? NaN), s.keys[i], s.times?.[i] ?? NaN, flagged.has(i)));
+  s.rows.forEach((row, i) =>
+    r.offer(
+      row.map((v) => v ?? NaN),
+      s.keys[i],
+      s.times?.[i] ?? NaN,
+      flagged.has(i),
+    ),
+  );
   r.n = s.n;
   return r;
 }

@@ -38,7 +38,13 @@ export interface SequenceParams {
   readonly quarantine: number;
 }
 
-export const DEFAULT_SEQUENCE_PARAMS: SequenceParams = { order: 1, alpha: 1, aggregate: 'blend', maxTransitionsPerEntity: 4096, quarantine: 86_400_000 };
+export const DEFAULT_SEQUENCE_PARAMS: SequenceParams = {
+  order: 1,
+  alpha: 1,
+  aggregate: 'blend',
+  maxTransitionsPerEntity: 4096,
+  quarantine: 86_400_000,
+};
 
 export interface SequenceScore {
   readonly score: number;
@@ -112,8 +118,10 @@ export class SequenceModel {
     const p = { ...DEFAULT_SEQUENCE_PARAMS, ...params };
     if (p.order !== 1 && p.order !== 2) throw new RangeError(`sequence: order must be 1 or 2, got ${String(p.order)}`);
     if (!(p.alpha > 0)) throw new RangeError(`sequence: alpha must be > 0, got ${p.alpha}`);
-    if (!['mean', 'max', 'blend'].includes(p.aggregate)) throw new RangeError(`sequence: aggregate must be mean, max or blend, got ${p.aggregate}`);
-    if (!Number.isInteger(p.maxTransitionsPerEntity) || p.maxTransitionsPerEntity < 1) throw new RangeError('sequence: maxTransitionsPerEntity must be a whole number ≥ 1');
+    if (!['mean', 'max', 'blend'].includes(p.aggregate))
+      throw new RangeError(`sequence: aggregate must be mean, max or blend, got ${p.aggregate}`);
+    if (!Number.isInteger(p.maxTransitionsPerEntity) || p.maxTransitionsPerEntity < 1)
+      throw new RangeError('sequence: maxTransitionsPerEntity must be a whole number ≥ 1');
     if (!(p.quarantine >= 0)) throw new RangeError(`sequence: quarantine must be ≥ 0, got ${p.quarantine}`);
     this.params = p;
   }
@@ -220,14 +228,20 @@ export class SequenceModel {
       kind: 'sequence',
       version: 2,
       params: { ...this.params },
-      population: { pairs: [...this.popPairs.counts], contexts: [...this.popContexts.counts], unigrams: [...this.unigrams.counts], total: this.total },
+      population: {
+        pairs: [...this.popPairs.counts],
+        contexts: [...this.popContexts.counts],
+        unigrams: [...this.unigrams.counts],
+        total: this.total,
+      },
       entities,
       pending: this.pending.map(([e, t, b, a]) => [e, t, [...b], [...a]]),
     };
   }
 
   static fromJSON(state: SequenceState): SequenceModel {
-    if (state?.kind !== 'sequence' || (state.version !== 1 && state.version !== 2)) throw new TypeError('sequence: not a sequence state (kind "sequence", version 1 or 2)');
+    if (state?.kind !== 'sequence' || (state.version !== 1 && state.version !== 2))
+      throw new TypeError('sequence: not a sequence state (kind "sequence", version 1 or 2)');
     // States from before the quarantine existed get the default.
     const s = new SequenceModel({ ...state.params, quarantine: state.params.quarantine ?? DEFAULT_SEQUENCE_PARAMS.quarantine });
     s.pending = (state.pending ?? []).map(([e, t, b, a]) => [e, t, [...b], [...a]]);
@@ -289,7 +303,10 @@ function modelFromJSON(em: SequenceEntityState): EntityModel {
   const m = newModel([...em.last]);
   for (const pair of em.pairs) {
     // Version 1 kept "context␁action" strings; version 2 their fingerprints and the context's.
-    const [key, context, count] = typeof pair[0] === 'string' ? [valueHash(pair[0]), valueHash(pair[0].slice(0, pair[0].lastIndexOf(SEP))), pair[1]] : (pair as [number, number, number]);
+    const [key, context, count] =
+      typeof pair[0] === 'string'
+        ? [valueHash(pair[0]), valueHash(pair[0].slice(0, pair[0].lastIndexOf(SEP))), pair[1]]
+        : (pair as [number, number, number]);
     setPair(m, key, context, count);
   }
   for (const [k, v] of em.actions) m.actions.set(typeof k === 'string' ? valueHash(k) : k, v);
@@ -361,7 +378,17 @@ export class SequenceDetector extends OnlineDetector<SequenceScore, SequenceStat
   evidence(s: SequenceScore, ctx: EvidenceContext): Evidence[] {
     if (!(ctx.share > 0)) return [];
     const w = s.worst;
-    return [{ kind: 'sequence', from: w.from, to: w.to, surprise: s.score, typicalSurprise: ctx.typicalScore, firstSeen: w.firstSeen, contribution: ctx.share }];
+    return [
+      {
+        kind: 'sequence',
+        from: w.from,
+        to: w.to,
+        surprise: s.score,
+        typicalSurprise: ctx.typicalScore,
+        firstSeen: w.firstSeen,
+        contribution: ctx.share,
+      },
+    ];
   }
 
   /** The most surprising action and the first-time ones. */

@@ -64,8 +64,10 @@ export class RobustStandardiser {
   private snapshot = new Float64Array(0);
 
   constructor(capacity = 4096, refreshEvery = 128, minScale = 1e-3) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`standardiser: capacity must be a whole number ≥ 1, got ${capacity}`);
-    if (!Number.isInteger(refreshEvery) || refreshEvery < 1) throw new RangeError(`standardiser: refreshEvery must be a whole number ≥ 1, got ${refreshEvery}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`standardiser: capacity must be a whole number ≥ 1, got ${capacity}`);
+    if (!Number.isInteger(refreshEvery) || refreshEvery < 1)
+      throw new RangeError(`standardiser: refreshEvery must be a whole number ≥ 1, got ${refreshEvery}`);
     if (!(minScale > 0)) throw new RangeError(`standardiser: minScale must be > 0, got ${minScale}`);
     this.capacity = capacity;
     this.refreshEvery = refreshEvery;
@@ -111,7 +113,8 @@ export class RobustStandardiser {
   tailProbability(raw: number): number {
     const n = this.sorted.length;
     if (n === 0 || Number.isNaN(raw)) return 0.5;
-    if (raw > this.tailStart) return Math.max((this.tailCount / (n + 1)) * gpdSurvival(raw - this.tailStart, this.tailScale, this.tailShape), 1e-300);
+    if (raw > this.tailStart)
+      return Math.max((this.tailCount / (n + 1)) * gpdSurvival(raw - this.tailStart, this.tailScale, this.tailShape), 1e-300);
     // Mid-rank: #{sorted > raw} + ½ #{sorted = raw}. Raw scores often tie (no deviation at all, no
     // beacon): a tied block sits at its middle, not at its most extreme end.
     const below = lowerBound(this.sorted, raw);
@@ -266,5 +269,8 @@ export function normalQuantile(p: number, q = 1 - p): number {
   }
   const t = p - 0.5;
   const r = t * t;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * t) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * t) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }

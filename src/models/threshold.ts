@@ -69,7 +69,8 @@ export class DriftThreshold {
   private alertRate = 0;
 
   constructor(params: ThresholdParams) {
-    if (!Number.isInteger(params.capacity) || params.capacity < 10) throw new RangeError(`threshold: capacity must be a whole number ≥ 10, got ${params.capacity}`);
+    if (!Number.isInteger(params.capacity) || params.capacity < 10)
+      throw new RangeError(`threshold: capacity must be a whole number ≥ 10, got ${params.capacity}`);
     if (!(params.driftFactor > 1)) throw new RangeError(`threshold: driftFactor must be > 1, got ${params.driftFactor}`);
     this.params = params;
     this.ring = new Float64Array(params.capacity);

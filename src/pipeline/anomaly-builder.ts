@@ -68,9 +68,8 @@ export function entityFieldValues(window: EntityWindowLike): [string, string][] 
   if (Array.isArray(values)) return fields.map((f, i) => [f, String(values[i] ?? '')]);
   const record = values as Readonly<Record<string, string>>;
   if (fields.length === 1 && record[fields[0]] === undefined) return [[fields[0], window.entity.value]];
-  return fields.map((f) => [f, (record[f] ?? '')]);
+  return fields.map((f) => [f, record[f] ?? '']);
 }
-
 
 function finiteOr(x: number, fallback: number): number {
   return Number.isFinite(x) ? x : fallback;
@@ -84,7 +83,13 @@ function uniqueSorted(values: Iterable<string>, keep: (v: string) => boolean = (
 
 const isIp = (v: string): boolean => isIP(v) !== 0;
 
-export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation, job: AnomalyJobInfo, partition: number, threat?: ThreatFields): BuiltAnomaly {
+export function buildAnomaly(
+  window: EntityWindowLike,
+  scored: ScoredObservation,
+  job: AnomalyJobInfo,
+  partition: number,
+  threat?: ThreatFields,
+): BuiltAnomaly {
   const entityField = window.entity.fields.join(',');
   const id = anomalyId(job.id, entityField, window.entity.value, window.start);
   const score = round(Math.min(100, Math.max(0, finiteOr(scored.score, 0))), 2);
@@ -114,12 +119,18 @@ export function buildAnomaly(window: EntityWindowLike, scored: ScoredObservation
   const features = scored.contributions
     .filter((f) => Number.isFinite(f.actual))
     .slice(0, MAX_FEATURES)
-    .map((f): FeatureExplanation => ({ name: f.name, actual: f.actual, typical: finiteOr(f.typical, 0), contribution: round(finiteOr(f.contribution, 0)) }));
+    .map((f): FeatureExplanation => ({
+      name: f.name,
+      actual: f.actual,
+      typical: finiteOr(f.typical, 0),
+      contribution: round(finiteOr(f.contribution, 0)),
+    }));
   const models: Partial<Record<ModelName, number>> = {};
   for (const [name, value] of Object.entries(scored.models) as [ModelName, number | undefined][]) {
     if (value !== undefined && Number.isFinite(value)) models[name] = round(value);
   }
-  const reason = scored.narrative.trim() || `${entityField} ${window.entity.value}: anomaly score ${Math.round(score)} (${severity}) in job ${job.id}`;
+  const reason =
+    scored.narrative.trim() || `${entityField} ${window.entity.value}: anomaly score ${Math.round(score)} (${severity}) in job ${job.id}`;
   const threatFields = threat ?? scored.threat;
 
   const doc: AnomalyDocument = {

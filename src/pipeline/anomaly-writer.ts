@@ -58,7 +58,12 @@ export function emptyReport(): WriteReport {
 }
 
 export function addReports(a: WriteReport, b: WriteReport): WriteReport {
-  return { written: a.written + b.written, retried: a.retried + b.retried, deadLettered: a.deadLettered + b.deadLettered, requests: a.requests + b.requests };
+  return {
+    written: a.written + b.written,
+    retried: a.retried + b.retried,
+    deadLettered: a.deadLettered + b.deadLettered,
+    requests: a.requests + b.requests,
+  };
 }
 
 function isRetryableRequestError(error: unknown): boolean {
@@ -99,7 +104,7 @@ export class BulkWriter {
     const dead: DeadLetterEntry[] = [];
     let pending = batch;
     let requestFailures = 0;
-    for (let attempt = 1; pending.length > 0; ) {
+    for (let attempt = 1; pending.length > 0;) {
       const operations: BulkOperation[] = pending.map((item) => ({ action: 'index', index: item.index, id: item.id, document: item.doc }));
       report.requests++;
       let result;

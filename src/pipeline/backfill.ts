@@ -73,21 +73,41 @@ function addSlices(total: SlicePassReport | undefined, r: SlicePassReport): Slic
 const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Waits (polling) until this process holds the worker's lease, or throws after `waitMs`. */
-async function acquire(worker: PartitionWorker, waitMs: number, log: Logger, sleep: (ms: number) => Promise<void>, stopRequested?: () => boolean): Promise<void> {
+async function acquire(
+  worker: PartitionWorker,
+  waitMs: number,
+  log: Logger,
+  sleep: (ms: number) => Promise<void>,
+  stopRequested?: () => boolean,
+): Promise<void> {
   const { lease } = worker.options;
   const deadline = Date.now() + waitMs;
   let told = false;
   for (;;) {
     const status = await lease.tryAcquire();
     if (status.held) {
-      if (status.takenOverFrom) log.info({ job: lease.options.jobId, partition: lease.options.partition, from: status.takenOverFrom }, 'took over an expired lease: resuming from its checkpoint');
+      if (status.takenOverFrom)
+        log.info(
+          { job: lease.options.jobId, partition: lease.options.partition, from: status.takenOverFrom },
+          'took over an expired lease: resuming from its checkpoint',
+        );
       return;
     }
     if (Date.now() >= deadline || stopRequested?.()) {
-      throw new Error(`job ${lease.options.jobId} partition ${lease.options.partition} is leased by ${status.holder} until ${new Date(status.expiresAt).toISOString()}; stop that runner or wait for the lease to expire`);
+      throw new Error(
+        `job ${lease.options.jobId} partition ${lease.options.partition} is leased by ${status.holder} until ${new Date(status.expiresAt).toISOString()}; stop that runner or wait for the lease to expire`,
+      );
     }
     if (!told) {
-      log.info({ job: lease.options.jobId, partition: lease.options.partition, holder: status.holder, until: new Date(status.expiresAt).toISOString() }, 'partition leased by another runner: waiting for it to expire');
+      log.info(
+        {
+          job: lease.options.jobId,
+          partition: lease.options.partition,
+          holder: status.holder,
+          until: new Date(status.expiresAt).toISOString(),
+        },
+        'partition leased by another runner: waiting for it to expire',
+      );
       told = true;
     }
     // Poll every quarter TTL, or right when the holder's lease runs out, whichever comes first.
@@ -124,13 +144,25 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
         continue;
       }
       const cp = await worker.load();
-      log.info({ job: worker.options.plan.job.id, partition: worker.options.partition.index, next: new Date(cp.nextWindowStart).toISOString() }, 'range already done (use --restart to redo it)');
-      results.push({ job: worker.options.plan.job.id, partition: worker.options.partition.index, windows: 0, alreadyDone: true, nextWindowStart: new Date(cp.nextWindowStart).toISOString() });
+      log.info(
+        { job: worker.options.plan.job.id, partition: worker.options.partition.index, next: new Date(cp.nextWindowStart).toISOString() },
+        'range already done (use --restart to redo it)',
+      );
+      results.push({
+        job: worker.options.plan.job.id,
+        partition: worker.options.partition.index,
+        windows: 0,
+        alreadyDone: true,
+        nextWindowStart: new Date(cp.nextWindowStart).toISOString(),
+      });
     }
     // The first slice pass of a --restart starts the range's incident state over; later rounds resume it.
     let restartSlices = options.restart;
     const decide = async (): Promise<void> => {
-      slices = addSlices(slices, await options.slices.backfillPass({ ...options.range, restart: restartSlices, leaseWaitMs: options.leaseWaitMs }));
+      slices = addSlices(
+        slices,
+        await options.slices.backfillPass({ ...options.range, restart: restartSlices, leaseWaitMs: options.leaseWaitMs }),
+      );
       restartSlices = false;
     };
     while (active.size > 0 && !options.stopRequested?.()) {
@@ -140,7 +172,13 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
         active.set(worker, windows + step.processed);
         if (step.remaining === 0 || step.processed === 0) {
           active.delete(worker);
-          results.push({ job: worker.options.plan.job.id, partition: worker.options.partition.index, windows: windows + step.processed, alreadyDone: false, nextWindowStart: new Date(step.checkpoint.nextWindowStart).toISOString() });
+          results.push({
+            job: worker.options.plan.job.id,
+            partition: worker.options.partition.index,
+            windows: windows + step.processed,
+            alreadyDone: false,
+            nextWindowStart: new Date(step.checkpoint.nextWindowStart).toISOString(),
+          });
         }
       }
       if (!options.stopRequested?.()) await decide();
@@ -155,5 +193,20 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
       await worker.options.lease.release().catch(() => undefined);
     }
   }
-  return { partitions: results, slices: slices ?? { status: 'stopped', slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, rollups: 0, missing: 0 } };
+  return {
+    partitions: results,
+    slices: slices ?? {
+      status: 'stopped',
+      slices: 0,
+      documents: 0,
+      alertDocuments: 0,
+      incidents: 0,
+      updates: 0,
+      written: 0,
+      retried: 0,
+      deadLettered: 0,
+      rollups: 0,
+      missing: 0,
+    },
+  };
 }

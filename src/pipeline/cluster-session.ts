@@ -19,8 +19,12 @@ export async function withCluster<T>(configPath: string, fn: (config: VigilConfi
 
 /** "0,2,3" → [0, 2, 3]; throws naming the flag on anything else. */
 export function parseIntList(value: string, flag: string): number[] {
-  const parts = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const numbers = parts.map(Number);
-  if (parts.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`${flag} expects a comma-separated list of partition numbers, e.g. 0,1 (got "${value}")`);
+  if (parts.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < 0))
+    throw new Error(`${flag} expects a comma-separated list of partition numbers, e.g. 0,1 (got "${value}")`);
   return numbers;
 }

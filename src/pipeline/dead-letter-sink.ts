@@ -91,11 +91,23 @@ export function clusterDeadLetterSink(engine: Engine, index: string, log: Logger
     }));
     const result = await engine.bulk(operations);
     for (const entry of entries) {
-      log.warn({ index: entry.item.index, id: entry.item.id, status: entry.status, error: entry.errorType, reason: entry.reason, attempts: entry.attempts }, 'document refused by the cluster: parked in the dead-letter index');
+      log.warn(
+        {
+          index: entry.item.index,
+          id: entry.item.id,
+          status: entry.status,
+          error: entry.errorType,
+          reason: entry.reason,
+          attempts: entry.attempts,
+        },
+        'document refused by the cluster: parked in the dead-letter index',
+      );
     }
     if (result.failed > 0) {
       const first = result.items.find((i) => !i.ok);
-      throw new Error(`the dead-letter index ${index} refused ${result.failed} record(s): ${first?.error ? `${first.error.type}: ${first.error.reason}` : 'unknown error'}`);
+      throw new Error(
+        `the dead-letter index ${index} refused ${result.failed} record(s): ${first?.error ? `${first.error.type}: ${first.error.reason}` : 'unknown error'}`,
+      );
     }
   };
 }

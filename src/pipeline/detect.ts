@@ -76,7 +76,12 @@ export interface TimeBounds {
  * bounds are counted and dropped here, so one event dated 2099 or 9999 neither stretches the
  * planned windows over decades nor costs memory.
  */
-export async function loadEvents(path: string, timeField: string, slideMs: number, bounds: TimeBounds = { notAfter: Infinity }): Promise<LoadedEvents> {
+export async function loadEvents(
+  path: string,
+  timeField: string,
+  slideMs: number,
+  bounds: TimeBounds = { notAfter: Infinity },
+): Promise<LoadedEvents> {
   const outOfRange = { future: 0, beforeRange: 0, afterRange: 0 };
   const tally = newTally();
   const time = fieldPath(timeField);
@@ -198,10 +203,20 @@ export async function detect(options: DetectOptions): Promise<DetectResult> {
   for (const w of scored) {
     const scores = await runner.score(w, state);
     const [decided] = decider.decide(w.end, [scores]).windows;
-    const keep = decided.anomalies.filter((b) => b.doc.vigil.is_alert || b.doc.vigil.incident !== undefined || b.doc.vigil.score >= options.writeMinScore);
+    const keep = decided.anomalies.filter(
+      (b) => b.doc.vigil.is_alert || b.doc.vigil.incident !== undefined || b.doc.vigil.score >= options.writeMinScore,
+    );
     const report = await options.sink.write(keep.map((b) => ({ index: 'ndjson', id: b.id, doc: b.doc as unknown as JsonObject })));
     const maxScore = decided.anomalies.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0);
-    track(scoredOutcome(scores, { written: report.written, alerts: decided.alerts, rejected: report.deadLettered, retried: report.retried, maxScore }));
+    track(
+      scoredOutcome(scores, {
+        written: report.written,
+        alerts: decided.alerts,
+        rejected: report.deadLettered,
+        retried: report.retried,
+        maxScore,
+      }),
+    );
   }
   return { summary, windows: { warmup: warmOutcomes.length, scored: scored.length }, range: { from: all[0].start, to: all.at(-1)!.end } };
 }

@@ -12,7 +12,13 @@ import type { JobConfig } from '../config/job.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { VigilConfig } from '../config/schema.js';
 import { noEntityQuery } from '../features/aggregation-executor.js';
-import { capabilityFields, fieldRequirements, renameQueryFields, resolveFields, type FieldResolution } from '../features/field-resolution.js';
+import {
+  capabilityFields,
+  fieldRequirements,
+  renameQueryFields,
+  resolveFields,
+  type FieldResolution,
+} from '../features/field-resolution.js';
 import { entityAlternatives, resolveJob, type ResolvedJob } from '../features/presets.js';
 import { share } from '../features/field-issues.js';
 import { connectEngine } from '../engine/connect.js';
@@ -106,7 +112,14 @@ export function doctorExitCode(results: readonly CheckResult[]): number {
 
 function engineCheck(info: EngineInfo): CheckResult {
   const name = `${info.flavour} ${info.version}`;
-  const lifecycle = info.flavour === 'elasticsearch' ? (info.capabilities.ilm ? 'ILM available' : 'no ILM: retention is not managed') : info.capabilities.ism ? 'ISM available' : 'no ISM: retention is not managed';
+  const lifecycle =
+    info.flavour === 'elasticsearch'
+      ? info.capabilities.ilm
+        ? 'ILM available'
+        : 'no ILM: retention is not managed'
+      : info.capabilities.ism
+        ? 'ISM available'
+        : 'no ISM: retention is not managed';
   if (!isSupportedVersion(info.flavour, info.major)) {
     return { status: 'warn', message: `engine ${name} is not a supported version (supported: OpenSearch 2.x/3.x, Elasticsearch 8.x/9.x)` };
   }
@@ -149,7 +162,10 @@ async function readCheck(engine: Engine, job: JobConfig, security: SecurityRepor
     if (shards === 0) return { status: 'fail', message: `${what}: no index matches ${job.index}` };
     const events = totalHits(answer);
     const scope = fields.job?.filter ? ` matching the job's filter${job.preset ? ` (preset ${job.preset})` : ''}` : '';
-    return { status: events > 0 ? 'ok' : 'warn', message: `${what}: ${plural(events, 'event')}${scope}${events === 0 ? ' (nothing to learn from yet)' : ''}` };
+    return {
+      status: events > 0 ? 'ok' : 'warn',
+      message: `${what}: ${plural(events, 'event')}${scope}${events === 0 ? ' (nothing to learn from yet)' : ''}`,
+    };
   } catch (error) {
     return { status: 'fail', message: `${what}: ${errorText(error)}` };
   }
@@ -187,7 +203,9 @@ async function entityCheck(engine: Engine, job: JobConfig, fields: JobFields): P
   if (!fields.job) return undefined;
   try {
     const all = totalHits(await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields) }));
-    const skipped = totalHits(await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields, noEntityQuery(fields.job)) }));
+    const skipped = totalHits(
+      await engine.search(job.index, { size: 0, track_total_hits: true, query: scopeQuery(fields, noEntityQuery(fields.job)) }),
+    );
     if (skipped === 0) return undefined;
     const names = fields.job.entityFields.map((f) => entityAlternatives(f, fields.job?.entityFallbacks).join(' / ')).join(' + ');
     return {
@@ -213,7 +231,10 @@ async function writeCheck(engine: Engine, config: VigilConfig, security: Securit
     await engine.putState(index, id, { probe: true, written_at: new Date().toISOString() }, { kind: 'create' });
     await engine.deleteState(index, id);
     if (!existed) await engine.deleteIndex(index);
-    return { status: 'ok', message: `${what}: probe document written and deleted${existed ? '' : ' (index created for the probe and removed)'}` };
+    return {
+      status: 'ok',
+      message: `${what}: probe document written and deleted${existed ? '' : ' (index created for the probe and removed)'}`,
+    };
   } catch (error) {
     return { status: 'fail', message: `${what}: ${errorText(error)}` };
   }

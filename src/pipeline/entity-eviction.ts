@@ -50,7 +50,8 @@ export class MemoryColdStore implements ColdEntityStore {
     const out = new Map<string, ColdEntity>();
     for (const k of keys) {
       const doc = this.docs.get(`${k.entity}\u0000${k.evictedAt}`);
-      if (doc === undefined) throw new Error(`cold entity ${k.entity} (evicted at ${new Date(k.evictedAt).toISOString()}) is missing from the cold store`);
+      if (doc === undefined)
+        throw new Error(`cold entity ${k.entity} (evicted at ${new Date(k.evictedAt).toISOString()}) is missing from the cold store`);
       out.set(k.entity, JSON.parse(doc) as ColdEntity);
     }
     return out;
@@ -100,7 +101,10 @@ export class StateIndexColdStore implements ColdEntityStore {
     const out = new Map<string, ColdEntity>();
     await inBatches(keys, this.concurrency, async (k) => {
       const got = await this.engine.getState<ColdDocument>(this.index, this.id(k.entity, k.evictedAt));
-      if (!got) throw new Error(`cold entity ${k.entity} of job ${this.jobId} partition ${this.partition} (evicted at ${new Date(k.evictedAt).toISOString()}) is missing from ${this.index}`);
+      if (!got)
+        throw new Error(
+          `cold entity ${k.entity} of job ${this.jobId} partition ${this.partition} (evicted at ${new Date(k.evictedAt).toISOString()}) is missing from ${this.index}`,
+        );
       out.set(k.entity, JSON.parse(gunzipSync(Buffer.from(got.doc.data, 'base64')).toString('utf8')) as ColdEntity);
     });
     return out;

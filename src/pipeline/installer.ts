@@ -73,7 +73,10 @@ function stripComments(node: JsonObject): JsonObject {
 export const SETTINGS_COMPONENT = 'vigil-settings';
 
 /** Index-template bodies, names and patterns for this config — pure, so it is unit-tested without a cluster. */
-export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'> & Partial<Pick<VigilConfig, 'privacy' | 'feedback'>>, mappingsDir: string): {
+export function plannedTemplates(
+  config: Pick<VigilConfig, 'output' | 'pipeline'> & Partial<Pick<VigilConfig, 'privacy' | 'feedback'>>,
+  mappingsDir: string,
+): {
   component: { name: string; body: JsonObject }[];
   index: { name: string; body: JsonObject }[];
 } {
@@ -83,7 +86,10 @@ export function plannedTemplates(config: Pick<VigilConfig, 'output' | 'pipeline'
   // Exact names, and priorities that grow with the name: deployments whose names are prefixes of
   // each other (vigil-anom-u300, vigil-anom-u3000) never share a pattern at one priority, which the
   // engines refuse. The dashboards still read `<name>*`.
-  const exact = (name: string, body: JsonObject): { name: string; body: JsonObject } => ({ name, body: { ...body, index_patterns: [name], priority: specificPriority(body, name) } });
+  const exact = (name: string, body: JsonObject): { name: string; body: JsonObject } => ({
+    name,
+    body: { ...body, index_patterns: [name], priority: specificPriority(body, name) },
+  });
   const index: { name: string; body: JsonObject }[] = [
     exact(output.anomaly_index, anomalies),
     exact(output.state_index, readJson(mappingsDir, 'state.index-template.json')),
@@ -132,7 +138,11 @@ export function lifecyclePolicyName(anomalyIndex: string): string {
 }
 
 /** The engine-native lifecycle policy for monthly anomaly indices, with the configured retention. */
-export function plannedLifecyclePolicy(flavour: 'elasticsearch' | 'opensearch', config: Pick<VigilConfig, 'output' | 'pipeline'>, mappingsDir: string): JsonObject {
+export function plannedLifecyclePolicy(
+  flavour: 'elasticsearch' | 'opensearch',
+  config: Pick<VigilConfig, 'output' | 'pipeline'>,
+  mappingsDir: string,
+): JsonObject {
   const retentionDays = Math.max(1, Math.round(durationMs(config.pipeline.retention) / 86_400_000));
   const warmDays = 35;
   if (flavour === 'elasticsearch') {
@@ -147,18 +157,27 @@ export function plannedLifecyclePolicy(flavour: 'elasticsearch' | 'opensearch', 
   const policy = body.policy as JsonObject;
   let states = (policy.states as JsonObject[]).map((state): JsonObject => ({
     ...state,
-    transitions: ((state.transitions as JsonObject[]) ?? []).map((t) => (t.state_name === 'delete' ? { ...t, conditions: { min_index_age: `${retentionDays}d` } } : t)),
+    transitions: ((state.transitions as JsonObject[]) ?? []).map((t) =>
+      t.state_name === 'delete' ? { ...t, conditions: { min_index_age: `${retentionDays}d` } } : t,
+    ),
   }));
   if (retentionDays <= warmDays) {
     states = states
       .filter((s) => s.name !== 'warm')
-      .map((s): JsonObject => (s.name === 'hot' ? { ...s, transitions: [{ state_name: 'delete', conditions: { min_index_age: `${retentionDays}d` } }] } : s));
+      .map((s): JsonObject =>
+        s.name === 'hot' ? { ...s, transitions: [{ state_name: 'delete', conditions: { min_index_age: `${retentionDays}d` } }] } : s,
+      );
   }
   return {
     policy: {
       ...policy,
       states,
-      ism_template: [{ index_patterns: [`${config.output.anomaly_index}-*`], priority: specificPriority({ priority: 100 }, config.output.anomaly_index) }],
+      ism_template: [
+        {
+          index_patterns: [`${config.output.anomaly_index}-*`],
+          priority: specificPriority({ priority: 100 }, config.output.anomaly_index),
+        },
+      ],
     },
   };
 }
@@ -214,13 +233,27 @@ async function installDashboardsStep(config: VigilConfig, options: InstallOption
     verifyTls: config.cluster.tls.verify,
   });
   if (report.targets.length === 0) {
-    return [{ kind: 'dashboards', name: 'dashboards', result: 'skipped', detail: `no --kibana / --dashboards URL; import ${bundleFile('kibana')} or ${bundleFile('opensearch-dashboards')} (see docs)` }];
+    return [
+      {
+        kind: 'dashboards',
+        name: 'dashboards',
+        result: 'skipped',
+        detail: `no --kibana / --dashboards URL; import ${bundleFile('kibana')} or ${bundleFile('opensearch-dashboards')} (see docs)`,
+      },
+    ];
   }
   return report.targets.map((t) => ({
     kind: 'dashboards' as const,
     name: `${t.platform} ${t.url}`,
     result: t.success && t.errors.length === 0 ? ('applied' as const) : ('failed' as const),
-    detail: `${t.successCount}/${t.objects} saved objects imported${t.errors.length ? `; failed: ${t.errors.slice(0, 5).map((e) => `${e.type} ${e.id}: ${e.error}`).join('; ')}` : ''}`,
+    detail: `${t.successCount}/${t.objects} saved objects imported${
+      t.errors.length
+        ? `; failed: ${t.errors
+            .slice(0, 5)
+            .map((e) => `${e.type} ${e.id}: ${e.error}`)
+            .join('; ')}`
+        : ''
+    }`,
   }));
 }
 
@@ -232,7 +265,10 @@ async function installAlertingStep(engine: Engine, config: VigilConfig, options:
   if (options.kibanaUrl) {
     const auth = config.cluster.auth;
     const kibanaSteps = await applyKibanaDefinitions(
-      { url: options.kibanaUrl, ...(auth ? { auth: 'api_key' in auth ? { apiKey: auth.api_key } : { username: auth.username, password: auth.password } } : {}) },
+      {
+        url: options.kibanaUrl,
+        ...(auth ? { auth: 'api_key' in auth ? { apiKey: auth.api_key } : { username: auth.username, password: auth.password } } : {}),
+      },
       siemOptionsFrom(config),
     );
     // The cluster-side answer for Elasticsearch only says "use Kibana": replace it with Kibana's.

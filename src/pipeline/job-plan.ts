@@ -31,7 +31,8 @@ export interface JobPlan {
 }
 
 export function ensembleParamsOf(job: JobConfig, resolved: ResolvedJob): EnsembleParams {
-  const threshold = 'target_fpr' in job.threshold ? { targetFpr: job.threshold.target_fpr } : { alertsPerDay: job.threshold.alerts_per_day };
+  const threshold =
+    'target_fpr' in job.threshold ? { targetFpr: job.threshold.target_fpr } : { alertsPerDay: job.threshold.alerts_per_day };
   // Feature labels and ATT&CK techniques from the specs feed the narrative and threat.* fields.
   const labels: Record<string, string> = {};
   const featureTechniques: Record<string, string> = {};
@@ -51,7 +52,9 @@ export function planJob(job: JobConfig, resolved: ResolvedJob = resolveJob(job))
   try {
     validateSpec(spec);
   } catch (error) {
-    throw new Error(`job ${job.id}: ${error instanceof Error ? error.message : String(error)} (check jobs[].window and jobs[].slide)`, { cause: error });
+    throw new Error(`job ${job.id}: ${error instanceof Error ? error.message : String(error)} (check jobs[].window and jobs[].slide)`, {
+      cause: error,
+    });
   }
   if (resolved.entityFields.length === 0) throw new Error(`job ${job.id}: no entity_fields (set them, or choose a preset)`);
   if (resolved.features.length === 0) throw new Error(`job ${job.id}: no features (set them, or choose a preset)`);

@@ -162,7 +162,10 @@ export class JobRunner {
     if (this.options.signal?.aborted) throw new WindowAbortedError(window);
   }
 
-  private async compute(window: TimeWindow, state: PartitionState): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues; skippedNoEntity: number }> {
+  private async compute(
+    window: TimeWindow,
+    state: PartitionState,
+  ): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues; skippedNoEntity: number }> {
     const { plan, partition, executor } = this.options;
     const result = await executor.computeWindow({ ...plan.request(window, partition), baseline: state.firstSeen });
     const issues = new FieldIssues().merge(result.fieldIssues);
@@ -183,7 +186,8 @@ export class JobRunner {
       for (const w of entityWindows) history.push(observationOf(w));
       if (this.options.neighbours) {
         const memory = (state.neighbours ??= new NeighbourMemory({ seed: this.options.plan.job.seed }));
-        for (const o of history.slice(history.length - entityWindows.length)) memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
+        for (const o of history.slice(history.length - entityWindows.length))
+          memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
       }
       state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
       const outcome: WindowOutcome = {
@@ -237,7 +241,12 @@ export class JobRunner {
     const eviction = this.options.eviction;
     if (eviction) {
       state.live ??= new LiveSet(eviction.cap);
-      await state.live.arrive(observations.map((o) => o.entity), window.start, state, eviction.store);
+      await state.live.arrive(
+        observations.map((o) => o.entity),
+        window.start,
+        state,
+        eviction.store,
+      );
     }
     const scored: ScoredObservation[] = observations.map((o) => ensemble.scoreOne(o));
     observations.forEach((o, i) => ensemble.learnOne(o, scored[i]));
@@ -277,11 +286,22 @@ export class JobRunner {
     const index = this.options.anomalyIndex(window.start);
     this.checkAborted(window);
     const report = await this.options.sink.write(toWrite.map((b) => ({ index, id: b.id, doc: b.doc as unknown as JsonObject })));
-    const outcome = scoredOutcome(scores, { written: report.written, alerts: scores.anomalies.filter((b) => b.doc.vigil.is_alert).length, rejected: report.deadLettered, retried: report.retried });
+    const outcome = scoredOutcome(scores, {
+      written: report.written,
+      alerts: scores.anomalies.filter((b) => b.doc.vigil.is_alert).length,
+      rejected: report.deadLettered,
+      retried: report.retried,
+    });
     if (this.options.statusIndex) {
       this.checkAborted(window);
       const doc = statusDocument(scores, outcome, this.options.mode, this.now());
-      await this.options.sink.write([{ index: this.options.statusIndex, id: statusDocumentId(scores.job, scores.partition, window.start), doc: doc as unknown as JsonObject }]);
+      await this.options.sink.write([
+        {
+          index: this.options.statusIndex,
+          id: statusDocumentId(scores.job, scores.partition, window.start),
+          doc: doc as unknown as JsonObject,
+        },
+      ]);
     }
     return outcome;
   }
@@ -317,7 +337,12 @@ export function scoredOutcome(scores: PartitionScores, writes: WindowWrites): Wi
 }
 
 /** The per-window run record of the status index (Pipeline health dashboard). */
-export function statusDocument(scores: Pick<PartitionScores, 'job' | 'partition'>, o: WindowOutcome, mode: RunMode, now: number): StatusDocument {
+export function statusDocument(
+  scores: Pick<PartitionScores, 'job' | 'partition'>,
+  o: WindowOutcome,
+  mode: RunMode,
+  now: number,
+): StatusDocument {
   return {
     '@timestamp': new Date(o.window.end).toISOString(),
     vigil: {

@@ -119,10 +119,16 @@ export class Lease {
         return { held: false, holder: current.doc.holder, expiresAt: current.doc.expires_at };
       }
       const doc = this.document(ours ? current.doc.acquired_at : nowIso);
-      this.version = await this.engine.putState(this.index, this.id, doc, { kind: 'match', seqNo: current.seqNo, primaryTerm: current.primaryTerm });
+      this.version = await this.engine.putState(this.index, this.id, doc, {
+        kind: 'match',
+        seqNo: current.seqNo,
+        primaryTerm: current.primaryTerm,
+      });
       this.expiresAt = doc.expires_at;
       this.acquiredAt = doc.acquired_at;
-      return ours ? { held: true, expiresAt: this.expiresAt } : { held: true, expiresAt: this.expiresAt, takenOverFrom: current.doc.holder };
+      return ours
+        ? { held: true, expiresAt: this.expiresAt }
+        : { held: true, expiresAt: this.expiresAt, takenOverFrom: current.doc.holder };
     } catch (error) {
       if (!(error instanceof VersionConflictError)) throw error;
       // Another runner acquired it between our read and our write: report the winner.
@@ -143,7 +149,11 @@ export class Lease {
     // Conditioned on our own last write: any other write in between (a takeover) makes it fail.
     const doc = this.document(this.acquiredAt);
     try {
-      this.version = await this.engine.putState(this.index, this.id, doc, { kind: 'match', seqNo: current.seqNo, primaryTerm: current.primaryTerm });
+      this.version = await this.engine.putState(this.index, this.id, doc, {
+        kind: 'match',
+        seqNo: current.seqNo,
+        primaryTerm: current.primaryTerm,
+      });
       this.expiresAt = doc.expires_at;
       return true;
     } catch (error) {
@@ -195,7 +205,12 @@ export class Lease {
     const existing = await this.engine.getState<LeaseDocument>(this.index, this.id);
     if (existing?.doc.holder !== this.options.holder) return;
     const now = this.now();
-    const doc: LeaseDocument = { ...existing.doc, renewed_at: new Date(now).toISOString(), expires_at: now, expires_at_iso: new Date(now).toISOString() };
+    const doc: LeaseDocument = {
+      ...existing.doc,
+      renewed_at: new Date(now).toISOString(),
+      expires_at: now,
+      expires_at_iso: new Date(now).toISOString(),
+    };
     try {
       await this.engine.putState(this.index, this.id, doc, { kind: 'match', seqNo: existing.seqNo, primaryTerm: existing.primaryTerm });
     } catch (error) {

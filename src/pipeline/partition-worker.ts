@@ -40,9 +40,7 @@ export class LeaseLostError extends Error {
 }
 
 /** Where a partition without state begins, and where its windows end. */
-export type WorkerBounds =
-  | { readonly kind: 'run' }
-  | { readonly kind: 'backfill'; readonly from: number; readonly to: number };
+export type WorkerBounds = { readonly kind: 'run' } | { readonly kind: 'backfill'; readonly from: number; readonly to: number };
 
 export interface PartitionWorkerOptions {
   readonly plan: JobPlan;
@@ -135,7 +133,15 @@ export class PartitionWorker {
     const stored = await store.load<PartitionPayload>(this.jobId, partition.index);
     if (!stored) {
       this.loaded = { checkpoint: this.initialCheckpoint(), handle: null, state: { ensemble: null, firstSeen: new FirstSeenStore() } };
-      log.info({ job: this.jobId, partition: partition.index, next: iso(this.loaded.checkpoint.nextWindowStart), scoreFrom: iso(this.loaded.checkpoint.scoreFrom) }, 'no state yet: starting with a warm-up');
+      log.info(
+        {
+          job: this.jobId,
+          partition: partition.index,
+          next: iso(this.loaded.checkpoint.nextWindowStart),
+          scoreFrom: iso(this.loaded.checkpoint.scoreFrom),
+        },
+        'no state yet: starting with a warm-up',
+      );
       return this.loaded.checkpoint;
     }
     const firstSeen = FirstSeenStore.fromRecord(stored.payload.first_seen ?? {});
@@ -147,7 +153,10 @@ export class PartitionWorker {
       // and no window is scored twice.
       const { spec } = plan;
       const resumeAt = checkpoint.fitted ? checkpoint.nextWindowStart : checkpoint.scoreFrom;
-      log.warn({ job: this.jobId, partition: partition.index }, 'job settings changed since the model was fitted: re-fitting on the warm-up span before the checkpoint');
+      log.warn(
+        { job: this.jobId, partition: partition.index },
+        'job settings changed since the model was fitted: re-fitting on the warm-up span before the checkpoint',
+      );
       checkpoint = {
         ...checkpoint,
         nextWindowStart: resumeAt - plan.warmupWindows * spec.slideMs,
@@ -173,7 +182,8 @@ export class PartitionWorker {
 
   private async commit(loaded: Loaded, checkpoint: JobCheckpoint): Promise<void> {
     if (this.options.abort?.aborted) throw new WindowAbortedError(windowAt(this.options.plan.spec, loaded.checkpoint.nextWindowStart));
-    if (!this.options.lease.held) throw new LeaseLostError(this.jobId, this.options.partition.index, 'the lease expired before the window could be committed');
+    if (!this.options.lease.held)
+      throw new LeaseLostError(this.jobId, this.options.partition.index, 'the lease expired before the window could be committed');
     const payload: PartitionPayload = {
       version: 1,
       ensemble: loaded.state.ensemble ? loaded.state.ensemble.toJSON() : null,
@@ -212,7 +222,8 @@ export class PartitionWorker {
     const { spec } = this.options.plan;
     const bounds = this.options.bounds;
     const next = checkpoint.fitted ? checkpoint.nextWindowStart : checkpoint.scoreFrom;
-    const lastStart = bounds.kind === 'run' ? alignDown(this.now() - spec.delayMs - spec.windowMs, spec.slideMs) : bounds.to - spec.windowMs;
+    const lastStart =
+      bounds.kind === 'run' ? alignDown(this.now() - spec.delayMs - spec.windowMs, spec.slideMs) : bounds.to - spec.windowMs;
     const scoring = lastStart < next ? 0 : Math.floor((lastStart - next) / spec.slideMs) + 1;
     const warm = checkpoint.fitted ? 0 : Math.max(0, Math.round((checkpoint.scoreFrom - checkpoint.nextWindowStart) / spec.slideMs));
     return scoring + warm;
@@ -250,12 +261,17 @@ export class PartitionWorker {
       for (let start = cp.nextWindowStart; start < cp.scoreFrom; start += spec.slideMs) warm.push(windowAt(spec, start));
       const last = warm.at(-1);
       if (this.options.bounds.kind === 'backfill' && last && last.end > this.options.bounds.to) {
-        throw new Error(`job ${this.jobId}: the range ends before the warm-up (${plan.warmupWindows} windows of ${plan.job.slide}) is complete; extend --to, move --from earlier or lower jobs[].warmup`);
+        throw new Error(
+          `job ${this.jobId}: the range ends before the warm-up (${plan.warmupWindows} windows of ${plan.job.slide}) is complete; extend --to, move --from earlier or lower jobs[].warmup`,
+        );
       }
       if (this.options.bounds.kind === 'run' && last && last.end > this.now() - spec.delayMs) {
         return { processed: 0, remaining: 1, checkpoint: cp };
       }
-      log.info({ job: this.jobId, partition: partition.index, windows: warm.length, from: iso(cp.nextWindowStart), to: iso(cp.scoreFrom) }, 'warm-up: fitting the ensemble on history (no anomalies written)');
+      log.info(
+        { job: this.jobId, partition: partition.index, windows: warm.length, from: iso(cp.nextWindowStart), to: iso(cp.scoreFrom) },
+        'warm-up: fitting the ensemble on history (no anomalies written)',
+      );
       const outcomes = await runner.warmup(warm, loaded.state, this.options.onWindow);
       await this.commit(loaded, { ...cp, nextWindowStart: cp.scoreFrom, fitted: true });
       processed += outcomes.length;
@@ -274,7 +290,11 @@ export class PartitionWorker {
       if (uncommitted.length === 0) return;
       // The windows' records reach the index (one bulk request) before the checkpoint moves past them.
       await this.options.records.flush();
-      await this.commit(loaded, { ...loaded.checkpoint, nextWindowStart: next, windowsScored: loaded.checkpoint.windowsScored + scoredSinceCommit });
+      await this.commit(loaded, {
+        ...loaded.checkpoint,
+        nextWindowStart: next,
+        windowsScored: loaded.checkpoint.windowsScored + scoredSinceCommit,
+      });
       for (const o of uncommitted) this.options.onWindow?.(o);
       processed += uncommitted.length;
       uncommitted = [];

@@ -19,7 +19,14 @@ import { clusterDeadLetterSink } from './dead-letter-sink.js';
 import { durationMs } from '../config/duration.js';
 import { planJob, type JobPlan } from './job-plan.js';
 import { liveEntityCap, StateIndexColdStore } from './entity-eviction.js';
-import { JobRunner, type AlertDispatcher, type DeliveryCounts, type PartitionScores, type RunMode, type WindowOutcome } from './job-runner.js';
+import {
+  JobRunner,
+  type AlertDispatcher,
+  type DeliveryCounts,
+  type PartitionScores,
+  type RunMode,
+  type WindowOutcome,
+} from './job-runner.js';
 import { Lease } from './lease.js';
 import { PartitionWorker, type WorkerBounds } from './partition-worker.js';
 import type { IncidentAlert } from './slice-decider.js';
@@ -124,27 +131,46 @@ function checkpointDefault(mode: 'run' | 'backfill'): number {
 export function createWorkers(options: WorkerSetOptions): WorkerSet {
   const { config, engine, log } = options;
   const plans = planJobs(selectJobs(config, options.jobIds));
-  const store = new StateStore(engine, config.output.state_index, { chunkBytes: config.pipeline.state_chunk_bytes, writer: options.holder });
+  const store = new StateStore(engine, config.output.state_index, {
+    chunkBytes: config.pipeline.state_chunk_bytes,
+    writer: options.holder,
+  });
   const writer = segmentingSinkFor(bulkWriterFor(engine, config, log), config.fairness, lookupTokeniser(config.privacy));
   const executor = privateExecutor(options.executor ?? new AggregationExecutor(engine), engine, config.privacy);
   let dispatcher = options.dispatcher;
   let ownDispatcher: { close(): Promise<void> } | undefined;
   if (!dispatcher && options.alerts !== false && config.alerting.connectors.length > 0) {
-    const created = createDispatcher({ config: config.alerting, engine, deadLetterIndex: config.output.dead_letter_index, stateIndex: config.output.state_index });
+    const created = createDispatcher({
+      config: config.alerting,
+      engine,
+      deadLetterIndex: config.output.dead_letter_index,
+      stateIndex: config.output.state_index,
+    });
     dispatcher = created;
     ownDispatcher = created;
   }
   const ttlMs = durationMs(config.pipeline.lease_ttl);
   const records = new SliceRecords(engine, config.output.state_index);
   const sendAlerts = options.alerts === false || !dispatcher ? undefined : alertSender(dispatcher);
-  const analyst = analystPassLoader(engine, { feedback: config.feedback, lists: config.lists, anomalyIndex: config.output.anomaly_index }, log, options.now);
+  const analyst = analystPassLoader(
+    engine,
+    { feedback: config.feedback, lists: config.lists, anomalyIndex: config.output.anomaly_index },
+    log,
+    options.now,
+  );
   const slices = new SlicePass({
     engine,
     log,
     plans,
     store,
     records,
-    lease: new Lease(engine, config.output.state_index, { jobId: SLICE_PASS_ID, partition: 0, holder: options.holder, ttlMs, now: options.now }),
+    lease: new Lease(engine, config.output.state_index, {
+      jobId: SLICE_PASS_ID,
+      partition: 0,
+      holder: options.holder,
+      ttlMs,
+      now: options.now,
+    }),
     sink: writer,
     anomalyIndex: (start) => anomalyIndexFor(config, start),
     statusIndex: config.output.status_index,
@@ -168,9 +194,16 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     const count = plan.job.partitions;
     const wanted = options.partitions ?? Array.from({ length: count }, (_, i) => i);
     for (const index of wanted) {
-      if (!Number.isInteger(index) || index < 0 || index >= count) throw new Error(`job ${plan.job.id} has ${count} partition(s): partition ${index} does not exist`);
+      if (!Number.isInteger(index) || index < 0 || index >= count)
+        throw new Error(`job ${plan.job.id} has ${count} partition(s): partition ${index} does not exist`);
       const partition = { index, count };
-      const lease = new Lease(engine, config.output.state_index, { jobId: plan.job.id, partition: index, holder: options.holder, ttlMs, now: options.now });
+      const lease = new Lease(engine, config.output.state_index, {
+        jobId: plan.job.id,
+        partition: index,
+        holder: options.holder,
+        ttlMs,
+        now: options.now,
+      });
       const runner = new JobRunner({
         plan,
         partition,

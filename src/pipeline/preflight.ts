@@ -26,7 +26,12 @@ export class PreflightError extends Error {
 
 /** Written by `vigil install` once the templates are in place. */
 export async function markInstalled(engine: Engine, config: VigilConfig, now = Date.now()): Promise<void> {
-  await engine.putState(config.output.state_index, INSTALL_MARKER_ID, { kind: 'install', model_version: VIGIL_VERSION, updated_at: new Date(now).toISOString() }, { kind: 'none' });
+  await engine.putState(
+    config.output.state_index,
+    INSTALL_MARKER_ID,
+    { kind: 'install', model_version: VIGIL_VERSION, updated_at: new Date(now).toISOString() },
+    { kind: 'none' },
+  );
 }
 
 export interface PreflightReport {
@@ -34,7 +39,13 @@ export interface PreflightReport {
   readonly future: ReadonlyMap<string, number>;
 }
 
-export async function preflight(engine: Engine, config: VigilConfig, jobs: readonly JobConfig[], configPath: string, now = Date.now()): Promise<PreflightReport> {
+export async function preflight(
+  engine: Engine,
+  config: VigilConfig,
+  jobs: readonly JobConfig[],
+  configPath: string,
+  now = Date.now(),
+): Promise<PreflightReport> {
   const marker = await engine.getState(config.output.state_index, INSTALL_MARKER_ID);
   if (!marker) {
     throw new PreflightError(
@@ -47,7 +58,9 @@ export async function preflight(engine: Engine, config: VigilConfig, jobs: reado
     const answer = await engine.search(job.index, { size: 0, track_total_hits: true, query: futureQuery(job, now) });
     const shards = (answer._shards as { total?: number } | undefined)?.total ?? 0;
     if (shards === 0) {
-      throw new PreflightError(`job ${job.id}: index pattern "${job.index}" matches no index; check jobs[${i}].index (\`vigil doctor\` shows what each job reads). Nothing was processed and no checkpoint moved.`);
+      throw new PreflightError(
+        `job ${job.id}: index pattern "${job.index}" matches no index; check jobs[${i}].index (\`vigil doctor\` shows what each job reads). Nothing was processed and no checkpoint moved.`,
+      );
     }
     const total = (answer.hits as { total?: { value?: number } | number } | undefined)?.total;
     future.set(job.id, typeof total === 'number' ? total : (total?.value ?? 0));

@@ -91,7 +91,16 @@ export interface RollupJob {
 /** The rollup document: ECS where ECS has a field, the trajectory under `vigil.*` (anomalies index mapping). */
 export interface RollupDocument {
   '@timestamp': string;
-  event: { kind: 'metric'; module: 'vigil'; dataset: 'vigil.rollup'; category: string[]; type: ['info']; start: string; end: string; risk_score: number };
+  event: {
+    kind: 'metric';
+    module: 'vigil';
+    dataset: 'vigil.rollup';
+    category: string[];
+    type: ['info'];
+    start: string;
+    end: string;
+    risk_score: number;
+  };
   rule: AnomalyDocument['rule'];
   user?: AnomalyDocument['user'];
   host?: AnomalyDocument['host'];
@@ -110,13 +119,23 @@ export interface RollupDocument {
     event_count: number;
     model_version: string;
     partition: number;
-    rollup: { period: Exclude<RollupPeriod, 'none'>; windows: number; mean_score: number; max_score: number; alerts: number; max_window_start: string };
+    rollup: {
+      period: Exclude<RollupPeriod, 'none'>;
+      windows: number;
+      mean_score: number;
+      max_score: number;
+      alerts: number;
+      max_window_start: string;
+    };
   };
 }
 
 /** Deterministic: a re-run (or a flushed partial period completed later) overwrites the same document. */
 export function rollupId(jobId: string, entityField: string, entityValue: string, periodStart: number): string {
-  return createHash('sha256').update(`rollup\u0000${jobId}\u0000${entityField}\u0000${entityValue}\u0000${periodStart}`).digest('hex').slice(0, 40);
+  return createHash('sha256')
+    .update(`rollup\u0000${jobId}\u0000${entityField}\u0000${entityValue}\u0000${periodStart}`)
+    .digest('hex')
+    .slice(0, 40);
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -154,7 +173,20 @@ export class RollupAccumulator {
       const key = `${p}\u0000${doc.vigil.entity.field}\u0000${doc.vigil.entity.value}`;
       let r = this.open.get(key);
       if (!r) {
-        r = { p, windows: 0, sum: 0, max: -1, alerts: 0, events: 0, maxAt: window.start, top: '', topActual: null, topTypical: null, ecs: ecsOf(doc), partition: doc.vigil.partition };
+        r = {
+          p,
+          windows: 0,
+          sum: 0,
+          max: -1,
+          alerts: 0,
+          events: 0,
+          maxAt: window.start,
+          top: '',
+          topActual: null,
+          topTypical: null,
+          ecs: ecsOf(doc),
+          partition: doc.vigil.partition,
+        };
         this.open.set(key, r);
       }
       r.windows++;
@@ -198,7 +230,16 @@ export class RollupAccumulator {
     const max = Math.max(0, r.max);
     return {
       '@timestamp': end,
-      event: { kind: 'metric', module: 'vigil', dataset: 'vigil.rollup', category: [...this.job.category], type: ['info'], start, end, risk_score: Math.round(max) },
+      event: {
+        kind: 'metric',
+        module: 'vigil',
+        dataset: 'vigil.rollup',
+        category: [...this.job.category],
+        type: ['info'],
+        start,
+        end,
+        risk_score: Math.round(max),
+      },
       rule: { id: this.job.id, name: this.job.name, version: this.job.modelVersion, ruleset: 'vigil' },
       ...(r.ecs as Pick<RollupDocument, 'user' | 'host' | 'source' | 'destination'>),
       vigil: {
@@ -214,7 +255,14 @@ export class RollupAccumulator {
         event_count: r.events,
         model_version: this.job.modelVersion,
         partition: r.partition,
-        rollup: { period: this.period, windows: r.windows, mean_score: round2(r.sum / Math.max(1, r.windows)), max_score: max, alerts: r.alerts, max_window_start: new Date(r.maxAt).toISOString() },
+        rollup: {
+          period: this.period,
+          windows: r.windows,
+          mean_score: round2(r.sum / Math.max(1, r.windows)),
+          max_score: max,
+          alerts: r.alerts,
+          max_window_start: new Date(r.maxAt).toISOString(),
+        },
       },
     };
   }

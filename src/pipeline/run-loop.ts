@@ -58,7 +58,10 @@ export function isOutage(error: unknown): boolean {
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) { resolve(); return; }
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);
@@ -112,7 +115,10 @@ export class RunLoop {
         windows += pass.windows;
         await this.afterPass();
         if (this.outageSince !== undefined) {
-          log.info({ downSeconds: Math.round((Date.now() - this.outageSince) / 1000) }, 'cluster reachable again: catching up from the checkpoints');
+          log.info(
+            { downSeconds: Math.round((Date.now() - this.outageSince) / 1000) },
+            'cluster reachable again: catching up from the checkpoints',
+          );
           this.outageSince = undefined;
         }
         if (!pass.behind) break;
@@ -176,13 +182,19 @@ export class RunLoop {
         const status = await lease.tryAcquire();
         if (!status.held) {
           if (this.standbyHolder.get(worker) !== status.holder) {
-            log.info({ job, partition, holder: status.holder, until: new Date(status.expiresAt).toISOString() }, 'standing by: another runner holds this partition');
+            log.info(
+              { job, partition, holder: status.holder, until: new Date(status.expiresAt).toISOString() },
+              'standing by: another runner holds this partition',
+            );
             this.standbyHolder.set(worker, status.holder);
           }
           continue;
         }
         this.standbyHolder.delete(worker);
-        log.info({ job, partition, ...(status.takenOverFrom ? { takenOverFrom: status.takenOverFrom } : {}) }, status.takenOverFrom ? 'took over the partition lease' : 'acquired the partition lease');
+        log.info(
+          { job, partition, ...(status.takenOverFrom ? { takenOverFrom: status.takenOverFrom } : {}) },
+          status.takenOverFrom ? 'took over the partition lease' : 'acquired the partition lease',
+        );
         await worker.options.store.sweepOrphans(job, partition).catch(() => 0);
         lease.startAutoRenew(
           () => {
@@ -204,7 +216,10 @@ export class RunLoop {
         }
         if (error instanceof WindowAbortedError || isOutage(error)) throw error;
         // A job-level error (bad mapping, bad filter): log it and keep the other jobs running.
-        log.error({ job, partition, err: error instanceof Error ? error.message : String(error) }, 'window failed; it will be retried at the next cycle');
+        log.error(
+          { job, partition, err: error instanceof Error ? error.message : String(error) },
+          'window failed; it will be retried at the next cycle',
+        );
       }
     }
     return { windows, behind };

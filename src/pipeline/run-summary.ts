@@ -167,24 +167,31 @@ export class RunSummary {
       `anomaly documents written: ${j.anomalies_written}   alert documents: ${j.alerts}   max score: ${j.max_score}`,
       `incidents alerted: ${j.incidents_alerted}   incident updates: ${j.incident_updates}`,
     ];
-    if (j.documents_rejected || j.documents_retried) lines.push(`documents retried: ${j.documents_retried}   refused and dead-lettered: ${j.documents_rejected}`);
+    if (j.documents_rejected || j.documents_retried)
+      lines.push(`documents retried: ${j.documents_retried}   refused and dead-lettered: ${j.documents_rejected}`);
     if (j.alerts_delivered || j.alerts_retried || j.alerts_dead_lettered || j.alerts_suppressed || j.alerts_pending) {
       const counts = [`delivered: ${j.alerts_delivered}`, `retried: ${j.alerts_retried}`, `dead-lettered: ${j.alerts_dead_lettered}`];
       lines.push(`alerts ${[...counts, `suppressed: ${j.alerts_suppressed}`, `pending: ${j.alerts_pending}`].join('   ')}`);
     }
-    if (j.alerts_pending) lines.push(`${j.alerts_pending} alert(s) still pending in the outbox: the next run (or \`vigil run\`) resends them`);
+    if (j.alerts_pending)
+      lines.push(`${j.alerts_pending} alert(s) still pending in the outbox: the next run (or \`vigil run\`) resends them`);
     for (const [job, c] of this.skipped) {
-      if (c.skipped > 0) lines.push(`events skipped, no entity value: ${c.skipped} in job ${job} (${share(c.skipped, c.skipped + c.events)} of its events; add a fallback entity field)`);
+      if (c.skipped > 0)
+        lines.push(
+          `events skipped, no entity value: ${c.skipped} in job ${job} (${share(c.skipped, c.skipped + c.events)} of its events; add a fallback entity field)`,
+        );
     }
     if (this.badTimeFuture || this.badTimeOutOfRange) {
-      lines.push(`events ignored for their time: ${this.badTimeFuture} dated in the future (beyond now + future_skew), ${this.badTimeOutOfRange} outside the range`);
+      lines.push(
+        `events ignored for their time: ${this.badTimeFuture} dated in the future (beyond now + future_skew), ${this.badTimeOutOfRange} outside the range`,
+      );
     }
     const issues = Object.entries(j.field_issues);
     if (issues.length) {
       lines.push('events with missing or mistyped fields (kept, field treated as absent):');
-      for (const [field, c] of issues) lines.push(`  ${field}: ${c.missing} missing, ${c.mistyped} mistyped${c.example ? ` (e.g. ${c.example})` : ''}`);
+      for (const [field, c] of issues)
+        lines.push(`  ${field}: ${c.missing} missing, ${c.mistyped} mistyped${c.example ? ` (e.g. ${c.example})` : ''}`);
     }
     return lines.join('\n');
   }
 }
-

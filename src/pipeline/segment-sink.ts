@@ -35,7 +35,11 @@ export class SegmentingSink implements DocumentSink {
     const doc = item.doc as SegmentableDoc;
     const entity = doc.vigil?.entity;
     if (!doc.vigil || !entity) return item;
-    const value = segmentOfWindow({ entityField: entity.field, entity: entity.value, related: { user: doc.related?.user ?? [], hosts: doc.related?.hosts ?? [] } }, this.by, this.lookup);
+    const value = segmentOfWindow(
+      { entityField: entity.field, entity: entity.value, related: { user: doc.related?.user ?? [], hosts: doc.related?.hosts ?? [] } },
+      this.by,
+      this.lookup,
+    );
     const vigil = { ...doc.vigil, segment: { by: this.by, value, alerted: doc.vigil.is_alert ? 1 : 0 } };
     return { ...item, doc: { ...doc, vigil } };
   }
@@ -45,7 +49,11 @@ export class SegmentingSink implements DocumentSink {
  * The sink with segments when `fairness:` is set, else `inner` itself. `tokenise` maps a lookup
  * value to what documents carry (the pseudonymiser's token when the field is pseudonymised).
  */
-export function segmentingSinkFor(inner: DocumentSink, fairness: FairnessConfig | undefined, tokenise?: (field: string, value: string) => string): DocumentSink {
+export function segmentingSinkFor(
+  inner: DocumentSink,
+  fairness: FairnessConfig | undefined,
+  tokenise?: (field: string, value: string) => string,
+): DocumentSink {
   if (!fairness) return inner;
   const lookup = SegmentLookup.loadSync(fairness.lookup);
   return new SegmentingSink(inner, fairness.by, tokenise ? lookup.mapValues(tokenise) : lookup);

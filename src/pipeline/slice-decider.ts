@@ -10,7 +10,13 @@
 import { eventKindOf, severityOf, type AnomalyDocument } from '../anomaly/document.js';
 import { relationalClause } from '../explain/relational.js';
 import type { AnalystDecision, AnalystPass } from '../feedback/analyst-pass.js';
-import { IncidentTracker, type IncidentDecision, type IncidentOptionsInput, type IncidentStateJson, type WindowDecision } from '../incidents/index.js';
+import {
+  IncidentTracker,
+  type IncidentDecision,
+  type IncidentOptionsInput,
+  type IncidentStateJson,
+  type WindowDecision,
+} from '../incidents/index.js';
 import type { BuiltAnomaly } from './anomaly-builder.js';
 import { SEVERITY_NUMBER } from './anomaly-builder.js';
 import type { PartitionScores } from './job-runner.js';
@@ -49,17 +55,23 @@ export interface SliceDeciderState {
 const REVISION_MEMORY_MS = 7 * 86_400_000;
 
 /** Where the incident pass's score lifted a window above its own evidence, the clause naming the neighbour. */
-function clauseOf(d: WindowDecision, jobOf: (key: string) => string | undefined, fieldOf: (key: string) => string | undefined): string | undefined {
+function clauseOf(
+  d: WindowDecision,
+  jobOf: (key: string) => string | undefined,
+  fieldOf: (key: string) => string | undefined,
+): string | undefined {
   if (!d.source) return undefined;
   const lift = d.propagated - (d.own - d.recurrence);
-  return relationalClause(
-    { lift, source: d.source },
-    { jobOf: (key) => jobOf(key) ?? key, fieldOf },
-  );
+  return relationalClause({ lift, source: d.source }, { jobOf: (key) => jobOf(key) ?? key, fieldOf });
 }
 
 /** The document with the slice's decision: score, cut (vigil.threshold), verdict, severity, incident. */
-export function decidedDocument(doc: AnomalyDocument, d: WindowDecision, incident: IncidentDecision | undefined, clause: string | undefined): AnomalyDocument {
+export function decidedDocument(
+  doc: AnomalyDocument,
+  d: WindowDecision,
+  incident: IncidentDecision | undefined,
+  clause: string | undefined,
+): AnomalyDocument {
   const out = structuredClone(doc);
   const severity = severityOf(d.score);
   out.event.risk_score = Math.round(d.score);
@@ -100,7 +112,11 @@ export class SliceDecider {
   }
 
   toJSON(): SliceDeciderState {
-    return { version: 2, tracker: this.tracker.toJSON(), revisions: Object.fromEntries([...this.revisions].sort(([a], [b]) => (a < b ? -1 : 1))) };
+    return {
+      version: 2,
+      tracker: this.tracker.toJSON(),
+      revisions: Object.fromEntries([...this.revisions].sort(([a], [b]) => (a < b ? -1 : 1))),
+    };
   }
 
   /**
@@ -168,7 +184,11 @@ export class SliceDecider {
 
     return {
       end,
-      windows: records.map((scores, i) => ({ scores, anomalies: decided[i], alerts: decided[i].filter((b) => b.doc.vigil.is_alert).length })),
+      windows: records.map((scores, i) => ({
+        scores,
+        anomalies: decided[i],
+        alerts: decided[i].filter((b) => b.doc.vigil.is_alert).length,
+      })),
       alerts,
       newIncidents,
       updates,

@@ -24,7 +24,15 @@ import type { IncidentOptionsInput } from '../incidents/index.js';
 import type { Logger } from '../log.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { JobPlan } from './job-plan.js';
-import { scoredOutcome, statusDocument, statusDocumentId, type DeliveryCounts, type DocumentSink, type PartitionScores, type WindowOutcome } from './job-runner.js';
+import {
+  scoredOutcome,
+  statusDocument,
+  statusDocumentId,
+  type DeliveryCounts,
+  type DocumentSink,
+  type PartitionScores,
+  type WindowOutcome,
+} from './job-runner.js';
 import { Lease } from './lease.js';
 import { RollupAccumulator, shouldWrite, type RollupDocument, type RollupPeriod, type RollupState } from './result-policy.js';
 import { SliceDecider, type DecidedSlice, type IncidentAlert, type SliceDeciderState } from './slice-decider.js';
@@ -95,7 +103,19 @@ export interface SlicePassReport {
 }
 
 function emptyReport(status: SlicePassReport['status']): SlicePassReport {
-  return { status, slices: 0, documents: 0, alertDocuments: 0, incidents: 0, updates: 0, written: 0, retried: 0, deadLettered: 0, rollups: 0, missing: 0 };
+  return {
+    status,
+    slices: 0,
+    documents: 0,
+    alertDocuments: 0,
+    incidents: 0,
+    updates: 0,
+    written: 0,
+    retried: 0,
+    deadLettered: 0,
+    rollups: 0,
+    missing: 0,
+  };
 }
 
 /** Thrown when the lease was lost or another runner committed the slice checkpoint first. */
@@ -226,7 +246,9 @@ export class SlicePass {
       const status = await lease.tryAcquire();
       if (status.held) return;
       if (Date.now() >= deadline || this.options.stopRequested?.()) {
-        throw new Error(`the slice pass is leased by ${status.holder} until ${iso(status.expiresAt)}; stop that runner or wait for the lease to expire`);
+        throw new Error(
+          `the slice pass is leased by ${status.holder} until ${iso(status.expiresAt)}; stop that runner or wait for the lease to expire`,
+        );
       }
       await sleep(Math.max(100, Math.min(status.expiresAt - Date.now() + 50, lease.options.ttlMs / 4)));
     }
@@ -247,7 +269,14 @@ export class SlicePass {
         if (state) rollups.set(plan.job.id, new RollupAccumulator(period, plan.info, state));
       }
     }
-    return { slot, tag, checkpoint: stored.checkpoint, handle, decider: new SliceDecider(this.options.incidents, stored.payload.decider), rollups };
+    return {
+      slot,
+      tag,
+      checkpoint: stored.checkpoint,
+      handle,
+      decider: new SliceDecider(this.options.incidents, stored.payload.decider),
+      rollups,
+    };
   }
 
   private async commit(slot: Slot, next: number, slices: number): Promise<void> {
@@ -308,7 +337,11 @@ export class SlicePass {
       if (slices >= every) await flush();
     }
     await flush();
-    if (report.slices > 0) log.debug({ slices: report.slices, documents: report.documents, incidents: report.incidents, updates: report.updates }, 'slice pass: slices decided');
+    if (report.slices > 0)
+      log.debug(
+        { slices: report.slices, documents: report.documents, incidents: report.incidents, updates: report.updates },
+        'slice pass: slices decided',
+      );
     return report;
   }
 
@@ -325,7 +358,10 @@ export class SlicePass {
         if (record) out.push(record);
         else {
           report.missing++;
-          this.options.log.warn({ job: plan.job.id, partition: p.partition, window: iso(start) }, 'slice pass: no scores kept for this window; its documents are not written');
+          this.options.log.warn(
+            { job: plan.job.id, partition: p.partition, window: iso(start) },
+            'slice pass: no scores kept for this window; its documents are not written',
+          );
         }
       }
     }
@@ -374,9 +410,15 @@ export class SlicePass {
         rejected: i === 0 ? refused : 0,
         retried: i === 0 ? written.retried : 0,
         maxScore: w.anomalies.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
-        ...(delivery ? { delivery: i === 0 ? delivery : { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: delivery.pending } } : {}),
+        ...(delivery
+          ? { delivery: i === 0 ? delivery : { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: delivery.pending } }
+          : {}),
       });
-      status.push({ index: this.options.statusIndex, id: statusDocumentId(w.scores.job, w.scores.partition, w.scores.window.start), doc: statusDocument(w.scores, outcome, this.options.mode, now) as unknown as JsonObject });
+      status.push({
+        index: this.options.statusIndex,
+        id: statusDocumentId(w.scores.job, w.scores.partition, w.scores.window.start),
+        doc: statusDocument(w.scores, outcome, this.options.mode, now) as unknown as JsonObject,
+      });
       return outcome;
     });
     if (status.length > 0) await sink.write(status);
@@ -396,7 +438,13 @@ export class SlicePass {
         accumulator = new RollupAccumulator(period, plan.info);
         slot.rollups.set(plan.job.id, accumulator);
       }
-      out.push(...accumulator.add(windows[0].scores.window, plan.spec.slideMs, windows.flatMap((w) => w.anomalies)));
+      out.push(
+        ...accumulator.add(
+          windows[0].scores.window,
+          plan.spec.slideMs,
+          windows.flatMap((w) => w.anomalies),
+        ),
+      );
     }
     return out;
   }

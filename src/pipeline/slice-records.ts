@@ -80,11 +80,18 @@ export class SliceRecords {
   async flush(): Promise<void> {
     if (this.unsaved.size === 0) return;
     const entries = [...this.unsaved];
-    const operations: BulkOperation[] = entries.map(([id, scores]) => ({ action: 'index', index: this.index, id, document: recordDocument(scores) }));
+    const operations: BulkOperation[] = entries.map(([id, scores]) => ({
+      action: 'index',
+      index: this.index,
+      id,
+      document: recordDocument(scores),
+    }));
     const result = await this.engine.bulk(operations);
     if (result.failed > 0) {
       const first = result.items.find((i) => !i.ok);
-      throw new Error(`slice records: ${result.failed} of ${operations.length} could not be kept in ${this.index} (${first?.error?.reason ?? 'refused'}); the checkpoint stays where it was`);
+      throw new Error(
+        `slice records: ${result.failed} of ${operations.length} could not be kept in ${this.index} (${first?.error?.reason ?? 'refused'}); the checkpoint stays where it was`,
+      );
     }
     for (const [id, scores] of entries) if (this.unsaved.get(id) === scores) this.unsaved.delete(id);
   }

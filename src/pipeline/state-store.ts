@@ -126,7 +126,11 @@ export class StateStore {
       if (!head) return null;
       try {
         const payload = await this.readChunks<P>(head.doc);
-        const handle = { version: { seqNo: head.seqNo, primaryTerm: head.primaryTerm }, generation: head.doc.generation, chunks: head.doc.chunks };
+        const handle = {
+          version: { seqNo: head.seqNo, primaryTerm: head.primaryTerm },
+          generation: head.doc.generation,
+          chunks: head.doc.chunks,
+        };
         return { checkpoint: checkpointOf(head.doc), payload, handle, head: head.doc };
       } catch (error) {
         // A commit swapped generations under us; the head we read is already stale. Retry a few times.
@@ -151,7 +155,13 @@ export class StateStore {
    * `load` or the previous commit; null for a first commit). Throws VersionConflictError when
    * another writer committed in between — nothing of ours is left behind in that case.
    */
-  async commit<P>(jobId: string, partition: number, checkpoint: JobCheckpoint, payload: P, expected: StateHandle | null): Promise<StateHandle> {
+  async commit<P>(
+    jobId: string,
+    partition: number,
+    checkpoint: JobCheckpoint,
+    payload: P,
+    expected: StateHandle | null,
+  ): Promise<StateHandle> {
     const generation = `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
     const { chunks, bytes } = encodePayload(payload, this.options.chunkBytes);
     const chunkIds = chunks.map((_, seq) => chunkId(jobId, partition, generation, seq));
@@ -260,7 +270,7 @@ function checkpointOf(head: JobStateHead): JobCheckpoint {
 function hitIds(response: JsonObject): string[] {
   const hits = response.hits;
   if (typeof hits !== 'object' || hits === null || Array.isArray(hits)) return [];
-  const list = (hits).hits;
+  const list = hits.hits;
   if (!Array.isArray(list)) return [];
   return list.flatMap((h) => (typeof h === 'object' && h !== null && !Array.isArray(h) && typeof h._id === 'string' ? [h._id] : []));
 }

@@ -12,6 +12,7 @@ export function parseTimeArg(value: string, now: number = Date.now()): number {
   const relative = /^now-(\d+(?:ms|s|m|h|d))$/.exec(text);
   if (relative) return now - durationMs(relative[1]);
   const t = parseEventTime(text);
-  if (t === undefined) throw new Error(`"${value}" is not a time: use an ISO date such as 2026-03-01T00:00:00Z, epoch milliseconds, now or now-7d`);
+  if (t === undefined)
+    throw new Error(`"${value}" is not a time: use an ISO date such as 2026-03-01T00:00:00Z, epoch milliseconds, now or now-7d`);
   return t;
 }

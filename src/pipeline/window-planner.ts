@@ -44,7 +44,9 @@ export function validateSpec(spec: WindowSpec): void {
   if (!(spec.windowMs > 0)) throw new Error(`window must be positive, got ${spec.windowMs} ms`);
   if (!(spec.slideMs > 0)) throw new Error(`slide must be positive, got ${spec.slideMs} ms`);
   if (spec.slideMs > spec.windowMs) {
-    throw new Error(`slide (${spec.slideMs} ms) is longer than the window (${spec.windowMs} ms): events between windows would never be scored`);
+    throw new Error(
+      `slide (${spec.slideMs} ms) is longer than the window (${spec.windowMs} ms): events between windows would never be scored`,
+    );
   }
   if (!(spec.delayMs >= 0)) throw new Error(`delay must not be negative, got ${spec.delayMs} ms`);
 }

@@ -70,7 +70,11 @@ export class PseudonymisingExecutor implements FeatureExecutor {
     for (const [field, values] of Object.entries(w.categorical)) categorical[field] = p.values(field, values);
     const firstSeen: Record<string, string[]> = {};
     for (const [name, values] of Object.entries(w.firstSeen)) firstSeen[name] = p.values(firstSeenField.get(name) ?? name, values);
-    const related = { ip: p.values('related.ip', w.related.ip), user: p.values('related.user', w.related.user), hosts: p.values('related.hosts', w.related.hosts) };
+    const related = {
+      ip: p.values('related.ip', w.related.ip),
+      user: p.values('related.user', w.related.user),
+      hosts: p.values('related.hosts', w.related.hosts),
+    };
     const sequence = request.sequenceField;
     const actions = w.actions && sequence && p.covers(sequence) ? w.actions.map((a) => p.value(sequence, a)) : w.actions;
     return {

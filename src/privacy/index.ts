@@ -17,9 +17,14 @@ export { EngineVault, reveal } from './vault.js';
 export function privateExecutor(executor: FeatureExecutor, engine: Engine, privacy: PrivacyConfig): FeatureExecutor {
   if (privacy.pseudonymise.length === 0) return privacy.minimise ? new MinimisingExecutor(executor) : executor;
   if (privacy.key === undefined) throw new Error('privacy.pseudonymise is set but privacy.key is not (set key: ${VIGIL_PRIVACY_KEY})');
-  return new PseudonymisingExecutor(executor, new Pseudonymiser(privacy.key, privacy.pseudonymise), new EngineVault(engine, privacy.vault_index), {
-    minimise: privacy.minimise,
-  });
+  return new PseudonymisingExecutor(
+    executor,
+    new Pseudonymiser(privacy.key, privacy.pseudonymise),
+    new EngineVault(engine, privacy.vault_index),
+    {
+      minimise: privacy.minimise,
+    },
+  );
 }
 
 /**

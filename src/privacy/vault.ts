@@ -19,13 +19,20 @@ export class EngineVault implements VaultSink {
   async store(records: readonly VaultRecord[]): Promise<void> {
     if (records.length === 0) return;
     const result = await this.engine.bulk(
-      records.map((r) => ({ action: 'create' as const, index: this.index, id: r.token, document: { token: r.token, class: r.class, sealed: r.sealed } })),
+      records.map((r) => ({
+        action: 'create' as const,
+        index: this.index,
+        id: r.token,
+        document: { token: r.token, class: r.class, sealed: r.sealed },
+      })),
     );
     // 409: the token is already in the vault (another runner, or an earlier run): nothing to do.
     const failed = result.items.filter((i) => !i.ok && i.status !== 409);
     if (failed.length > 0) {
       const first = failed[0];
-      throw new Error(`privacy vault ${this.index}: ${failed.length} of ${records.length} token(s) not stored (${first.error?.type ?? first.status}: ${first.error?.reason ?? ''})`);
+      throw new Error(
+        `privacy vault ${this.index}: ${failed.length} of ${records.length} token(s) not stored (${first.error?.type ?? first.status}: ${first.error?.reason ?? ''})`,
+      );
     }
   }
 }

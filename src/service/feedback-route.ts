@@ -72,9 +72,13 @@ async function paramsOf(req: IncomingMessage): Promise<URLSearchParams> {
     try {
       body = JSON.parse(text);
     } catch {
-      throw new BodyError(400, 'the body is not valid JSON (send an object such as {"anomaly":"…","verdict":"…","exp":"…","sig":"…"} or a form)');
+      throw new BodyError(
+        400,
+        'the body is not valid JSON (send an object such as {"anomaly":"…","verdict":"…","exp":"…","sig":"…"} or a form)',
+      );
     }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BodyError(400, 'the JSON body must be an object of link parameters');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw new BodyError(400, 'the JSON body must be an object of link parameters');
     for (const [k, v] of Object.entries(body)) if (typeof v === 'string' || typeof v === 'number') params.set(k, String(v));
     return params;
   }
@@ -113,7 +117,11 @@ export function feedbackRoute(options: FeedbackRouteOptions): RouteHandler {
         recorded: docs.length,
         verdict: check.verdict,
         [check.target.kind]: check.target.id,
-        verdicts: docs.map((d) => ({ job: d.vigil.feedback.job_id, entity: d.vigil.feedback.entity, expires: d.vigil.feedback.expires ?? null })),
+        verdicts: docs.map((d) => ({
+          job: d.vigil.feedback.job_id,
+          entity: d.vigil.feedback.entity,
+          expires: d.vigil.feedback.expires ?? null,
+        })),
       });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -51,7 +51,8 @@ export async function probeEngine(engine: Engine, index: string, timeoutMs: numb
 export function leaseCheck(views: readonly PartitionView[], readyWhenStandby: boolean): Check {
   const active = views.filter((v) => !v.paused);
   const held = active.filter((v) => v.leaseHeld).length;
-  if (active.length === 0) return { ok: views.length > 0, detail: views.length > 0 ? 'every job is paused' : 'no job partitions configured' };
+  if (active.length === 0)
+    return { ok: views.length > 0, detail: views.length > 0 ? 'every job is paused' : 'no job partitions configured' };
   if (held > 0) return { ok: true, detail: `holds ${held} of ${active.length} partition lease(s)` };
   return { ok: readyWhenStandby, detail: `holds none of ${active.length} partition lease(s) (standby or not yet acquired)` };
 }

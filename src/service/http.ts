@@ -40,7 +40,9 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/feedback') {
-      const route = options.feedback ?? (async () => sendJson(res, 404, { error: 'no feedback callback: set feedback.callback (url, secret) in the config' }));
+      const route =
+        options.feedback ??
+        (async () => sendJson(res, 404, { error: 'no feedback callback: set feedback.callback (url, secret) in the config' }));
       route(req, res).catch((error: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
         else res.end();

@@ -47,7 +47,11 @@ export function instrumentEngine(engine: Engine, metrics: Pick<ServiceMetrics, '
 }
 
 /** Times each window's enqueue → drain into `vigil_alert_delivery_seconds`. */
-export function instrumentDispatcher<D extends AlertDispatcher>(dispatcher: D, metrics: Pick<ServiceMetrics, 'deliverySeconds'>, now: () => number = Date.now): D {
+export function instrumentDispatcher<D extends AlertDispatcher>(
+  dispatcher: D,
+  metrics: Pick<ServiceMetrics, 'deliverySeconds'>,
+  now: () => number = Date.now,
+): D {
   let since: number | undefined;
   return new Proxy(dispatcher, {
     get(target, property, receiver) {

@@ -25,8 +25,22 @@ export function jobControlId(jobId: string): string {
 }
 
 /** Sets the paused flag (unconditional: the last operator's word wins). */
-export async function setPaused(engine: Engine, stateIndex: string, jobId: string, paused: boolean, by: string, reason?: string): Promise<JobControlDocument> {
-  const doc: JobControlDocument = { kind: 'job_control', job_id: jobId, paused, updated_at: new Date().toISOString(), updated_by: by, reason: reason ?? null };
+export async function setPaused(
+  engine: Engine,
+  stateIndex: string,
+  jobId: string,
+  paused: boolean,
+  by: string,
+  reason?: string,
+): Promise<JobControlDocument> {
+  const doc: JobControlDocument = {
+    kind: 'job_control',
+    job_id: jobId,
+    paused,
+    updated_at: new Date().toISOString(),
+    updated_by: by,
+    reason: reason ?? null,
+  };
   await engine.putState(stateIndex, jobControlId(jobId), doc, { kind: 'none' });
   return doc;
 }
@@ -59,11 +73,20 @@ export interface JobStatus {
   readonly partitions: readonly PartitionStatus[];
 }
 
-export async function jobStatus(engine: Engine, stateIndex: string, jobId: string, partitions: number, now: number = Date.now()): Promise<JobStatus> {
+export async function jobStatus(
+  engine: Engine,
+  stateIndex: string,
+  jobId: string,
+  partitions: number,
+  now: number = Date.now(),
+): Promise<JobStatus> {
   const control = await engine.getState<JobControlDocument>(stateIndex, jobControlId(jobId));
   const rows: PartitionStatus[] = [];
   for (let p = 0; p < partitions; p++) {
-    const [lease, head] = await Promise.all([engine.getState<LeaseDocument>(stateIndex, leaseId(jobId, p)), engine.getState<JobStateHead>(stateIndex, stateHeadId(jobId, p))]);
+    const [lease, head] = await Promise.all([
+      engine.getState<LeaseDocument>(stateIndex, leaseId(jobId, p)),
+      engine.getState<JobStateHead>(stateIndex, stateHeadId(jobId, p)),
+    ]);
     rows.push({
       partition: p,
       holder: lease?.doc.holder ?? null,
@@ -75,5 +98,10 @@ export async function jobStatus(engine: Engine, stateIndex: string, jobId: strin
       updatedAt: head?.doc.updated_at ?? null,
     });
   }
-  return { job: jobId, paused: control?.doc.paused ?? false, pausedBy: control?.doc.paused ? control.doc.updated_by : null, partitions: rows };
+  return {
+    job: jobId,
+    paused: control?.doc.paused ?? false,
+    pausedBy: control?.doc.paused ? control.doc.updated_by : null,
+    partitions: rows,
+  };
 }

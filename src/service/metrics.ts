@@ -44,12 +44,37 @@ export class ServiceMetrics {
   constructor(views: () => readonly PartitionView[], now: () => number = Date.now) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.windows = new Counter({ name: 'vigil_windows_total', help: 'Windows committed, by phase (warmup: model fitting only; scored: anomalies written).', labelNames: ['job', 'phase'], registers });
+    this.windows = new Counter({
+      name: 'vigil_windows_total',
+      help: 'Windows committed, by phase (warmup: model fitting only; scored: anomalies written).',
+      labelNames: ['job', 'phase'],
+      registers,
+    });
     this.events = new Counter({ name: 'vigil_events_total', help: 'Events read in committed windows.', labelNames: ['job'], registers });
-    this.entityWindows = new Counter({ name: 'vigil_entity_windows_scored_total', help: 'Entity-windows scored.', labelNames: ['job'], registers });
-    this.entities = new Gauge({ name: 'vigil_entities', help: 'Entities in the last scored window of the partition.', labelNames: ['job', 'partition'], registers });
-    this.anomalies = new Counter({ name: 'vigil_anomalies_written_total', help: 'Anomaly documents written.', labelNames: ['job'], registers });
-    this.rejected = new Counter({ name: 'vigil_documents_rejected_total', help: 'Documents the cluster refused (parked in the dead-letter index).', labelNames: ['job'], registers });
+    this.entityWindows = new Counter({
+      name: 'vigil_entity_windows_scored_total',
+      help: 'Entity-windows scored.',
+      labelNames: ['job'],
+      registers,
+    });
+    this.entities = new Gauge({
+      name: 'vigil_entities',
+      help: 'Entities in the last scored window of the partition.',
+      labelNames: ['job', 'partition'],
+      registers,
+    });
+    this.anomalies = new Counter({
+      name: 'vigil_anomalies_written_total',
+      help: 'Anomaly documents written.',
+      labelNames: ['job'],
+      registers,
+    });
+    this.rejected = new Counter({
+      name: 'vigil_documents_rejected_total',
+      help: 'Documents the cluster refused (parked in the dead-letter index).',
+      labelNames: ['job'],
+      registers,
+    });
     this.alerts = new Counter({
       name: 'vigil_alerts_total',
       help: 'Alerts by outcome: raised (score over the threshold), delivered, retried, dead_lettered, suppressed (realert).',
@@ -75,9 +100,23 @@ export class ServiceMetrics {
       labelNames: ['operation', 'kind'],
       registers,
     });
-    this.engineUp = new Gauge({ name: 'vigil_engine_up', help: 'Whether the last cluster probe (readiness check) answered: 1 yes, 0 no.', registers });
-    this.cycles = new Counter({ name: 'vigil_cycles_total', help: 'Scheduler cycles, by result (ok, failed).', labelNames: ['result'], registers });
-    this.reloads = new Counter({ name: 'vigil_config_reloads_total', help: 'SIGHUP configuration reloads, by result (applied, rejected).', labelNames: ['result'], registers });
+    this.engineUp = new Gauge({
+      name: 'vigil_engine_up',
+      help: 'Whether the last cluster probe (readiness check) answered: 1 yes, 0 no.',
+      registers,
+    });
+    this.cycles = new Counter({
+      name: 'vigil_cycles_total',
+      help: 'Scheduler cycles, by result (ok, failed).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.reloads = new Counter({
+      name: 'vigil_config_reloads_total',
+      help: 'SIGHUP configuration reloads, by result (applied, rejected).',
+      labelNames: ['result'],
+      registers,
+    });
     new Gauge({
       name: 'vigil_lag_seconds',
       help: 'Seconds the oldest due but unprocessed window of a held partition has been waiting (0 = caught up).',

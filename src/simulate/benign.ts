@@ -122,7 +122,16 @@ function internalFlow(rng: Rng, ts: number, from: Host, to: Host, port: number, 
  * pulls the data, so the flow's source is the proxy and the volume is in destination.bytes.
  */
 function backupPull(rng: Rng, ts: number, proxy: Host, server: Host, bytes: number): SimEvent {
-  return networkEvent({ ts, host: proxy.name, sourceIp: proxy.ip, destinationIp: server.ip, destinationPort: 10_006, sourceBytes: rng.logNormal(Math.max(bytes / 500, 2_000), 0.5), destinationBytes: bytes, protocol: 'veeam' });
+  return networkEvent({
+    ts,
+    host: proxy.name,
+    sourceIp: proxy.ip,
+    destinationIp: server.ip,
+    destinationPort: 10_006,
+    sourceBytes: rng.logNormal(Math.max(bytes / 500, 2_000), 0.5),
+    destinationBytes: bytes,
+    protocol: 'veeam',
+  });
 }
 
 function sharePath(rng: Rng, fs: Host, department: string): string {
@@ -132,7 +141,17 @@ function sharePath(rng: Rng, fs: Host, department: string): string {
 }
 
 /** Person's activity inside [from, to) (UTC ms) while the session is on. */
-function personActivity(world: World, p: Person, day: number, plan: DayPlan, rng: Rng, from: number, to: number, sessionStart: number | null, emit: Emit): void {
+function personActivity(
+  world: World,
+  p: Person,
+  day: number,
+  plan: DayPlan,
+  rng: Rng,
+  from: number,
+  to: number,
+  sessionStart: number | null,
+  emit: Emit,
+): void {
   const span = (to - from) / HOUR_MS;
   const at = (): number => Math.floor(rng.uniform(from, to));
   const country = plan.location === 'travel' && p.trip ? p.trip.country : p.site.country;
@@ -143,37 +162,111 @@ function personActivity(world: World, p: Person, day: number, plan: DayPlan, rng
     let t = sessionStart;
     if (plan.location !== 'office') {
       const publicIp = plan.location === 'travel' && p.trip ? p.trip.ip : p.homeIp;
-      if (rng.chance(0.05)) emit(authEvent({ ts: t, user: p.name, sourceIp: publicIp, country, host: vpnHost(world).name, action: 'vpn-logon', outcome: 'failure' }));
+      if (rng.chance(0.05))
+        emit(
+          authEvent({
+            ts: t,
+            user: p.name,
+            sourceIp: publicIp,
+            country,
+            host: vpnHost(world).name,
+            action: 'vpn-logon',
+            outcome: 'failure',
+          }),
+        );
       t += rng.int(5_000, 60_000);
-      emit(authEvent({ ts: t, user: p.name, sourceIp: publicIp, country, host: vpnHost(world).name, action: 'vpn-logon', outcome: 'success' }));
+      emit(
+        authEvent({ ts: t, user: p.name, sourceIp: publicIp, country, host: vpnHost(world).name, action: 'vpn-logon', outcome: 'success' }),
+      );
     }
     // Typos at the first logon of the day; more on the first day of a new hire.
     const typos = p.startDay > 0 && day === p.startDay ? rng.int(1, 5) : rng.chance(0.09) ? (rng.chance(0.2) ? rng.int(2, 4) : 1) : 0;
     for (let i = 0; i < typos; i++) {
       t += rng.int(3_000, 25_000);
-      emit(authEvent({ ts: t, user: p.name, sourceIp: plan.deskIp, country: p.site.country, host: ws.name, action: plan.location === 'office' ? 'logon-interactive' : 'logon-remote-interactive', outcome: 'failure' }));
+      emit(
+        authEvent({
+          ts: t,
+          user: p.name,
+          sourceIp: plan.deskIp,
+          country: p.site.country,
+          host: ws.name,
+          action: plan.location === 'office' ? 'logon-interactive' : 'logon-remote-interactive',
+          outcome: 'failure',
+        }),
+      );
     }
     t += rng.int(3_000, 20_000);
-    emit(authEvent({ ts: t, user: p.name, sourceIp: plan.deskIp, country: p.site.country, host: ws.name, action: plan.location === 'office' ? 'logon-interactive' : 'logon-remote-interactive', outcome: 'success' }));
+    emit(
+      authEvent({
+        ts: t,
+        user: p.name,
+        sourceIp: plan.deskIp,
+        country: p.site.country,
+        host: ws.name,
+        action: plan.location === 'office' ? 'logon-interactive' : 'logon-remote-interactive',
+        outcome: 'success',
+      }),
+    );
   }
 
   // Network logons to the servers the person uses (mail, shares, apps), from the workstation.
   for (let i = rng.poisson(1.3 * span); i > 0; i--) {
     const server = zipfPick(rng, p.servers);
     const action = server.kind === 'dev' ? 'ssh-logon' : 'logon-network';
-    emit(authEvent({ ts: at(), user: p.name, sourceIp: ws.ip, country: p.site.country, host: server.name, action, outcome: rng.chance(0.01) ? 'failure' : 'success' }));
+    emit(
+      authEvent({
+        ts: at(),
+        user: p.name,
+        sourceIp: ws.ip,
+        country: p.site.country,
+        host: server.name,
+        action,
+        outcome: rng.chance(0.01) ? 'failure' : 'success',
+      }),
+    );
   }
   // Re-authentication after lunch (screen unlock), with the odd typo.
   const lunchLocal = localTime(world, from, p.site).hour;
   if (lunchLocal >= 12 && lunchLocal < 13 && rng.chance(0.6)) {
     const t = at();
-    if (rng.chance(0.06)) emit(authEvent({ ts: t, user: p.name, sourceIp: plan.deskIp, country: p.site.country, host: ws.name, action: 'logon-interactive', outcome: 'failure' }));
-    emit(authEvent({ ts: t + 8_000, user: p.name, sourceIp: plan.deskIp, country: p.site.country, host: ws.name, action: 'logon-interactive', outcome: 'success' }));
+    if (rng.chance(0.06))
+      emit(
+        authEvent({
+          ts: t,
+          user: p.name,
+          sourceIp: plan.deskIp,
+          country: p.site.country,
+          host: ws.name,
+          action: 'logon-interactive',
+          outcome: 'failure',
+        }),
+      );
+    emit(
+      authEvent({
+        ts: t + 8_000,
+        user: p.name,
+        sourceIp: plan.deskIp,
+        country: p.site.country,
+        host: ws.name,
+        action: 'logon-interactive',
+        outcome: 'success',
+      }),
+    );
   }
   // VPN reconnects when remote.
   if (plan.location !== 'office' && rng.chance(0.15 * span)) {
     const publicIp = plan.location === 'travel' && p.trip ? p.trip.ip : p.homeIp;
-    emit(authEvent({ ts: at(), user: p.name, sourceIp: publicIp, country, host: vpnHost(world).name, action: 'vpn-logon', outcome: 'success' }));
+    emit(
+      authEvent({
+        ts: at(),
+        user: p.name,
+        sourceIp: publicIp,
+        country,
+        host: vpnHost(world).name,
+        action: 'vpn-logon',
+        outcome: 'success',
+      }),
+    );
   }
 
   // Programs on the workstation.
@@ -181,14 +274,25 @@ function personActivity(world: World, p: Person, day: number, plan: DayPlan, rng
   for (let i = rng.poisson(procRate * span); i > 0; i--) {
     emit(processEvent({ ts: at(), host: ws.name, user: p.name, name: zipfPick(rng, p.apps), parent: 'explorer.exe' }));
   }
-  if (plan.newTool && rng.chance(0.35)) emit(processEvent({ ts: at(), host: ws.name, user: p.name, name: plan.newTool, parent: 'powershell.exe' }));
+  if (plan.newTool && rng.chance(0.35))
+    emit(processEvent({ ts: at(), host: ws.name, user: p.name, name: plan.newTool, parent: 'powershell.exe' }));
 
   // Network flows from the workstation: SaaS and internal servers.
   for (let i = rng.poisson(3.5 * span); i > 0; i--) {
     if (rng.chance(0.7)) emit(externalFlow(world, rng, at(), ws, p.role === 'developer' ? 40_000 : 15_000));
     else {
       const server = zipfPick(rng, p.servers);
-      emit(internalFlow(rng, at(), ws, server, server.kind === 'file' ? 445 : server.kind === 'dev' ? 22 : 443, server.kind === 'file' ? 'smb' : server.kind === 'dev' ? 'ssh' : 'https', rng.logNormal(30_000, 1.2)));
+      emit(
+        internalFlow(
+          rng,
+          at(),
+          ws,
+          server,
+          server.kind === 'file' ? 445 : server.kind === 'dev' ? 22 : 443,
+          server.kind === 'file' ? 'smb' : server.kind === 'dev' ? 'ssh' : 'https',
+          rng.logNormal(30_000, 1.2),
+        ),
+      );
     }
   }
   if (plan.bigUploadHour !== undefined) {
@@ -197,7 +301,20 @@ function personActivity(world: World, p: Person, day: number, plan: DayPlan, rng
       const n = rng.int(3, 12);
       const total = rng.logNormal(500_000_000, 0.7);
       const svc = world.saas[rng.int(0, 3)];
-      for (let i = 0; i < n; i++) emit(networkEvent({ ts: at(), host: ws.name, sourceIp: ws.ip, destinationIp: svc.ip, destinationPort: 443, sourceBytes: total / n, destinationBytes: rng.logNormal(80_000, 0.8), protocol: 'https', destinationCountry: svc.country }));
+      for (let i = 0; i < n; i++)
+        emit(
+          networkEvent({
+            ts: at(),
+            host: ws.name,
+            sourceIp: ws.ip,
+            destinationIp: svc.ip,
+            destinationPort: 443,
+            sourceBytes: total / n,
+            destinationBytes: rng.logNormal(80_000, 0.8),
+            protocol: 'https',
+            destinationCountry: svc.country,
+          }),
+        );
     }
   }
 
@@ -205,7 +322,16 @@ function personActivity(world: World, p: Person, day: number, plan: DayPlan, rng
   if (files.length) {
     for (let i = rng.poisson((p.role === 'office' ? 2.5 : 1.5) * span); i > 0; i--) {
       const fs = files[p.index % files.length];
-      emit(fileEvent({ ts: at(), user: p.name, host: fs.name, path: sharePath(rng, fs, p.department), bytes: rng.logNormal(250_000, 1.4), action: rng.chance(0.75) ? 'file-read' : 'file-write' }));
+      emit(
+        fileEvent({
+          ts: at(),
+          user: p.name,
+          host: fs.name,
+          path: sharePath(rng, fs, p.department),
+          bytes: rng.logNormal(250_000, 1.4),
+          action: rng.chance(0.75) ? 'file-read' : 'file-write',
+        }),
+      );
     }
   }
 
@@ -215,7 +341,16 @@ function personActivity(world: World, p: Person, day: number, plan: DayPlan, rng
     const dc = (world.byKind.get('dc') ?? [])[0];
     for (let i = rng.poisson(0.9 * span); i > 0; i--) {
       const target = rng.pick(world.people).name;
-      emit(iamEvent({ ts: at(), user: p.name, host: dc.name, sourceIp: ws.ip, action: rng.chance(0.85) ? 'password-reset' : 'added-member-to-group', target }));
+      emit(
+        iamEvent({
+          ts: at(),
+          user: p.name,
+          host: dc.name,
+          sourceIp: ws.ip,
+          action: rng.chance(0.85) ? 'password-reset' : 'added-member-to-group',
+          target,
+        }),
+      );
     }
   }
 }
@@ -227,13 +362,25 @@ function vpnHost(world: World): Host {
 function developerWork(world: World, p: Person, rng: Rng, at: () => number, span: number, emit: Emit): void {
   const devs = p.servers.filter((s) => s.kind === 'dev');
   for (const dev of devs) {
-    for (let i = rng.poisson(2.5 * span / devs.length); i > 0; i--) {
+    for (let i = rng.poisson((2.5 * span) / devs.length); i > 0; i--) {
       emit(processEvent({ ts: at(), host: dev.name, user: p.name, name: zipfPick(rng, SERVER_PROCESSES.dev), parent: 'bash' }));
     }
   }
   if (rng.chance(0.2 * span)) {
     // git push / artifact upload.
-    emit(networkEvent({ ts: at(), host: p.workstation.name, sourceIp: p.workstation.ip, destinationIp: world.saas[1].ip, destinationPort: 443, sourceBytes: rng.logNormal(20_000_000, 1.2), destinationBytes: rng.logNormal(200_000, 1), protocol: 'https', destinationCountry: world.saas[1].country }));
+    emit(
+      networkEvent({
+        ts: at(),
+        host: p.workstation.name,
+        sourceIp: p.workstation.ip,
+        destinationIp: world.saas[1].ip,
+        destinationPort: 443,
+        sourceBytes: rng.logNormal(20_000_000, 1.2),
+        destinationBytes: rng.logNormal(200_000, 1),
+        protocol: 'https',
+        destinationCountry: world.saas[1].country,
+      }),
+    );
   }
 }
 
@@ -245,14 +392,52 @@ function adminWork(world: World, p: Person, rng: Rng, at: () => number, span: nu
     const server = rng.chance(0.95) ? zipfPick(rng, portfolio) : rng.pick(world.servers);
     const t = at();
     const fromIp = rng.chance(0.6) ? jump.ip : p.workstation.ip;
-    emit(authEvent({ ts: t, user: p.name, sourceIp: fromIp, country: p.site.country, host: server.name, action: rng.chance(0.5) ? 'logon-remote-interactive' : 'logon-network', outcome: rng.chance(0.03) ? 'failure' : 'success' }));
-    emit(authEvent({ ts: t + 5, user: p.name, sourceIp: fromIp, country: p.site.country, host: server.name, action: 'logon-special-privileges', outcome: 'success' }));
-    if (rng.chance(0.5)) emit(processEvent({ ts: t + rng.int(10_000, 300_000), host: server.name, user: p.name, name: zipfPick(rng, ['powershell.exe', 'mmc.exe', 'cmd.exe', 'eventvwr.exe', 'taskmgr.exe', 'sc.exe']), parent: 'explorer.exe' }));
+    emit(
+      authEvent({
+        ts: t,
+        user: p.name,
+        sourceIp: fromIp,
+        country: p.site.country,
+        host: server.name,
+        action: rng.chance(0.5) ? 'logon-remote-interactive' : 'logon-network',
+        outcome: rng.chance(0.03) ? 'failure' : 'success',
+      }),
+    );
+    emit(
+      authEvent({
+        ts: t + 5,
+        user: p.name,
+        sourceIp: fromIp,
+        country: p.site.country,
+        host: server.name,
+        action: 'logon-special-privileges',
+        outcome: 'success',
+      }),
+    );
+    if (rng.chance(0.5))
+      emit(
+        processEvent({
+          ts: t + rng.int(10_000, 300_000),
+          host: server.name,
+          user: p.name,
+          name: zipfPick(rng, ['powershell.exe', 'mmc.exe', 'cmd.exe', 'eventvwr.exe', 'taskmgr.exe', 'sc.exe']),
+          parent: 'explorer.exe',
+        }),
+      );
   }
   // Account and group changes belong to the infrastructure team (the one running the DCs).
   if (dc.kind === 'dc' && !portfolio.some((h) => h.kind === 'dc')) return;
   for (let i = rng.poisson(0.25 * span); i > 0; i--) {
-    emit(iamEvent({ ts: at(), user: p.name, host: dc.name, sourceIp: deskIp, action: rng.pick(['added-member-to-group', 'user-account-created', 'password-reset', 'group-policy-modified']), target: rng.pick(world.people).name }));
+    emit(
+      iamEvent({
+        ts: at(),
+        user: p.name,
+        host: dc.name,
+        sourceIp: deskIp,
+        action: rng.pick(['added-member-to-group', 'user-account-created', 'password-reset', 'group-policy-modified']),
+        target: rng.pick(world.people).name,
+      }),
+    );
   }
 }
 
@@ -261,12 +446,50 @@ function onCallNight(world: World, p: Person, rng: Rng, from: number, to: number
   const at = (): number => Math.floor(rng.uniform(from, to));
   const publicIp = p.homeIp;
   const t0 = from + 60_000;
-  emit(authEvent({ ts: t0, user: p.name, sourceIp: publicIp, country: p.site.country, host: vpnHost(world).name, action: 'vpn-logon', outcome: 'success' }));
+  emit(
+    authEvent({
+      ts: t0,
+      user: p.name,
+      sourceIp: publicIp,
+      country: p.site.country,
+      host: vpnHost(world).name,
+      action: 'vpn-logon',
+      outcome: 'success',
+    }),
+  );
   for (const server of rng.sample(p.portfolio.length ? p.portfolio : world.servers, rng.int(1, 4))) {
     const t = at();
-    emit(authEvent({ ts: t, user: p.name, sourceIp: p.workstation.ip, country: p.site.country, host: server.name, action: 'logon-remote-interactive', outcome: 'success' }));
-    emit(authEvent({ ts: t + 5, user: p.name, sourceIp: p.workstation.ip, country: p.site.country, host: server.name, action: 'logon-special-privileges', outcome: 'success' }));
-    emit(processEvent({ ts: t + 60_000, host: server.name, user: p.name, name: rng.pick(['powershell.exe', 'services.msc', 'eventvwr.exe']), parent: 'explorer.exe' }));
+    emit(
+      authEvent({
+        ts: t,
+        user: p.name,
+        sourceIp: p.workstation.ip,
+        country: p.site.country,
+        host: server.name,
+        action: 'logon-remote-interactive',
+        outcome: 'success',
+      }),
+    );
+    emit(
+      authEvent({
+        ts: t + 5,
+        user: p.name,
+        sourceIp: p.workstation.ip,
+        country: p.site.country,
+        host: server.name,
+        action: 'logon-special-privileges',
+        outcome: 'success',
+      }),
+    );
+    emit(
+      processEvent({
+        ts: t + 60_000,
+        host: server.name,
+        user: p.name,
+        name: rng.pick(['powershell.exe', 'services.msc', 'eventvwr.exe']),
+        parent: 'explorer.exe',
+      }),
+    );
   }
 }
 
@@ -278,12 +501,35 @@ function hostBackground(world: World, host: Host, hour: number, emit: Emit): voi
   for (let k = 0; k < 2; k++) {
     const ts = from + phase + k * 1_800_000 + Math.round(rng.normal(0, 4_000));
     if (ts >= from && ts < from + HOUR_MS) {
-      emit(networkEvent({ ts, host: host.name, sourceIp: host.ip, destinationIp: world.telemetry.ip, destinationPort: 443, sourceBytes: rng.logNormal(6_000, 0.3), destinationBytes: rng.logNormal(1_500, 0.3), protocol: 'https', destinationCountry: world.telemetry.country }));
+      emit(
+        networkEvent({
+          ts,
+          host: host.name,
+          sourceIp: host.ip,
+          destinationIp: world.telemetry.ip,
+          destinationPort: 443,
+          sourceBytes: rng.logNormal(6_000, 0.3),
+          destinationBytes: rng.logNormal(1_500, 0.3),
+          protocol: 'https',
+          destinationCountry: world.telemetry.country,
+        }),
+      );
     }
   }
-  const system = host.kind === 'workstation' ? ['svchost.exe', 'msmpeng.exe', 'searchindexer.exe', 'taskhostw.exe', 'backgroundtaskhost.exe'] : SERVER_PROCESSES[host.kind];
+  const system =
+    host.kind === 'workstation'
+      ? ['svchost.exe', 'msmpeng.exe', 'searchindexer.exe', 'taskhostw.exe', 'backgroundtaskhost.exe']
+      : SERVER_PROCESSES[host.kind];
   for (let i = rng.poisson(host.kind === 'workstation' ? 1 : 2.5); i > 0; i--) {
-    emit(processEvent({ ts: Math.floor(rng.uniform(from, from + HOUR_MS)), host: host.name, user: 'SYSTEM', name: zipfPick(rng, system), parent: 'services.exe' }));
+    emit(
+      processEvent({
+        ts: Math.floor(rng.uniform(from, from + HOUR_MS)),
+        host: host.name,
+        user: 'SYSTEM',
+        name: zipfPick(rng, system),
+        parent: 'services.exe',
+      }),
+    );
   }
   if (host.kind !== 'workstation') {
     for (let i = rng.poisson(1.5); i > 0; i--) emit(externalFlow(world, rng, Math.floor(rng.uniform(from, from + HOUR_MS)), host, 8_000));
@@ -308,10 +554,21 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
           for (const host of share) {
             const t = at();
             logon(host, t);
-            for (let i = 0; i < 4; i++) emit(backupPull(rng, t + i * 600_000 + rng.int(0, 60_000), svc.home, host, rng.logNormal(2_500_000_000, 0.8) / 4));
+            for (let i = 0; i < 4; i++)
+              emit(backupPull(rng, t + i * 600_000 + rng.int(0, 60_000), svc.home, host, rng.logNormal(2_500_000_000, 0.8) / 4));
           }
           for (const fs of world.byKind.get('file') ?? []) {
-            for (let i = rng.poisson(600); i > 0; i--) emit(fileEvent({ ts: at(), user: svc.name, host: fs.name, path: `\\\\${fs.name}\\${rng.pick(['finance', 'sales', 'hr', 'legal', 'engineering', 'it'])}\\archive\\f-${rng.int(1, 90_000)}.dat`, bytes: rng.logNormal(2_000_000, 1.5), action: 'file-read' }));
+            for (let i = rng.poisson(600); i > 0; i--)
+              emit(
+                fileEvent({
+                  ts: at(),
+                  user: svc.name,
+                  host: fs.name,
+                  path: `\\\\${fs.name}\\${rng.pick(['finance', 'sales', 'hr', 'legal', 'engineering', 'it'])}\\archive\\f-${rng.int(1, 90_000)}.dat`,
+                  bytes: rng.logNormal(2_000_000, 1.5),
+                  action: 'file-read',
+                }),
+              );
           }
         } else if (h === world.profile.incrementalHour) {
           // Nightly incremental: every server, each in its own slot, a volume typical of that server.
@@ -323,7 +580,17 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
             emit(backupPull(rng, t + 30_000, svc.home, host, rng.logNormal(median, 0.35)));
           }
           for (const fs of world.byKind.get('file') ?? []) {
-            for (let i = rng.poisson(40); i > 0; i--) emit(fileEvent({ ts: at(), user: svc.name, host: fs.name, path: `\\\\${fs.name}\\archive\\inc-${rng.int(1, 90_000)}.dat`, bytes: rng.logNormal(1_000_000, 1.2), action: 'file-read' }));
+            for (let i = rng.poisson(40); i > 0; i--)
+              emit(
+                fileEvent({
+                  ts: at(),
+                  user: svc.name,
+                  host: fs.name,
+                  path: `\\\\${fs.name}\\archive\\inc-${rng.int(1, 90_000)}.dat`,
+                  bytes: rng.logNormal(1_000_000, 1.2),
+                  action: 'file-read',
+                }),
+              );
           }
         }
         break;
@@ -334,7 +601,19 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
         // External uptime poller: a fixed-period check from the monitoring host (benign beaconing).
         const poll = world.profile.pollerMinutes * 60_000;
         for (let q = 0; poll > 0 && q * poll < HOUR_MS; q++) {
-          emit(networkEvent({ ts: from + q * poll + rng.int(0, 3_000), host: svc.home.name, sourceIp: svc.home.ip, destinationIp: UPTIME_MONITOR.ip, destinationPort: 443, sourceBytes: rng.logNormal(900, 0.1), destinationBytes: rng.logNormal(2_400, 0.1), protocol: 'https', destinationCountry: UPTIME_MONITOR.country }));
+          emit(
+            networkEvent({
+              ts: from + q * poll + rng.int(0, 3_000),
+              host: svc.home.name,
+              sourceIp: svc.home.ip,
+              destinationIp: UPTIME_MONITOR.ip,
+              destinationPort: 443,
+              sourceBytes: rng.logNormal(900, 0.1),
+              destinationBytes: rng.logNormal(2_400, 0.1),
+              protocol: 'https',
+              destinationCountry: UPTIME_MONITOR.country,
+            }),
+          );
         }
         break;
       }
@@ -345,7 +624,17 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
           const host = rng.pick(svc.targets);
           const t = at();
           logon(host, t);
-          emit(internalFlow(rng, t + 200, svc.home, host, svc.kind === 'sql' ? 1433 : 8443, svc.kind === 'sql' ? 'tds' : 'https', rng.logNormal(50_000, 1)));
+          emit(
+            internalFlow(
+              rng,
+              t + 200,
+              svc.home,
+              host,
+              svc.kind === 'sql' ? 1433 : 8443,
+              svc.kind === 'sql' ? 'tds' : 'https',
+              rng.logNormal(50_000, 1),
+            ),
+          );
         }
         break;
       case 'legacy':
@@ -361,7 +650,19 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
         const hosts = svc.targets.filter((_, i) => i % 4 === slot);
         for (const host of hosts) {
           const t = at();
-          for (let i = 0; i < 12; i++) emit(networkEvent({ ts: t + i * 700, host: svc.home.name, sourceIp: svc.home.ip, destinationIp: host.ip, destinationPort: rng.pick([22, 23, 80, 135, 139, 443, 445, 1433, 3389, 5985, 8080, 8443]), sourceBytes: rng.int(60, 400), destinationBytes: rng.int(0, 2_000), protocol: 'tcp' }));
+          for (let i = 0; i < 12; i++)
+            emit(
+              networkEvent({
+                ts: t + i * 700,
+                host: svc.home.name,
+                sourceIp: svc.home.ip,
+                destinationIp: host.ip,
+                destinationPort: rng.pick([22, 23, 80, 135, 139, 443, 445, 1433, 3389, 5985, 8080, 8443]),
+                sourceBytes: rng.int(60, 400),
+                destinationBytes: rng.int(0, 2_000),
+                protocol: 'tcp',
+              }),
+            );
           const fails = rng.chance(0.3);
           logon(host, t + 9_000, fails ? 'failure' : 'success');
           if (fails) logon(host, t + 9_500, 'failure');
@@ -374,7 +675,15 @@ function serviceAccounts(world: World, hour: number, emit: Emit): void {
         for (const host of rng.sample(svc.targets, rng.int(3, Math.max(3, svc.targets.length)))) {
           const t = t0 + rng.int(0, 600_000);
           logon(host, t);
-          emit(processEvent({ ts: t + 2_000, host: host.name, user: svc.name, name: host.kind === 'web' ? 'node' : 'java', parent: 'deploy.sh' }));
+          emit(
+            processEvent({
+              ts: t + 2_000,
+              host: host.name,
+              user: svc.name,
+              name: host.kind === 'web' ? 'node' : 'java',
+              parent: 'deploy.sh',
+            }),
+          );
           emit(internalFlow(rng, t + 1_000, svc.home, host, 22, 'ssh', rng.logNormal(40_000_000, 0.6)));
         }
         break;
@@ -399,8 +708,28 @@ function patchNight(world: World, hour: number, emit: Emit): void {
     const owners = crew.filter((a) => a.portfolio.some((h) => h.name === server.name));
     const admin = owners.length ? owners[server.name.length % owners.length] : crew[server.name.length % crew.length];
     const t = Math.floor(rng.uniform(from, from + HOUR_MS - 600_000));
-    emit(authEvent({ ts: t, user: admin.name, sourceIp: (world.byKind.get('jump') ?? world.servers)[0].ip, country: admin.site.country, host: server.name, action: 'logon-remote-interactive', outcome: 'success' }));
-    emit(authEvent({ ts: t + 5, user: admin.name, sourceIp: (world.byKind.get('jump') ?? world.servers)[0].ip, country: admin.site.country, host: server.name, action: 'logon-special-privileges', outcome: 'success' }));
+    emit(
+      authEvent({
+        ts: t,
+        user: admin.name,
+        sourceIp: (world.byKind.get('jump') ?? world.servers)[0].ip,
+        country: admin.site.country,
+        host: server.name,
+        action: 'logon-remote-interactive',
+        outcome: 'success',
+      }),
+    );
+    emit(
+      authEvent({
+        ts: t + 5,
+        user: admin.name,
+        sourceIp: (world.byKind.get('jump') ?? world.servers)[0].ip,
+        country: admin.site.country,
+        host: server.name,
+        action: 'logon-special-privileges',
+        outcome: 'success',
+      }),
+    );
     for (const [i, name] of ['wusa.exe', 'msiexec.exe', 'tiworker.exe', 'trustedinstaller.exe'].entries()) {
       emit(processEvent({ ts: t + 30_000 + i * 20_000, host: server.name, user: 'SYSTEM', name, parent: 'services.exe' }));
     }

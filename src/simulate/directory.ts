@@ -17,12 +17,25 @@ export interface DirectoryEntry {
 export function directoryOf(world: World): DirectoryEntry[] {
   const rows: DirectoryEntry[] = [];
   for (const p of world.people) {
-    rows.push({ field: 'user.name', value: p.name, attributes: { department: p.department, role: p.role, site: p.site.code, country: p.site.country } });
+    rows.push({
+      field: 'user.name',
+      value: p.name,
+      attributes: { department: p.department, role: p.role, site: p.site.code, country: p.site.country },
+    });
   }
   for (const s of world.services) {
-    rows.push({ field: 'user.name', value: s.name, attributes: { department: 'service-accounts', role: 'service', site: s.home.site.code, country: s.home.site.country } });
+    rows.push({
+      field: 'user.name',
+      value: s.name,
+      attributes: { department: 'service-accounts', role: 'service', site: s.home.site.code, country: s.home.site.country },
+    });
   }
-  for (const h of world.hosts) rows.push({ field: 'host.name', value: h.name, attributes: { department: h.kind === 'workstation' ? 'workstations' : 'servers', site: h.site.code, country: h.site.country } });
+  for (const h of world.hosts)
+    rows.push({
+      field: 'host.name',
+      value: h.name,
+      attributes: { department: h.kind === 'workstation' ? 'workstations' : 'servers', site: h.site.code, country: h.site.country },
+    });
   return rows;
 }
 

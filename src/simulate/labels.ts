@@ -4,7 +4,20 @@
  */
 
 /** Serialises a label exactly in the published format (key order fixed). */
-export function formatLabel(l: { scenario: string; technique: string; field: string; value: string; startMs: number; endMs: number }): string {
+export function formatLabel(l: {
+  scenario: string;
+  technique: string;
+  field: string;
+  value: string;
+  startMs: number;
+  endMs: number;
+}): string {
   const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-  return JSON.stringify({ scenario: l.scenario, technique: l.technique, entity: { field: l.field, value: l.value }, start: iso(l.startMs), end: iso(l.endMs) });
+  return JSON.stringify({
+    scenario: l.scenario,
+    technique: l.technique,
+    entity: { field: l.field, value: l.value },
+    start: iso(l.startMs),
+    end: iso(l.endMs),
+  });
 }

@@ -33,7 +33,8 @@ export function parseAttackSpec(spec: string): AttackCounts {
     const [rawName, rawCount, extra] = part.trim().split(':');
     if (extra !== undefined) throw new Error(`--attacks: "${part}" has more than one ':' — write name:count`);
     const count = rawCount === undefined ? 1 : Number(rawCount);
-    if (!Number.isInteger(count) || count < 0 || count > 1000) throw new Error(`--attacks: count for "${rawName}" must be a whole number 0–1000, got "${rawCount}"`);
+    if (!Number.isInteger(count) || count < 0 || count > 1000)
+      throw new Error(`--attacks: count for "${rawName}" must be a whole number 0–1000, got "${rawCount}"`);
     const key = rawName.trim().toLowerCase().replace(/-/g, '_');
     if (key === 'all') {
       for (const n of SCENARIO_NAMES) counts[n] = count;
@@ -47,7 +48,11 @@ export function parseAttackSpec(spec: string): AttackCounts {
 }
 
 export const simulateOptionsSchema = z.strictObject({
-  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
   days: z.number().int().min(1, 'simulate at least one day').max(366),
   users: z.number().int().min(10, 'at least 10 users').max(200_000),
   hosts: z.number().int().min(16, 'at least 16 hosts (servers and workstations)').max(100_000),

@@ -36,7 +36,15 @@ export interface SimulationSummary {
   readonly events: number;
   readonly attackEvents: number;
   readonly byCategory: Readonly<Record<string, number>>;
-  readonly attacks: readonly { scenario: ScenarioName; technique: string; stealth: number; events: number; start: string; end: string; entities: string[] }[];
+  readonly attacks: readonly {
+    scenario: ScenarioName;
+    technique: string;
+    stealth: number;
+    events: number;
+    start: string;
+    end: string;
+    entities: string[];
+  }[];
   readonly labels: readonly SimulatedLabel[];
   readonly sinks: readonly SinkReport[];
   readonly people: number;
@@ -67,7 +75,14 @@ export function planAttacks(world: World, options: SimulateOptions): PlannedAtta
         technique: scenario.technique,
         stealth,
         events,
-        labels: result.entities.map((e) => ({ scenario: scenario.name, technique: scenario.technique, field: e.field, value: e.value, startMs, endMs: lastMs })),
+        labels: result.entities.map((e) => ({
+          scenario: scenario.name,
+          technique: scenario.technique,
+          field: e.field,
+          value: e.value,
+          startMs,
+          endMs: lastMs,
+        })),
       });
     }
   }
@@ -124,7 +139,9 @@ export async function simulate(run: SimulateRun): Promise<SimulationSummary> {
   }
   const sinkReports: SinkReport[] = [];
   for (const sink of run.sinks) sinkReports.push(await sink.close());
-  const labels = attacks.flatMap((a) => a.labels).sort((a, b) => a.startMs - b.startMs || a.scenario.localeCompare(b.scenario) || a.field.localeCompare(b.field));
+  const labels = attacks
+    .flatMap((a) => a.labels)
+    .sort((a, b) => a.startMs - b.startMs || a.scenario.localeCompare(b.scenario) || a.field.localeCompare(b.field));
   if (run.labelsPath) await writeFile(run.labelsPath, labels.map((l) => `${formatLabel(l)}\n`).join(''));
   if (run.directoryPath) await writeFile(run.directoryPath, formatDirectory(directoryOf(world)));
   return {

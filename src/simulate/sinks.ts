@@ -67,7 +67,14 @@ export function simulatedEventsTemplate(index: string): JsonObject {
           user: { properties: { name: kw, target: { properties: { name: kw } } } },
           host: { properties: { name: kw } },
           source: { properties: { ip: { type: 'ip' }, bytes: { type: 'long' }, geo: { properties: { country_iso_code: kw } } } },
-          destination: { properties: { ip: { type: 'ip' }, port: { type: 'long' }, bytes: { type: 'long' }, geo: { properties: { country_iso_code: kw } } } },
+          destination: {
+            properties: {
+              ip: { type: 'ip' },
+              port: { type: 'long' },
+              bytes: { type: 'long' },
+              geo: { properties: { country_iso_code: kw } },
+            },
+          },
           network: { properties: { transport: kw, protocol: kw, bytes: { type: 'long' } } },
           process: { properties: { name: kw, command_line: kw, parent: { properties: { name: kw } } } },
           file: { properties: { path: kw, size: { type: 'long' } } },

@@ -12,8 +12,6 @@ import { Rng } from './rng.js';
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-
-
 /** The historical world's sites (the default profile's). */
 export const SITES: readonly Site[] = DEFAULT_SITES;
 
@@ -105,15 +103,163 @@ export interface WorldOptions {
   readonly profile?: WorldProfile;
 }
 
-const FIRST = ['james', 'mary', 'john', 'patricia', 'robert', 'jennifer', 'michael', 'linda', 'william', 'elizabeth', 'david', 'barbara', 'richard', 'susan', 'joseph', 'jessica', 'thomas', 'sarah', 'charles', 'karen', 'priya', 'arjun', 'oliver', 'amelia', 'lukas', 'hannah', 'felix', 'emma', 'rahul', 'ananya', 'george', 'isla', 'noah', 'mia', 'leon', 'sofia', 'ravi', 'deepa', 'jack', 'grace'];
-const LAST = ['smith', 'johnson', 'williams', 'brown', 'jones', 'garcia', 'miller', 'davis', 'wilson', 'taylor', 'anderson', 'thomas', 'moore', 'martin', 'jackson', 'white', 'harris', 'clark', 'lewis', 'walker', 'patel', 'sharma', 'iyer', 'mueller', 'schmidt', 'schneider', 'fischer', 'weber', 'evans', 'roberts', 'hughes', 'wright', 'green', 'hall', 'reddy', 'nair', 'becker', 'hoffmann', 'cooper', 'ward'];
+const FIRST = [
+  'james',
+  'mary',
+  'john',
+  'patricia',
+  'robert',
+  'jennifer',
+  'michael',
+  'linda',
+  'william',
+  'elizabeth',
+  'david',
+  'barbara',
+  'richard',
+  'susan',
+  'joseph',
+  'jessica',
+  'thomas',
+  'sarah',
+  'charles',
+  'karen',
+  'priya',
+  'arjun',
+  'oliver',
+  'amelia',
+  'lukas',
+  'hannah',
+  'felix',
+  'emma',
+  'rahul',
+  'ananya',
+  'george',
+  'isla',
+  'noah',
+  'mia',
+  'leon',
+  'sofia',
+  'ravi',
+  'deepa',
+  'jack',
+  'grace',
+];
+const LAST = [
+  'smith',
+  'johnson',
+  'williams',
+  'brown',
+  'jones',
+  'garcia',
+  'miller',
+  'davis',
+  'wilson',
+  'taylor',
+  'anderson',
+  'thomas',
+  'moore',
+  'martin',
+  'jackson',
+  'white',
+  'harris',
+  'clark',
+  'lewis',
+  'walker',
+  'patel',
+  'sharma',
+  'iyer',
+  'mueller',
+  'schmidt',
+  'schneider',
+  'fischer',
+  'weber',
+  'evans',
+  'roberts',
+  'hughes',
+  'wright',
+  'green',
+  'hall',
+  'reddy',
+  'nair',
+  'becker',
+  'hoffmann',
+  'cooper',
+  'ward',
+];
 const DEPARTMENTS = ['finance', 'sales', 'marketing', 'hr', 'legal', 'operations', 'support', 'procurement'];
 
-export const OFFICE_APPS = ['outlook.exe', 'chrome.exe', 'msedge.exe', 'excel.exe', 'winword.exe', 'teams.exe', 'explorer.exe', 'onedrive.exe', 'acrord32.exe', 'powerpnt.exe', 'zoom.exe', 'notepad.exe', 'slack.exe', 'sapgui.exe'];
-export const DEV_APPS = ['code.exe', 'git.exe', 'node.exe', 'python.exe', 'docker.exe', 'ssh.exe', 'chrome.exe', 'teams.exe', 'outlook.exe', 'wsl.exe', 'java.exe', 'dotnet.exe', 'powershell.exe', 'cmd.exe', 'npm.cmd', 'go.exe'];
-export const ADMIN_APPS = ['mmc.exe', 'powershell.exe', 'cmd.exe', 'mstsc.exe', 'outlook.exe', 'chrome.exe', 'teams.exe', 'putty.exe', 'dsa.msc', 'gpmc.msc', 'winscp.exe', 'wireshark.exe'];
+export const OFFICE_APPS = [
+  'outlook.exe',
+  'chrome.exe',
+  'msedge.exe',
+  'excel.exe',
+  'winword.exe',
+  'teams.exe',
+  'explorer.exe',
+  'onedrive.exe',
+  'acrord32.exe',
+  'powerpnt.exe',
+  'zoom.exe',
+  'notepad.exe',
+  'slack.exe',
+  'sapgui.exe',
+];
+export const DEV_APPS = [
+  'code.exe',
+  'git.exe',
+  'node.exe',
+  'python.exe',
+  'docker.exe',
+  'ssh.exe',
+  'chrome.exe',
+  'teams.exe',
+  'outlook.exe',
+  'wsl.exe',
+  'java.exe',
+  'dotnet.exe',
+  'powershell.exe',
+  'cmd.exe',
+  'npm.cmd',
+  'go.exe',
+];
+export const ADMIN_APPS = [
+  'mmc.exe',
+  'powershell.exe',
+  'cmd.exe',
+  'mstsc.exe',
+  'outlook.exe',
+  'chrome.exe',
+  'teams.exe',
+  'putty.exe',
+  'dsa.msc',
+  'gpmc.msc',
+  'winscp.exe',
+  'wireshark.exe',
+];
 /** Developers try new tools now and then: a benign source of first-seen processes. */
-export const DEV_TOOL_POOL = ['terraform.exe', 'kubectl.exe', 'helm.exe', 'jq.exe', 'curl.exe', 'wget.exe', 'rustc.exe', 'cargo.exe', 'gradle.bat', 'mvn.cmd', 'az.cmd', 'aws.exe', 'gcloud.cmd', 'postman.exe', 'dbeaver.exe', 'ngrok.exe', 'nmap.exe', 'procmon.exe', 'windbg.exe', 'sqlcmd.exe'];
+export const DEV_TOOL_POOL = [
+  'terraform.exe',
+  'kubectl.exe',
+  'helm.exe',
+  'jq.exe',
+  'curl.exe',
+  'wget.exe',
+  'rustc.exe',
+  'cargo.exe',
+  'gradle.bat',
+  'mvn.cmd',
+  'az.cmd',
+  'aws.exe',
+  'gcloud.cmd',
+  'postman.exe',
+  'dbeaver.exe',
+  'ngrok.exe',
+  'nmap.exe',
+  'procmon.exe',
+  'windbg.exe',
+  'sqlcmd.exe',
+];
 
 export const SERVER_PROCESSES: Readonly<Record<HostKind, readonly string[]>> = {
   workstation: [],
@@ -176,7 +322,12 @@ function buildHosts(seed: number, total: number, sites: readonly Site[]): Host[]
       const rng = Rng.derive(seed, 'host', kind, i);
       if (kind === 'workstation') {
         const site = rng.weighted(sites.map((s) => [s, s.share] as const));
-        hosts.push({ name: `ws-${site.code}-${String(i).padStart(4, '0')}`, ip: ip4(10, 20 + sites.indexOf(site), Math.floor(i / 250), (i % 250) + 2), kind, site });
+        hosts.push({
+          name: `ws-${site.code}-${String(i).padStart(4, '0')}`,
+          ip: ip4(10, 20 + sites.indexOf(site), Math.floor(i / 250), (i % 250) + 2),
+          kind,
+          site,
+        });
       } else {
         serverIndex++;
         const name = `${kind === 'vpn' ? 'vpn-gw' : kind === 'backup' ? 'bkp' : kind === 'scanner' ? 'scan' : kind}${String(i).padStart(2, '0')}`;
@@ -220,7 +371,12 @@ export function buildWorld(options: WorldOptions): World {
   const serviceCount = Math.max(8, Math.round(options.users * 0.05));
   const services: ServiceAccount[] = [
     { name: 'svc-backup', kind: 'backup', home: of('backup')[0], targets: servers.filter((h) => h.kind !== 'backup' && h.kind !== 'vpn') },
-    { name: 'svc-monitor', kind: 'monitor', home: of('app')[0], targets: servers.filter((h) => ['dc', 'file', 'mail', 'db', 'web'].includes(h.kind)) },
+    {
+      name: 'svc-monitor',
+      kind: 'monitor',
+      home: of('app')[0],
+      targets: servers.filter((h) => ['dc', 'file', 'mail', 'db', 'web'].includes(h.kind)),
+    },
     { name: 'svc-sql', kind: 'sql', home: of('app')[0], targets: of('db') },
     { name: 'svc-web', kind: 'web', home: of('web')[0], targets: [...of('app'), ...of('db')] },
     { name: 'svc-legacy-erp', kind: 'legacy', home: of('app')[of('app').length - 1], targets: [of('file')[0]] },
@@ -230,12 +386,22 @@ export function buildWorld(options: WorldOptions): World {
   // More stale accounts failing around the clock in some worlds.
   for (let k = 1; k < profile.staleAccounts; k++) {
     const rng = Rng.derive(seed, 'stale', k);
-    services.push({ name: `svc-old${k}`, kind: 'legacy', home: rng.pick(of('app')), targets: [rng.pick([...of('file'), ...of('db'), ...of('app')])] });
+    services.push({
+      name: `svc-old${k}`,
+      kind: 'legacy',
+      home: rng.pick(of('app')),
+      targets: [rng.pick([...of('file'), ...of('db'), ...of('app')])],
+    });
   }
   for (let i = services.length; i < serviceCount; i++) {
     const rng = Rng.derive(seed, 'svc', i);
     const home = rng.pick(of('app'));
-    services.push({ name: `svc-app${String(i).padStart(2, '0')}`, kind: 'app', home, targets: rng.sample([...of('db'), ...of('file'), ...of('app')], rng.int(1, 3)) });
+    services.push({
+      name: `svc-app${String(i).padStart(2, '0')}`,
+      kind: 'app',
+      home,
+      targets: rng.sample([...of('db'), ...of('file'), ...of('app')], rng.int(1, 3)),
+    });
   }
 
   const humans = Math.max(options.users - serviceCount, 8);
@@ -259,7 +425,11 @@ export function buildWorld(options: WorldOptions): World {
     const servers = [...rng.sample(userServers, rng.int(2, 4))];
     if (fixedRole === 'developer') servers.push(...rng.sample(of('dev'), rng.int(1, Math.min(3, of('dev').length))));
     const apps =
-      fixedRole === 'developer' ? rng.sample(DEV_APPS, rng.int(8, 12)) : fixedRole === 'admin' ? rng.sample(ADMIN_APPS, rng.int(7, 10)) : rng.sample(OFFICE_APPS, rng.int(5, 9));
+      fixedRole === 'developer'
+        ? rng.sample(DEV_APPS, rng.int(8, 12))
+        : fixedRole === 'admin'
+          ? rng.sample(ADMIN_APPS, rng.int(7, 10))
+          : rng.sample(OFFICE_APPS, rng.int(5, 9));
     let trip: Person['trip'];
     if (fixedRole !== 'helpdesk' && rng.chance(0.06) && days >= 5) {
       const from = rng.int(1, days - 3);
@@ -269,7 +439,11 @@ export function buildWorld(options: WorldOptions): World {
     const lateBird = fixedRole === 'developer' ? rng.uniform(0.5, 2) : 0;
     // Admin teams: Windows infrastructure, application / database, Linux / web. Each admin looks
     // after most of their team's servers and now and then one outside it.
-    const teams: HostKind[][] = [['dc', 'file', 'mail', 'jump', 'backup'], ['app', 'db'], ['web', 'dev', 'vpn', 'scanner']];
+    const teams: HostKind[][] = [
+      ['dc', 'file', 'mail', 'jump', 'backup'],
+      ['app', 'db'],
+      ['web', 'dev', 'vpn', 'scanner'],
+    ];
     const team = teams[i % teams.length];
     const teamServers = servers0.filter((h) => team.includes(h.kind));
     const portfolio = fixedRole === 'admin' ? rng.sample(teamServers, Math.max(2, Math.ceil(teamServers.length * 0.7))) : [];
@@ -278,7 +452,14 @@ export function buildWorld(options: WorldOptions): World {
       name: uniqueName(rng, taken),
       role: fixedRole,
       site,
-      department: fixedRole === 'developer' ? 'engineering' : fixedRole === 'admin' ? 'it' : fixedRole === 'helpdesk' ? 'it-support' : rng.pick(DEPARTMENTS),
+      department:
+        fixedRole === 'developer'
+          ? 'engineering'
+          : fixedRole === 'admin'
+            ? 'it'
+            : fixedRole === 'helpdesk'
+              ? 'it-support'
+              : rng.pick(DEPARTMENTS),
       workstation,
       officeIp,
       homeIp: publicIp(rng, site.country),
@@ -311,14 +492,25 @@ export function buildWorld(options: WorldOptions): World {
       ['DE', 0.1],
       ['NL', 0.1],
     ]);
-    saas.push({ ip: ip4(worldRng.pick([13, 20, 23, 34, 35, 40, 52, 104, 142, 151, 172]), worldRng.int(0, 255), worldRng.int(0, 255), worldRng.int(1, 254)), country, port: 443, protocol: 'https' });
+    saas.push({
+      ip: ip4(
+        worldRng.pick([13, 20, 23, 34, 35, 40, 52, 104, 142, 151, 172]),
+        worldRng.int(0, 255),
+        worldRng.int(0, 255),
+        worldRng.int(1, 254),
+      ),
+      country,
+      port: 443,
+      protocol: 'https',
+    });
   }
   // Patch night: the first Tuesday after warm-up when there is one.
   let patchDay = -1;
-  for (let d = 3; d < days; d++) if (new Date(startMs + d * DAY_MS).getUTCDay() === 2) {
-    patchDay = d;
-    break;
-  }
+  for (let d = 3; d < days; d++)
+    if (new Date(startMs + d * DAY_MS).getUTCDay() === 2) {
+      patchDay = d;
+      break;
+    }
   return {
     seed,
     startMs,

@@ -20,7 +20,11 @@ let dir: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-alerts-cli-'));
   // The receiver knows the right secret and refuses anything that does not verify.
-  receiver = await startReceiver((req) => (verifyWebhook(TEST_SECRET, req.headers, req.body).ok ? { status: 202, body: '{"status":"queued"}' } : { status: 401, body: '{"error":"invalid signature"}' }));
+  receiver = await startReceiver((req) =>
+    verifyWebhook(TEST_SECRET, req.headers, req.body).ok
+      ? { status: 202, body: '{"status":"queued"}' }
+      : { status: 401, body: '{"error":"invalid signature"}' },
+  );
 });
 after(async () => {
   await receiver.close();
@@ -46,10 +50,15 @@ function writeConfig(name: string, secretRef: string, extra = ''): string {
 /** Runs the CLI without blocking this process's event loop (the receiver lives here). */
 function vigil(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'error', ...env }, timeout: 90_000 }, (error, stdout, stderr) => {
-      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
-      resolve({ status, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'error', ...env }, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+        resolve({ status, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -72,13 +81,26 @@ describe('vigil alerts test', () => {
     const run = await vigil(['alerts', 'test', '--config', config]);
     assert.equal(run.status, 1);
     assert.match(run.stdout, /✗ soar \(generic\)/);
-    assert.match(run.stdout, /REJECTED by the receiver with HTTP 401: signature or credential refused — check that the signing secret \(alerting\.connectors "soar"\.secret\) does not match the receiver's/);
+    assert.match(
+      run.stdout,
+      /REJECTED by the receiver with HTTP 401: signature or credential refused — check that the signing secret \(alerting\.connectors "soar"\.secret\) does not match the receiver's/,
+    );
     assert.match(run.stdout, /answer: \{"error":"invalid signature"\}/);
   });
 
   it('--format and --url override the connector; --json prints the report; a disallowed --url is refused', async () => {
     const config = writeConfig('fmt.yaml', TEST_SECRET, `  allowed_hosts: ["127.0.0.1"]`);
-    const run = await vigil(['alerts', 'test', '--config', config, '--format', 'thehive', '--url', `${receiver.url}/api/v1/alert`, '--json']);
+    const run = await vigil([
+      'alerts',
+      'test',
+      '--config',
+      config,
+      '--format',
+      'thehive',
+      '--url',
+      `${receiver.url}/api/v1/alert`,
+      '--json',
+    ]);
     assert.equal(run.status, 0, run.stderr);
     const report = JSON.parse(run.stdout) as { ok: boolean; format: string; status: number; messageId: string };
     assert.deepEqual([report.ok, report.format, report.status], [true, 'thehive', 202]);

@@ -27,7 +27,11 @@ const engines = await testEngines();
 
 /** Direct HTTP for test set-up and clean-up only. */
 async function raw(url: string, method: string, path: string, body?: unknown): Promise<number> {
-  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   await res.text();
   return res.status;
 }
@@ -41,9 +45,14 @@ function template(file: string, pattern: string): JsonObject {
 
 function vigil(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'error' }, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { encoding: 'utf8', env: { ...process.env, VIGIL_LOG_LEVEL: 'error' }, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        resolve({ status: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -220,7 +229,10 @@ for (const te of engines) {
       await a.drain();
       await a.close();
       const b = createDispatcher({ config, engine, stateIndex, deadLetterIndex });
-      await b.enqueue([testAnomaly({ user: 'streak', windowStartMs: t0 + 3_600_000 }), testAnomaly({ user: 'streak', windowStartMs: t0 + 6 * 3_600_000 })]);
+      await b.enqueue([
+        testAnomaly({ user: 'streak', windowStartMs: t0 + 3_600_000 }),
+        testAnomaly({ user: 'streak', windowStartMs: t0 + 6 * 3_600_000 }),
+      ]);
       const stats = await b.drain();
       await b.close();
       assert.equal(stats.suppressed, 1);
@@ -238,7 +250,12 @@ for (const te of engines) {
       const id = outboxId('c0', `vigil_${alert.id}`);
       assert.equal((await engine.getState<OutboxDocument>(stateIndex, id))?.doc.kind, 'alert_outbox_delivered');
       await new Promise((res) => setTimeout(res, 20));
-      const next = createDispatcher({ config: testAlerting([{ url: r.url }], { outbox_retention: '10ms' }), engine, stateIndex, deadLetterIndex });
+      const next = createDispatcher({
+        config: testAlerting([{ url: r.url }], { outbox_retention: '10ms' }),
+        engine,
+        stateIndex,
+        deadLetterIndex,
+      });
       await next.drain();
       await next.close();
       assert.equal(await engine.getState(stateIndex, id), null, 'the tombstone is gone');

@@ -59,7 +59,12 @@ describe('alert outbox: a hung receiver does not hold up scoring', { concurrency
         hungA = await startReceiver(() => 'hang');
         hungB = await startReceiver(() => 'hang');
         healthy = await startReceiver(() => ({ status: 200 }));
-        const hung = { timeout_ms: HUNG_TIMEOUT_MS, concurrency: 2, rate_per_second: 100, retry: { max_attempts: 3, base_delay_ms: 10, max_delay_ms: 20 } };
+        const hung = {
+          timeout_ms: HUNG_TIMEOUT_MS,
+          concurrency: 2,
+          rate_per_second: 100,
+          retry: { max_attempts: 3, base_delay_ms: 10, max_delay_ms: 20 },
+        };
         const configWith = (drainTimeout: string): string =>
           writeConfig(e, prefix, out, {
             // Long enough that a loaded CI machine never loses it mid-window.
@@ -88,7 +93,9 @@ describe('alert outbox: a hung receiver does not hold up scoring', { concurrency
 
       it('scores every window while two receivers hang; the healthy one gets its alerts; the rest is pending', async () => {
         const started = Date.now();
-        const result = await runCli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--json', '--no-progress'], { VIGIL_LOG_LEVEL: 'info' });
+        const result = await runCli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--json', '--no-progress'], {
+          VIGIL_LOG_LEVEL: 'info',
+        });
         const seconds = (Date.now() - started) / 1000;
         first = (JSON.parse(result.stdout) as { summary: Summary }).summary;
         assert.equal(first.windows_scored, HOURS - 12);
@@ -109,7 +116,11 @@ describe('alert outbox: a hung receiver does not hold up scoring', { concurrency
         // A window scored after the first alert saw it pending: scoring went on while delivery hung.
         const firstAlert = Math.min(...status.filter((s) => Number(s.alerts) > 0).map((s) => Date.parse(String(s.window_start))));
         const later = status.filter((s) => Date.parse(String(s.window_start)) > firstAlert);
-        if (later.length > 0) assert.ok(later.every((s) => Number(s.alerts_pending) >= 2), JSON.stringify(later.map((s) => s.alerts_pending)));
+        if (later.length > 0)
+          assert.ok(
+            later.every((s) => Number(s.alerts_pending) >= 2),
+            JSON.stringify(later.map((s) => s.alerts_pending)),
+          );
 
         // The pending records are in the cluster (the state index), one per hung connector and alert.
         await engine.refresh(out.state_index);
@@ -123,7 +134,9 @@ describe('alert outbox: a hung receiver does not hold up scoring', { concurrency
         hungA.setHandler(() => ({ status: 200 }));
         hungB.setHandler(() => ({ status: 400, body: '{"error":"bad request"}' }));
         const healthyBefore = healthy.requests.length;
-        const result = await runCli(['backfill', '--config', rerunConfig, '--from', FROM, '--to', TO, '--json', '--no-progress'], { VIGIL_LOG_LEVEL: 'info' });
+        const result = await runCli(['backfill', '--config', rerunConfig, '--from', FROM, '--to', TO, '--json', '--no-progress'], {
+          VIGIL_LOG_LEVEL: 'info',
+        });
         const again = (JSON.parse(result.stdout) as { summary: Summary }).summary;
         const why = `${JSON.stringify(again)} ${JSON.stringify(tally(result.stderr))}`;
         assert.equal(again.windows_scored, 0);
@@ -134,7 +147,8 @@ describe('alert outbox: a hung receiver does not hold up scoring', { concurrency
         // One request per alert, and the ones that hung went out again under the same idempotency key.
         const accepted = new Set(hungA.accepted.map((r) => r.headers['webhook-id']));
         assert.equal(accepted.size, first.alerts);
-        for (const r of hungA.requests.slice(0, hungFirstRun)) assert.ok(accepted.has(r.headers['webhook-id']), String(r.headers['webhook-id']));
+        for (const r of hungA.requests.slice(0, hungFirstRun))
+          assert.ok(accepted.has(r.headers['webhook-id']), String(r.headers['webhook-id']));
         assert.equal(healthy.requests.length, healthyBefore, 'nothing sent twice to the healthy receiver');
         await engine.refresh(out.dead_letter_index);
         assert.equal(await engine.count(out.dead_letter_index, { term: { 'vigil.dead_letter.connector': 'hung-b' } }), first.alerts);

@@ -54,7 +54,12 @@ for (const te of engines) {
         { a: testAnomaly({ user: 'old-high', score: 97, windowStartMs: now - 6 * H }), isAlert: true },
       ];
       const result = await engine.bulk(
-        docs.map(({ a, isAlert }) => ({ action: 'index' as const, index: anomalyIndex, id: a.id, document: { ...a.doc, vigil: { ...a.doc.vigil, is_alert: isAlert } } as unknown as JsonObject })),
+        docs.map(({ a, isAlert }) => ({
+          action: 'index' as const,
+          index: anomalyIndex,
+          id: a.id,
+          document: { ...a.doc, vigil: { ...a.doc.vigil, is_alert: isAlert } } as unknown as JsonObject,
+        })),
         { refresh: true },
       );
       assert.equal(result.failed, 0, JSON.stringify(result.items.filter((i) => !i.ok)));
@@ -78,11 +83,17 @@ for (const te of engines) {
       assert.equal(info.capabilities.notifications, false);
       assert.ok(steps.length === 2 && steps.every((s) => s.result === 'skipped'), JSON.stringify(steps));
       if (te.flavour === 'opensearch') {
-        assert.deepEqual(steps.map((s) => s.object), ['notifications_channel', 'alerting_monitor']);
+        assert.deepEqual(
+          steps.map((s) => s.object),
+          ['notifications_channel', 'alerting_monitor'],
+        );
         assert.match(steps[0].detail ?? '', /Notifications plugin is not installed on this cluster \(2\.19\.6\)/);
         assert.match(steps[1].detail ?? '', /Alerting plugin is not installed/);
       } else {
-        assert.deepEqual(steps.map((s) => s.object), ['kibana_connector', 'kibana_rule']);
+        assert.deepEqual(
+          steps.map((s) => s.object),
+          ['kibana_connector', 'kibana_rule'],
+        );
         assert.match(steps[0].detail ?? '', /created through Kibana/);
       }
     });
@@ -93,7 +104,10 @@ for (const te of engines) {
       const input = monitor.inputs[0].search;
       const result = await engine.search(input.indices[0], renderPeriodEnd(input.query, now));
       const hits = (result.hits as { hits: { _source: { user: { name: string } } }[] }).hits;
-      assert.deepEqual(hits.map((h) => h._source.user.name), ['recent-high']);
+      assert.deepEqual(
+        hits.map((h) => h._source.user.name),
+        ['recent-high'],
+      );
       assert.equal(triggerFires(result), true);
 
       const strict = siemOptions(anomalyIndex, alertingSchema.parse({ siem: { min_score: 95 } }).siem);
@@ -112,11 +126,20 @@ for (const te of engines) {
     });
 
     it("the Kibana rule's query over its time window matches the same anomalies", async () => {
-      const rule = kibanaRule(siemOptions(anomalyIndex, alertingSchema.parse({}).siem)) as { params: { esQuery: string; timeField: string; timeWindowSize: number } };
+      const rule = kibanaRule(siemOptions(anomalyIndex, alertingSchema.parse({}).siem)) as {
+        params: { esQuery: string; timeField: string; timeWindowSize: number };
+      };
       const esQuery = JSON.parse(rule.params.esQuery) as { query: { bool: { filter: JsonObject[] } } };
       // Kibana adds the time window on timeField to the rule's query.
       const windowed = {
-        query: { bool: { filter: [...esQuery.query.bool.filter, { range: { [rule.params.timeField]: { gte: now - rule.params.timeWindowSize * 60_000, lte: now, format: 'epoch_millis' } } }] } },
+        query: {
+          bool: {
+            filter: [
+              ...esQuery.query.bool.filter,
+              { range: { [rule.params.timeField]: { gte: now - rule.params.timeWindowSize * 60_000, lte: now, format: 'epoch_millis' } } },
+            ],
+          },
+        },
       };
       const count = await engine.count(`${anomalyIndex}*`, windowed.query);
       assert.equal(count, 1);

@@ -18,7 +18,10 @@ const skip = hasGo ? false : 'Go is not installed: elastic-package (a Go tool) c
 
 function runCheck(pkgDir?: string) {
   const started = Date.now();
-  const r = spawnSync('bash', [join(root, 'scripts/check-elastic-package.sh'), ...(pkgDir ? [pkgDir] : [])], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync('bash', [join(root, 'scripts/check-elastic-package.sh'), ...(pkgDir ? [pkgDir] : [])], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}`, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -37,7 +40,9 @@ describe('Elastic package (elastic-package v0.126.0)', { skip }, () => {
       cpSync(join(root, 'plugin/elastic-package'), pkg, { recursive: true });
       const file = join(pkg, 'kibana/dashboard/vigil-overview.json');
       const dashboard = JSON.parse(readFileSync(file, 'utf8')) as { attributes: { panelsJSON: string } };
-      const panels = JSON.parse(dashboard.attributes.panelsJSON) as { embeddableConfig: { attributes: { state: { query: { query: string } } } } }[];
+      const panels = JSON.parse(dashboard.attributes.panelsJSON) as {
+        embeddableConfig: { attributes: { state: { query: { query: string } } } };
+      }[];
       panels[0].embeddableConfig.attributes.state.query.query = '';
       dashboard.attributes.panelsJSON = JSON.stringify(panels);
       writeFileSync(file, JSON.stringify(dashboard, null, 2));

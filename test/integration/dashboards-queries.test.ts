@@ -40,7 +40,9 @@ async function call(engine: TestEngine, method: string, path: string, body?: unk
 
 /** The shipped template body for `file`, matching `pattern` instead, without shared component templates. */
 function templateFor(file: string, pattern: string): Record<string, unknown> {
-  const body = JSON.parse(readFileSync(join(repoRoot(), 'mappings', file), 'utf8')) as Record<string, unknown> & { template: Record<string, unknown> };
+  const body = JSON.parse(readFileSync(join(repoRoot(), 'mappings', file), 'utf8')) as Record<string, unknown> & {
+    template: Record<string, unknown>;
+  };
   delete body.composed_of;
   return { ...body, index_patterns: [pattern], template: { ...body.template, settings: { number_of_shards: 1, number_of_replicas: 0 } } };
 }
@@ -62,11 +64,15 @@ for (const engine of engines) {
       }
       const docs = fixtureDocs(Date.now());
       const lines: string[] = [];
-      const add = (index: string, id: string, doc: unknown) => lines.push(JSON.stringify({ index: { _index: index, _id: id } }), JSON.stringify(doc));
+      const add = (index: string, id: string, doc: unknown) =>
+        lines.push(JSON.stringify({ index: { _index: index, _id: id } }), JSON.stringify(doc));
       for (const a of docs.anomalies) add(indices.anomalies, a.id, a.doc);
       for (const s of docs.status) add(indices.status, s.id, s.doc);
       for (const d of docs.deadLetters) add(indices.deadLetter, d.id, d.doc);
-      const result = (await call(engine, 'POST', '/_bulk?refresh=true', lines.join('\n') + '\n', true)) as { errors: boolean; items: Record<string, { error?: unknown }>[] };
+      const result = (await call(engine, 'POST', '/_bulk?refresh=true', lines.join('\n') + '\n', true)) as {
+        errors: boolean;
+        items: Record<string, { error?: unknown }>[];
+      };
       const failed = result.items.map((i) => Object.values(i)[0]).filter((i) => i.error);
       // The mappings are strict: a fixture field the template lacks is refused here.
       assert.deepEqual(failed, [], 'every fixture document must be accepted by the shipped mappings');
@@ -101,7 +107,9 @@ for (const engine of engines) {
       assert.ok(panel);
       const search = panelSearch(panel);
       assert.ok(search);
-      const response = (await call(engine, 'POST', `/${indices.anomalies}*/_search`, search.body)) as { aggregations: { x: { buckets: { key: number; doc_count: number }[] } } };
+      const response = (await call(engine, 'POST', `/${indices.anomalies}*/_search`, search.body)) as {
+        aggregations: { x: { buckets: { key: number; doc_count: number }[] } };
+      };
       const counted = response.aggregations.x.buckets.reduce((n, b) => n + b.doc_count, 0);
       assert.equal(counted, fixtureDocs(Date.now()).anomalies.length);
       assert.ok(response.aggregations.x.buckets.every((b) => b.key % 10 === 0));

@@ -28,7 +28,20 @@ for (const e of engines) {
     it('simulates, backfills, alerts a verifying receiver and evaluates', async () => {
       out = await mkdtemp(join(tmpdir(), 'vigil-demo-test-'));
       const printed: string[] = [];
-      const r = await runDemo({ cluster: e.url, flavour: e.flavour, keepEngine: true, out, prefix, seed: 3, days: 2, users: 20, hosts: 16, attacks: 'brute_force:1,password_spray:1,data_exfiltration:1,rare_process:1', resamples: 20, print: (l) => printed.push(l) });
+      const r = await runDemo({
+        cluster: e.url,
+        flavour: e.flavour,
+        keepEngine: true,
+        out,
+        prefix,
+        seed: 3,
+        days: 2,
+        users: 20,
+        hosts: 16,
+        attacks: 'brute_force:1,password_spray:1,data_exfiltration:1,rare_process:1',
+        resamples: 20,
+        print: (l) => printed.push(l),
+      });
       assert.equal(r.startedEngine, false);
       assert.equal(r.simulation.sinks.find((s) => s.kind === 'cluster')?.failed, 0, 'every event indexed');
 
@@ -47,18 +60,29 @@ for (const e of engines) {
       assert.equal(r.received.accepted, r.alertsSent);
       assert.equal(r.received.rejected, 0);
       assert.equal(r.received.distinct, r.received.accepted);
-      const log = (await readFile(r.received.logFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { verified: boolean });
+      const log = (await readFile(r.received.logFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { verified: boolean });
       assert.equal(log.length, r.received.accepted);
       assert.ok(log.every((x) => x.verified));
 
       // The evaluation covers the baselines and every scenario; the report is written.
       const models = r.evaluation.result.models;
       for (const m of ['ensemble', 'rules', 'zscore', 'iforest'] as const) assert.ok(Number.isFinite(models[m].roc_auc), m);
-      assert.deepEqual(Object.keys(r.evaluation.result.scenarios).sort(), ['brute_force', 'data_exfiltration', 'password_spray', 'rare_process']);
+      assert.deepEqual(Object.keys(r.evaluation.result.scenarios).sort(), [
+        'brute_force',
+        'data_exfiltration',
+        'password_spray',
+        'rare_process',
+      ]);
       assert.match(await readFile(r.reportFile, 'utf8'), /<svg/);
       assert.ok(printed.some((l) => l.includes(`anomalies: ${r.anomalies.toLocaleString('en-US')} documents in index ${r.anomalyIndex}`)));
       assert.ok(printed.some((l) => l.startsWith('report: ')));
-      assert.ok(printed.some((l) => l.includes('ensemble (Vigil)')), 'the evaluation table is printed');
+      assert.ok(
+        printed.some((l) => l.includes('ensemble (Vigil)')),
+        'the evaluation table is printed',
+      );
     });
   });
 }

@@ -38,7 +38,11 @@ function doctor(configText: string, name: string): Promise<Run> {
 }
 
 async function raw(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -76,9 +80,19 @@ output:
       assert.equal(created.status, 200);
       const lines = Array.from({ length: 5 }, (_, i) => [
         JSON.stringify({ index: { _index: source } }),
-        JSON.stringify({ '@timestamp': `2024-03-01T00:0${i}:00Z`, user: { name: `u${i}` }, source: { ip: `10.0.0.${i}` }, event: { outcome: 'success', action: 'logon' }, network: { bytes: i } }),
+        JSON.stringify({
+          '@timestamp': `2024-03-01T00:0${i}:00Z`,
+          user: { name: `u${i}` },
+          source: { ip: `10.0.0.${i}` },
+          event: { outcome: 'success', action: 'logon' },
+          network: { bytes: i },
+        }),
       ]).flat();
-      const res = await fetch(`${te.url}/_bulk?refresh=true`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') + '\n' });
+      const res = await fetch(`${te.url}/_bulk?refresh=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: lines.join('\n') + '\n',
+      });
       assert.equal(((await res.json()) as { errors: boolean }).errors, false);
     });
 
@@ -98,7 +112,10 @@ output:
         `ok-${te.flavour}.yaml`,
       );
       assert.equal(run.code, 0, run.lines.join('\n') + run.stderr);
-      assert.deepEqual(run.lines.map((l) => l[0]), ['✓', '✓', '✓', '✓', '✓', '✓']);
+      assert.deepEqual(
+        run.lines.map((l) => l[0]),
+        ['✓', '✓', '✓', '✓', '✓', '✓'],
+      );
       assert.match(run.lines[0], /^✓ config .*ok-.*\.yaml is valid \(1 job\)$/);
       assert.equal(run.lines[1], `✓ cluster ${te.url} reachable (cluster name vigil-${te.flavour}-${new URL(te.url).port})`);
       assert.match(run.lines[2], new RegExp(`^✓ engine ${te.flavour} ${te.version.replace(/\./g, '\\.')} is supported`));
@@ -147,7 +164,10 @@ describe('vigil doctor without a cluster', () => {
   });
 
   it('lists the problems of an invalid configuration and exits 1', async () => {
-    const run = await doctor('cluster:\n  urls: ["http://127.0.0.1:9"]\n  request_timeout_ms: fast\njobs:\n  - { id: auth, index: logs-*, window: soon }\n', 'invalid.yaml');
+    const run = await doctor(
+      'cluster:\n  urls: ["http://127.0.0.1:9"]\n  request_timeout_ms: fast\njobs:\n  - { id: auth, index: logs-*, window: soon }\n',
+      'invalid.yaml',
+    );
     assert.equal(run.code, 1);
     assert.match(run.lines[0], /^✗ config .*invalid\.yaml is invalid$/);
     assert.deepEqual(run.lines.slice(1), [

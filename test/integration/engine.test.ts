@@ -40,7 +40,11 @@ class RecordingOpenSearch extends OpenSearchEngine {
 
 /** Direct HTTP for test set-up and for looking behind the adapter (never for the code under test). */
 async function raw(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: JsonObject }> {
-  const res = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as JsonObject) : {} };
 }
@@ -76,7 +80,9 @@ for (const te of engines) {
         priority: 900,
         composed_of: [templates.component],
         // The lifecycle setting is stripped by the adapter where ILM is missing (both minimal distributions).
-        template: { settings: { number_of_shards: 2, number_of_replicas: 0, refresh_interval: '-1', 'index.lifecycle.name': 'vigil-test' } },
+        template: {
+          settings: { number_of_shards: 2, number_of_replicas: 0, refresh_interval: '-1', 'index.lifecycle.name': 'vigil-test' },
+        },
       });
     });
 
@@ -97,7 +103,12 @@ for (const te of engines) {
         assert.equal(info.major, Number(te.version.split('.')[0]));
         assert.equal(info.minor, Number(te.version.split('.')[1]));
         assert.match(info.clusterName, /^vigil-/);
-        assert.deepEqual(info.capabilities, { ilm: false, ism: info.capabilities.ism, alerting: info.capabilities.alerting, notifications: info.capabilities.notifications });
+        assert.deepEqual(info.capabilities, {
+          ilm: false,
+          ism: info.capabilities.ism,
+          alerting: info.capabilities.alerting,
+          notifications: info.capabilities.notifications,
+        });
         assert.equal(await auto.info(), await auto.info(), 'info is cached');
       } finally {
         await auto.close();
@@ -106,7 +117,10 @@ for (const te of engines) {
 
     it('applies component + index templates: a new index gets the mapping and settings', async () => {
       const index = idx('tpl');
-      const result = await engine.bulk([{ action: 'index', index, id: 'a', document: { '@timestamp': T0, user: { name: 'alice' }, n: 1 } }], { refresh: true });
+      const result = await engine.bulk(
+        [{ action: 'index', index, id: 'a', document: { '@timestamp': T0, user: { name: 'alice' }, n: 1 } }],
+        { refresh: true },
+      );
       assert.equal(result.succeeded, 1);
       const caps = await engine.fieldCaps(index, ['user.name', 'n', '@timestamp', 'nope']);
       assert.deepEqual(caps, [
@@ -135,13 +149,16 @@ for (const te of engines) {
       assert.equal(first.items.length, 5);
       assert.equal(first.succeeded, 3);
       assert.equal(first.failed, 2);
-      assert.deepEqual(first.items.map((i) => [i.position, i.ok, i.status]), [
-        [0, true, 201],
-        [1, false, 400],
-        [2, true, 201],
-        [3, false, 400],
-        [4, true, 201],
-      ]);
+      assert.deepEqual(
+        first.items.map((i) => [i.position, i.ok, i.status]),
+        [
+          [0, true, 201],
+          [1, false, 400],
+          [2, true, 201],
+          [3, false, 400],
+          [4, true, 201],
+        ],
+      );
       for (const failed of [first.items[1], first.items[3]]) {
         assert.match(failed.error?.type ?? '', /^(mapper_parsing_exception|document_parsing_exception)$/);
         assert.match(failed.error?.reason ?? '', /\[n\]/);
@@ -151,10 +168,13 @@ for (const te of engines) {
       assert.ok(first.items[4].id.length > 0, 'an engine-generated id is reported');
       // Re-sending: `index` overwrites (200), `create` refuses the existing id (409), per item.
       const again = await engine.bulk([ops[0], ops[2]]);
-      assert.deepEqual(again.items.map((i) => [i.position, i.ok, i.status, i.error?.type]), [
-        [0, true, 200, undefined],
-        [1, false, 409, 'version_conflict_engine_exception'],
-      ]);
+      assert.deepEqual(
+        again.items.map((i) => [i.position, i.ok, i.status, i.error?.type]),
+        [
+          [0, true, 200, undefined],
+          [1, false, 409, 'version_conflict_engine_exception'],
+        ],
+      );
       assert.deepEqual(await engine.bulk([]), { items: [], succeeded: 0, failed: 0 });
     });
 
@@ -165,7 +185,13 @@ for (const te of engines) {
       // Timestamps repeat (three docs per second) so paging must break ties.
       const docs = Array.from({ length: DOCS }, (_, i) => ({
         id: `e${String(i).padStart(2, '0')}`,
-        doc: { '@timestamp': T0 + Math.floor(i / 3) * 1000, user: { name: `user-${i % USERS}` }, n: i, seq: i, label: i % 2 === 0 ? 'even' : 'odd' },
+        doc: {
+          '@timestamp': T0 + Math.floor(i / 3) * 1000,
+          user: { name: `user-${i % USERS}` },
+          n: i,
+          seq: i,
+          label: i % 2 === 0 ? 'even' : 'odd',
+        },
       }));
 
       before(async () => {
@@ -187,9 +213,17 @@ for (const te of engines) {
       });
 
       it('search passes a raw body through and returns the raw answer', async () => {
-        const answer = await engine.search(index, { size: 2, query: { range: { n: { gte: 20 } } }, sort: [{ n: 'asc' }], aggs: { total: { sum: { field: 'n' } } } });
+        const answer = await engine.search(index, {
+          size: 2,
+          query: { range: { n: { gte: 20 } } },
+          sort: [{ n: 'asc' }],
+          aggs: { total: { sum: { field: 'n' } } },
+        });
         const hits = (answer.hits as { hits: { _id: string }[]; total: { value: number } }).hits;
-        assert.deepEqual(hits.map((h) => h._id), ['e20', 'e21']);
+        assert.deepEqual(
+          hits.map((h) => h._id),
+          ['e20', 'e21'],
+        );
         assert.equal((answer.hits as { total: { value: number } }).total.value, 3);
         assert.equal((answer.aggregations as { total: { value: number } }).total.value, 20 + 21 + 22);
       });
@@ -243,19 +277,30 @@ for (const te of engines) {
           ],
           pageSize: 10,
         });
-        assert.deepEqual(page.buckets.map((b) => [b.key, b.docCount]), [[{ minute: T0, absent: null }, 12]]);
+        assert.deepEqual(
+          page.buckets.map((b) => [b.key, b.docCount]),
+          [[{ minute: T0, absent: null }, 12]],
+        );
         assert.equal(page.afterKey, undefined);
       });
 
       it('streams every document once, in sort order, over ≥3 pages and closes the PIT', async () => {
         const pages: (readonly StreamHit[])[] = [];
-        for await (const page of engine.stream({ index, fields: ['seq', 'user.name'], sort: ['@timestamp'], pageSize: 5, keepAlive: '1m' })) pages.push(page);
+        for await (const page of engine.stream({ index, fields: ['seq', 'user.name'], sort: ['@timestamp'], pageSize: 5, keepAlive: '1m' }))
+          pages.push(page);
         assert.equal(pages.length, 5);
-        assert.deepEqual(pages.map((p) => p.length), [5, 5, 5, 5, 3]);
+        assert.deepEqual(
+          pages.map((p) => p.length),
+          [5, 5, 5, 5, 3],
+        );
         const hits = pages.flat();
         assert.equal(new Set(hits.map((h) => h.id)).size, DOCS);
         const times = hits.map((h) => docs.find((d) => d.id === h.id)!.doc['@timestamp']);
-        assert.deepEqual(times, [...times].sort((a, b) => a - b), 'ascending @timestamp');
+        assert.deepEqual(
+          times,
+          [...times].sort((a, b) => a - b),
+          'ascending @timestamp',
+        );
         assert.deepEqual(Object.keys(hits[0].source).sort(), ['seq', 'user']);
         assert.equal(hits[0].index, index);
         await assertPitClosed(te, engine.pits.at(-1)!);
@@ -263,8 +308,12 @@ for (const te of engines) {
 
       it('stream honours the query, closes the PIT when the consumer stops early, and yields nothing for no match', async () => {
         const odd: StreamHit[] = [];
-        for await (const page of engine.stream({ index, query: { term: { label: 'odd' } }, fields: ['n'], sort: ['n'], pageSize: 4 })) odd.push(...page);
-        assert.deepEqual(odd.map((h) => h.source.n), [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21]);
+        for await (const page of engine.stream({ index, query: { term: { label: 'odd' } }, fields: ['n'], sort: ['n'], pageSize: 4 }))
+          odd.push(...page);
+        assert.deepEqual(
+          odd.map((h) => h.source.n),
+          [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21],
+        );
 
         for await (const page of engine.stream({ index, fields: [], sort: ['n'], pageSize: 2 })) {
           assert.equal(page.length, 2);
@@ -329,7 +378,11 @@ for (const te of engines) {
       assert.equal(result, supported ? 'applied' : 'unsupported');
       if (supported) {
         assert.equal(await engine.putLifecyclePolicy(`${prefix}-policy`, policy), 'applied', 'updating an existing policy');
-        await raw(te.url, 'DELETE', te.flavour === 'elasticsearch' ? `/_ilm/policy/${prefix}-policy` : `/_plugins/_ism/policies/${prefix}-policy`);
+        await raw(
+          te.url,
+          'DELETE',
+          te.flavour === 'elasticsearch' ? `/_ilm/policy/${prefix}-policy` : `/_plugins/_ism/policies/${prefix}-policy`,
+        );
       }
     });
 
@@ -339,7 +392,8 @@ for (const te of engines) {
       assert.match(String((health.body as { status?: string }).status), /^(green|yellow)$/);
       // The minimal distributions have no Alerting plugin: the "no handler" answer comes back as a status.
       const missing = await engine.pluginRequest('POST', '/_plugins/_alerting/monitors/_search', { size: 0 });
-      if (!(await engine.info()).capabilities.alerting) assert.ok(missing.status >= 400 && missing.status < 500, `status ${missing.status}`);
+      if (!(await engine.info()).capabilities.alerting)
+        assert.ok(missing.status >= 400 && missing.status < 500, `status ${missing.status}`);
       const notFound = await engine.pluginRequest('GET', `/${idx('no-such-index')}/_doc/1`);
       assert.equal(notFound.status, 404);
     });
@@ -347,7 +401,10 @@ for (const te of engines) {
     it('deleteIndex removes every index of a pattern; missing indices are fine', async () => {
       const a = idx('del-a');
       const b = idx('del-b');
-      await engine.bulk([a, b].map((index) => ({ action: 'index', index, id: '1', document: { n: 1 } })), { refresh: true });
+      await engine.bulk(
+        [a, b].map((index) => ({ action: 'index', index, id: '1', document: { n: 1 } })),
+        { refresh: true },
+      );
       assert.equal(await engine.count(idx('del-*')), 2);
       await engine.deleteIndex(idx('del-*'));
       const resolved = await raw(te.url, 'GET', `/_resolve/index/${idx('del-*')}`);

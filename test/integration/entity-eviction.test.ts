@@ -18,7 +18,9 @@ const START = Date.parse('2026-03-02T00:00:00Z');
 
 function hours(): Observation[][] {
   const rng = new Random(21);
-  return Array.from({ length: 40 }, (_, h) => Array.from({ length: 20 }, (_, u) => normalWindow(rng, u, h, START)).filter((o, u) => !(u < 12 && h >= 20 && h < 30)));
+  return Array.from({ length: 40 }, (_, h) =>
+    Array.from({ length: 20 }, (_, u) => normalWindow(rng, u, h, START)).filter((o, u) => !(u < 12 && h >= 20 && h < 30)),
+  );
 }
 
 describe('idle-entity eviction to the state index', { concurrency: engines.length }, () => {
@@ -37,10 +39,19 @@ describe('idle-entity eviction to the state index', { concurrency: engines.lengt
       let restored = 0;
       for (let h = 10; h < 40; h++) {
         const obs = windows[h];
-        restored += await live.arrive(obs.map((o) => o.entity), START + h * H, { ensemble: evicting }, store);
+        restored += await live.arrive(
+          obs.map((o) => o.entity),
+          START + h * H,
+          { ensemble: evicting },
+          store,
+        );
         const a = obs.map((o) => kept.scoreOne(o));
         const b = obs.map((o) => evicting.scoreOne(o));
-        assert.deepEqual(b.map((s) => s.fused), a.map((s) => s.fused), `hour ${h}`);
+        assert.deepEqual(
+          b.map((s) => s.fused),
+          a.map((s) => s.fused),
+          `hour ${h}`,
+        );
         obs.forEach((o, i) => kept.learnOne(o, a[i]));
         obs.forEach((o, i) => evicting.learnOne(o, b[i]));
         await live.evictBeyondCap(START + h * H, { ensemble: evicting }, store);

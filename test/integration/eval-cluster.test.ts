@@ -22,7 +22,16 @@ let memory: EventsEvaluation;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vigil-eval-cluster-'));
   await simulate({
-    options: { seed: 9, days: 2, users: 14, hosts: 16, startMs: Date.parse('2026-03-02T00:00:00Z'), attacks: parseAttackSpec('brute_force:1,password_spray:1,beaconing:1'), intensity: 1, stealth: 0.2 },
+    options: {
+      seed: 9,
+      days: 2,
+      users: 14,
+      hosts: 16,
+      startMs: Date.parse('2026-03-02T00:00:00Z'),
+      attacks: parseAttackSpec('brute_force:1,password_spray:1,beaconing:1'),
+      intensity: 1,
+      stealth: 0.2,
+    },
     sinks: [await NdjsonFileSink.create(join(dir, 'events.ndjson'))],
     labelsPath: join(dir, 'labels.ndjson'),
   });
@@ -43,7 +52,14 @@ for (const e of engines) {
     });
 
     it('agrees with the in-memory evaluation', async () => {
-      const cluster = await evaluateEvents({ events: join(dir, 'events.ndjson'), labels: join(dir, 'labels.ndjson'), json: true, resamples: 20, cluster: e.url, clusterPrefix: prefix });
+      const cluster = await evaluateEvents({
+        events: join(dir, 'events.ndjson'),
+        labels: join(dir, 'labels.ndjson'),
+        json: true,
+        resamples: 20,
+        cluster: e.url,
+        clusterPrefix: prefix,
+      });
       assert.equal(cluster.mode, 'cluster');
       assert.equal(cluster.cluster?.load?.failed, 0);
       assert.equal(cluster.result.dataset.windows, memory.result.dataset.windows, 'same entity-windows');

@@ -14,7 +14,13 @@ import type { Engine, JsonObject } from '../../src/engine/engine.js';
 import { clusterSchema } from '../../src/config/cluster.js';
 import { AggregationExecutor } from '../../src/features/aggregation-executor.js';
 import { MemoryExecutor } from '../../src/features/memory-executor.js';
-import { baselineFromRecord, type EntityWindow, type FeatureLimits, type WindowRequest, type WindowResult } from '../../src/features/executor.js';
+import {
+  baselineFromRecord,
+  type EntityWindow,
+  type FeatureLimits,
+  type WindowRequest,
+  type WindowResult,
+} from '../../src/features/executor.js';
 import { parseFeatureSpecs } from '../../src/config/feature-spec.js';
 import { testEngines, uniquePrefix } from './engines.js';
 import { mulberry32 } from '../../src/models/random.js';
@@ -32,7 +38,17 @@ function generateEvents(n: number): { doc: JsonObject; indexable: boolean }[] {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
   const users = Array.from({ length: 12 }, (_, i) => `user${i}`);
   const hosts = ['web-1', 'web-2', 'db-1', 'jump', 'laptop-7', 'dc-01'];
-  const ips = ['10.0.0.9', '10.0.0.10', '10.0.1.1', '192.168.1.20', '172.16.5.4', '2001:0DB8:0:0::5', '2001:db8::a', '::ffff:10.9.9.9', '8.8.8.8'];
+  const ips = [
+    '10.0.0.9',
+    '10.0.0.10',
+    '10.0.1.1',
+    '192.168.1.20',
+    '172.16.5.4',
+    '2001:0DB8:0:0::5',
+    '2001:db8::a',
+    '::ffff:10.9.9.9',
+    '8.8.8.8',
+  ];
   const countries = ['US', 'DE', 'FR', 'RU', 'BR', 'JP'];
   const actions = ['logon', 'logoff', 'sudo', 'password-change', 'mfa'];
   const dests = ['203.0.113.5', '203.0.113.6', '198.51.100.7'];
@@ -43,7 +59,16 @@ function generateEvents(n: number): { doc: JsonObject; indexable: boolean }[] {
     const t = START - HOUR + Math.floor(r() * (END - START + 2 * HOUR));
     const style = i % 4;
     const timestamp: string | number =
-      style === 0 ? t : style === 1 ? new Date(t).toISOString() : style === 2 ? new Date(t + 2 * HOUR).toISOString().replace('Z', '+02:00') : new Date(t).toISOString().replace(/\.\d{3}Z$/, '.123456Z').replace(/\.123456Z$/, `.${String(t % 1000).padStart(3, '0')}456Z`);
+      style === 0
+        ? t
+        : style === 1
+          ? new Date(t).toISOString()
+          : style === 2
+            ? new Date(t + 2 * HOUR).toISOString().replace('Z', '+02:00')
+            : new Date(t)
+                .toISOString()
+                .replace(/\.\d{3}Z$/, '.123456Z')
+                .replace(/\.123456Z$/, `.${String(t % 1000).padStart(3, '0')}456Z`);
     const doc: JsonObject = { '@timestamp': timestamp };
     const nested = r() < 0.5;
     // Entity: nested or flat, sometimes two users, sometimes none.
@@ -54,14 +79,26 @@ function generateEvents(n: number): { doc: JsonObject; indexable: boolean }[] {
       else doc['user.name'] = userValue;
     }
     const category = r() < 0.9 ? 'authentication' : 'network';
-    doc.event = { category, outcome: r() < 0.25 + (user === 'user3' ? 0.5 : 0) ? 'failure' : 'success', action: r() < 0.01 ? 'heartbeat' : pick(actions) };
+    doc.event = {
+      category,
+      outcome: r() < 0.25 + (user === 'user3' ? 0.5 : 0) ? 'failure' : 'success',
+      action: r() < 0.01 ? 'heartbeat' : pick(actions),
+    };
     const host = pick(hosts);
     if (r() < 0.95) doc['host.name'] = r() < 0.05 ? [host, pick(hosts)] : host;
     const ipRoll = r();
     const sourceIp: JsonObject[string] = ipRoll < 0.03 ? 'not-an-ip' : ipRoll < 0.06 ? [pick(ips), pick(ips)] : pick(ips);
     const bytesRoll = r();
     const bytes: JsonObject[string] =
-      bytesRoll < 0.03 ? 'lots' : bytesRoll < 0.1 ? String(Math.floor(r() * 5000)) : bytesRoll < 0.14 ? [100, 200, 200] : bytesRoll < 0.2 ? null : Math.floor(r() * 10_000);
+      bytesRoll < 0.03
+        ? 'lots'
+        : bytesRoll < 0.1
+          ? String(Math.floor(r() * 5000))
+          : bytesRoll < 0.14
+            ? [100, 200, 200]
+            : bytesRoll < 0.2
+              ? null
+              : Math.floor(r() * 10_000);
     const country = pick(countries);
     if (nested) doc.source = { ip: sourceIp, bytes, geo: { country_iso_code: country } };
     else {
@@ -179,7 +216,12 @@ function assertSameWindows(pushed: WindowResult, memory: WindowResult, label: st
     assert.deepEqual(p.actions, m.actions, `${where}: actions`);
     assert.deepEqual(p.arrivals, m.arrivals, `${where}: arrivals`);
   }
-  const withoutTime = (r: WindowResult) => Object.fromEntries(Object.entries(r.fieldIssues.toJSON()).filter(([f]) => f !== '@timestamp').map(([f, c]) => [f, { missing: c.missing, mistyped: c.mistyped }]));
+  const withoutTime = (r: WindowResult) =>
+    Object.fromEntries(
+      Object.entries(r.fieldIssues.toJSON())
+        .filter(([f]) => f !== '@timestamp')
+        .map(([f, c]) => [f, { missing: c.missing, mistyped: c.mistyped }]),
+    );
   assert.deepEqual(withoutTime(pushed), withoutTime(memory), `${label}: field issues`);
 }
 
@@ -235,7 +277,10 @@ for (const e of engines) {
       const seen: string[] = [];
       for (let index_ = 0; index_ < 3; index_++) {
         const req = request(index, { partition: { index: index_, count: 3 } });
-        const [p, m] = [await new AggregationExecutor(engine, { keyBatchSize: 2, streamPageSize: 50 }).computeWindow(req), await memory.computeWindow(req)];
+        const [p, m] = [
+          await new AggregationExecutor(engine, { keyBatchSize: 2, streamPageSize: 50 }).computeWindow(req),
+          await memory.computeWindow(req),
+        ];
         assertSameWindows(p, m, `${e.label} partition ${index_}/3`);
         seen.push(...m.windows.map((w) => w.entity.value));
         if (index_ > 0) assert.ok(m.fieldIssues.empty && p.fieldIssues.empty, 'only partition 0 reports field issues');
@@ -246,7 +291,13 @@ for (const e of engines) {
     test('small caps (terms beyond the cap, entropy tail, truncated related) and tiny pages agree', async () => {
       const limits: Partial<FeatureLimits> = { termsCap: 3, relatedCap: 2, maxActions: 5, maxDestinations: 2, maxArrivals: 4 };
       const req = request(index);
-      const [p, m] = [await new AggregationExecutor(engine, { limits, maxPageSize: 3, streamPageSize: 97 }).computeWindow(req), await new MemoryExecutor(events.map((x) => x.doc), { limits }).computeWindow(req)];
+      const [p, m] = [
+        await new AggregationExecutor(engine, { limits, maxPageSize: 3, streamPageSize: 97 }).computeWindow(req),
+        await new MemoryExecutor(
+          events.map((x) => x.doc),
+          { limits },
+        ).computeWindow(req),
+      ];
       assert.ok(m.windows.some((w) => w.categorical['source.ip'].length === 3));
       assert.ok(m.windows.every((w) => (w.actions?.length ?? 0) <= 5));
       assertSameWindows(p, m, `${e.label} capped`);
@@ -254,7 +305,13 @@ for (const e of engines) {
 
     test('a text field is refused before any aggregation, naming the fix', async () => {
       const textIndex = `${index}-text`;
-      const response = await fetch(`${e.url}/${textIndex}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mappings: { properties: { '@timestamp': { type: 'date' }, user: { properties: { name: { type: 'text' } } } } } }) });
+      const response = await fetch(`${e.url}/${textIndex}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          mappings: { properties: { '@timestamp': { type: 'date' }, user: { properties: { name: { type: 'text' } } } } },
+        }),
+      });
       assert.equal(response.status, 200);
       try {
         await assert.rejects(
@@ -275,7 +332,11 @@ for (const e of engines) {
         const doc: JsonObject = {
           '@timestamp': new Date(START + Math.floor(r() * (END - START))).toISOString(),
           user: { name: `user${Math.floor(r() * 6)}` },
-          event: { category: i % 10 === 0 ? 'network' : 'authentication', outcome: r() < 0.3 ? 'failure' : 'success', action: ['logon', 'sudo', 'mfa'][i % 3] },
+          event: {
+            category: i % 10 === 0 ? 'network' : 'authentication',
+            outcome: r() < 0.3 ? 'failure' : 'success',
+            action: ['logon', 'sudo', 'mfa'][i % 3],
+          },
           source: { ip: `10.0.0.${i % 7}`, bytes: i * 3 },
         };
         // system/auth carries host.hostname only; auditd has no host at all; one host appears both ways.
@@ -283,14 +344,22 @@ for (const e of engines) {
         else if (i % 17 !== 0) doc.host = { name: host };
         return doc;
       });
-      const response = await fetch(`${e.url}/${dynamicIndex}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 } }) });
+      const response = await fetch(`${e.url}/${dynamicIndex}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 } }),
+      });
       assert.equal(response.status, 200);
       try {
         const result = await engine.bulk(docs.map((document) => ({ action: 'index' as const, index: dynamicIndex, document })));
         assert.equal(result.failed, 0);
         await engine.refresh(dynamicIndex);
         const caps = await engine.fieldCaps(dynamicIndex, ['user.name', 'user.name.keyword']);
-        assert.deepEqual(caps.map((c) => c.types.join('/')), ['text', 'keyword'], 'dynamically mapped');
+        assert.deepEqual(
+          caps.map((c) => c.types.join('/')),
+          ['text', 'keyword'],
+          'dynamically mapped',
+        );
         const req: WindowRequest = {
           index: dynamicIndex,
           timeField: '@timestamp',
@@ -312,12 +381,18 @@ for (const e of engines) {
         };
         const [p, m] = [await new AggregationExecutor(engine).computeWindow(req), await new MemoryExecutor(docs).computeWindow(req)];
         assertSameWindows(p, m, `${e.label} dynamic`);
-        assert.deepEqual(p.windows.map((w) => w.entity.value), ['db-1', 'dc-01', 'jump', 'web-1']);
+        assert.deepEqual(
+          p.windows.map((w) => w.entity.value),
+          ['db-1', 'dc-01', 'jump', 'web-1'],
+        );
         // Hand count: 400 events, every 10th is network (filtered out); of the rest, i % 17 == 0 and not i % 5 == 0 have no host.
         const skipped = docs.filter((_, i) => i % 10 !== 0 && i % 5 !== 0 && i % 17 === 0).length;
         assert.equal(p.skippedNoEntity, skipped);
         assert.equal(m.skippedNoEntity, skipped);
-        assert.equal(p.windows.reduce((n, w) => n + w.eventCount, 0), 360 - skipped);
+        assert.equal(
+          p.windows.reduce((n, w) => n + w.eventCount, 0),
+          360 - skipped,
+        );
       } finally {
         await engine.deleteIndex(dynamicIndex);
       }

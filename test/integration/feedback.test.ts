@@ -95,16 +95,42 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
           assert.ok(links && new URL(links.benign_expected).searchParams.get('sig'), 'every document has callback links');
         }
 
-        const judged = await runCli(['feedback', 'benign_expected', '--config', config, '--anomaly', backupId(BURSTS[0]), '--by', 'ana', '--reason', 'nightly backup']);
+        const judged = await runCli([
+          'feedback',
+          'benign_expected',
+          '--config',
+          config,
+          '--anomaly',
+          backupId(BURSTS[0]),
+          '--by',
+          'ana',
+          '--reason',
+          'nightly backup',
+        ]);
         assert.match(judged.stdout, /benign_expected recorded for user\.name=svc-backup/);
-        await runCli(['feedback', 'true_positive', '--config', config, '--anomaly', victimId, '--by', 'ana', '--reason', 'brute force confirmed']);
+        await runCli([
+          'feedback',
+          'true_positive',
+          '--config',
+          config,
+          '--anomaly',
+          victimId,
+          '--by',
+          'ana',
+          '--reason',
+          'brute force confirmed',
+        ]);
         const listed = await runCli(['feedback', '--list', '--json', '--config', config]);
         assert.equal(listed.stdout.trim().split('\n').length, 2);
 
         await runCli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--json', '--no-progress', '--restart']);
         const second = await allDocuments(engine, out.anomaly_index);
         const muted = vigilOf(second.get(backupId(BURSTS[1])));
-        assert.equal(muted.analyst?.suppressed, true, `second burst not suppressed: ${JSON.stringify(muted.analyst)} features ${JSON.stringify(muted.features)}, verdicts ${listed.stdout}`);
+        assert.equal(
+          muted.analyst?.suppressed,
+          true,
+          `second burst not suppressed: ${JSON.stringify(muted.analyst)} features ${JSON.stringify(muted.features)}, verdicts ${listed.stdout}`,
+        );
         assert.equal(muted.analyst?.suppressed_by?.verdict, 'benign_expected');
         assert.equal(muted.analyst?.suppressed_by?.by, 'ana');
         assert.equal(muted.analyst?.suppressed_by?.anomaly_id, backupId(BURSTS[0]));
@@ -136,8 +162,15 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
           host: '127.0.0.1',
           port: 0,
           metrics: new ServiceMetrics(() => []),
-          readiness: () => Promise.resolve({ ready: true, checks: { engine: { ok: true, detail: '' }, lease: { ok: true, detail: '' }, lag: { ok: true, detail: '' } } }),
-          feedback: feedbackRoute({ secret: SECRET, record: (t, r) => store.record(t.kind === 'incident' ? { incidentId: t.id } : { anomalyId: t.id }, r) }),
+          readiness: () =>
+            Promise.resolve({
+              ready: true,
+              checks: { engine: { ok: true, detail: '' }, lease: { ok: true, detail: '' }, lag: { ok: true, detail: '' } },
+            }),
+          feedback: feedbackRoute({
+            secret: SECRET,
+            record: (t, r) => store.record(t.kind === 'incident' ? { incidentId: t.id } : { anomalyId: t.id }, r),
+          }),
         });
         // The link as written on a document, called on this server (same path and query).
         const local = (link: string): string => {
@@ -154,18 +187,30 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
 
           const viaGet = await fetch(`${local(links.false_positive)}&by=playbook-7`);
           assert.equal(viaGet.status, 201, await viaGet.clone().text());
-          const got = (await viaGet.json()) as { recorded: number; verdict: string; anomaly: string; verdicts: { entity: { value: string } }[] };
+          const got = (await viaGet.json()) as {
+            recorded: number;
+            verdict: string;
+            anomaly: string;
+            verdicts: { entity: { value: string } }[];
+          };
           assert.deepEqual([got.recorded, got.verdict, got.anomaly, got.verdicts[0].entity.value], [1, 'false_positive', id, 'user07']);
 
           // POST with the parameters as JSON, as a SOAR playbook's HTTP action sends them.
           const params = Object.fromEntries(new URL(links.benign_expected).searchParams);
-          const viaPost = await fetch(`${server.url}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...params, by: 'playbook-7', reason: 'scanner' }) });
+          const viaPost = await fetch(`${server.url}/feedback`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ ...params, by: 'playbook-7', reason: 'scanner' }),
+          });
           assert.equal(viaPost.status, 201, await viaPost.clone().text());
 
           const verdicts = (await store.active(Date.now())).verdicts;
           assert.equal(verdicts.length, before + 2);
           const mine = verdicts.filter((v) => v.anomaly_id === id);
-          assert.deepEqual(mine.map((v) => [v.verdict, v.by]).sort(), [['benign_expected', 'playbook-7'], ['false_positive', 'playbook-7']]);
+          assert.deepEqual(mine.map((v) => [v.verdict, v.by]).sort(), [
+            ['benign_expected', 'playbook-7'],
+            ['false_positive', 'playbook-7'],
+          ]);
           assert.equal(mine.find((v) => v.verdict === 'benign_expected')?.reason, 'scanner');
 
           const error = async (url: string, init?: RequestInit): Promise<[number, string]> => {
@@ -185,7 +230,10 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
           assert.equal(status404, 404);
           assert.match(message404, /anomaly no-such-document is not in/);
           assert.deepEqual(await error(`${server.url}/feedback?verdict=maybe`), [400, 'exactly one of incident= or anomaly= is needed']);
-          assert.equal((await error(`${server.url}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' }))[0], 400);
+          assert.equal(
+            (await error(`${server.url}/feedback`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' }))[0],
+            400,
+          );
           assert.equal((await error(`${server.url}/feedback`, { method: 'PUT' }))[0], 405);
           assert.equal((await store.active(Date.now())).verdicts.length, before + 2, 'no refused call wrote anything');
         } finally {

@@ -28,15 +28,34 @@ interface Runner {
 
 function runner(engine: Engine, config: VigilConfig, holder: string, clock: { t: number }, partitions?: number[]): Runner {
   const abort = new AbortController();
-  const set = createWorkers({ config, engine, log: quiet, holder, mode: 'run', bounds: { kind: 'run' }, partitions, now: () => clock.t, abort: abort.signal });
-  const loop = new RunLoop({ workers: set.workers, log: quiet, maxWindowsPerTick: 50, maxBackoffMs: 1_000, abort, afterPass: async () => {
+  const set = createWorkers({
+    config,
+    engine,
+    log: quiet,
+    holder,
+    mode: 'run',
+    bounds: { kind: 'run' },
+    partitions,
+    now: () => clock.t,
+    abort: abort.signal,
+  });
+  const loop = new RunLoop({
+    workers: set.workers,
+    log: quiet,
+    maxWindowsPerTick: 50,
+    maxBackoffMs: 1_000,
+    abort,
+    afterPass: async () => {
       await set.slices.runPass();
-    } });
+    },
+  });
   return { set, loop };
 }
 
 function statusWindows(docs: Map<string, JsonObject>): number[] {
-  return [...docs.values()].map((d) => (Date.parse(String(((d.vigil as JsonObject).status as JsonObject).window_start)) - START) / H).sort((a, b) => a - b);
+  return [...docs.values()]
+    .map((d) => (Date.parse(String(((d.vigil as JsonObject).status as JsonObject).window_start)) - START) / H)
+    .sort((a, b) => a - b);
 }
 
 describe('pipeline leases and partitions', { concurrency: engines.length }, () => {
@@ -73,7 +92,10 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
         const b = runner(engine, cfg, 'runner-B', clock);
         const [ra, rb] = await Promise.all([a.loop.cycle()!, b.loop.cycle()!]);
         // Exactly one of them warmed up (08:00 … 19:00) and scored the newest complete window, 19:00.
-        assert.deepEqual([ra.windows, rb.windows].sort((x, y) => x - y), [0, 12 + 1]);
+        assert.deepEqual(
+          [ra.windows, rb.windows].sort((x, y) => x - y),
+          [0, 12 + 1],
+        );
         const [holder, standby] = ra.windows > 0 ? [a, b] : [b, a];
         assert.equal((ra.windows > 0 ? rb : ra).standby, 1);
         const status = engine.refresh(cfg.output.status_index).then(() => allDocuments(engine, cfg.output.status_index));
@@ -100,7 +122,9 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
         assert.equal(third.windows, 1);
         await c.loop.stop(1_000);
         // One anomaly document per entity-window of the 5 scored windows, whoever scored them.
-        const statuses = [...(await allDocuments(engine, cfg.output.status_index)).values()].map((d) => (d.vigil as JsonObject).status as JsonObject);
+        const statuses = [...(await allDocuments(engine, cfg.output.status_index)).values()].map(
+          (d) => (d.vigil as JsonObject).status as JsonObject,
+        );
         assert.deepEqual(statusWindows(await allDocuments(engine, cfg.output.status_index)), [19, 20, 21, 22, 23]);
         const entityWindows = statuses.reduce((n, st) => n + Number(st.entities), 0);
         assert.equal((await allDocuments(engine, cfg.output.anomaly_index)).size, entityWindows);
@@ -132,7 +156,10 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
 
       it('three runners on a job of 3 partitions: every window scored exactly once, the same documents as one runner', async () => {
         /** Warm-up + 13:00, then 13:00–15:00 complete; the slice passes run until nothing is left to decide. */
-        async function play(out: string, holders: { name: string; partitions: number[] }[]): Promise<{ status: number[]; docs: Map<string, JsonObject> }> {
+        async function play(
+          out: string,
+          holders: { name: string; partitions: number[] }[],
+        ): Promise<{ status: number[]; docs: Map<string, JsonObject> }> {
           const cfg = config(out, 3);
           await install(engine, cfg);
           const clock = { t: START + 13 * H + 5 * 60_000 };
@@ -143,15 +170,25 @@ describe('pipeline leases and partitions', { concurrency: engines.length }, () =
           // A slice the last runner completed while another's pass ran is decided at the next pass.
           for (const r of runners) await r.set.slices.runPass();
           await Promise.all(runners.map((r) => r.loop.stop(1_000)));
-          return { status: statusWindows(await allDocuments(engine, cfg.output.status_index)), docs: await allDocuments(engine, cfg.output.anomaly_index) };
+          return {
+            status: statusWindows(await allDocuments(engine, cfg.output.status_index)),
+            docs: await allDocuments(engine, cfg.output.anomaly_index),
+          };
         }
-        const three = await play('three', [0, 1, 2].map((p) => ({ name: `runner-${p}`, partitions: [p] })));
+        const three = await play(
+          'three',
+          [0, 1, 2].map((p) => ({ name: `runner-${p}`, partitions: [p] })),
+        );
         const one = await play('one', [{ name: 'runner-all', partitions: [0, 1, 2] }]);
         // Windows 12:00–15:00, once per partition, whoever scored them.
         assert.deepEqual(three.status, [12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15]);
         assert.deepEqual(one.status, three.status);
         const entities = [...three.docs.values()].map((d) => d.vigil as JsonObject);
-        assert.equal(new Set(entities.map((v) => `${String((v.entity as JsonObject).value)}@${String((v.window as JsonObject).start)}`)).size, three.docs.size, 'no entity-window twice');
+        assert.equal(
+          new Set(entities.map((v) => `${String((v.entity as JsonObject).value)}@${String((v.window as JsonObject).start)}`)).size,
+          three.docs.size,
+          'no entity-window twice',
+        );
         assert.equal(new Set(entities.map((v) => (v.entity as JsonObject).value)).size, 12);
         assert.deepEqual(new Set([...three.docs.keys()]), new Set([...one.docs.keys()]));
         for (const [id, doc] of one.docs) assert.deepEqual(three.docs.get(id), doc, `document ${id}`);

@@ -17,7 +17,12 @@ import { allDocuments, engineFor, liveJob, outputNames, runCli, sleep, startCli,
 const PORT = 9253;
 const TRANSPORT = 9353;
 const WINDOW = 5_000;
-const own: TestEngine = { flavour: 'opensearch', version: EMBEDDED_ENGINES.opensearch.version, url: `http://127.0.0.1:${PORT}`, label: `opensearch ${EMBEDDED_ENGINES.opensearch.version} (own node on ${PORT})` };
+const own: TestEngine = {
+  flavour: 'opensearch',
+  version: EMBEDDED_ENGINES.opensearch.version,
+  url: `http://127.0.0.1:${PORT}`,
+  label: `opensearch ${EMBEDDED_ENGINES.opensearch.version} (own node on ${PORT})`,
+};
 
 /** Login events every 500 ms for four users from `from` to `to`: every window has events. */
 function liveEvents(from: number, to: number): JsonObject[] {
@@ -37,7 +42,9 @@ function liveEvents(from: number, to: number): JsonObject[] {
 
 async function statusStarts(engine: Engine, index: string): Promise<number[]> {
   const docs = await allDocuments(engine, index).catch(() => new Map<string, JsonObject>());
-  return [...docs.values()].map((d) => Date.parse(String(((d.vigil as JsonObject).status as JsonObject).window_start))).sort((a, b) => a - b);
+  return [...docs.values()]
+    .map((d) => Date.parse(String(((d.vigil as JsonObject).status as JsonObject).window_start)))
+    .sort((a, b) => a - b);
 }
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -69,7 +76,10 @@ describe(`vigil run through a cluster outage on ${own.label}`, () => {
     const index = `${prefix}-events`;
     await engine.putIndexTemplate(index, eventsIndexTemplate(index));
     const events = liveEvents(now - 30_000, now + 240_000);
-    const bulk = await engine.bulk(events.map((document) => ({ action: 'index' as const, index, document })), { refresh: true });
+    const bulk = await engine.bulk(
+      events.map((document) => ({ action: 'index' as const, index, document })),
+      { refresh: true },
+    );
     assert.equal(bulk.failed, 0);
     const out = outputNames(prefix);
     const config = writeConfig(own, prefix, out, {
@@ -101,7 +111,8 @@ describe(`vigil run through a cluster outage on ${own.label}`, () => {
       });
       const first = starts[0];
       assert.equal(first, before[0]);
-      for (let i = 0; i < starts.length; i++) assert.equal(starts[i], first + i * WINDOW, `gap before window ${new Date(first + i * WINDOW).toISOString()}`);
+      for (let i = 0; i < starts.length; i++)
+        assert.equal(starts[i], first + i * WINDOW, `gap before window ${new Date(first + i * WINDOW).toISOString()}`);
       const duringOutage = starts.filter((s) => s + WINDOW + 1_000 > downAt && s + WINDOW + 1_000 <= upAt);
       assert.ok(duringOutage.length >= 1, 'windows that completed during the outage were scored after it');
     } finally {

@@ -24,10 +24,19 @@ export async function engineFor(e: TestEngine): Promise<Engine> {
 }
 
 /** Indexes the generated events into `<prefix>-events` (mapped like ECS) and returns them. */
-export async function indexEvents(engine: Engine, prefix: string, options: { hours?: number; start?: number; users?: number } = {}): Promise<GeneratedEvents> {
+export async function indexEvents(
+  engine: Engine,
+  prefix: string,
+  options: { hours?: number; start?: number; users?: number } = {},
+): Promise<GeneratedEvents> {
   const index = `${prefix}-events`;
   await engine.putIndexTemplate(index, eventsIndexTemplate(index));
-  const generated = generateAuthEvents({ start: options.start ?? START, hours: options.hours ?? HOURS, users: options.users ?? 20, attackHour: (options.hours ?? HOURS) - 6 });
+  const generated = generateAuthEvents({
+    start: options.start ?? START,
+    hours: options.hours ?? HOURS,
+    users: options.users ?? 20,
+    attackHour: (options.hours ?? HOURS) - 6,
+  });
   const result = await engine.bulk(
     generated.events.map((document) => ({ action: 'index' as const, index, document })),
     { refresh: true },
@@ -44,7 +53,12 @@ export interface OutputNames {
 }
 
 export function outputNames(prefix: string): OutputNames {
-  return { anomaly_index: `${prefix}-anomalies`, state_index: `${prefix}-state`, dead_letter_index: `${prefix}-dead-letter`, status_index: `${prefix}-status` };
+  return {
+    anomaly_index: `${prefix}-anomalies`,
+    state_index: `${prefix}-state`,
+    dead_letter_index: `${prefix}-dead-letter`,
+    status_index: `${prefix}-status`,
+  };
 }
 
 /** A config file for the CLI: one auth_by_user job over the events, short leases. */
@@ -53,7 +67,9 @@ export function writeConfig(e: TestEngine, eventsPrefix: string, output: OutputN
   const path = join(dir, 'vigil.json');
   const config = {
     cluster: { urls: [e.url], flavour: e.flavour },
-    jobs: [{ id: 'auth-users', preset: 'auth_by_user', index: `${eventsPrefix}-events`, window: '1h', slide: '1h', delay: '1m', warmup: '12h' }],
+    jobs: [
+      { id: 'auth-users', preset: 'auth_by_user', index: `${eventsPrefix}-events`, window: '1h', slide: '1h', delay: '1m', warmup: '12h' },
+    ],
     output,
     ...extra,
     // Short enough that a killed runner's lease lapses quickly, long enough for a loaded CI machine.
@@ -89,7 +105,8 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
 
 export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   const result = await startCli(args, env).done;
-  if (result.code !== 0) throw new Error(`vigil ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stderr}\n${result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(`vigil ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stderr}\n${result.stdout}`);
   return result;
 }
 

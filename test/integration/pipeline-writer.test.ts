@@ -34,7 +34,11 @@ describe('anomaly writer and dead-letter index', { concurrency: engines.length }
 
       before(async () => {
         engine = await engineFor(e);
-        config = configSchema.parse({ cluster: { urls: [e.url] }, jobs: [{ id: 'auth', preset: 'auth_by_user', index: 'x' }], output: outputNames(prefix) });
+        config = configSchema.parse({
+          cluster: { urls: [e.url] },
+          jobs: [{ id: 'auth', preset: 'auth_by_user', index: 'x' }],
+          output: outputNames(prefix),
+        });
         await install(engine, config, { skipAlertingDefinitions: true });
       });
 

@@ -21,7 +21,20 @@ import type { Engine, JsonObject } from '../../src/engine/engine.js';
 import { startAlertReceiver, type AlertReceiver } from '../../src/eval/alert-receiver.js';
 import type { GeneratedEvents } from '../fixtures/pipeline-events.js';
 import { testEngines, uniquePrefix, type TestEngine } from './engines.js';
-import { HOURS, START, H, allDocuments, engineFor, indexEvents, outputNames, runCli, sleep, startCli, writeConfig, type OutputNames } from './pipeline-support.js';
+import {
+  HOURS,
+  START,
+  H,
+  allDocuments,
+  engineFor,
+  indexEvents,
+  outputNames,
+  runCli,
+  sleep,
+  startCli,
+  writeConfig,
+  type OutputNames,
+} from './pipeline-support.js';
 
 const engines = await testEngines();
 const FROM = new Date(START).toISOString();
@@ -117,7 +130,8 @@ describe('pipeline end to end', { concurrency: engines.length }, () => {
         const steps = (JSON.parse(result.stdout) as { steps: { kind: string; name: string; result: string }[] }).steps;
         const byName = new Map(steps.map((s) => [`${s.kind}:${s.name}`, s.result]));
         assert.equal(byName.get('component_template:vigil-settings'), 'applied');
-        for (const index of [out.anomaly_index, out.state_index, out.status_index, out.dead_letter_index]) assert.equal(byName.get(`index_template:${index}`), 'applied', index);
+        for (const index of [out.anomaly_index, out.state_index, out.status_index, out.dead_letter_index])
+          assert.equal(byName.get(`index_template:${index}`), 'applied', index);
         assert.equal(byName.get(`lifecycle_policy:${out.anomaly_index}-retention`), 'unsupported');
         // Idempotent: a second install applies the same again.
         const again = JSON.parse((await runCli(['install', '--config', config, '--json'])).stdout) as { steps: { result: string }[] };
@@ -184,7 +198,22 @@ describe('pipeline end to end', { concurrency: engines.length }, () => {
         assert.deepEqual([...new Set(ids)].sort(), [...incidents].map((i) => `vigil_${i}`).sort());
         assert.equal(ids.length, incidents.size, 'no incident alerted twice');
 
-        const caps = await engine.fieldCaps(out.anomaly_index, ['@timestamp', 'event.kind', 'event.risk_score', 'user.name', 'related.ip', 'vigil.score', 'vigil.window.start', 'vigil.is_alert', 'vigil.features', 'vigil.features.actual', 'vigil.event_count', 'threat.technique.id', 'vigil.incident.id', 'vigil.warming_up']);
+        const caps = await engine.fieldCaps(out.anomaly_index, [
+          '@timestamp',
+          'event.kind',
+          'event.risk_score',
+          'user.name',
+          'related.ip',
+          'vigil.score',
+          'vigil.window.start',
+          'vigil.is_alert',
+          'vigil.features',
+          'vigil.features.actual',
+          'vigil.event_count',
+          'threat.technique.id',
+          'vigil.incident.id',
+          'vigil.warming_up',
+        ]);
         const types = Object.fromEntries(caps.map((c) => [c.field, c.types.join('|')]));
         assert.deepEqual(types, {
           '@timestamp': 'date',
@@ -207,11 +236,15 @@ describe('pipeline end to end', { concurrency: engines.length }, () => {
       });
 
       it('(b) the same backfill again leaves every document unchanged — resumed and restarted, same incident ids', async () => {
-        const resumed = JSON.parse((await runCli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--json', '--no-progress'])).stdout) as BackfillJson;
+        const resumed = JSON.parse(
+          (await runCli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--json', '--no-progress'])).stdout,
+        ) as BackfillJson;
         assert.ok(resumed.partitions.every((p) => p.alreadyDone));
         assert.equal(resumed.summary.windows_scored, 0);
         assert.equal(resumed.slices?.status, 'already_done');
-        const restarted = JSON.parse((await runCli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--restart', '--json', '--no-progress'])).stdout) as BackfillJson;
+        const restarted = JSON.parse(
+          (await runCli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--restart', '--json', '--no-progress'])).stdout,
+        ) as BackfillJson;
         assert.equal(restarted.summary.windows_scored, 2 * SCORED_WINDOWS);
         assert.equal(restarted.summary.anomalies_written, first.summary.anomalies_written);
         const again = await allDocuments(engine, out.anomaly_index);
@@ -242,12 +275,15 @@ describe('pipeline end to end', { concurrency: engines.length }, () => {
         assert.ok(partial.size > 0 && partial.size < reference.size, `partial run wrote ${partial.size} of ${reference.size}`);
 
         // The restarted backfill waits for the dead runner's leases and resumes from the checkpoints.
-        const resumed = JSON.parse((await runCli(['backfill', '--config', killedConfig, '--from', FROM, '--to', TO, '--json', '--no-progress'])).stdout) as BackfillJson;
+        const resumed = JSON.parse(
+          (await runCli(['backfill', '--config', killedConfig, '--from', FROM, '--to', TO, '--json', '--no-progress'])).stdout,
+        ) as BackfillJson;
         assert.equal(resumed.summary.windows_warmup, 0, 'the warm-up was committed before the kill: not redone');
         assert.ok(resumed.summary.windows_scored < 2 * SCORED_WINDOWS);
         const final = await allDocuments(engine, killedOut.anomaly_index);
         assert.equal(final.size, reference.size);
-        for (const [id, doc] of reference) assert.equal(comparable(final.get(id)!), comparable(doc), `document ${id} differs after the restart`);
+        for (const [id, doc] of reference)
+          assert.equal(comparable(final.get(id)!), comparable(doc), `document ${id} differs after the restart`);
         // Every incident reached the receiver under its id, whichever process sent it. (Delivery is
         // at least once: a kill between the receiver's answer and the outbox write may resend the
         // same webhook-id, which receivers drop; the distinct ids are one per incident.)

@@ -40,7 +40,9 @@ function rawValues(generated: GeneratedEvents): string[] {
 }
 
 function leaks(text: string, raws: readonly string[]): string[] {
-  return raws.filter((raw) => new RegExp(`(?<![A-Za-z0-9._-])${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_-]|\\.[0-9])`).test(text));
+  return raws.filter((raw) =>
+    new RegExp(`(?<![A-Za-z0-9._-])${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![A-Za-z0-9_-]|\\.[0-9])`).test(text),
+  );
 }
 
 /** Every document of every index of a run, state chunks decompressed, as one text. */
@@ -60,7 +62,10 @@ async function everything(engine: Engine, prefix: string): Promise<string> {
     }
     // State payloads are gzip + base64 split over chunks: read them decompressed, as the raw JSON.
     for (const chunks of generations.values()) {
-      const encoded = chunks.sort((a, b) => Number(a.seq) - Number(b.seq)).map((c) => String(c.data)).join('');
+      const encoded = chunks
+        .sort((a, b) => Number(a.seq) - Number(b.seq))
+        .map((c) => String(c.data))
+        .join('');
       parts.push(gunzipSync(Buffer.from(encoded, 'base64')).toString('utf8'));
     }
   }
@@ -152,9 +157,13 @@ describe('privacy: pseudonymisation end to end', { concurrency: engines.length }
         assert.ok(leaks(await everything(engine, `${prefix}-plain`), raws).length > 20);
       });
 
-      it('the same windows and relational links, and the same decisions up to the models\' sampling order', async () => {
+      it("the same windows and relational links, and the same decisions up to the models' sampling order", async () => {
         const p = new Pseudonymiser(KEY, FIELDS);
-        const tokenise = (f: string, v: string): string => v.split('|').map((x) => p.value(f, x)).join('|');
+        const tokenise = (f: string, v: string): string =>
+          v
+            .split('|')
+            .map((x) => p.value(f, x))
+            .join('|');
         const plainDocs = await allDocuments(engine, `${plainOut.anomaly_index}*`);
         const privateDocs = await allDocuments(engine, `${privateOut.anomaly_index}*`);
         const plain = decisions(plainDocs, tokenise);
@@ -172,7 +181,14 @@ describe('privacy: pseudonymisation end to end', { concurrency: engines.length }
               const r = d.related as Record<string, string[]>;
               const v = d.vigil as JsonObject;
               const key = map('user.name', String((v.entity as JsonObject).value));
-              return `${key}@${String((v.window as JsonObject).start)}:${['ip', 'user', 'hosts'].map((k) => r[k].map((x) => map(`related.${k}`, x)).sort().join(',')).join(';')}`;
+              return `${key}@${String((v.window as JsonObject).start)}:${['ip', 'user', 'hosts']
+                .map((k) =>
+                  r[k]
+                    .map((x) => map(`related.${k}`, x))
+                    .sort()
+                    .join(','),
+                )
+                .join(';')}`;
             })
             .sort();
         assert.deepEqual(
@@ -186,7 +202,11 @@ describe('privacy: pseudonymisation end to end', { concurrency: engines.length }
         assert.ok(agree >= 0.95, `alert flags agree on ${(agree * 100).toFixed(1)} % of windows`);
         assert.ok(meanShift < 5, `mean score shift ${meanShift.toFixed(2)} points`);
         const attackKey = (ds: readonly Decision[]) =>
-          ds.find((d) => d.key === `auth-users|${p.value('user.name', generated.attack.user)}|${new Date(START + generated.attack.hour * H).toISOString()}`);
+          ds.find(
+            (d) =>
+              d.key ===
+              `auth-users|${p.value('user.name', generated.attack.user)}|${new Date(START + generated.attack.hour * H).toISOString()}`,
+          );
         // The brute force is scored in both runs (whether it alerts is the day's budget's call).
         assert.ok(attackKey(priv) && attackKey(plain), 'the attack window is scored in both runs');
         if (plain.some((d) => d.incident)) assert.deepEqual(grouping(priv).length, grouping(plain).length);
@@ -198,8 +218,13 @@ describe('privacy: pseudonymisation end to end', { concurrency: engines.length }
         const p = new Pseudonymiser(KEY, FIELDS);
         const victimToken = p.value('user.name', generated.attack.user);
         const attackerToken = p.value('source.ip', generated.attack.sourceIp);
-        const result = await runCli(['reveal', '--config', privateConfig, '--json', victimToken, attackerToken], { VIGIL_TEST_PRIVACY_KEY: KEY });
-        const revealed = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { token: string; value?: string });
+        const result = await runCli(['reveal', '--config', privateConfig, '--json', victimToken, attackerToken], {
+          VIGIL_TEST_PRIVACY_KEY: KEY,
+        });
+        const revealed = result.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { token: string; value?: string });
         assert.deepEqual(
           revealed.map((r) => [r.token, r.value]),
           [
@@ -210,7 +235,9 @@ describe('privacy: pseudonymisation end to end', { concurrency: engines.length }
         const fromFile = await runCli(['reveal', '--config', privateConfig, '--file', payloadFile], { VIGIL_TEST_PRIVACY_KEY: KEY });
         assert.match(fromFile.stdout, /\tuser\d\d\n/);
         // A wrong key opens nothing.
-        const wrong = writeConfig(e, prefix, privateOut, { privacy: { pseudonymise: FIELDS, key: 'x'.repeat(40), vault_index: `${prefix}-private-vault` } });
+        const wrong = writeConfig(e, prefix, privateOut, {
+          privacy: { pseudonymise: FIELDS, key: 'x'.repeat(40), vault_index: `${prefix}-private-vault` },
+        });
         await assert.rejects(runCli(['reveal', '--config', wrong, victimToken]), /does not open with this privacy\.key/);
       });
     });

@@ -39,25 +39,100 @@ function fixture(name: string): JsonObject[] {
  * 52+52+52+0+0+0+0+0 = 156 bytes.
  */
 const AUTH: Record<string, Record<string, number>> = {
-  'root@2025-06-03': { auth_attempts: 1, failed_logins: 1, failure_ratio: 1, distinct_source_ips: 1, distinct_countries: 1, burst_per_minute: 1 },
+  'root@2025-06-03': {
+    auth_attempts: 1,
+    failed_logins: 1,
+    failure_ratio: 1,
+    distinct_source_ips: 1,
+    distinct_countries: 1,
+    burst_per_minute: 1,
+  },
   'test@2025-06-04': { auth_attempts: 1, failed_logins: 1, failure_ratio: 1, distinct_source_ips: 1, burst_per_minute: 1 },
   'vagrant@2025-06-04': { auth_attempts: 1, failed_logins: 0, failure_ratio: 0, distinct_source_ips: 1, burst_per_minute: 1 },
   'ANONYMOUS LOGON@2025-06-06': { auth_attempts: 1, failed_logins: 0, distinct_source_ips: 0, distinct_hosts: 1, burst_per_minute: 1 },
   'DWM-2@2025-06-06': { auth_attempts: 1, failed_logins: 0, distinct_source_ips: 0, distinct_hosts: 1, burst_per_minute: 1 },
   'DWM-3@2025-06-06': { auth_attempts: 1, failed_logins: 0, distinct_source_ips: 0, distinct_hosts: 1, burst_per_minute: 1 },
-  'SYSTEM@2025-06-06': { auth_attempts: 8, failed_logins: 0, failure_ratio: 0, distinct_source_ips: 0, distinct_hosts: 1, burst_per_minute: 3 },
-  'bosch@2025-06-06': { auth_attempts: 1, failed_logins: 1, failure_ratio: 1, distinct_source_ips: 1, distinct_hosts: 0, burst_per_minute: 1 },
-  'vagrant@2025-06-06': { auth_attempts: 7, failed_logins: 0, failure_ratio: 0, distinct_source_ips: 3, distinct_hosts: 1, distinct_countries: 0, burst_per_minute: 4 },
+  'SYSTEM@2025-06-06': {
+    auth_attempts: 8,
+    failed_logins: 0,
+    failure_ratio: 0,
+    distinct_source_ips: 0,
+    distinct_hosts: 1,
+    burst_per_minute: 3,
+  },
+  'bosch@2025-06-06': {
+    auth_attempts: 1,
+    failed_logins: 1,
+    failure_ratio: 1,
+    distinct_source_ips: 1,
+    distinct_hosts: 0,
+    burst_per_minute: 1,
+  },
+  'vagrant@2025-06-06': {
+    auth_attempts: 7,
+    failed_logins: 0,
+    failure_ratio: 0,
+    distinct_source_ips: 3,
+    distinct_hosts: 1,
+    distinct_countries: 0,
+    burst_per_minute: 4,
+  },
 };
 const NETWORK: Record<string, Record<string, number>> = {
-  '192.0.2.205@2025-06-04': { connections: 1, bytes_out: 107, bytes_out_max: 107, bytes_total: 107, distinct_destinations: 1, distinct_destination_ports: 0, burst_per_minute: 1 },
-  '192.168.86.167@2025-06-05': { connections: 2, bytes_out: 206, bytes_out_max: 103, bytes_total: 618, distinct_destinations: 2, distinct_destination_ports: 1, burst_per_minute: 2 },
-  '4.4.2.2@2025-06-05': { connections: 2, bytes_out: 206, bytes_out_max: 103, bytes_total: 618, distinct_destinations: 1, distinct_destination_ports: 1, burst_per_minute: 2 },
-  '10.156.0.2@2025-06-06': { connections: 8, bytes_out: 156, bytes_out_max: 52, bytes_total: 2094, distinct_destinations: 2, distinct_destination_ports: 2, burst_per_minute: 5 },
-  '10.156.0.2@2025-06-07': { connections: 4, bytes_out: 0, bytes_out_max: 0, bytes_total: 0, distinct_destinations: 2, distinct_destination_ports: 2, burst_per_minute: 4 },
+  '192.0.2.205@2025-06-04': {
+    connections: 1,
+    bytes_out: 107,
+    bytes_out_max: 107,
+    bytes_total: 107,
+    distinct_destinations: 1,
+    distinct_destination_ports: 0,
+    burst_per_minute: 1,
+  },
+  '192.168.86.167@2025-06-05': {
+    connections: 2,
+    bytes_out: 206,
+    bytes_out_max: 103,
+    bytes_total: 618,
+    distinct_destinations: 2,
+    distinct_destination_ports: 1,
+    burst_per_minute: 2,
+  },
+  '4.4.2.2@2025-06-05': {
+    connections: 2,
+    bytes_out: 206,
+    bytes_out_max: 103,
+    bytes_total: 618,
+    distinct_destinations: 1,
+    distinct_destination_ports: 1,
+    burst_per_minute: 2,
+  },
+  '10.156.0.2@2025-06-06': {
+    connections: 8,
+    bytes_out: 156,
+    bytes_out_max: 52,
+    bytes_total: 2094,
+    distinct_destinations: 2,
+    distinct_destination_ports: 2,
+    burst_per_minute: 5,
+  },
+  '10.156.0.2@2025-06-07': {
+    connections: 4,
+    bytes_out: 0,
+    bytes_out_max: 0,
+    bytes_total: 0,
+    distinct_destinations: 2,
+    distinct_destination_ports: 2,
+    burst_per_minute: 4,
+  },
 };
 /** process / iam events per host and day: system/auth names hosts by host.hostname only; auditd's one execve has no host. */
-const PROCESS: Record<string, number> = { 'localhost@2025-06-04': 1, 'localhost@2025-06-05': 2, 'server01@2025-06-05': 1, 'localhost@2025-06-06': 1, 'precise32@2025-06-07': 1 };
+const PROCESS: Record<string, number> = {
+  'localhost@2025-06-04': 1,
+  'localhost@2025-06-05': 2,
+  'server01@2025-06-05': 1,
+  'localhost@2025-06-06': 1,
+  'precise32@2025-06-07': 1,
+};
 
 async function cli(args: readonly string[]): Promise<CliResult> {
   return startCli(args).done;
@@ -98,7 +173,19 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
       const dir = mkdtempSync(join(tmpdir(), 'vigil-i11a-'));
       const writeConfig = (name: string, jobs: JsonObject[]): string => {
         const path = join(dir, name);
-        writeFileSync(path, JSON.stringify({ cluster: { urls: [e.url], flavour: e.flavour }, jobs, output: out, pipeline: { lease_ttl: '3s', write_min_score: 0, rollup: 'none' } }, null, 2));
+        writeFileSync(
+          path,
+          JSON.stringify(
+            {
+              cluster: { urls: [e.url], flavour: e.flavour },
+              jobs,
+              output: out,
+              pipeline: { lease_ttl: '3s', write_min_score: 0, rollup: 'none' },
+            },
+            null,
+            2,
+          ),
+        );
         return path;
       };
       const day = { window: '1d', slide: '1d', delay: '1m', warmup: '1d' };
@@ -106,7 +193,10 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
       before(async () => {
         engine = await engineFor(e);
         const load = async (index: string, docs: JsonObject[]): Promise<void> => {
-          const result = await engine.bulk(docs.map((document) => ({ action: 'index' as const, index, document })), { refresh: true });
+          const result = await engine.bulk(
+            docs.map((document) => ({ action: 'index' as const, index, document })),
+            { refresh: true },
+          );
           assert.equal(result.failed, 0, JSON.stringify(result.items.find((i) => !i.ok)));
         };
         // No template, no explicit mapping: whatever the engine guesses.
@@ -136,13 +226,33 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
         const run = await cli(['doctor', '--config', config]);
         const lines = run.stdout.split('\n').filter(Boolean);
         assert.equal(run.code, 0, run.stdout + run.stderr);
-        assert.ok(lines.every((l) => !l.startsWith('✗')), lines.join('\n'));
-        // The preset's event.category filter applies: 23 of the 33 linux + windows events are authentication (one without @timestamp).
-        assert.ok(lines.includes(`✓ read ${prefix}-logs-* (job auth): 23 events matching the job's filter (preset auth_by_user)`), lines.join('\n'));
-        assert.ok(lines.some((l) => l.startsWith(`✓ fields in ${prefix}-logs-* (job auth):`) && l.includes('user.name → user.name.keyword (text with a keyword sub-field)')), lines.join('\n'));
-        assert.ok(lines.some((l) => l.startsWith(`✓ fields in ${prefix}-logs-linux (job proc):`) && l.includes('host.hostname → host.hostname.keyword')), lines.join('\n'));
         assert.ok(
-          lines.includes(`⚠ entity in ${prefix}-logs-linux (job proc): 1 event of 7 (14.3 %) have no host.name / host.hostname and will be skipped (counted in the run summary); add a fallback, e.g. entity_fields: [[host.name, host.hostname]]`),
+          lines.every((l) => !l.startsWith('✗')),
+          lines.join('\n'),
+        );
+        // The preset's event.category filter applies: 23 of the 33 linux + windows events are authentication (one without @timestamp).
+        assert.ok(
+          lines.includes(`✓ read ${prefix}-logs-* (job auth): 23 events matching the job's filter (preset auth_by_user)`),
+          lines.join('\n'),
+        );
+        assert.ok(
+          lines.some(
+            (l) =>
+              l.startsWith(`✓ fields in ${prefix}-logs-* (job auth):`) &&
+              l.includes('user.name → user.name.keyword (text with a keyword sub-field)'),
+          ),
+          lines.join('\n'),
+        );
+        assert.ok(
+          lines.some(
+            (l) => l.startsWith(`✓ fields in ${prefix}-logs-linux (job proc):`) && l.includes('host.hostname → host.hostname.keyword'),
+          ),
+          lines.join('\n'),
+        );
+        assert.ok(
+          lines.includes(
+            `⚠ entity in ${prefix}-logs-linux (job proc): 1 event of 7 (14.3 %) have no host.name / host.hostname and will be skipped (counted in the run summary); add a fallback, e.g. entity_fields: [[host.name, host.hostname]]`,
+          ),
           lines.join('\n'),
         );
       });
@@ -152,7 +262,16 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
         assert.equal(install.code, 0, install.stderr);
         const run = await cli(['backfill', '--config', config, '--from', FROM, '--to', TO, '--json', '--no-progress']);
         assert.equal(run.code, 0, run.stderr);
-        const summary = (JSON.parse(run.stdout) as { summary: { windows_scored: number; windows_warmup: number; events_skipped_no_entity: Record<string, number>; entity_windows: number } }).summary;
+        const summary = (
+          JSON.parse(run.stdout) as {
+            summary: {
+              windows_scored: number;
+              windows_warmup: number;
+              events_skipped_no_entity: Record<string, number>;
+              entity_windows: number;
+            };
+          }
+        ).summary;
         assert.equal(summary.windows_warmup, 3);
         assert.equal(summary.windows_scored, 15);
         assert.deepEqual(summary.events_skipped_no_entity, { proc: 1 });
@@ -181,7 +300,14 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
 
         // The status document of proc's 2025-06-06 window records the skipped auditd event.
         await engine.refresh(out.status_index);
-        const status = await engine.search(out.status_index, { size: 10, query: { bool: { filter: [{ term: { 'vigil.status.job_id': 'proc' } }, { term: { 'vigil.status.window_start': '2025-06-06T00:00:00.000Z' } }] } } });
+        const status = await engine.search(out.status_index, {
+          size: 10,
+          query: {
+            bool: {
+              filter: [{ term: { 'vigil.status.job_id': 'proc' } }, { term: { 'vigil.status.window_start': '2025-06-06T00:00:00.000Z' } }],
+            },
+          },
+        });
         const hits = (status.hits as JsonObject).hits as JsonObject[];
         assert.equal(hits.length, 1);
         assert.equal((((hits[0]._source as JsonObject).vigil as JsonObject).status as JsonObject).events_skipped_no_entity, 1);
@@ -191,13 +317,27 @@ describe('real integration shapes, dynamic mapping', { concurrency: engines.leng
         const path = writeConfig('empty.json', [{ id: 'ghost', preset: 'auth_by_user', index: `${prefix}-nothing-*`, ...day }]);
         const run = await cli(['backfill', '--config', path, '--from', FROM, '--to', TO, '--no-progress']);
         assert.equal(run.code, 1, run.stdout);
-        assert.match(run.stderr, new RegExp(`job ghost: index pattern "${prefix}-nothing-\\*" matches no index; check jobs\\[0\\]\\.index`));
+        assert.match(
+          run.stderr,
+          new RegExp(`job ghost: index pattern "${prefix}-nothing-\\*" matches no index; check jobs\\[0\\]\\.index`),
+        );
         await engine.refresh(out.state_index);
         assert.equal(await engine.count(out.state_index, { term: { job_id: 'ghost' } }), 0, 'no checkpoint for the job');
       });
 
       it('a range that is all warm-up succeeds with "nothing to score"', async () => {
-        const run = await cli(['backfill', '--config', config, '--job', 'net', '--from', FROM, '--to', '2025-06-03T00:00:00Z', '--no-progress']);
+        const run = await cli([
+          'backfill',
+          '--config',
+          config,
+          '--job',
+          'net',
+          '--from',
+          FROM,
+          '--to',
+          '2025-06-03T00:00:00Z',
+          '--no-progress',
+        ]);
         assert.equal(run.code, 0, run.stderr);
         assert.match(run.stdout, /job net: nothing to score — the range holds 1 window\(s\) of 1d, all needed for the warm-up \(1\)/);
       });

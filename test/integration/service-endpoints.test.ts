@@ -138,7 +138,10 @@ describe('vigil run service endpoints', { concurrency: engines.length }, () => {
         const now = Date.now();
         const index = `${prefix}-events`;
         await engine.putIndexTemplate(index, eventsIndexTemplate(index));
-        const bulk = await engine.bulk(liveEvents(now - 30_000, now + 240_000).map((document) => ({ action: 'index' as const, index, document })), { refresh: true });
+        const bulk = await engine.bulk(
+          liveEvents(now - 30_000, now + 240_000).map((document) => ({ action: 'index' as const, index, document })),
+          { refresh: true },
+        );
         assert.equal(bulk.failed, 0);
         const viaProxy: TestEngine = { ...e, url: `http://127.0.0.1:${proxy.port}` };
         const config = writeConfig(viaProxy);
@@ -153,7 +156,11 @@ describe('vigil run service endpoints', { concurrency: engines.length }, () => {
             .filter((l) => l.startsWith('{'))
             .map((l) => JSON.parse(l) as { msg: string; url?: string });
         try {
-          const base = await waitFor('the service endpoints', 120_000, async () => logLines().find((l) => l.msg === 'service endpoints listening')?.url);
+          const base = await waitFor(
+            'the service endpoints',
+            120_000,
+            async () => logLines().find((l) => l.msg === 'service endpoints listening')?.url,
+          );
           assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, 'loopback by default');
           assert.deepEqual(await (await fetch(`${base}/healthz`)).json().then((b) => (b as { status: string }).status), 'ok');
 
@@ -170,7 +177,10 @@ describe('vigil run service endpoints', { concurrency: engines.length }, () => {
           assert.equal(sample(first.text, 'vigil_entities', { job: 'live', partition: '0' }), 4, 'four users in the last window');
           assert.ok((sample(first.text, 'vigil_events_total', { job: 'live' }) ?? 0) >= 40, 'about 10 events per window');
           assert.ok((sample(first.text, 'process_resident_memory_bytes') ?? 0) > 10_000_000, 'memory is exported');
-          assert.ok(sample(first.text, 'vigil_alerts_total', { job: 'live', outcome: 'delivered' }) !== undefined, 'alerts by outcome are exported');
+          assert.ok(
+            sample(first.text, 'vigil_alerts_total', { job: 'live', outcome: 'delivered' }) !== undefined,
+            'alerts by outcome are exported',
+          );
           const later = await waitFor('two more scored windows', 30_000, async () => {
             const text = await metrics();
             const scored = sample(text, 'vigil_windows_total', { job: 'live', phase: 'scored' }) ?? 0;
@@ -178,7 +188,10 @@ describe('vigil run service endpoints', { concurrency: engines.length }, () => {
           });
           const entityWindows = sample(later.text, 'vigil_entity_windows_scored_total', { job: 'live' }) ?? 0;
           assert.equal(entityWindows, later.scored * 4, 'four entity-windows per scored window');
-          assert.ok((sample(later.text, 'vigil_lag_seconds', { job: 'live', partition: '0' }) ?? 99) < 5, 'caught up: lag under one window');
+          assert.ok(
+            (sample(later.text, 'vigil_lag_seconds', { job: 'live', partition: '0' }) ?? 99) < 5,
+            'caught up: lag under one window',
+          );
 
           const ready = await waitFor('ready', 20_000, async () => {
             const r = await getReady(base);
@@ -213,7 +226,9 @@ describe('vigil run service endpoints', { concurrency: engines.length }, () => {
           // SIGHUP: an invalid file is rejected (the run goes on), a valid one is applied.
           writeFileSync(config, '{"cluster": {"urls": ["not a url"]}}');
           runner.child.kill('SIGHUP');
-          await waitFor('the rejected reload', 15_000, async () => (logLines().some((l) => l.msg === 'config reload rejected: keeping the running configuration') ? true : undefined));
+          await waitFor('the rejected reload', 15_000, async () =>
+            logLines().some((l) => l.msg === 'config reload rejected: keeping the running configuration') ? true : undefined,
+          );
           writeConfig(viaProxy, { schedule: { cron: '*/2 * * * * *' } });
           runner.child.kill('SIGHUP');
           await waitFor('the applied reload', 20_000, async () => (logLines().some((l) => l.msg === 'config reloaded') ? true : undefined));
@@ -227,15 +242,22 @@ describe('vigil run service endpoints', { concurrency: engines.length }, () => {
           assert.match(paused.stdout, /live: paused/);
           await waitFor('the lease released', 20_000, async () => {
             const text = await metrics();
-            return sample(text, 'vigil_job_paused', { job: 'live' }) === 1 && sample(text, 'vigil_lease_held', { job: 'live', partition: '0' }) === 0 ? true : undefined;
+            return sample(text, 'vigil_job_paused', { job: 'live' }) === 1 &&
+              sample(text, 'vigil_lease_held', { job: 'live', partition: '0' }) === 0
+              ? true
+              : undefined;
           });
-          const list = JSON.parse((await runCli(['jobs', 'list', '--config', direct, '--json'])).stdout) as { jobs: { job: string; paused: boolean; partitions: { fitted: boolean; windowsScored: number }[] }[] };
+          const list = JSON.parse((await runCli(['jobs', 'list', '--config', direct, '--json'])).stdout) as {
+            jobs: { job: string; paused: boolean; partitions: { fitted: boolean; windowsScored: number }[] }[];
+          };
           assert.equal(list.jobs[0].job, 'live');
           assert.equal(list.jobs[0].paused, true);
           assert.equal(list.jobs[0].partitions[0].fitted, true);
           assert.ok(list.jobs[0].partitions[0].windowsScored >= later.scored);
           await runCli(['jobs', 'resume', 'live', '--config', direct]);
-          await waitFor('the lease taken again', 20_000, async () => (sample(await metrics(), 'vigil_lease_held', { job: 'live', partition: '0' }) === 1 ? true : undefined));
+          await waitFor('the lease taken again', 20_000, async () =>
+            sample(await metrics(), 'vigil_lease_held', { job: 'live', partition: '0' }) === 1 ? true : undefined,
+          );
         } finally {
           runner.child.kill('SIGTERM');
         }
@@ -255,7 +277,18 @@ function writeConfigFile(dir: string, e: TestEngine, prefix: string): string {
     path,
     JSON.stringify({
       cluster: { urls: [e.url], flavour: e.flavour },
-      jobs: [{ id: 'live', index: `${prefix}-events`, entity_fields: ['user.name'], features: [{ kind: 'count', name: 'logins' }], window: '5s', slide: '5s', delay: '1s', warmup: '10s' }],
+      jobs: [
+        {
+          id: 'live',
+          index: `${prefix}-events`,
+          entity_fields: ['user.name'],
+          features: [{ kind: 'count', name: 'logins' }],
+          window: '5s',
+          slide: '5s',
+          delay: '1s',
+          warmup: '10s',
+        },
+      ],
       output: outputNames(prefix),
     }),
   );

@@ -33,7 +33,12 @@ export function alertJson(a: AlertContext): JsonObject {
 
 /** Latest alert time in the notification: deterministic, so the body is identical on every retry. */
 export function notificationTime(n: Notification): string {
-  return n.alerts.map((a) => a.timestamp).sort().at(-1) ?? new Date(0).toISOString();
+  return (
+    n.alerts
+      .map((a) => a.timestamp)
+      .sort()
+      .at(-1) ?? new Date(0).toISOString()
+  );
 }
 
 export const genericFormat: PayloadFormat = {

@@ -9,12 +9,19 @@ import { MAX_TEXT, slackCode, slackText, visible } from '../escape.js';
 import { toJson, type PayloadFormat } from './format.js';
 
 const SHOWN = 10;
-const EMOJI = { low: ':large_blue_circle:', medium: ':large_yellow_circle:', high: ':large_orange_circle:', critical: ':red_circle:' } as const;
+const EMOJI = {
+  low: ':large_blue_circle:',
+  medium: ':large_yellow_circle:',
+  high: ':large_orange_circle:',
+  critical: ':red_circle:',
+} as const;
 
 /** Cut to `max` characters, never inside an entity such as &amp;lt; or a surrogate pair. */
 function truncate(s: string, max: number): string {
   if (s.length <= max) return s;
-  const head = Array.from(s.slice(0, max - 1)).join('').replace(/[\ud800-\udbff]$/, '');
+  const head = Array.from(s.slice(0, max - 1))
+    .join('')
+    .replace(/[\ud800-\udbff]$/, '');
   return `${head.replace(/&[a-z]{0,4}$/, '')}…`;
 }
 
@@ -25,9 +32,13 @@ function alertBlocks(a: AlertContext): object[] {
     slackText(visible(a.reason, MAX_TEXT)),
     ...a.features.slice(0, 3).map((f) => `• ${slackText(featureLine(f))}`),
   ];
-  if (a.attack.techniques.length) lines.push(`ATT&amp;CK: ${a.attack.techniques.map((t) => `${slackText(t.id)} ${slackText(t.name)}`).join(', ')}`);
+  if (a.attack.techniques.length)
+    lines.push(`ATT&amp;CK: ${a.attack.techniques.map((t) => `${slackText(t.id)} ${slackText(t.name)}`).join(', ')}`);
   lines.push(`Window ${a.window.start} → ${a.window.end}`);
-  const links = [a.links.kibana ? `<${a.links.kibana}|Events in Kibana>` : '', a.links.dashboards ? `<${a.links.dashboards}|Events in OpenSearch Dashboards>` : ''].filter(Boolean);
+  const links = [
+    a.links.kibana ? `<${a.links.kibana}|Events in Kibana>` : '',
+    a.links.dashboards ? `<${a.links.dashboards}|Events in OpenSearch Dashboards>` : '',
+  ].filter(Boolean);
   const blocks: object[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 2900) } }];
   if (links.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
   return blocks;
@@ -43,7 +54,8 @@ export const slackFormat: PayloadFormat = {
       if (i > 0) blocks.push({ type: 'divider' });
       blocks.push(...alertBlocks(a));
     });
-    if (n.alerts.length > SHOWN) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${n.alerts.length - SHOWN} more` }] });
+    if (n.alerts.length > SHOWN)
+      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${n.alerts.length - SHOWN} more` }] });
     // The top-level text is the notification and is parsed as mrkdwn too (mentions included).
     return toJson({ text: truncate(`${slackText(title)}: ${slackText(visible(n.alerts[0].reason, MAX_TEXT))}`, 3000), blocks });
   },

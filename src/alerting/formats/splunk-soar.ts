@@ -36,7 +36,8 @@ function cefOf(a: AlertContext): Record<string, string | number> {
   if (cef.sourceUserName === undefined && a.related.user[0]) cef.sourceUserName = a.related.user[0];
   if (a.attack.techniques.length) cef.vigilAttackTechniques = a.attack.techniques.map((t) => `${t.id} ${t.name}`).join('; ');
   a.features.slice(0, 3).forEach((feat, i) => {
-    cef[`vigilFeature${i + 1}`] = `${feat.name} actual=${feat.actual} typical=${feat.typical} share=${Math.round(feat.contribution * 100)}%`;
+    cef[`vigilFeature${i + 1}`] =
+      `${feat.name} actual=${feat.actual} typical=${feat.typical} share=${Math.round(feat.contribution * 100)}%`;
   });
   if (a.links.kibana) cef.requestURL = a.links.kibana;
   else if (a.links.dashboards) cef.requestURL = a.links.dashboards;

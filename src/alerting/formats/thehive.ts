@@ -23,7 +23,8 @@ export const theHiveFormat: PayloadFormat = {
     for (const a of n.alerts) {
       for (const o of observablesOf(a)) {
         const key = `${DATA_TYPE[o.kind]}\u0000${o.value}`;
-        if (!observables.has(key)) observables.set(key, { dataType: DATA_TYPE[o.kind], data: o.value, tags: [o.kind], message: `from Vigil anomaly ${a.id}` });
+        if (!observables.has(key))
+          observables.set(key, { dataType: DATA_TYPE[o.kind], data: o.value, tags: [o.kind], message: `from Vigil anomaly ${a.id}` });
       }
     }
     const techniques = [...new Set(n.alerts.flatMap((a) => a.attack.techniques.map((t) => t.id)))];

@@ -37,7 +37,9 @@ function parseFlags<T>(schema: z.ZodType<T>, options: unknown): T {
 function printTest(report: TestAlertReport): void {
   console.log(`${report.ok ? '✓' : '✗'} ${report.connector} (${report.format}) → ${report.destination}`);
   console.log(`    ${report.verdict}`);
-  console.log(`    status: ${report.status ?? 'no answer'}   time: ${report.durationMs} ms   webhook-id: ${report.messageId}   signed: ${report.signed ? 'yes' : 'no'}`);
+  console.log(
+    `    status: ${report.status ?? 'no answer'}   time: ${report.durationMs} ms   webhook-id: ${report.messageId}   signed: ${report.signed ? 'yes' : 'no'}`,
+  );
   if (report.bodyExcerpt) console.log(`    answer: ${report.bodyExcerpt.replace(/\s+/g, ' ').slice(0, 300)}`);
 }
 
@@ -48,7 +50,9 @@ function printReplay(results: readonly ReplayResult[]): void {
   }
   for (const r of results) {
     const mark = r.outcome === 'replayed' ? '✓' : r.outcome === 'skipped' ? '-' : '✗';
-    console.log(`${mark} ${r.id} ${r.connector} ${r.messageId}: ${r.outcome}${r.status !== undefined ? ` (HTTP ${r.status})` : ''}${r.error ? ` — ${r.error}` : ''}`);
+    console.log(
+      `${mark} ${r.id} ${r.connector} ${r.messageId}: ${r.outcome}${r.status !== undefined ? ` (HTTP ${r.status})` : ''}${r.error ? ` — ${r.error}` : ''}`,
+    );
   }
   const replayed = results.filter((r) => r.outcome === 'replayed').length;
   console.log(`${replayed} of ${results.length} replayed`);
@@ -74,7 +78,10 @@ export function register(program: Command): void {
         connector: flags.connector,
         format: flags.format,
         url: flags.url,
-        links: { kibanaUrl: flags.kibanaUrl ?? config.alerting.links.kibana_url, dashboardsUrl: flags.dashboardsUrl ?? config.alerting.links.dashboards_url },
+        links: {
+          kibanaUrl: flags.kibanaUrl ?? config.alerting.links.kibana_url,
+          dashboardsUrl: flags.dashboardsUrl ?? config.alerting.links.dashboards_url,
+        },
       });
       if (flags.json) console.log(JSON.stringify(report, null, 2));
       else printTest(report);

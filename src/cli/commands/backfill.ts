@@ -77,7 +77,12 @@ export function register(program: Command): void {
       const started = Date.now();
       const bar = flags.progress
         ? new cliProgress.SingleBar(
-            { stream: process.stderr, format: 'backfill |{bar}| {percentage}% {value}/{total} windows | ETA {eta_formatted} | {job} {window}', hideCursor: true, etaBuffer: 20 },
+            {
+              stream: process.stderr,
+              format: 'backfill |{bar}| {percentage}% {value}/{total} windows | ETA {eta_formatted} | {job} {window}',
+              hideCursor: true,
+              etaBuffer: 20,
+            },
             cliProgress.Presets.shades_classic,
           )
         : undefined;
@@ -110,15 +115,21 @@ export function register(program: Command): void {
           const plan = planJob(job);
           const windows = windowsInRange(plan.spec, from, to).length;
           if (windows > plan.warmupWindows) return true;
-          nothingToScore.push(`job ${job.id}: nothing to score — the range holds ${windows} window(s) of ${job.window}, all needed for the warm-up (${plan.warmupWindows}); extend --from / --to or lower jobs[].warmup`);
+          nothingToScore.push(
+            `job ${job.id}: nothing to score — the range holds ${windows} window(s) of ${job.window}, all needed for the warm-up (${plan.warmupWindows}); extend --from / --to or lower jobs[].warmup`,
+          );
           return false;
         });
         if (scoring.length === 0) return [];
         jobs = scoring;
         // Install done, sources exist, future-dated events counted — before any checkpoint moves.
         const checked = await preflight(engine, config, jobs, flags.config, now);
-        summary.countBadTime([...checked.future.values()].reduce((a, b) => a + b, 0), 0);
-        for (const [job, n] of checked.future) if (n > 0) log.warn({ job, events: n }, 'events dated after now + future_skew are ignored as bad');
+        summary.countBadTime(
+          [...checked.future.values()].reduce((a, b) => a + b, 0),
+          0,
+        );
+        for (const [job, n] of checked.future)
+          if (n > 0) log.warn({ job, events: n }, 'events dated after now + future_skew are ignored as bad');
         const holder = defaultHolderId();
         const set = createWorkers({
           config,
@@ -163,11 +174,31 @@ export function register(program: Command): void {
 
       const elapsed = (Date.now() - started) / 1000;
       if (flags.json) {
-        const extra = { ...(incidents ? { slices: incidents } : {}), ...(nothingToScore.length > 0 ? { nothing_to_score: nothingToScore } : {}) };
-        console.log(JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString(), interrupted: stopping, seconds: elapsed, partitions: results, summary: summary.toJSON(), ...extra }, null, 2));
+        const extra = {
+          ...(incidents ? { slices: incidents } : {}),
+          ...(nothingToScore.length > 0 ? { nothing_to_score: nothingToScore } : {}),
+        };
+        console.log(
+          JSON.stringify(
+            {
+              from: new Date(from).toISOString(),
+              to: new Date(to).toISOString(),
+              interrupted: stopping,
+              seconds: elapsed,
+              partitions: results,
+              summary: summary.toJSON(),
+              ...extra,
+            },
+            null,
+            2,
+          ),
+        );
       } else {
         for (const line of nothingToScore) console.log(line);
-        for (const r of results) console.log(`${r.job} partition ${r.partition}: ${r.alreadyDone ? 'already done' : `${r.windows} window(s)`}, next window ${r.nextWindowStart}`);
+        for (const r of results)
+          console.log(
+            `${r.job} partition ${r.partition}: ${r.alreadyDone ? 'already done' : `${r.windows} window(s)`}, next window ${r.nextWindowStart}`,
+          );
         console.log(summary.format());
         if (incidents) {
           console.log(

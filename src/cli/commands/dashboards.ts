@@ -62,7 +62,10 @@ export function register(program: Command): void {
     .option('--ca-file <pem>', 'CA certificate to trust in addition to the system roots')
     .option('--no-verify-tls', 'do not verify the server certificate')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExamples:\n  vigil dashboards install --kibana http://localhost:5601\n  vigil dashboards install --dashboards https://osd.example:5601 --username admin --ca-file ca.pem')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  vigil dashboards install --kibana http://localhost:5601\n  vigil dashboards install --dashboards https://osd.example:5601 --username admin --ca-file ca.pem',
+    )
     .action(async (flags: InstallFlags) => {
       checkHttpUrlFlag(flags.kibana, '--kibana');
       checkHttpUrlFlag(flags.dashboards, '--dashboards');

@@ -33,7 +33,9 @@ function int(flag: string, value: string, min: number): number {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('the whole product in a few minutes: embedded OpenSearch, a simulated enterprise with attacks, install, backfill, signed alerts to a local receiver, evaluation table and HTML report')
+    .description(
+      'the whole product in a few minutes: embedded OpenSearch, a simulated enterprise with attacks, install, backfill, signed alerts to a local receiver, evaluation table and HTML report',
+    )
     .option('--cluster <url>', 'use this cluster instead of starting the embedded one')
     .option('--engine <flavour>', 'embedded engine to start: opensearch or elasticsearch', DEMO_DEFAULTS.flavour)
     .option('--keep-engine', 'leave the embedded engine running afterwards (it is stopped only if the demo started it)')
@@ -48,8 +50,10 @@ export function register(program: Command): void {
       // The demo prints its own readable report; the service's per-window and per-alert log lines
       // would bury it. VIGIL_LOG_LEVEL=info brings them back.
       if (process.env.VIGIL_LOG_LEVEL === undefined) log.level = 'warn';
-      if (flags.engine !== 'opensearch' && flags.engine !== 'elasticsearch') throw new UsageError(`--engine must be opensearch or elasticsearch, got "${flags.engine}"`);
-      if (!/^[a-z0-9][a-z0-9._-]*$/.test(flags.prefix)) throw new UsageError(`--prefix must be a lower-case index name prefix, got "${flags.prefix}"`);
+      if (flags.engine !== 'opensearch' && flags.engine !== 'elasticsearch')
+        throw new UsageError(`--engine must be opensearch or elasticsearch, got "${flags.engine}"`);
+      if (!/^[a-z0-9][a-z0-9._-]*$/.test(flags.prefix))
+        throw new UsageError(`--prefix must be a lower-case index name prefix, got "${flags.prefix}"`);
       await runDemo({
         ...(flags.cluster ? { cluster: flags.cluster } : {}),
         flavour: flags.engine,

@@ -49,7 +49,8 @@ function withOverrides(job: JobConfig, flags: DetectFlags): JobConfig {
 async function jobsFor(flags: DetectFlags): Promise<{ jobs: JobConfig[]; writeMinScore: number; incidents?: IncidentOptionsInput }> {
   if (flags.config && flags.preset) throw new UsageError('give either --config or --preset, not both');
   if (flags.preset) {
-    if (!(flags.preset in PRESETS)) throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')} (got "${flags.preset}")`);
+    if (!(flags.preset in PRESETS))
+      throw new UsageError(`--preset must be one of ${Object.keys(PRESETS).join(', ')} (got "${flags.preset}")`);
     const job = jobSchema.parse({ id: flags.preset.replace(/_/g, '-'), preset: flags.preset, index: 'ndjson' });
     return { jobs: [withOverrides(job, flags)], writeMinScore: 0 };
   }
@@ -61,7 +62,11 @@ async function jobsFor(flags: DetectFlags): Promise<{ jobs: JobConfig[]; writeMi
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return { jobs: jobs.map((j) => withOverrides(j, flags)), writeMinScore: config.pipeline.write_min_score, incidents: incidentOptionsOf(config) };
+  return {
+    jobs: jobs.map((j) => withOverrides(j, flags)),
+    writeMinScore: config.pipeline.write_min_score,
+    incidents: incidentOptionsOf(config),
+  };
 }
 
 export function register(program: Command): void {
@@ -81,7 +86,10 @@ export function register(program: Command): void {
     .option('--from <time>', 'only windows from this time (ISO date, epoch ms)')
     .option('--to <time>', 'only windows ending by this time')
     .option('--json', 'print the summary as JSON on stdout')
-    .addHelpText('after', '\nExamples:\n  vigil detect --events events.ndjson --preset auth_by_user --out anomalies.ndjson\n  vigil detect --events events.ndjson --config vigil.yml --warmup 2d --out anomalies.ndjson')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  vigil detect --events events.ndjson --preset auth_by_user --out anomalies.ndjson\n  vigil detect --events events.ndjson --config vigil.yml --warmup 2d --out anomalies.ndjson',
+    )
     .action(async (flags: DetectFlags) => {
       const { jobs, writeMinScore: configured, incidents } = await jobsFor(flags);
       let writeMinScore = configured;
@@ -111,13 +119,23 @@ export function register(program: Command): void {
       const perJob: { job: string; windows_warmup: number; windows_scored: number; from: string; to: string }[] = [];
       try {
         for (const plan of plans) {
-          const bounds = { notAfter: Date.now() + durationMs(plan.job.future_skew), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+          const bounds = {
+            notAfter: Date.now() + durationMs(plan.job.future_skew),
+            ...(from !== undefined ? { from } : {}),
+            ...(to !== undefined ? { to } : {}),
+          };
           const events = await loadEvents(flags.events, plan.job.time_field, plan.spec.slideMs, bounds);
           if (events.outOfRange.future > 0) {
-            log.warn({ job: plan.job.id, events: events.outOfRange.future, future_skew: plan.job.future_skew }, 'events dated after now + future_skew were ignored as bad');
+            log.warn(
+              { job: plan.job.id, events: events.outOfRange.future, future_skew: plan.job.future_skew },
+              'events dated after now + future_skew were ignored as bad',
+            );
           }
           if (events.tally.badLines > 0) {
-            log.warn({ badLines: events.tally.badLines, samples: events.tally.badLineSamples.slice(0, 3) }, 'lines that are not JSON objects were skipped');
+            log.warn(
+              { badLines: events.tally.badLines, samples: events.tally.badLineSamples.slice(0, 3) },
+              'lines that are not JSON objects were skipped',
+            );
           }
           const result = await detect({ plan, events, sink, writeMinScore, from, to, ...(incidents ? { incidents } : {}) });
           total.merge(result.summary);
@@ -135,7 +153,8 @@ export function register(program: Command): void {
       if (flags.json) {
         console.log(JSON.stringify({ out: flags.out, documents: sink.written, jobs: perJob, summary: total.toJSON() }, null, 2));
       } else {
-        for (const j of perJob) console.log(`${j.job}: ${j.windows_scored} window(s) scored after ${j.windows_warmup} warm-up, ${j.from} → ${j.to}`);
+        for (const j of perJob)
+          console.log(`${j.job}: ${j.windows_scored} window(s) scored after ${j.windows_warmup} warm-up, ${j.from} → ${j.to}`);
         console.log(total.format());
         console.log(`${sink.written} anomaly document(s) written to ${flags.out}`);
       }

@@ -10,7 +10,9 @@ function flavoursOf(which: string): EngineFlavour[] {
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('engine').description('start, stop or inspect the embedded local OpenSearch / Elasticsearch used by demo and tests');
+  const cmd = program
+    .command('engine')
+    .description('start, stop or inspect the embedded local OpenSearch / Elasticsearch used by demo and tests');
   cmd
     .command('start [which]')
     .description('fetch (once, from Maven Central) and start a local single-node engine on loopback')

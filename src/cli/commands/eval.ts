@@ -30,7 +30,9 @@ interface EvalFlags {
 export function register(program: Command): void {
   program
     .command('eval')
-    .description('measure detection quality: one model on a labelled CSV table (--csv), or the ensemble and its baselines on labelled events (--events --labels)')
+    .description(
+      'measure detection quality: one model on a labelled CSV table (--csv), or the ensemble and its baselines on labelled events (--events --labels)',
+    )
     .option('--csv <file>', 'labelled numeric table (.csv or .csv.gz), one row per sample')
     .option('--label-column <name>', 'column holding 1 for an outlier, 0 otherwise', 'label')
     .option('--model <name>', 'model to evaluate on --csv', 'iforest')
@@ -44,18 +46,38 @@ export function register(program: Command): void {
     .option('--budget <n>', 'with --events: alerts per day a SOC can triage (recall at budget, caught / missed)', '10')
     .option('--warmup-days <d>', 'with --events: days that only train the models (default: a quarter of the data, at most 3)')
     .option('--resamples <n>', 'with --events: bootstrap resamples for the 95% intervals', '200')
-    .option('--suite [which]', 'analyst-level figures over several simulated worlds: all (default), smoke, or world names (w1-small,w3-month)')
+    .option(
+      '--suite [which]',
+      'analyst-level figures over several simulated worlds: all (default), smoke, or world names (w1-small,w3-month)',
+    )
     .option('--slide <duration>', 'with --suite: slide of the hourly windows', '15m')
     .option('--suite-cache <dir>', 'with --suite: keep scored windows per world in DIR and reuse them (delete after changing models)')
-    .option('--feedback-experiment', 'with --suite: mark the three noisiest false-positive patterns benign_expected after --feedback-days and compare (issue 14)')
+    .option(
+      '--feedback-experiment',
+      'with --suite: mark the three noisiest false-positive patterns benign_expected after --feedback-days and compare (issue 14)',
+    )
     .option('--feedback-days <n>', 'with --feedback-experiment: scored days the analyst reviews before the verdicts', '2')
     .option('--no-recurrence', 'with --feedback-experiment: ablation, the incident pass without its benign-recurrence baselines')
-    .option('--ablate <model>', 'with --suite: score every world without and with MODEL (e.g. autoencoder) and compare at the analyst\'s level')
-    .option('--fairness-by <attribute>', 'with --suite: alert rates and detection per segment of a directory attribute (department, role, site, country)')
+    .option(
+      '--ablate <model>',
+      "with --suite: score every world without and with MODEL (e.g. autoencoder) and compare at the analyst's level",
+    )
+    .option(
+      '--fairness-by <attribute>',
+      'with --suite: alert rates and detection per segment of a directory attribute (department, role, site, country)',
+    )
     .action(async (flags: EvalFlags) => {
       if (flags.suite !== undefined && flags.feedbackExperiment) {
         const { runFeedbackCommand } = await import('../../eval/feedback-command.js');
-        await runFeedbackCommand({ which: typeof flags.suite === 'string' ? flags.suite : 'all', slide: flags.slide ?? '15m', json: Boolean(flags.json), budget: flags.budget, days: flags.feedbackDays, recurrence: flags.recurrence !== false, ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}) });
+        await runFeedbackCommand({
+          which: typeof flags.suite === 'string' ? flags.suite : 'all',
+          slide: flags.slide ?? '15m',
+          json: Boolean(flags.json),
+          budget: flags.budget,
+          days: flags.feedbackDays,
+          recurrence: flags.recurrence !== false,
+          ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}),
+        });
         return;
       }
       if (flags.suite !== undefined && (flags.ablate !== undefined || flags.fairnessBy !== undefined)) {
@@ -74,7 +96,13 @@ export function register(program: Command): void {
       }
       if (flags.suite !== undefined) {
         const { runSuiteCommand } = await import('../../eval/suite-command.js');
-        await runSuiteCommand({ which: typeof flags.suite === 'string' ? flags.suite : 'all', slide: flags.slide ?? '15m', json: Boolean(flags.json), budget: flags.budget, ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}) });
+        await runSuiteCommand({
+          which: typeof flags.suite === 'string' ? flags.suite : 'all',
+          slide: flags.slide ?? '15m',
+          json: Boolean(flags.json),
+          budget: flags.budget,
+          ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}),
+        });
         return;
       }
       if (flags.csv) {

@@ -42,7 +42,10 @@ export function register(program: Command): void {
           const { verdicts, malformed } = await store.active(Date.now());
           for (const v of verdicts) {
             if (options.json) console.log(JSON.stringify(v));
-            else console.log(`${v.verdict}\t${v.job_id}\t${v.entity.field}=${v.entity.value}\tby ${v.by}\tuntil ${v.expires ?? '—'}\t${v.reason}`);
+            else
+              console.log(
+                `${v.verdict}\t${v.job_id}\t${v.entity.field}=${v.entity.value}\tby ${v.by}\tuntil ${v.expires ?? '—'}\t${v.reason}`,
+              );
           }
           for (const m of malformed) console.error(`⚠ malformed feedback document ${m}`);
           return;
@@ -52,7 +55,10 @@ export function register(program: Command): void {
         for (const d of docs) {
           const f = d.vigil.feedback;
           if (options.json) console.log(JSON.stringify(d));
-          else console.log(`✓ ${f.verdict} recorded for ${f.entity.field}=${f.entity.value} (job ${f.job_id})${f.expires ? `, suppresses the pattern [${f.pattern.map((p) => p.name).join(', ')}] until ${f.expires}` : ''}`);
+          else
+            console.log(
+              `✓ ${f.verdict} recorded for ${f.entity.field}=${f.entity.value} (job ${f.job_id})${f.expires ? `, suppresses the pattern [${f.pattern.map((p) => p.name).join(', ')}] until ${f.expires}` : ''}`,
+            );
         }
       } finally {
         await engine.close();
@@ -60,14 +66,20 @@ export function register(program: Command): void {
     });
 }
 
-function parseRequest(verdict: string | undefined, options: FeedbackFlags): { verdict: VerdictKind; by: string; reason?: string; expiresInDays?: number } {
-  if (verdict === undefined || !(VERDICTS as readonly string[]).includes(verdict)) throw new UsageError(`verdict: expected one of ${VERDICTS.join(', ')} (got ${verdict ?? 'nothing'})`);
-  if ((options.incident === undefined) === (options.anomaly === undefined)) throw new UsageError('give exactly one of --incident ID or --anomaly ID');
+function parseRequest(
+  verdict: string | undefined,
+  options: FeedbackFlags,
+): { verdict: VerdictKind; by: string; reason?: string; expiresInDays?: number } {
+  if (verdict === undefined || !(VERDICTS as readonly string[]).includes(verdict))
+    throw new UsageError(`verdict: expected one of ${VERDICTS.join(', ')} (got ${verdict ?? 'nothing'})`);
+  if ((options.incident === undefined) === (options.anomaly === undefined))
+    throw new UsageError('give exactly one of --incident ID or --anomaly ID');
   if (!options.by) throw new UsageError('--by: who gives the verdict is required (it is shown wherever the verdict applies)');
   let expiresInDays: number | undefined;
   if (options.expires !== undefined) {
     expiresInDays = Number(options.expires);
-    if (!Number.isFinite(expiresInDays) || expiresInDays <= 0 || expiresInDays > 3650) throw new UsageError(`--expires: a number of days between 0 and 3650 (got "${options.expires}")`);
+    if (!Number.isFinite(expiresInDays) || expiresInDays <= 0 || expiresInDays > 3650)
+      throw new UsageError(`--expires: a number of days between 0 and 3650 (got "${options.expires}")`);
   }
   return { verdict: verdict as VerdictKind, by: options.by, reason: options.reason, expiresInDays };
 }

@@ -28,8 +28,15 @@ function formatStatus(statuses: readonly JobStatus[]): string {
   for (const s of statuses) {
     lines.push(`${s.job}: ${s.paused ? `paused (by ${s.pausedBy ?? 'unknown'})` : 'active'}`);
     for (const p of s.partitions) {
-      const lease = p.holder ? `${p.leaseLive ? 'held by' : 'last held by'} ${p.holder}${p.leaseLive ? ` until ${p.leaseExpiresAt ?? '?'}` : ''}` : 'never leased';
-      const state = p.fitted === null ? 'no state yet' : p.fitted ? `next window ${p.nextWindowStart ?? '?'}, ${p.windowsScored} scored` : `warming up (from ${p.nextWindowStart ?? '?'})`;
+      const lease = p.holder
+        ? `${p.leaseLive ? 'held by' : 'last held by'} ${p.holder}${p.leaseLive ? ` until ${p.leaseExpiresAt ?? '?'}` : ''}`
+        : 'never leased';
+      const state =
+        p.fitted === null
+          ? 'no state yet'
+          : p.fitted
+            ? `next window ${p.nextWindowStart ?? '?'}, ${p.windowsScored} scored`
+            : `warming up (from ${p.nextWindowStart ?? '?'})`;
       lines.push(`  partition ${p.partition}: ${state}; ${lease}`);
     }
   }
@@ -41,7 +48,9 @@ async function flip(flags: SwitchFlags, ids: readonly string[], paused: boolean)
     const jobs = selectJobs(config, ids);
     for (const job of jobs) {
       await setPaused(engine, config.output.state_index, job.id, paused, who(), flags.reason);
-      console.log(`${job.id}: ${paused ? 'paused — runners release its leases at their next cycle' : 'resumed — runners catch up from its checkpoint at their next cycle'}`);
+      console.log(
+        `${job.id}: ${paused ? 'paused — runners release its leases at their next cycle' : 'resumed — runners catch up from its checkpoint at their next cycle'}`,
+      );
     }
   });
 }

@@ -27,7 +27,10 @@ export function register(program: Command): void {
     .argument('[tokens...]', 'tokens such as u-3f2a… or fd12:…')
     .action(async (tokens: string[], options: RevealFlags) => {
       const config = await loadConfig(options.config);
-      if (!config.privacy.key) throw new UsageError(`${options.config}: privacy.key is not set, so there is nothing to reveal with (set key: \${VIGIL_PRIVACY_KEY})`);
+      if (!config.privacy.key)
+        throw new UsageError(
+          `${options.config}: privacy.key is not set, so there is nothing to reveal with (set key: \${VIGIL_PRIVACY_KEY})`,
+        );
       const wanted = [...tokens, ...(options.file ? tokensIn(readText(options.file)) : [])];
       if (wanted.length === 0) throw new UsageError('give tokens as arguments or --file FILE holding them');
       const engine = await connectEngine(config.cluster);
@@ -36,7 +39,8 @@ export function register(program: Command): void {
         const revealed = await reveal(engine, config.privacy.vault_index, pseudonymiser, wanted);
         for (const r of revealed) {
           if (options.json) console.log(JSON.stringify(r));
-          else console.log(r.value === undefined ? `${r.token}\t(not in the vault ${config.privacy.vault_index})` : `${r.token}\t${r.value}`);
+          else
+            console.log(r.value === undefined ? `${r.token}\t(not in the vault ${config.privacy.vault_index})` : `${r.token}\t${r.value}`);
         }
         if (revealed.some((r) => r.value === undefined)) process.exitCode = 1;
       } finally {

@@ -52,7 +52,8 @@ async function connectWithRetry(connect: () => Promise<Engine>, maxBackoffMs: nu
 }
 
 function checkCron(config: VigilConfig): void {
-  if (!cron.validate(config.schedule.cron)) throw new UsageError(`schedule.cron "${config.schedule.cron}" is not a valid cron expression (e.g. */5 * * * *)`);
+  if (!cron.validate(config.schedule.cron))
+    throw new UsageError(`schedule.cron "${config.schedule.cron}" is not a valid cron expression (e.g. */5 * * * *)`);
 }
 
 /** What one configuration runs: workers, their loop, the correlator. Rebuilt on a SIGHUP reload. */
@@ -83,7 +84,12 @@ function buildRuntime(config: VigilConfig, engine: Engine, ctx: RuntimeContext):
   const jobIds = selectJobs(config, ctx.flags.job).map((j) => j.id);
   const raw =
     config.alerting.connectors.length > 0
-      ? createDispatcher({ config: config.alerting, engine, deadLetterIndex: config.output.dead_letter_index, stateIndex: config.output.state_index })
+      ? createDispatcher({
+          config: config.alerting,
+          engine,
+          deadLetterIndex: config.output.dead_letter_index,
+          stateIndex: config.output.state_index,
+        })
       : undefined;
   const set = createWorkers({
     config,
@@ -166,7 +172,9 @@ function restartOnlyChanges(from: VigilConfig, to: VigilConfig): string[] {
 export function register(program: Command): void {
   program
     .command('run')
-    .description('score every complete window of every job on the config schedule (node-cron), with leases, catch-up, graceful shutdown, /metrics and SIGHUP reload')
+    .description(
+      'score every complete window of every job on the config schedule (node-cron), with leases, catch-up, graceful shutdown, /metrics and SIGHUP reload',
+    )
     .requiredOption('-c, --config <file>', 'job configuration file (YAML or JSON)')
     .option('-j, --job <id...>', 'only these jobs (default: all)')
     .option('-p, --partitions <list>', 'only these partitions of each job, e.g. 0,1 (default: all; other runners take the rest)')
@@ -234,7 +242,13 @@ export function register(program: Command): void {
             metrics,
             readiness: () =>
               runtime
-                ? readiness({ engine: runtime.engine, stateIndex: runtime.config.output.state_index, service: config.service, views: runtime.views, now: Date.now() })
+                ? readiness({
+                    engine: runtime.engine,
+                    stateIndex: runtime.config.output.state_index,
+                    service: config.service,
+                    views: runtime.views,
+                    now: Date.now(),
+                  })
                 : Promise.resolve(notConnected),
             onReadiness: (r) => metrics.engineUp.set(r.checks.engine.ok ? 1 : 0),
             ...(config.feedback.enabled && config.feedback.callback
@@ -251,15 +265,25 @@ export function register(program: Command): void {
                 }
               : {}),
           });
-          log.info({ url: server.url, endpoints: ['/metrics', '/healthz', '/readyz', ...(config.feedback.callback ? ['/feedback'] : [])] }, 'service endpoints listening');
+          log.info(
+            { url: server.url, endpoints: ['/metrics', '/healthz', '/readyz', ...(config.feedback.callback ? ['/feedback'] : [])] },
+            'service endpoints listening',
+          );
         } catch (error) {
           // Scoring matters more than its monitoring: run on, loudly, without the endpoints.
           const message = error instanceof Error ? error.message : String(error);
-          log.error({ host: config.service.host, port: config.service.port, err: message }, 'service endpoints not served (set service.port to a free port, or 0 for any)');
+          log.error(
+            { host: config.service.host, port: config.service.port, err: message },
+            'service endpoints not served (set service.port to a free port, or 0 for any)',
+          );
         }
       }
 
-      const connected = await connectWithRetry(() => connectEngine(config.cluster), durationMs(config.pipeline.outage_max_backoff), () => stopping);
+      const connected = await connectWithRetry(
+        () => connectEngine(config.cluster),
+        durationMs(config.pipeline.outage_max_backoff),
+        () => stopping,
+      );
       if (!connected) {
         await server?.close();
         return;
@@ -274,8 +298,12 @@ export function register(program: Command): void {
         await server?.close();
         throw error;
       }
-      summary.countBadTime([...checked.future.values()].reduce((a, b) => a + b, 0), 0);
-      for (const [job, n] of checked.future) if (n > 0) log.warn({ job, events: n }, 'events dated after now + future_skew are ignored as bad');
+      summary.countBadTime(
+        [...checked.future.values()].reduce((a, b) => a + b, 0),
+        0,
+      );
+      for (const [job, n] of checked.future)
+        if (n > 0) log.warn({ job, events: n }, 'events dated after now + future_skew are ignored as bad');
       runtime = buildRuntime(config, engine, ctx);
       log.info(
         { holder, jobs: runtime.set.plans.map((p) => p.job.id), partitions: runtime.set.workers.length, cron: config.schedule.cron },
@@ -284,12 +312,19 @@ export function register(program: Command): void {
 
       const refreshPaused = async (rt: Runtime): Promise<void> => {
         try {
-          const next = await pausedJobs(rt.engine, rt.config.output.state_index, rt.set.plans.map((p) => p.job.id));
+          const next = await pausedJobs(
+            rt.engine,
+            rt.config.output.state_index,
+            rt.set.plans.map((p) => p.job.id),
+          );
           const changed = [...next].filter((j) => !paused.has(j)).concat([...paused].filter((j) => !next.has(j)));
           if (changed.length > 0) log.info({ paused: [...next] }, 'paused jobs changed');
           paused = next;
         } catch (error) {
-          log.debug({ err: error instanceof Error ? error.message : String(error) }, 'could not read the paused jobs; keeping the last known set');
+          log.debug(
+            { err: error instanceof Error ? error.message : String(error) },
+            'could not read the paused jobs; keeping the last known set',
+          );
         }
       };
 
@@ -324,10 +359,14 @@ export function register(program: Command): void {
           next = await loadConfig(flags.config);
           checkCron(next);
           selectJobs(next, flags.job);
-          if (JSON.stringify(next.cluster) !== JSON.stringify(current.config.cluster)) nextEngine = instrumentEngine(await connectEngine(next.cluster), metrics);
+          if (JSON.stringify(next.cluster) !== JSON.stringify(current.config.cluster))
+            nextEngine = instrumentEngine(await connectEngine(next.cluster), metrics);
         } catch (error) {
           metrics.reloads.inc({ result: 'rejected' });
-          log.error({ err: error instanceof Error ? error.message : String(error) }, 'config reload rejected: keeping the running configuration');
+          log.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            'config reload rejected: keeping the running configuration',
+          );
           return;
         }
         const ignored = restartOnlyChanges(current.config, next);
@@ -341,7 +380,10 @@ export function register(program: Command): void {
         engine = nextEngine;
         runtime = buildRuntime(next, nextEngine, ctx);
         metrics.reloads.inc({ result: 'applied' });
-        log.info({ jobs: runtime.set.plans.map((p) => p.job.id), partitions: runtime.set.workers.length, cron: next.schedule.cron }, 'config reloaded');
+        log.info(
+          { jobs: runtime.set.plans.map((p) => p.job.id), partitions: runtime.set.workers.length, cron: next.schedule.cron },
+          'config reloaded',
+        );
         if (!flags.once) {
           schedule(next.schedule.cron);
           void runCycle();

@@ -39,7 +39,8 @@ function num(flag: string, value: string): number {
 /** Flags → validated options; every problem names the flag and what it expects. */
 export function optionsFromFlags(flags: SimulateFlags): SimulateOptions {
   const startMs = Date.parse(flags.start);
-  if (!Number.isFinite(startMs) || !/Z|[+-]\d{2}:?\d{2}$/.test(flags.start)) throw new UsageError(`--start must be an ISO instant with a zone, e.g. ${DEFAULT_START}; got "${flags.start}"`);
+  if (!Number.isFinite(startMs) || !/Z|[+-]\d{2}:?\d{2}$/.test(flags.start))
+    throw new UsageError(`--start must be an ISO instant with a zone, e.g. ${DEFAULT_START}; got "${flags.start}"`);
   let attacks: Record<string, number>;
   try {
     attacks = parseAttackSpec(flags.attacks);
@@ -77,14 +78,25 @@ async function connectOrUsage(url: string): Promise<Engine> {
 
 export function formatSummary(s: SimulationSummary): string {
   const lines = [
-    `simulated ${s.events.toLocaleString('en-US')} events (${Object.entries(s.byCategory).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}) in ${(s.elapsedMs / 1000).toFixed(1)} s`,
+    `simulated ${s.events.toLocaleString('en-US')} events (${Object.entries(s.byCategory)
+      .map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`)
+      .join(', ')}) in ${(s.elapsedMs / 1000).toFixed(1)} s`,
     `world: ${s.people} people, ${s.serviceAccounts} service accounts, ${s.hosts} hosts`,
     `attacks: ${s.attacks.length} (${s.attackEvents.toLocaleString('en-US')} events), labels: ${s.labels.length}`,
   ];
-  for (const a of s.attacks) lines.push(`  ${a.scenario.padEnd(19)} ${a.technique.padEnd(10)} stealth ${a.stealth.toFixed(2)}  ${a.start} → ${a.end}  ${a.events} events  ${a.entities.join(' ')}`);
+  for (const a of s.attacks)
+    lines.push(
+      `  ${a.scenario.padEnd(19)} ${a.technique.padEnd(10)} stealth ${a.stealth.toFixed(2)}  ${a.start} → ${a.end}  ${a.events} events  ${a.entities.join(' ')}`,
+    );
   for (const sink of s.sinks) {
-    const failures = sink.failed ? `, ${sink.failed} FAILED (${Object.entries(sink.errors).map(([k, v]) => `${k}: ${v}`).join(', ')})` : '';
-    lines.push(`${sink.kind === 'file' ? 'wrote' : 'indexed'} ${sink.written.toLocaleString('en-US')} events to ${sink.target}${sink.bytes ? ` (${(sink.bytes / 1e6).toFixed(1)} MB)` : ''}${failures}`);
+    const failures = sink.failed
+      ? `, ${sink.failed} FAILED (${Object.entries(sink.errors)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')})`
+      : '';
+    lines.push(
+      `${sink.kind === 'file' ? 'wrote' : 'indexed'} ${sink.written.toLocaleString('en-US')} events to ${sink.target}${sink.bytes ? ` (${(sink.bytes / 1e6).toFixed(1)} MB)` : ''}${failures}`,
+    );
   }
   return lines.join('\n');
 }
@@ -106,11 +118,17 @@ export function register(program: Command): void {
     .option('--cluster <url>', 'bulk-load the events into this cluster')
     .option('--index <name>', 'index for --cluster', 'vigil-sim-events')
     .option('--json', 'print the summary as JSON')
-    .option('--directory <file>', 'also write the directory (department, role, site, country per account and host) as NDJSON: a fairness.lookup file')
+    .option(
+      '--directory <file>',
+      'also write the directory (department, role, site, country per account and host) as NDJSON: a fairness.lookup file',
+    )
     .action(async (flags: SimulateFlags) => {
       const options = optionsFromFlags(flags);
       if (!flags.out && !flags.cluster) throw new UsageError('give --out DIR, --cluster URL, or both');
-      const index = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/).safeParse(flags.index);
+      const index = z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9._-]*$/)
+        .safeParse(flags.index);
       if (flags.cluster && !index.success) throw new UsageError(`--index must be a lower-case index name, got "${flags.index}"`);
       const sinks: EventSink[] = [];
       let engine: Engine | undefined;

@@ -61,7 +61,10 @@ function metricsTable(r: EvaluationResult): string {
 
 function budgetTable(r: EvaluationResult): string {
   const budgets = Object.keys(r.models.ensemble.attack_recall_by_budget);
-  const rows = MODEL_KEYS.map((m) => `<tr><th>${esc(modelName(m))}</th>${budgets.map((b) => `<td>${pct(r.models[m].attack_recall_by_budget[b], 0)}</td>`).join('')}</tr>`).join('');
+  const rows = MODEL_KEYS.map(
+    (m) =>
+      `<tr><th>${esc(modelName(m))}</th>${budgets.map((b) => `<td>${pct(r.models[m].attack_recall_by_budget[b], 0)}</td>`).join('')}</tr>`,
+  ).join('');
   return `<table><thead><tr><th>attacks caught with … alerts per day</th>${budgets.map((b) => `<th>${esc(b)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
@@ -96,7 +99,12 @@ function timelines(r: EvaluationResult): string {
         label: `${new Date(t.start).toISOString().slice(5, 16).replace('T', ' ')} ${(t.entities[0] ?? '').replace(/^[a-z.]+=/, '').slice(0, 28)}`,
         start: t.start,
         end: t.end,
-        points: t.points.map((p) => ({ t: p.t, score: p.score, alerted: p.alerted, title: `${p.job} ${new Date(p.t).toISOString().slice(11, 16)} score ${p.score.toFixed(1)}${p.alerted ? ' (alerted)' : ''}` })),
+        points: t.points.map((p) => ({
+          t: p.t,
+          score: p.score,
+          alerted: p.alerted,
+          title: `${p.job} ${new Date(p.t).toISOString().slice(11, 16)} score ${p.score.toFixed(1)}${p.alerted ? ' (alerted)' : ''}`,
+        })),
       }));
       return `<div class="chart"><h4>${esc(scenario)}</h4>${timeline(rows, `detection timeline: ${scenario}`)}</div>`;
     })
@@ -104,7 +112,8 @@ function timelines(r: EvaluationResult): string {
 }
 
 function incidentsSection(incidents: readonly ReportIncident[] | undefined): string {
-  if (!incidents) return '<p class="note">Incidents are listed when the evaluation ran against a cluster (<code>vigil demo</code>, <code>vigil eval --cluster</code>): their narratives live in the anomaly index.</p>';
+  if (!incidents)
+    return '<p class="note">Incidents are listed when the evaluation ran against a cluster (<code>vigil demo</code>, <code>vigil eval --cluster</code>): their narratives live in the anomaly index.</p>';
   if (incidents.length === 0) return '<p class="note">No alert in this period.</p>';
   const rows = incidents
     .map(
@@ -126,9 +135,18 @@ export function renderReport(e: EventsEvaluation, title = 'Vigil evaluation', in
     const h = r.plots.histograms[m];
     return `<div class="chart"><h4>${esc(modelName(m))}</h4>${pairedHistogram(h.edges, h.benign, h.attack, m === 'ensemble' ? 'fused score' : m === 'rules' ? 'strongest rule / its threshold' : 'standardised score', `score distribution: ${m}`)}</div>`;
   }).join('');
-  const jobs = e.jobs.map((j) => `<li><code>${esc(j.id)}</code>${j.preset ? ` (preset ${esc(j.preset)})` : ''}: entity ${esc(j.entity)}, ${j.features} features, window ${esc(j.window)}, slide ${esc(j.slide)}</li>`).join('');
+  const jobs = e.jobs
+    .map(
+      (j) =>
+        `<li><code>${esc(j.id)}</code>${j.preset ? ` (preset ${esc(j.preset)})` : ''}: entity ${esc(j.entity)}, ${j.features} features, window ${esc(j.window)}, slide ${esc(j.slide)}</li>`,
+    )
+    .join('');
   const rules = Object.entries(e.rules)
-    .flatMap(([job, list]) => list.map((x) => `<li><code>${esc(job)}</code> ${esc(x.type)}: ${esc(x.description)} (threshold ${x.threshold.toLocaleString('en-US')})</li>`))
+    .flatMap(([job, list]) =>
+      list.map(
+        (x) => `<li><code>${esc(job)}</code> ${esc(x.type)}: ${esc(x.description)} (threshold ${x.threshold.toLocaleString('en-US')})</li>`,
+      ),
+    )
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>

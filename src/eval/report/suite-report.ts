@@ -44,7 +44,10 @@ export function fairnessSection(t: FairnessTable): string {
 <p class="${t.overFlagged.length ? 'bad' : 'note'}">${t.overFlagged.length ? `Over-flagged: ${esc(t.overFlagged.join(', '))}` : 'No segment over-flagged'} (false-flag rate more than ${OVER_FLAG_RATIO}× the rest's with at least ${MIN_FALSE} false flags).</p>`;
 }
 
-export function renderSuiteReport(x: { readonly ablation?: AblationResult; readonly fairness?: FairnessTable }, title = 'Vigil evaluation: ablation and fairness'): string {
+export function renderSuiteReport(
+  x: { readonly ablation?: AblationResult; readonly fairness?: FairnessTable },
+  title = 'Vigil evaluation: ablation and fairness',
+): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>

@@ -30,7 +30,19 @@ export const beaconing: Scenario = {
     const events: SimEvent[] = [];
     for (let t = start; t < start + duration; t += periodS * 1000 * (1 + rng.uniform(-jitter, jitter))) {
       const task = rng.chance(0.03);
-      events.push(networkEvent({ ts: Math.floor(t), host: host.name, sourceIp: host.ip, destinationIp: c2, destinationPort: port, sourceBytes: rng.logNormal(task ? 20_000 : 450, 0.25), destinationBytes: rng.logNormal(task ? 60_000 : 1_100, 0.25), protocol: port === 80 ? 'http' : 'https', destinationCountry: country }));
+      events.push(
+        networkEvent({
+          ts: Math.floor(t),
+          host: host.name,
+          sourceIp: host.ip,
+          destinationIp: c2,
+          destinationPort: port,
+          sourceBytes: rng.logNormal(task ? 20_000 : 450, 0.25),
+          destinationBytes: rng.logNormal(task ? 60_000 : 1_100, 0.25),
+          protocol: port === 80 ? 'http' : 'https',
+          destinationCountry: country,
+        }),
+      );
     }
     return { events, entities: [{ field: 'source.ip', value: host.ip }] };
   },

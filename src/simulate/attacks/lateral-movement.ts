@@ -27,15 +27,64 @@ export const lateralMovement: Scenario = {
       const t = times[i];
       const rdp = rng.chance(0.3);
       const port = rdp ? 3389 : rng.chance(0.6) ? 445 : 5985;
-      events.push(networkEvent({ ts: t, host: origin.name, sourceIp: origin.ip, destinationIp: host.ip, destinationPort: port, sourceBytes: rng.logNormal(60_000, 0.8), destinationBytes: rng.logNormal(30_000, 0.8), protocol: port === 445 ? 'smb' : port === 3389 ? 'rdp' : 'winrm' }));
+      events.push(
+        networkEvent({
+          ts: t,
+          host: origin.name,
+          sourceIp: origin.ip,
+          destinationIp: host.ip,
+          destinationPort: port,
+          sourceBytes: rng.logNormal(60_000, 0.8),
+          destinationBytes: rng.logNormal(30_000, 0.8),
+          protocol: port === 445 ? 'smb' : port === 3389 ? 'rdp' : 'winrm',
+        }),
+      );
       const denied = rng.chance(0.15);
-      events.push(authEvent({ ts: t + 300, user: account.name, sourceIp: origin.ip, country: origin.site.country, host: host.name, action: rdp ? 'logon-remote-interactive' : 'logon-network', outcome: denied ? 'failure' : 'success' }));
+      events.push(
+        authEvent({
+          ts: t + 300,
+          user: account.name,
+          sourceIp: origin.ip,
+          country: origin.site.country,
+          host: host.name,
+          action: rdp ? 'logon-remote-interactive' : 'logon-network',
+          outcome: denied ? 'failure' : 'success',
+        }),
+      );
       if (denied) return;
-      events.push(authEvent({ ts: t + 305, user: account.name, sourceIp: origin.ip, country: origin.site.country, host: host.name, action: 'logon-special-privileges', outcome: 'success' }));
+      events.push(
+        authEvent({
+          ts: t + 305,
+          user: account.name,
+          sourceIp: origin.ip,
+          country: origin.site.country,
+          host: host.name,
+          action: 'logon-special-privileges',
+          outcome: 'success',
+        }),
+      );
       const service = port === 445 ? 'psexesvc.exe' : port === 5985 ? 'wsmprovhost.exe' : 'rdpclip.exe';
-      if (rng.chance(1 - stealth * 0.7)) events.push(processEvent({ ts: t + 2_000, host: host.name, user: account.name, name: service, parent: 'services.exe' }));
-      events.push(processEvent({ ts: t + 4_000, host: host.name, user: account.name, name: rng.chance(0.5) ? 'powershell.exe' : 'cmd.exe', parent: service }));
-      if (rng.chance(0.5)) events.push(processEvent({ ts: t + 9_000, host: host.name, user: account.name, name: rng.pick(['whoami.exe', 'net.exe', 'ipconfig.exe', 'nltest.exe', 'tasklist.exe']), parent: 'cmd.exe' }));
+      if (rng.chance(1 - stealth * 0.7))
+        events.push(processEvent({ ts: t + 2_000, host: host.name, user: account.name, name: service, parent: 'services.exe' }));
+      events.push(
+        processEvent({
+          ts: t + 4_000,
+          host: host.name,
+          user: account.name,
+          name: rng.chance(0.5) ? 'powershell.exe' : 'cmd.exe',
+          parent: service,
+        }),
+      );
+      if (rng.chance(0.5))
+        events.push(
+          processEvent({
+            ts: t + 9_000,
+            host: host.name,
+            user: account.name,
+            name: rng.pick(['whoami.exe', 'net.exe', 'ipconfig.exe', 'nltest.exe', 'tasklist.exe']),
+            parent: 'cmd.exe',
+          }),
+        );
     });
     return {
       events,

@@ -24,23 +24,72 @@ export const offHoursAdmin: Scenario = {
     const ownSource = rng.chance(stealth);
     const pivot = rng.pick(world.workstations.filter((w) => w.name !== admin.workstation.name));
     const sourceIp = ownSource ? admin.workstation.ip : pivot.ip;
-    const servers = rng.sample(world.servers.filter((s) => s.kind !== 'vpn'), scaled(lerp(9, 2, stealth), ctx, 1));
+    const servers = rng.sample(
+      world.servers.filter((s) => s.kind !== 'vpn'),
+      scaled(lerp(9, 2, stealth), ctx, 1),
+    );
     const dc = (world.byKind.get('dc') ?? world.servers)[0];
     const events: SimEvent[] = [];
     let t = start;
     for (const server of servers) {
       t += Math.floor(rng.uniform(60_000, 600_000));
-      events.push(authEvent({ ts: t, user: admin.name, sourceIp, country: admin.site.country, host: server.name, action: rng.chance(0.6) ? 'logon-remote-interactive' : 'logon-network', outcome: 'success' }));
-      events.push(authEvent({ ts: t + 5, user: admin.name, sourceIp, country: admin.site.country, host: server.name, action: 'logon-special-privileges', outcome: 'success' }));
-      events.push(processEvent({ ts: t + 30_000, host: server.name, user: admin.name, name: rng.pick(['powershell.exe', 'cmd.exe']), parent: 'explorer.exe' }));
+      events.push(
+        authEvent({
+          ts: t,
+          user: admin.name,
+          sourceIp,
+          country: admin.site.country,
+          host: server.name,
+          action: rng.chance(0.6) ? 'logon-remote-interactive' : 'logon-network',
+          outcome: 'success',
+        }),
+      );
+      events.push(
+        authEvent({
+          ts: t + 5,
+          user: admin.name,
+          sourceIp,
+          country: admin.site.country,
+          host: server.name,
+          action: 'logon-special-privileges',
+          outcome: 'success',
+        }),
+      );
+      events.push(
+        processEvent({
+          ts: t + 30_000,
+          host: server.name,
+          user: admin.name,
+          name: rng.pick(['powershell.exe', 'cmd.exe']),
+          parent: 'explorer.exe',
+        }),
+      );
     }
     if (rng.chance(1 - stealth * 0.6)) {
       t += 120_000;
-      events.push(iamEvent({ ts: t, user: admin.name, host: dc.name, sourceIp, action: 'user-account-created', target: `${rng.pick(['it', 'adm', 'svc'])}-${rng.pick(['temp', 'sup', 'ops'])}${rng.int(10, 99)}` }));
+      events.push(
+        iamEvent({
+          ts: t,
+          user: admin.name,
+          host: dc.name,
+          sourceIp,
+          action: 'user-account-created',
+          target: `${rng.pick(['it', 'adm', 'svc'])}-${rng.pick(['temp', 'sup', 'ops'])}${rng.int(10, 99)}`,
+        }),
+      );
     }
     if (rng.chance(1 - stealth)) {
       t += 60_000;
-      events.push(processEvent({ ts: t, host: dc.name, user: admin.name, name: 'ntdsutil.exe', parent: 'cmd.exe', commandLine: 'ntdsutil "ac i ntds" "ifm" "create full c:\\temp\\x" q q' }));
+      events.push(
+        processEvent({
+          ts: t,
+          host: dc.name,
+          user: admin.name,
+          name: 'ntdsutil.exe',
+          parent: 'cmd.exe',
+          commandLine: 'ntdsutil "ac i ntds" "ifm" "create full c:\\temp\\x" q q',
+        }),
+      );
     }
     return { events, entities: [{ field: 'user.name', value: admin.name }] };
   },

@@ -40,7 +40,15 @@ export const passwordSpray: Scenario = {
       const user = attempts[i];
       const outcome = winners.has(user) && i >= attempts.length - names.length ? 'success' : 'failure';
       if (outcome === 'success') winners.delete(user);
-      return authEvent({ ts, user, sourceIp, country, host: external ? vpn.name : dc.name, action: external ? 'vpn-logon' : 'logon-network', outcome });
+      return authEvent({
+        ts,
+        user,
+        sourceIp,
+        country,
+        host: external ? vpn.name : dc.name,
+        action: external ? 'vpn-logon' : 'logon-network',
+        outcome,
+      });
     });
     return { events, entities: [{ field: 'source.ip', value: sourceIp }] };
   },

@@ -22,16 +22,61 @@ export const privilegedAction: Scenario = {
     const sourceIp = actor.workstation.ip;
     const events: SimEvent[] = [];
     let t = start;
-    events.push(authEvent({ ts: t, user: actor.name, sourceIp, country: actor.site.country, host: dc.name, action: rng.chance(0.5) ? 'logon-remote-interactive' : 'logon-network', outcome: 'success' }));
-    events.push(authEvent({ ts: t + 4, user: actor.name, sourceIp, country: actor.site.country, host: dc.name, action: 'logon-special-privileges', outcome: 'success' }));
+    events.push(
+      authEvent({
+        ts: t,
+        user: actor.name,
+        sourceIp,
+        country: actor.site.country,
+        host: dc.name,
+        action: rng.chance(0.5) ? 'logon-remote-interactive' : 'logon-network',
+        outcome: 'success',
+      }),
+    );
+    events.push(
+      authEvent({
+        ts: t + 4,
+        user: actor.name,
+        sourceIp,
+        country: actor.site.country,
+        host: dc.name,
+        action: 'logon-special-privileges',
+        outcome: 'success',
+      }),
+    );
     const backdoor = `${rng.pick(['svc', 'adm', 'sys'])}-${rng.pick(['update', 'sync', 'helper', 'agent'])}${rng.int(1, 9)}`;
-    const kinds: IamAction[] = ['added-member-to-group', 'user-account-created', 'added-member-to-group', 'group-policy-modified', 'service-installed'];
+    const kinds: IamAction[] = [
+      'added-member-to-group',
+      'user-account-created',
+      'added-member-to-group',
+      'group-policy-modified',
+      'service-installed',
+    ];
     for (let i = 0; i < actions; i++) {
       t += Math.floor(rng.uniform(30_000, duration / actions));
       const action = kinds[i % kinds.length];
-      events.push(iamEvent({ ts: t, user: actor.name, host: dc.name, sourceIp, action, target: action === 'user-account-created' || i > 1 ? backdoor : actor.name }));
+      events.push(
+        iamEvent({
+          ts: t,
+          user: actor.name,
+          host: dc.name,
+          sourceIp,
+          action,
+          target: action === 'user-account-created' || i > 1 ? backdoor : actor.name,
+        }),
+      );
     }
-    if (rng.chance(1 - stealth)) events.push(processEvent({ ts: t + 20_000, host: dc.name, user: actor.name, name: 'net.exe', parent: 'cmd.exe', commandLine: `net group "Domain Admins" ${actor.name} /add /domain` }));
+    if (rng.chance(1 - stealth))
+      events.push(
+        processEvent({
+          ts: t + 20_000,
+          host: dc.name,
+          user: actor.name,
+          name: 'net.exe',
+          parent: 'cmd.exe',
+          commandLine: `net group "Domain Admins" ${actor.name} /add /domain`,
+        }),
+      );
     return { events, entities: [{ field: 'user.name', value: actor.name }] };
   },
 };

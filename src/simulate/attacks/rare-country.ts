@@ -38,17 +38,37 @@ export const rareCountryLogin: Scenario = {
     const vpn = (world.byKind.get('vpn') ?? world.servers)[0];
     const events: SimEvent[] = [];
     let t = start;
-    if (rng.chance(0.4)) events.push(authEvent({ ts: t, user: victim.name, sourceIp: ip, country, host: vpn.name, action: 'vpn-logon', outcome: 'failure' }));
+    if (rng.chance(0.4))
+      events.push(authEvent({ ts: t, user: victim.name, sourceIp: ip, country, host: vpn.name, action: 'vpn-logon', outcome: 'failure' }));
     t += rng.int(10_000, 90_000);
     events.push(authEvent({ ts: t, user: victim.name, sourceIp: ip, country, host: vpn.name, action: 'vpn-logon', outcome: 'success' }));
     const vpnIp = `10.8.${rng.int(200, 249)}.${rng.int(10, 250)}`;
     t += rng.int(20_000, 120_000);
-    events.push(authEvent({ ts: t, user: victim.name, sourceIp: vpnIp, country: victim.site.country, host: victim.workstation.name, action: 'logon-remote-interactive', outcome: 'success' }));
+    events.push(
+      authEvent({
+        ts: t,
+        user: victim.name,
+        sourceIp: vpnIp,
+        country: victim.site.country,
+        host: victim.workstation.name,
+        action: 'logon-remote-interactive',
+        outcome: 'success',
+      }),
+    );
     const fs = (world.byKind.get('file') ?? world.servers)[0];
     const reads = scaled(lerp(40, 6, stealth), ctx, 2);
     const session = lerp(1.5, 0.5, stealth) * HOUR_MS;
     for (let i = 0; i < reads; i++) {
-      events.push(fileEvent({ ts: t + Math.floor(rng.uniform(60_000, session)), user: victim.name, host: fs.name, path: `\\\\${fs.name}\\${victim.department}\\contracts\\c-${rng.int(1, 400)}.pdf`, bytes: rng.logNormal(400_000, 1), action: 'file-read' }));
+      events.push(
+        fileEvent({
+          ts: t + Math.floor(rng.uniform(60_000, session)),
+          user: victim.name,
+          host: fs.name,
+          path: `\\\\${fs.name}\\${victim.department}\\contracts\\c-${rng.int(1, 400)}.pdf`,
+          bytes: rng.logNormal(400_000, 1),
+          action: 'file-read',
+        }),
+      );
     }
     return {
       events,

@@ -8,7 +8,19 @@ import { processEvent, type SimEvent } from '../events.js';
 import { HOUR_MS } from '../world.js';
 import { lerp, scaled, startIn, type Scenario } from './common.js';
 
-const LOUD = ['certutil.exe', 'mshta.exe', 'rundll32.exe', 'regsvr32.exe', 'bitsadmin.exe', 'wmic.exe', 'cscript.exe', 'procdump64.exe', 'adfind.exe', 'nltest.exe', 'vssadmin.exe'];
+const LOUD = [
+  'certutil.exe',
+  'mshta.exe',
+  'rundll32.exe',
+  'regsvr32.exe',
+  'bitsadmin.exe',
+  'wmic.exe',
+  'cscript.exe',
+  'procdump64.exe',
+  'adfind.exe',
+  'nltest.exe',
+  'vssadmin.exe',
+];
 const QUIET = ['powershell.exe', 'cmd.exe', 'whoami.exe', 'net.exe', 'schtasks.exe'];
 
 export const rareProcess: Scenario = {
@@ -31,7 +43,10 @@ export const rareProcess: Scenario = {
     for (const name of names) {
       for (let r = 0; r < repeats; r++) {
         const ts = Math.floor(rng.uniform(start, start + duration));
-        const commandLine = name === 'powershell.exe' ? `powershell.exe -nop -w hidden -enc ${Buffer.from(`iex ${rng.int(1e6, 9e6)}`).toString('base64')}` : undefined;
+        const commandLine =
+          name === 'powershell.exe'
+            ? `powershell.exe -nop -w hidden -enc ${Buffer.from(`iex ${rng.int(1e6, 9e6)}`).toString('base64')}`
+            : undefined;
         events.push(processEvent({ ts, host: host.name, user, name, parent, commandLine }));
       }
     }

@@ -20,18 +20,29 @@ describe('alerting configuration', () => {
 
   it('a connector URL outside allowed_hosts is a configuration error naming the field', () => {
     assert.throws(
-      () => parseConfig(`${BASE}alerting:\n  allowed_hosts: ["*.corp.example"]\n  connectors: [{ name: soar, url: "https://evil.example.net/x" }]\n`, 'vigil.yaml'),
+      () =>
+        parseConfig(
+          `${BASE}alerting:\n  allowed_hosts: ["*.corp.example"]\n  connectors: [{ name: soar, url: "https://evil.example.net/x" }]\n`,
+          'vigil.yaml',
+        ),
       (e: Error) => e.message.includes('alerting.connectors[0].url: host "evil.example.net" is not in alerting.allowed_hosts'),
     );
-    const ok = parseConfig(`${BASE}alerting:\n  allowed_hosts: ["*.corp.example"]\n  connectors: [{ name: soar, url: "https://thehive.corp.example/" }]\n`, 'vigil.yaml');
+    const ok = parseConfig(
+      `${BASE}alerting:\n  allowed_hosts: ["*.corp.example"]\n  connectors: [{ name: soar, url: "https://thehive.corp.example/" }]\n`,
+      'vigil.yaml',
+    );
     assert.equal(ok.alerting.connectors[0].url, 'https://thehive.corp.example/');
   });
 
   it('takes secrets from the environment (${ENV})', () => {
-    const c = parseConfig(`${BASE}alerting:\n  connectors: [{ name: s, url: "https://s.example/", secret: "\${HOOK_SECRET}", token: "\${HOOK_TOKEN}" }]\n`, 'v.yaml', {
-      HOOK_SECRET: 'whsec_c2VjcmV0',
-      HOOK_TOKEN: 'tkn',
-    });
+    const c = parseConfig(
+      `${BASE}alerting:\n  connectors: [{ name: s, url: "https://s.example/", secret: "\${HOOK_SECRET}", token: "\${HOOK_TOKEN}" }]\n`,
+      'v.yaml',
+      {
+        HOOK_SECRET: 'whsec_c2VjcmV0',
+        HOOK_TOKEN: 'tkn',
+      },
+    );
     assert.equal(c.alerting.connectors[0].secret, 'whsec_c2VjcmV0');
     assert.equal(c.alerting.connectors[0].token, 'tkn');
   });

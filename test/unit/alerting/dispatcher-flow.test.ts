@@ -122,7 +122,12 @@ describe('alert dispatcher: flow control, suppression and grouping (HTTP, in-mem
 
   it('refuses at start-up a connector outside allowed_hosts', () => {
     assert.throws(
-      () => createDispatcher({ config: { ...testAlerting([{ url: 'http://127.0.0.1:9/x' }]), allowed_hosts: ['soar.example.com'] }, deadLetterIndex: 'x', stateIndex: 'y' }),
+      () =>
+        createDispatcher({
+          config: { ...testAlerting([{ url: 'http://127.0.0.1:9/x' }]), allowed_hosts: ['soar.example.com'] },
+          deadLetterIndex: 'x',
+          stateIndex: 'y',
+        }),
       /connectors\[0\]\.url: host "127\.0\.0\.1:9" of connector "c0" is not in alerting\.allowed_hosts/,
     );
   });

@@ -23,13 +23,19 @@ describe('alert dispatcher: retries, backoff and refusals (HTTP, in-memory outbo
     await d.close();
     assert.equal(r.requests.length, 3);
     assert.equal(r.accepted.length, 1);
-    assert.deepEqual({ delivered: stats.delivered, retried: stats.retried, deadLettered: stats.deadLettered }, { delivered: 1, retried: 2, deadLettered: 0 });
+    assert.deepEqual(
+      { delivered: stats.delivered, retried: stats.retried, deadLettered: stats.deadLettered },
+      { delivered: 1, retried: 2, deadLettered: 0 },
+    );
     // Same idempotency key on every attempt, derived from the anomaly id.
     assert.deepEqual(new Set(r.requests.map((q) => q.headers['webhook-id'])), new Set([`vigil_${alert.id}`]));
     // Same body every time, and each attempt signed (fresh timestamp) so the independent verifier accepts it.
     assert.equal(new Set(r.requests.map((q) => q.body)).size, 1);
     for (const q of r.requests) assert.deepEqual(verifyWebhook(TEST_SECRET, q.headers, q.body), { ok: true });
-    assert.deepEqual(verifyWebhook('whsec_' + Buffer.from('another key').toString('base64'), r.accepted[0].headers, r.accepted[0].body).ok, false);
+    assert.deepEqual(
+      verifyWebhook('whsec_' + Buffer.from('another key').toString('base64'), r.accepted[0].headers, r.accepted[0].body).ok,
+      false,
+    );
   });
 
   it('honours Retry-After: 2 on a 429 (next attempt no sooner than 2 s)', async () => {
@@ -47,7 +53,9 @@ describe('alert dispatcher: retries, backoff and refusals (HTTP, in-memory outbo
   });
 
   it('honours Retry-After given as an HTTP date', async () => {
-    const r = await receiver((_req, i) => (i === 0 ? { status: 503, headers: { 'retry-after': new Date(Date.now() + 1_500).toUTCString() } } : { status: 200 }));
+    const r = await receiver((_req, i) =>
+      i === 0 ? { status: 503, headers: { 'retry-after': new Date(Date.now() + 1_500).toUTCString() } } : { status: 200 },
+    );
     const d = dispatcherFor(r.url);
     await d.enqueue([testAnomaly()]);
     await d.drain();
@@ -64,7 +72,10 @@ describe('alert dispatcher: retries, backoff and refusals (HTTP, in-memory outbo
     const stats = await d.drain();
     await d.close();
     assert.equal(r.requests.length, 1);
-    assert.deepEqual({ delivered: stats.delivered, retried: stats.retried, deadLettered: stats.deadLettered }, { delivered: 0, retried: 0, deadLettered: 1 });
+    assert.deepEqual(
+      { delivered: stats.delivered, retried: stats.retried, deadLettered: stats.deadLettered },
+      { delivered: 0, retried: 0, deadLettered: 1 },
+    );
   });
 
   it('times out a receiver that never answers, retries, and gives up after max_attempts', async () => {
@@ -120,9 +131,11 @@ describe('alert dispatcher: retries, backoff and refusals (HTTP, in-memory outbo
     assert.deepEqual([stats.delivered, stats.retried], [1, 1]);
   });
 
-  it("TheHive refusing a retry as a duplicate sourceRef counts as delivered, not dead-lettered", async () => {
+  it('TheHive refusing a retry as a duplicate sourceRef counts as delivered, not dead-lettered', async () => {
     const r = await receiver((_q, i) =>
-      i === 0 ? { status: 201, delayMs: 600 } : { status: 400, body: '{"type":"CreateError","message":"Alert vigil/vigil-anomaly/x already exists"}' },
+      i === 0
+        ? { status: 201, delayMs: 600 }
+        : { status: 400, body: '{"type":"CreateError","message":"Alert vigil/vigil-anomaly/x already exists"}' },
     );
     const d = dispatcherFor(`${r.url}/`, { format: 'thehive', timeout_ms: 200 });
     await d.enqueue([testAnomaly()]);

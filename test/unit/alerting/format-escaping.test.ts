@@ -41,8 +41,10 @@ const HOSTILE: readonly Hostile[] = [
     name: 'markup and mentions',
     value: MARKUP,
     visible: MARKUP,
-    slack: '&lt;!channel&gt; *hi* `x` &lt;@U024BE7LH&gt; &lt;http://evil.example|click&gt; &amp; &lt;b&gt;bold&lt;/b&gt; [a](http://e) | {{7*7}}',
-    slackCode: '`&lt;!channel&gt; *hi* ˋxˋ &lt;@U024BE7LH&gt; &lt;http://evil.example|click&gt; &amp; &lt;b&gt;bold&lt;/b&gt; [a](http://e) | {{7*7}}`',
+    slack:
+      '&lt;!channel&gt; *hi* `x` &lt;@U024BE7LH&gt; &lt;http://evil.example|click&gt; &amp; &lt;b&gt;bold&lt;/b&gt; [a](http://e) | {{7*7}}',
+    slackCode:
+      '`&lt;!channel&gt; *hi* ˋxˋ &lt;@U024BE7LH&gt; &lt;http://evil.example|click&gt; &amp; &lt;b&gt;bold&lt;/b&gt; [a](http://e) | {{7*7}}`',
     markdown:
       '&lt;!channel&gt; \\*hi\\* \\`x\\` &lt;@U024BE7LH&gt; &lt;http://evil.example\\|click&gt; ' +
       '&amp; &lt;b&gt;bold&lt;/b&gt; \\[a\\](http://e) \\| {{7\\*7}}',
@@ -147,7 +149,7 @@ describe('alert formats: hostile entity values are escaped for each receiver', (
         assert.equal(lines[4], 'ATT&amp;CK: T1110 Brute Force, T1110.003 Password Spraying');
         // Nothing that Slack would turn into a mention or a link in any mrkdwn text (the header is plain_text).
         assert.doesNotMatch(JSON.stringify([body.text, blocks.slice(1)]), /<[!@#]/);
-        const link = String(((blocks[2].elements as JsonObject[])[0]).text);
+        const link = String((blocks[2].elements as JsonObject[])[0].text);
         assert.match(link, /^<https:\/\/kibana\.example\/app\/discover#\/\?_g=[A-Za-z0-9%._~-]+&_a=[A-Za-z0-9%._~-]+\|Events in Kibana>$/);
       });
 
@@ -187,7 +189,7 @@ describe('alert formats: hostile entity values are escaped for each receiver', (
         assert.equal(details[1], EXPLANATION_MD);
         assert.equal(details[2], 'failed\\_logins: 37 (typical 1.5, 70% of the score)');
         const raw = body.raw_json as JsonObject;
-        assert.deepEqual(((raw.alerts as JsonObject[])[0]).entity, { field: 'user.name', value: h.value });
+        assert.deepEqual((raw.alerts as JsonObject[])[0].entity, { field: 'user.name', value: h.value });
       });
     });
   }

@@ -23,7 +23,12 @@ after(async () => receiver.close());
 /** Delivers `alerts` through a connector of `format` and returns what the receiver got. */
 async function deliver(format: string, alerts = [testAnomaly()], connector: Json = {}, extra: Json = {}): Promise<ReceivedRequest[]> {
   const before = receiver.requests.length;
-  const d = createDispatcher({ config: testAlerting([{ url: `${receiver.url}/`, format, token: 'tok-123', ...connector }], extra), deadLetterIndex: 'x', stateIndex: 'y', links: LINKS });
+  const d = createDispatcher({
+    config: testAlerting([{ url: `${receiver.url}/`, format, token: 'tok-123', ...connector }], extra),
+    deadLetterIndex: 'x',
+    stateIndex: 'y',
+    links: LINKS,
+  });
   await d.enqueue(alerts);
   const stats = await d.drain();
   await d.close();
@@ -63,8 +68,14 @@ describe('payload formats over HTTP', () => {
     assert.match(d.explanation, /failed_logins 37 vs typical 1\.5/);
     // Highest contribution first, actual next to typical.
     assert.deepEqual(d.features[0], { name: 'failed_logins', actual: 37, typical: 1.5, contribution: 0.7 });
-    assert.deepEqual(d.attack.techniques.map((t) => t.id), ['T1110', 'T1110.003']);
-    assert.deepEqual(d.attack.tactics.map((t) => t.id), ['TA0006']);
+    assert.deepEqual(
+      d.attack.techniques.map((t) => t.id),
+      ['T1110', 'T1110.003'],
+    );
+    assert.deepEqual(
+      d.attack.tactics.map((t) => t.id),
+      ['TA0006'],
+    );
     assert.deepEqual(d.window, { start: '2024-03-04T10:00:00.000Z', end: '2024-03-04T11:00:00.000Z' });
     // Discover filtered on the entity and the window.
     const kibana = decodeURIComponent(d.links.kibana);
@@ -138,7 +149,10 @@ describe('payload formats over HTTP', () => {
       assert.ok(String(art.cef.requestURL).startsWith('https://kibana.example.com:5601/app/discover'));
     }
     // Only the last artifact starts playbooks.
-    assert.deepEqual(b.artifacts.map((x) => x.run_automation), [false, true]);
+    assert.deepEqual(
+      b.artifacts.map((x) => x.run_automation),
+      [false, true],
+    );
   });
 
   it('xsoar: generic webhook incident with name, type, occurred and raw_json', async () => {

@@ -17,7 +17,10 @@ describe('retry policy', () => {
     for (let attempt = 1; attempt <= 8; attempt++) {
       const cap = Math.min(1_000, 100 * 2 ** (attempt - 1));
       const samples = Array.from({ length: 200 }, () => backoffDelayMs(attempt, SETTINGS, random));
-      assert.ok(samples.every((s) => s >= 0 && s <= cap), `attempt ${attempt}`);
+      assert.ok(
+        samples.every((s) => s >= 0 && s <= cap),
+        `attempt ${attempt}`,
+      );
       // Full jitter spreads over the whole range, not just near the cap.
       assert.ok(Math.min(...samples) < cap * 0.1 && Math.max(...samples) > cap * 0.9, `attempt ${attempt} spread`);
     }
@@ -37,8 +40,17 @@ describe('retry policy', () => {
   });
 
   it('uses Retry-After when given (capped), jittered backoff otherwise', () => {
-    assert.equal(nextDelayMs(1, 2_000, SETTINGS, () => 0.5), 2_000);
-    assert.equal(nextDelayMs(1, 60_000, SETTINGS, () => 0.5), 5_000);
-    assert.equal(nextDelayMs(3, undefined, SETTINGS, () => 0.5), 200);
+    assert.equal(
+      nextDelayMs(1, 2_000, SETTINGS, () => 0.5),
+      2_000,
+    );
+    assert.equal(
+      nextDelayMs(1, 60_000, SETTINGS, () => 0.5),
+      5_000,
+    );
+    assert.equal(
+      nextDelayMs(3, undefined, SETTINGS, () => 0.5),
+      200,
+    );
   });
 });

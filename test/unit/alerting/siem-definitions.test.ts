@@ -18,7 +18,10 @@ import { startReceiver, type Receiver } from './support/receiver.js';
 
 type Json = Record<string, any>;
 
-const withHook = siemOptions('vigil-anomalies', alertingSchema.parse({ siem: { webhook_url: 'https://soar.example.com/hooks/vigil' } }).siem);
+const withHook = siemOptions(
+  'vigil-anomalies',
+  alertingSchema.parse({ siem: { webhook_url: 'https://soar.example.com/hooks/vigil' } }).siem,
+);
 const withoutHook = siemOptions('vigil-anomalies', alertingSchema.parse({}).siem);
 
 describe('SIEM alerting definitions', () => {
@@ -33,7 +36,9 @@ describe('SIEM alerting definitions', () => {
     assert.deepEqual(m.schedule, { period: { interval: 5, unit: 'MINUTES' } });
     assert.deepEqual(m.inputs[0].search.indices, ['vigil-anomalies*']);
     const filters = m.inputs[0].search.query.query.bool.filter as Json[];
-    assert.deepEqual(filters[0], { range: { '@timestamp': { gt: '{{period_end}}||-120m', lte: '{{period_end}}', format: 'epoch_millis' } } });
+    assert.deepEqual(filters[0], {
+      range: { '@timestamp': { gt: '{{period_end}}||-120m', lte: '{{period_end}}', format: 'epoch_millis' } },
+    });
     assert.deepEqual(filters[1], { range: { 'vigil.score': { gte: 75 } } });
     assert.deepEqual(filters[2], { term: { 'vigil.is_alert': true } });
     const trigger = m.triggers[0];
@@ -57,17 +62,26 @@ describe('SIEM alerting definitions', () => {
     assert.deepEqual(r.params.index, ['vigil-anomalies*']);
     assert.equal(r.params.timeField, '@timestamp');
     assert.equal(r.params.excludeHitsFromPreviousRun, true);
-    assert.deepEqual(JSON.parse(r.params.esQuery), { query: { bool: { filter: [{ range: { 'vigil.score': { gte: 75 } } }, { term: { 'vigil.is_alert': true } }] } } });
-    assert.deepEqual([r.params.thresholdComparator, r.params.threshold, r.params.timeWindowSize, r.params.timeWindowUnit], ['>', [0], 120, 'm']);
+    assert.deepEqual(JSON.parse(r.params.esQuery), {
+      query: { bool: { filter: [{ range: { 'vigil.score': { gte: 75 } } }, { term: { 'vigil.is_alert': true } }] } },
+    });
+    assert.deepEqual(
+      [r.params.thresholdComparator, r.params.threshold, r.params.timeWindowSize, r.params.timeWindowUnit],
+      ['>', [0], 120, 'm'],
+    );
     assert.equal(r.actions[0].id, SIEM_IDS.kibanaConnector);
     assert.equal(r.actions[0].group, 'query matched');
-    assert.deepEqual((kibanaRule(withoutHook)).actions, []);
+    assert.deepEqual(kibanaRule(withoutHook).actions, []);
   });
 
   it('the files shipped in plugin/alerting are exactly what the builders produce', () => {
     const root = new URL('../../../plugin/alerting/', import.meta.url).pathname;
     const expected = siemDefinitionFiles(withHook);
-    const shipped = ['kibana', 'opensearch'].flatMap((d) => readdirSync(join(root, d)).filter((f) => f.endsWith('.json')).map((f) => `${d}/${f}`));
+    const shipped = ['kibana', 'opensearch'].flatMap((d) =>
+      readdirSync(join(root, d))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => `${d}/${f}`),
+    );
     assert.deepEqual(shipped.sort(), Object.keys(expected).sort());
     for (const [path, body] of Object.entries(expected)) assert.deepEqual(JSON.parse(readFileSync(join(root, path), 'utf8')), body, path);
   });
@@ -87,17 +101,30 @@ describe('applyKibanaDefinitions (against a local HTTP endpoint standing in for 
 
   it('creates connector then rule (POST with kbn-xsrf), and updates them on a second run (PUT without type ids)', async () => {
     const first = await applyKibanaDefinitions({ url: kibana.url, auth: { apiKey: 'k1' } }, withHook);
-    assert.deepEqual(first.map((s) => `${s.object}:${s.result}`), ['kibana_connector:created', 'kibana_rule:created']);
+    assert.deepEqual(
+      first.map((s) => `${s.object}:${s.result}`),
+      ['kibana_connector:created', 'kibana_rule:created'],
+    );
     const writes = kibana.requests.filter((q) => q.method !== 'GET');
-    assert.deepEqual(writes.map((q) => `${q.method} ${q.path}`), [`POST /api/actions/connector/${SIEM_IDS.kibanaConnector}`, `POST /api/alerting/rule/${SIEM_IDS.kibanaRule}`]);
+    assert.deepEqual(
+      writes.map((q) => `${q.method} ${q.path}`),
+      [`POST /api/actions/connector/${SIEM_IDS.kibanaConnector}`, `POST /api/alerting/rule/${SIEM_IDS.kibanaRule}`],
+    );
     for (const q of writes) {
       assert.equal(q.headers['kbn-xsrf'], 'true');
       assert.equal(q.headers.authorization, 'ApiKey k1');
     }
     const second = await applyKibanaDefinitions({ url: kibana.url, space: 'soc' }, withHook);
-    assert.deepEqual(second.map((s) => s.result), ['created', 'created'], 'another space is another set of objects');
+    assert.deepEqual(
+      second.map((s) => s.result),
+      ['created', 'created'],
+      'another space is another set of objects',
+    );
     const third = await applyKibanaDefinitions({ url: kibana.url }, withHook);
-    assert.deepEqual(third.map((s) => s.result), ['updated', 'updated']);
+    assert.deepEqual(
+      third.map((s) => s.result),
+      ['updated', 'updated'],
+    );
     const puts = kibana.requests.filter((q) => q.method === 'PUT');
     assert.equal(puts.length, 2);
     assert.equal((JSON.parse(puts[1].body) as Json).rule_type_id, undefined, 'update bodies leave out the immutable type');

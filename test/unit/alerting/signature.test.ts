@@ -13,7 +13,11 @@ describe('Standard Webhooks signature', () => {
   it('signs with a raw (non-whsec) secret as UTF-8 key bytes, and the independent verifier agrees', () => {
     const body = '{"a":1}';
     const ts = Math.floor(Date.now() / 1000);
-    const headers = { 'webhook-id': 'vigil_abc', 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook('plain secret', 'vigil_abc', ts, body) };
+    const headers = {
+      'webhook-id': 'vigil_abc',
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signWebhook('plain secret', 'vigil_abc', ts, body),
+    };
     assert.deepEqual(verifyWebhook('plain secret', headers, body), { ok: true });
     assert.equal(verifyWebhook('other secret', headers, body).ok, false);
     assert.equal(verifyWebhook('plain secret', headers, '{"a":2}').ok, false, 'a changed body fails');

@@ -27,14 +27,50 @@ function openssl(...args: string[]): void {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=vigil-test-ca');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=vigil-test-ca',
+  );
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
   openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=vigil-client');
   openssl('x509', '-req', '-in', 'client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'client.pem', '-days', '2');
   server = createServer(
-    { key: readFileSync(join(dir, 'server.key')), cert: readFileSync(join(dir, 'server.pem')), ca: readFileSync(join(dir, 'ca.pem')), requestCert: true, rejectUnauthorized: false },
+    {
+      key: readFileSync(join(dir, 'server.key')),
+      cert: readFileSync(join(dir, 'server.pem')),
+      ca: readFileSync(join(dir, 'ca.pem')),
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
     (req, res) => {
       const socket = req.socket as TLSSocket;
       const peer = socket.getPeerCertificate();
@@ -75,12 +111,22 @@ describe('TLS to the receiver', () => {
   });
 
   it('accepts the receiver with tls.ca_file, and presents the client certificate for mutual TLS', async () => {
-    const stats = await run({ tls: { ca_file: join(dir, 'ca.pem'), cert_file: join(dir, 'client.pem'), key_file: join(dir, 'client.key') } });
+    const stats = await run({
+      tls: { ca_file: join(dir, 'ca.pem'), cert_file: join(dir, 'client.pem'), key_file: join(dir, 'client.key') },
+    });
     assert.equal(stats.delivered, 1);
     assert.deepEqual(seen.at(-1), { authorized: true, clientCn: 'vigil-client' });
   });
 
   it('a missing CA file is a start-up error naming the connector and the field', () => {
-    assert.throws(() => createDispatcher({ config: testAlerting([{ url, tls: { ca_file: join(dir, 'nope.pem') } }]), deadLetterIndex: 'x', stateIndex: 'y' }), /connector "c0": cannot read tls\.ca_file/);
+    assert.throws(
+      () =>
+        createDispatcher({
+          config: testAlerting([{ url, tls: { ca_file: join(dir, 'nope.pem') } }]),
+          deadLetterIndex: 'x',
+          stateIndex: 'y',
+        }),
+      /connector "c0": cannot read tls\.ca_file/,
+    );
   });
 });

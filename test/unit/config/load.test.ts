@@ -181,8 +181,12 @@ alerting: { connectors: [{ name: x, url: "ftp://x", format: email }] }
   });
 
   it('rejects a document that is not a mapping, an empty file, bad YAML and bad JSON', async () => {
-    assert.deepEqual(await problemsOf(() => parseConfig('hello', 'scalar.yaml', {})), ['(top level): expected a mapping of keys to values, got string "hello"']);
-    assert.deepEqual(await problemsOf(() => parseConfig('', 'empty.yaml', {})), ['the file is empty: it needs at least `cluster` and `jobs`']);
+    assert.deepEqual(await problemsOf(() => parseConfig('hello', 'scalar.yaml', {})), [
+      '(top level): expected a mapping of keys to values, got string "hello"',
+    ]);
+    assert.deepEqual(await problemsOf(() => parseConfig('', 'empty.yaml', {})), [
+      'the file is empty: it needs at least `cluster` and `jobs`',
+    ]);
     const yamlProblems = await problemsOf(() => parseConfig('a: 1\na: 2\n', 'dup.yaml', {}));
     assert.match(yamlProblems[0], /^not valid YAML: Map keys must be unique at line 2, column 1/);
     const jsonProblems = await problemsOf(() => parseConfig('{"cluster": ', 'broken.json', {}));

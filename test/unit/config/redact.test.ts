@@ -27,11 +27,16 @@ describe('redactConfig', () => {
     // Alerting URLs may be capability URLs: the host stays, the path goes.
     assert.equal(safe.alerting.connectors[1].url, `https://hooks.slack.example/${REDACTED}`);
     const serialized = JSON.stringify(safe);
-    for (const secret of ['hunter2', 'whsec_abc', 'tok-123', 'inline-pw', 'capability-xyz']) assert.ok(!serialized.includes(secret), `${secret} leaked`);
+    for (const secret of ['hunter2', 'whsec_abc', 'tok-123', 'inline-pw', 'capability-xyz'])
+      assert.ok(!serialized.includes(secret), `${secret} leaked`);
   });
 
   it('replaces API keys and keeps everything else, without touching the original', () => {
-    const withKey = parseConfig('cluster: {urls: ["http://h:9200"], auth: {api_key: "c2VjcmV0"}}\njobs: [{id: a, index: x}]\n', 'k.yaml', {});
+    const withKey = parseConfig(
+      'cluster: {urls: ["http://h:9200"], auth: {api_key: "c2VjcmV0"}}\njobs: [{id: a, index: x}]\n',
+      'k.yaml',
+      {},
+    );
     const safe = redactConfig(withKey);
     assert.deepEqual(safe.cluster.auth, { api_key: REDACTED });
     assert.equal(safe.jobs[0].index, 'x');

@@ -27,7 +27,14 @@ describe('toEngineError', () => {
   });
 
   it('maps answered errors to EngineRequestError with status, type and reason (incl. the cause)', () => {
-    const body = { error: { type: 'mapper_parsing_exception', reason: 'failed to parse field [n]', caused_by: { type: 'x', reason: 'For input string: "a"' } }, status: 400 };
+    const body = {
+      error: {
+        type: 'mapper_parsing_exception',
+        reason: 'failed to parse field [n]',
+        caused_by: { type: 'x', reason: 'For input string: "a"' },
+      },
+      status: 400,
+    };
     const error = toEngineError(named('ResponseError', 'mapper_parsing_exception', { statusCode: 400, body }), context);
     assert.ok(error instanceof EngineRequestError);
     assert.equal(error.status, 400);
@@ -57,22 +64,49 @@ describe('response normalisation', () => {
       errors: true,
       items: [
         { index: { _index: 'a', _id: '1', status: 201 } },
-        { create: { _index: 'a', _id: '2', status: 400, error: { type: 'document_parsing_exception', reason: 'failed to parse field [n]' } } },
+        {
+          create: {
+            _index: 'a',
+            _id: '2',
+            status: 400,
+            error: { type: 'document_parsing_exception', reason: 'failed to parse field [n]' },
+          },
+        },
       ],
     };
     const items = bulkItems(body, ops, [7, 9]);
     assert.deepEqual(items, [
       { position: 7, index: 'a', id: '1', status: 201, ok: true },
-      { position: 9, index: 'a', id: '2', status: 400, ok: false, error: { type: 'document_parsing_exception', reason: 'failed to parse field [n]' } },
+      {
+        position: 9,
+        index: 'a',
+        id: '2',
+        status: 400,
+        ok: false,
+        error: { type: 'document_parsing_exception', reason: 'failed to parse field [n]' },
+      },
     ]);
   });
 
   it('refuses a bulk answer whose item count does not match', () => {
-    assert.throws(() => bulkItems({ items: [] }, ops, [0, 1]), (e: unknown) => e instanceof EngineRequestError && e.type === 'unexpected_response');
+    assert.throws(
+      () => bulkItems({ items: [] }, ops, [0, 1]),
+      (e: unknown) => e instanceof EngineRequestError && e.type === 'unexpected_response',
+    );
   });
 
   it('ends composite paging on a short page and keeps sub-aggregations', () => {
-    const full = { aggregations: { composite: { after_key: { u: 'b' }, buckets: [{ key: { u: 'a' }, doc_count: 2, s: { value: 3 } }, { key: { u: 'b' }, doc_count: 1, s: { value: 1 } }] } } };
+    const full = {
+      aggregations: {
+        composite: {
+          after_key: { u: 'b' },
+          buckets: [
+            { key: { u: 'a' }, doc_count: 2, s: { value: 3 } },
+            { key: { u: 'b' }, doc_count: 1, s: { value: 1 } },
+          ],
+        },
+      },
+    };
     const page = compositePage(full, 2);
     assert.deepEqual(page.afterKey, { u: 'b' });
     assert.deepEqual(page.buckets[0], { key: { u: 'a' }, docCount: 2, aggregations: { s: { value: 3 } } });
@@ -81,7 +115,12 @@ describe('response normalisation', () => {
   });
 
   it('lists field types, dropping "unmapped" and reporting absent fields as empty', () => {
-    const body = { fields: { t: { date: { type: 'date' } }, u: { keyword: { type: 'keyword' }, text: { type: 'text' }, unmapped: { type: 'unmapped' } } } };
+    const body = {
+      fields: {
+        t: { date: { type: 'date' } },
+        u: { keyword: { type: 'keyword' }, text: { type: 'text' }, unmapped: { type: 'unmapped' } },
+      },
+    };
     assert.deepEqual(fieldCapabilities(body, ['t', 'u', 'zz']), [
       { field: 't', types: ['date'] },
       { field: 'u', types: ['keyword', 'text'] },
@@ -116,7 +155,10 @@ describe('request bodies', () => {
         composite: {
           composite: {
             size: 100,
-            sources: [{ u: { terms: { field: 'user.name', missing_bucket: true } } }, { t: { date_histogram: { field: '@timestamp', fixed_interval: '3600000ms' } } }],
+            sources: [
+              { u: { terms: { field: 'user.name', missing_bucket: true } } },
+              { t: { date_histogram: { field: '@timestamp', fixed_interval: '3600000ms' } } },
+            ],
             after: { u: 'b', t: 0 },
           },
           aggs: { ips: { cardinality: { field: 'source.ip' } } },
@@ -126,7 +168,12 @@ describe('request bodies', () => {
   });
 
   it('adds the tiebreakers after the requested sort in PIT searches', () => {
-    const body = pitSearchBody({ index: 'x', fields: ['a'], sort: ['@timestamp'], pageSize: 5 }, { id: 'P', keepAlive: '1m' }, ['_index', '_id'], [1, 'i', 'd']);
+    const body = pitSearchBody(
+      { index: 'x', fields: ['a'], sort: ['@timestamp'], pageSize: 5 },
+      { id: 'P', keepAlive: '1m' },
+      ['_index', '_id'],
+      [1, 'i', 'd'],
+    );
     assert.deepEqual(body.sort, [{ '@timestamp': { order: 'asc' } }, { _index: { order: 'asc' } }, { _id: { order: 'asc' } }]);
     assert.deepEqual(body.pit, { id: 'P', keep_alive: '1m' });
     assert.deepEqual(body.search_after, [1, 'i', 'd']);
@@ -136,9 +183,19 @@ describe('request bodies', () => {
   it('chunks bulk operations by size, keeping positions', () => {
     const big = 'x'.repeat(400);
     const ops: BulkOperation[] = Array.from({ length: 10 }, (_, i) => ({ action: 'index', index: 'i', id: String(i), document: { big } }));
-    const chunks = chunkOperations(ops, ops.map((_, i) => i + 100), 1500);
-    assert.deepEqual(chunks.map((c) => c.positions.length), [3, 3, 3, 1]);
-    assert.deepEqual(chunks.flatMap((c) => c.positions), ops.map((_, i) => i + 100));
+    const chunks = chunkOperations(
+      ops,
+      ops.map((_, i) => i + 100),
+      1500,
+    );
+    assert.deepEqual(
+      chunks.map((c) => c.positions.length),
+      [3, 3, 3, 1],
+    );
+    assert.deepEqual(
+      chunks.flatMap((c) => c.positions),
+      ops.map((_, i) => i + 100),
+    );
   });
 
   it('encodes path segments but keeps patterns readable', () => {
@@ -152,8 +209,14 @@ describe('template adaptation', () => {
     index_patterns: ['vigil-*'],
     allow_auto_create: true,
     template: {
-      settings: { 'index.lifecycle.name': 'vigil', index: { lifecycle: { rollover_alias: 'v' }, number_of_shards: 1 }, 'plugins.index_state_management.rollover_alias': 'v' },
-      mappings: { properties: { tags: { type: 'flattened' }, kind: { type: 'constant_keyword', value: 'alert' }, type: { type: 'keyword' } } },
+      settings: {
+        'index.lifecycle.name': 'vigil',
+        index: { lifecycle: { rollover_alias: 'v' }, number_of_shards: 1 },
+        'plugins.index_state_management.rollover_alias': 'v',
+      },
+      mappings: {
+        properties: { tags: { type: 'flattened' }, kind: { type: 'constant_keyword', value: 'alert' }, type: { type: 'keyword' } },
+      },
     },
   };
 
@@ -168,7 +231,10 @@ describe('template adaptation', () => {
 
   it('keeps ILM on Elasticsearch with ILM, drops it without, and always drops OpenSearch-only settings', () => {
     const withIlm = adaptTemplate(template, { flavour: 'elasticsearch', ilm: true });
-    assert.deepEqual((withIlm.template as { settings: unknown }).settings, { 'index.lifecycle.name': 'vigil', index: { lifecycle: { rollover_alias: 'v' }, number_of_shards: 1 } });
+    assert.deepEqual((withIlm.template as { settings: unknown }).settings, {
+      'index.lifecycle.name': 'vigil',
+      index: { lifecycle: { rollover_alias: 'v' }, number_of_shards: 1 },
+    });
     assert.equal(withIlm.allow_auto_create, true);
     const without = adaptTemplate(template, { flavour: 'elasticsearch', ilm: false });
     assert.deepEqual((without.template as { settings: unknown }).settings, { index: { number_of_shards: 1 } });
@@ -178,19 +244,40 @@ describe('template adaptation', () => {
 
 describe('identity', () => {
   it('tells OpenSearch by its distribution and Elasticsearch by its product header', () => {
-    const os = identifyFromRoot({ status: 200, headers: {}, body: { cluster_name: 'c', version: { distribution: 'opensearch', number: '2.19.6' } } });
+    const os = identifyFromRoot({
+      status: 200,
+      headers: {},
+      body: { cluster_name: 'c', version: { distribution: 'opensearch', number: '2.19.6' } },
+    });
     assert.deepEqual(os, { flavour: 'opensearch', version: '2.19.6', clusterName: 'c' });
-    const es = identifyFromRoot({ status: 200, headers: { 'x-elastic-product': 'Elasticsearch' }, body: { cluster_name: 'e', version: { number: '8.19.21', build_flavor: 'default' } } });
+    const es = identifyFromRoot({
+      status: 200,
+      headers: { 'x-elastic-product': 'Elasticsearch' },
+      body: { cluster_name: 'e', version: { number: '8.19.21', build_flavor: 'default' } },
+    });
     assert.equal(es?.flavour, 'elasticsearch');
     assert.equal(identifyFromRoot({ status: 405, headers: {}, body: {} }), undefined);
-    const nodes = identifyFromNodes({ status: 200, headers: { 'x-elastic-product': 'Elasticsearch' }, body: { cluster_name: 'e', nodes: { n1: { version: '8.19.21' } } } });
+    const nodes = identifyFromNodes({
+      status: 200,
+      headers: { 'x-elastic-product': 'Elasticsearch' },
+      body: { cluster_name: 'e', nodes: { n1: { version: '8.19.21' } } },
+    });
     assert.deepEqual(nodes, { flavour: 'elasticsearch', version: '8.19.21', clusterName: 'e' });
-    assert.equal(identifyFromNodes({ status: 200, headers: {}, body: { cluster_name: 'x', nodes: { n: { version: '2.1.0' } } } })?.flavour, undefined);
+    assert.equal(
+      identifyFromNodes({ status: 200, headers: {}, body: { cluster_name: 'x', nodes: { n: { version: '2.1.0' } } } })?.flavour,
+      undefined,
+    );
   });
 
   it('knows the supported majors', () => {
-    assert.deepEqual([2, 3, 1].map((m) => isSupportedVersion('opensearch', m)), [true, true, false]);
-    assert.deepEqual([8, 9, 7].map((m) => isSupportedVersion('elasticsearch', m)), [true, true, false]);
+    assert.deepEqual(
+      [2, 3, 1].map((m) => isSupportedVersion('opensearch', m)),
+      [true, true, false],
+    );
+    assert.deepEqual(
+      [8, 9, 7].map((m) => isSupportedVersion('elasticsearch', m)),
+      [true, true, false],
+    );
   });
 });
 
@@ -215,16 +302,24 @@ describe('connection options', () => {
     assert.equal(resolved.basic, undefined);
     assert.equal(resolved.requestTimeoutMs, 1234);
     assert.equal(resolved.maxRetries, 1);
-    const basic = resolveConnection(clusterSchema.parse({ urls: ['https://a:9200'], auth: { username: 'u', password: 'p' }, tls: { verify: false } }));
+    const basic = resolveConnection(
+      clusterSchema.parse({ urls: ['https://a:9200'], auth: { username: 'u', password: 'p' }, tls: { verify: false } }),
+    );
     assert.deepEqual(basic.basic, { username: 'u', password: 'p' });
     assert.equal(basic.tls.rejectUnauthorized, false);
   });
 
   it('names the setting and file when TLS material cannot be read or is incomplete', () => {
-    assert.throws(() => resolveConnection(clusterSchema.parse({ urls: ['https://a:9200'], tls: { ca_file: '/nonexistent/ca.pem' } })), /cluster\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/);
+    assert.throws(
+      () => resolveConnection(clusterSchema.parse({ urls: ['https://a:9200'], tls: { ca_file: '/nonexistent/ca.pem' } })),
+      /cluster\.tls\.ca_file: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'vigil-tls-'));
     writeFileSync(join(dir, 'cert.pem'), 'x');
-    assert.throws(() => resolveConnection(clusterSchema.parse({ urls: ['https://a:9200'], tls: { cert_file: join(dir, 'cert.pem') } })), /cert_file and key_file go together/);
+    assert.throws(
+      () => resolveConnection(clusterSchema.parse({ urls: ['https://a:9200'], tls: { cert_file: join(dir, 'cert.pem') } })),
+      /cert_file and key_file go together/,
+    );
   });
 
   it('shows URLs without credentials', () => {

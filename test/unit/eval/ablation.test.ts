@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ablationDecision, ablationSwitches, costText, formatAblation, worldVerdict, type AblationWorld, type VariantFigures } from '../../../src/eval/ablation.js';
+import {
+  ablationDecision,
+  ablationSwitches,
+  costText,
+  formatAblation,
+  worldVerdict,
+  type AblationWorld,
+  type VariantFigures,
+} from '../../../src/eval/ablation.js';
 import { parseModel } from '../../../src/eval/ablation-command.js';
 import { defaultEvalJobs } from '../../../src/eval/jobs.js';
 import { ablationSection } from '../../../src/eval/report/suite-report.js';
@@ -13,7 +21,13 @@ const v = (caught5: number, caught10: number, falsePerDay: number, prAuc: number
   prAuc,
   scoringSeconds: seconds,
 });
-const world = (name: string, without: VariantFigures, withModel: VariantFigures): AblationWorld => ({ world: name, attacks: 9, without, with: withModel, verdict: worldVerdict(without, withModel) });
+const world = (name: string, without: VariantFigures, withModel: VariantFigures): AblationWorld => ({
+  world: name,
+  attacks: 9,
+  without,
+  with: withModel,
+  verdict: worldVerdict(without, withModel),
+});
 
 describe('autoencoder ablation', () => {
   it('a world is hurt by a lost attack at 5 or 10/day or by more than 0.25 extra false incidents/day, even when PR-AUC rises', () => {
@@ -35,7 +49,12 @@ describe('autoencoder ablation', () => {
     const gain = world('a', v(7, 8, 2, 0.4), v(8, 8, 2, 0.4));
     const neutral = world('b', v(7, 8, 2, 0.4), v(7, 8, 2, 0.4));
     const hurt = world('c', v(7, 8, 2, 0.4), v(6, 8, 2, 0.5));
-    assert.deepEqual(ablationDecision('autoencoder', [gain, neutral]), { ship: true, gains: 1, hurts: 0, reason: 'autoencoder gains in 1/2 worlds and hurts in none: ship it enabled' });
+    assert.deepEqual(ablationDecision('autoencoder', [gain, neutral]), {
+      ship: true,
+      gains: 1,
+      hurts: 0,
+      reason: 'autoencoder gains in 1/2 worlds and hurts in none: ship it enabled',
+    });
     assert.equal(ablationDecision('autoencoder', [gain, neutral, neutral]).ship, false);
     assert.match(ablationDecision('autoencoder', [gain, gain, hurt]).reason, /hurts in 1\/3 worlds.*keep it off/);
     assert.equal(ablationDecision('autoencoder', []).ship, false);
@@ -45,11 +64,28 @@ describe('autoencoder ablation', () => {
     const w = world('w1-small', v(7, 8, 2.1, 0.412, 80), v(7, 9, 1.9, 0.418, 110));
     assert.equal(costText(w), '+38%');
     assert.equal(costText(world('x', v(1, 1, 1, 0.1, null), v(1, 1, 1, 0.1, 5))), '—');
-    const text = formatAblation({ model: 'autoencoder', onByDefault: false, slide: '1h', worlds: [w], decision: ablationDecision('autoencoder', [w]), loadAverage: 12.3 });
+    const text = formatAblation({
+      model: 'autoencoder',
+      onByDefault: false,
+      slide: '1h',
+      worlds: [w],
+      decision: ablationDecision('autoencoder', [w]),
+      loadAverage: 12.3,
+    });
     assert.match(text, /w1-small\s+9\s+7 → 7\s+8 → 9\s+2\.1 → 1\.9\s+3\.1 → 2\.9\s+0\.412 → 0\.418\s+80 → 110 \(\+38%\)\s+gain/);
     assert.match(text, /load average of 12\.3/);
     assert.match(text, /decision: autoencoder gains in 1\/1 worlds and hurts in none: ship it enabled/);
-    assert.match(ablationSection({ model: 'autoencoder', onByDefault: false, slide: '1h', worlds: [w], decision: ablationDecision('autoencoder', [w]), loadAverage: 1 }), /Decision: autoencoder gains in 1\/1/);
+    assert.match(
+      ablationSection({
+        model: 'autoencoder',
+        onByDefault: false,
+        slide: '1h',
+        worlds: [w],
+        decision: ablationDecision('autoencoder', [w]),
+        loadAverage: 1,
+      }),
+      /Decision: autoencoder gains in 1\/1/,
+    );
   });
 
   it('switches exactly one member over the shipped defaults', () => {

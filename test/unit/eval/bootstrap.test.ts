@@ -8,7 +8,10 @@ describe('block bootstrap over days', () => {
     const rng = Rng.derive(1, 'x');
     for (let i = 0; i < 50; i++) {
       const w = resampleDays(rng, 7);
-      assert.equal(w.reduce((a, b) => a + b, 0), 7);
+      assert.equal(
+        w.reduce((a, b) => a + b, 0),
+        7,
+      );
       assert.ok(w.every((x) => Number.isInteger(x) && x >= 0));
     }
   });

@@ -24,9 +24,27 @@ function win(job: string, entity: string, hour: number, s: [number, number, numb
 }
 
 const labels = parseLabels([
-  JSON.stringify({ scenario: 'brute_force', technique: 'T1110.001', entity: { field: 'user.name', value: 'alice' }, start: '2026-03-02T10:00:00Z', end: '2026-03-02T10:30:00Z' }),
-  JSON.stringify({ scenario: 'password_spray', technique: 'T1110.003', entity: { field: 'source.ip', value: '203.0.113.7' }, start: '2026-03-03T02:00:00Z', end: '2026-03-03T02:20:00Z' }),
-  JSON.stringify({ scenario: 'beaconing', technique: 'T1071.001', entity: { field: 'source.ip', value: '10.0.0.9' }, start: '2026-03-01T02:00:00Z', end: '2026-03-01T05:00:00Z' }),
+  JSON.stringify({
+    scenario: 'brute_force',
+    technique: 'T1110.001',
+    entity: { field: 'user.name', value: 'alice' },
+    start: '2026-03-02T10:00:00Z',
+    end: '2026-03-02T10:30:00Z',
+  }),
+  JSON.stringify({
+    scenario: 'password_spray',
+    technique: 'T1110.003',
+    entity: { field: 'source.ip', value: '203.0.113.7' },
+    start: '2026-03-03T02:00:00Z',
+    end: '2026-03-03T02:20:00Z',
+  }),
+  JSON.stringify({
+    scenario: 'beaconing',
+    technique: 'T1071.001',
+    entity: { field: 'source.ip', value: '10.0.0.9' },
+    start: '2026-03-01T02:00:00Z',
+    end: '2026-03-01T05:00:00Z',
+  }),
 ]);
 
 const windows: ScoredWindow[] = [
@@ -40,7 +58,19 @@ const windows: ScoredWindow[] = [
 ];
 
 describe('evaluate (tiny data set, figures checked by hand)', () => {
-  const r = evaluate({ windows, labels, scoreFrom: D0, scoreTo: D0 + 48 * H, budgetPerDay: 1, k: 2, recallTarget: 0.95, resamples: 50, seed: 1, processingMs: [], delayMs: 0 });
+  const r = evaluate({
+    windows,
+    labels,
+    scoreFrom: D0,
+    scoreTo: D0 + 48 * H,
+    budgetPerDay: 1,
+    k: 2,
+    recallTarget: 0.95,
+    resamples: 50,
+    seed: 1,
+    processingMs: [],
+    delayMs: 0,
+  });
 
   it('finds the positives by entity and by related value', () => {
     assert.equal(r.dataset.windows, 7);

@@ -16,11 +16,25 @@ describe('vigil eval --events on a tiny simulated enterprise (in memory)', () =>
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-eval-test-'));
     await simulate({
-      options: { seed: 5, days: 3, users: 16, hosts: 16, startMs: Date.parse('2026-03-02T00:00:00Z'), attacks: parseAttackSpec('brute_force:1,password_spray:1,data_exfiltration:1'), intensity: 1, stealth: 0.2 },
+      options: {
+        seed: 5,
+        days: 3,
+        users: 16,
+        hosts: 16,
+        startMs: Date.parse('2026-03-02T00:00:00Z'),
+        attacks: parseAttackSpec('brute_force:1,password_spray:1,data_exfiltration:1'),
+        intensity: 1,
+        stealth: 0.2,
+      },
       sinks: [await NdjsonFileSink.create(join(dir, 'events.ndjson'))],
       labelsPath: join(dir, 'labels.ndjson'),
     });
-    evaluation = await evaluateEvents({ events: join(dir, 'events.ndjson'), labels: join(dir, 'labels.ndjson'), json: true, resamples: 30 });
+    evaluation = await evaluateEvents({
+      events: join(dir, 'events.ndjson'),
+      labels: join(dir, 'labels.ndjson'),
+      json: true,
+      resamples: 30,
+    });
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -29,7 +43,10 @@ describe('vigil eval --events on a tiny simulated enterprise (in memory)', () =>
   it('scores every entity-window of the five preset jobs after the warm-up', () => {
     const r = evaluation.result;
     assert.equal(evaluation.mode, 'memory');
-    assert.deepEqual(evaluation.jobs.map((j) => j.window), ['1h', '1h', '1h', '1h', '1h']);
+    assert.deepEqual(
+      evaluation.jobs.map((j) => j.window),
+      ['1h', '1h', '1h', '1h', '1h'],
+    );
     assert.equal(evaluation.warmupMs, 18 * 3_600_000, 'a quarter of 3 days');
     assert.ok(r.dataset.windows > 500, `${r.dataset.windows} windows`);
     assert.ok(r.dataset.positive_windows > 0);
@@ -38,10 +55,14 @@ describe('vigil eval --events on a tiny simulated enterprise (in memory)', () =>
   });
 
   it('reports every model and every scenario in the published JSON shape', () => {
-    const json = evaluationJson(evaluation) as { models: Record<string, Record<string, number>>; scenarios: Record<string, { caught: Record<string, number> }> };
+    const json = evaluationJson(evaluation) as {
+      models: Record<string, Record<string, number>>;
+      scenarios: Record<string, { caught: Record<string, number> }>;
+    };
     assert.deepEqual(Object.keys(json.models), ['ensemble', 'rules', 'zscore', 'iforest']);
     for (const m of Object.values(json.models)) {
-      for (const k of ['pr_auc', 'roc_auc', 'fpr_at_95_recall', 'precision_at_k', 'recall_at_budget']) assert.ok(m[k] >= 0 && m[k] <= 1, `${k} = ${m[k]}`);
+      for (const k of ['pr_auc', 'roc_auc', 'fpr_at_95_recall', 'precision_at_k', 'recall_at_budget'])
+        assert.ok(m[k] >= 0 && m[k] <= 1, `${k} = ${m[k]}`);
     }
     assert.deepEqual(Object.keys(json.scenarios).sort(), ['brute_force', 'data_exfiltration', 'password_spray']);
     assert.ok(evaluation.result.latency.processing_ms_p50 >= 0);
@@ -55,7 +76,12 @@ describe('vigil eval --events on a tiny simulated enterprise (in memory)', () =>
       [lines[i], lines[j]] = [lines[j], lines[i]];
     }
     await writeFile(join(dir, 'shuffled.ndjson'), `${lines.join('\n')}\n{"not":"an event"}\nnot json\n`);
-    const again = await evaluateEvents({ events: join(dir, 'shuffled.ndjson'), labels: join(dir, 'labels.ndjson'), json: true, resamples: 30 });
+    const again = await evaluateEvents({
+      events: join(dir, 'shuffled.ndjson'),
+      labels: join(dir, 'labels.ndjson'),
+      json: true,
+      resamples: 30,
+    });
     assert.equal(again.badLines, 2, 'the two bad lines are counted, not silently dropped');
     assert.deepEqual(again.result.models, evaluation.result.models);
   });

@@ -9,7 +9,14 @@ import { fairnessSection } from '../../../src/eval/report/suite-report.js';
 const H = 3_600_000;
 const T0 = Date.parse('2026-03-05T00:00:00Z');
 
-function win(entity: string, start: number, incident?: string, alerted = false, field = 'user.name', related: ScoredWindow['related'] = { ip: [], user: [], hosts: [] }): ScoredWindow {
+function win(
+  entity: string,
+  start: number,
+  incident?: string,
+  alerted = false,
+  field = 'user.name',
+  related: ScoredWindow['related'] = { ip: [], user: [], hosts: [] },
+): ScoredWindow {
   return {
     job: 'auth',
     entityField: field,
@@ -44,14 +51,20 @@ describe('fairness table', () => {
     assert.equal(l.size, 10);
     assert.equal(l.attribute('department', 'f1', 'user.name'), 'finance');
     assert.equal(l.attribute('department', 'f1', 'host.name'), undefined);
-    assert.throws(() => SegmentLookup.parse('{"field":"user.name","value":"a","attributes":{}}\n{"field":"user.name"}', 'dir.ndjson'), /dir\.ndjson line 2: value: .*each line must be/);
+    assert.throws(
+      () => SegmentLookup.parse('{"field":"user.name","value":"a","attributes":{}}\n{"field":"user.name"}', 'dir.ndjson'),
+      /dir\.ndjson line 2: value: .*each line must be/,
+    );
     assert.throws(() => SegmentLookup.parse('nope'), /fairness\.lookup line 1: not JSON/);
   });
 
   it('segments a window by its entity, else its first related user, else (none)', () => {
     const l = lookup();
     assert.equal(segmentOfWindow(win('f1', T0), 'department', l), 'finance');
-    assert.equal(segmentOfWindow(win('10.0.0.9', T0, undefined, false, 'source.ip', { ip: [], user: ['x', 's3'], hosts: [] }), 'department', l), 'sales');
+    assert.equal(
+      segmentOfWindow(win('10.0.0.9', T0, undefined, false, 'source.ip', { ip: [], user: ['x', 's3'], hosts: [] }), 'department', l),
+      'sales',
+    );
     assert.equal(segmentOfWindow(win('10.0.0.9', T0, undefined, false, 'source.ip'), 'department', l), NO_SEGMENT);
   });
 
@@ -69,14 +82,25 @@ describe('fairness table', () => {
       windows.push(win(`s${k}`, T0 + (k + 1) * H, `S${k}`, true));
       alerts.push({ id: `S${k}`, at: T0 + (k + 2) * H, firstStart: T0 + (k + 1) * H, root: `user=s${k}` });
     }
-    const labels = parseLabels([JSON.stringify({ scenario: 'brute_force', technique: 'T1110', entity: { field: 'user.name', value: 's0' }, start: new Date(T0 + H).toISOString(), end: new Date(T0 + 2 * H).toISOString() })]);
+    const labels = parseLabels([
+      JSON.stringify({
+        scenario: 'brute_force',
+        technique: 'T1110',
+        entity: { field: 'user.name', value: 's0' },
+        start: new Date(T0 + H).toISOString(),
+        end: new Date(T0 + 2 * H).toISOString(),
+      }),
+    ]);
     const c = new FairnessCollector('department');
     c.add({ name: 'w', windows, alerts, labels, scoreFrom: T0, scoreTo: T0 + 24 * H, lookup: lookup() });
     const t = c.table();
     const [sales, finance] = t.rows;
     assert.equal(sales.segment, 'sales');
     assert.deepEqual([sales.entities, sales.entityDays, sales.alerted, sales.falseAlerts, sales.attacks, sales.caught], [8, 8, 5, 4, 1, 1]);
-    assert.deepEqual([finance.entities, finance.entityDays, finance.alerted, finance.falseAlerts, finance.attacks, finance.caught], [2, 2, 6, 6, 0, 0]);
+    assert.deepEqual(
+      [finance.entities, finance.entityDays, finance.alerted, finance.falseAlerts, finance.attacks, finance.caught],
+      [2, 2, 6, 6, 0, 0],
+    );
     // Finance: 6 false / 2 entity-days = 300 per 100 a day; sales: 4 / 8 = 50 → ratio 6.
     assert.equal(finance.falseRate, 300);
     assert.equal(sales.falseRate, 50);
@@ -94,7 +118,15 @@ describe('fairness table', () => {
   it('does not flag a segment under the count threshold, however high its ratio', () => {
     const windows = [win('f1', T0), win('s1', T0), win('f1', T0 + H, 'A', true)];
     const c = new FairnessCollector('department');
-    c.add({ name: 'w', windows, alerts: [{ id: 'A', at: T0 + 2 * H, firstStart: T0 + H, root: 'user=f1' }], labels: [], scoreFrom: T0, scoreTo: T0 + 24 * H, lookup: lookup() });
+    c.add({
+      name: 'w',
+      windows,
+      alerts: [{ id: 'A', at: T0 + 2 * H, firstStart: T0 + H, root: 'user=f1' }],
+      labels: [],
+      scoreFrom: T0,
+      scoreTo: T0 + 24 * H,
+      lookup: lookup(),
+    });
     const finance = c.table().rows.find((r) => r.segment === 'finance');
     assert.equal(finance?.falseAlerts, 1);
     assert.equal(finance?.falseRatio, null);

@@ -9,7 +9,15 @@ const H = 3_600_000;
 const DAY = 24 * H;
 const T0 = Date.parse('2026-03-05T00:00:00Z');
 
-function win(job: string, entityField: string, entity: string, start: number, own: number, related: ScoredWindow['related'] = {}, others: Partial<ScoredWindow['scores']> = {}): ScoredWindow {
+function win(
+  job: string,
+  entityField: string,
+  entity: string,
+  start: number,
+  own: number,
+  related: ScoredWindow['related'] = {},
+  others: Partial<ScoredWindow['scores']> = {},
+): ScoredWindow {
   return {
     job,
     entityField,
@@ -30,14 +38,36 @@ function world(): { windows: ScoredWindow[]; labels: Label[] } {
   const windows: ScoredWindow[] = [];
   for (let h = 0; h < 48; h++) {
     const start = T0 + h * H;
-    for (let u = 0; u < 30; u++) windows.push(win('auth-by-user', 'user.name', `u${u}`, start, ((u * 37 + h * 11) % 30) / 15 - 1, { ip: [`10.0.0.${u}`] }, { zscore: ((u * 13 + h) % 30) / 10 }));
+    for (let u = 0; u < 30; u++)
+      windows.push(
+        win(
+          'auth-by-user',
+          'user.name',
+          `u${u}`,
+          start,
+          ((u * 37 + h * 11) % 30) / 15 - 1,
+          { ip: [`10.0.0.${u}`] },
+          { zscore: ((u * 13 + h) % 30) / 10 },
+        ),
+      );
     if (h === 5 || h === 29) windows.push(win('auth-by-user', 'user.name', `odd${h}`, start, 5.5, {}, { zscore: 9 }));
     if (h === 34 || h === 35) {
       windows.push(win('auth-by-source-ip', 'source.ip', '203.0.113.7', start, 8, { user: ['u1', 'u2'] }, { rules: 2, zscore: 2 }));
     }
   }
   windows.sort((a, b) => a.start - b.start);
-  const labels: Label[] = [{ index: 0, scenario: 'password_spray', technique: 'T1110.003', field: 'source.ip', value: '203.0.113.7', startMs: T0 + 34 * H, endMs: T0 + 36 * H, attack: 'spray' }];
+  const labels: Label[] = [
+    {
+      index: 0,
+      scenario: 'password_spray',
+      technique: 'T1110.003',
+      field: 'source.ip',
+      value: '203.0.113.7',
+      startMs: T0 + 34 * H,
+      endMs: T0 + 36 * H,
+      attack: 'spray',
+    },
+  ];
   return { windows, labels };
 }
 
@@ -57,7 +87,14 @@ describe('the incident pass in the evaluation', () => {
   });
 
   it('counts at the analyst level: caught at 5/10/25 a day, false incidents a day, first-day false, time to detect', () => {
-    const f = analystFigures({ windows: pass.windows, labels, alerts: pass.alerts, scoreFrom: T0, scoreTo: T0 + 2 * DAY, latencyMs: 60_000 });
+    const f = analystFigures({
+      windows: pass.windows,
+      labels,
+      alerts: pass.alerts,
+      scoreFrom: T0,
+      scoreTo: T0 + 2 * DAY,
+      latencyMs: 60_000,
+    });
     assert.equal(f.days, 2);
     assert.equal(f.attacksScored, 1);
     assert.deepEqual(f.models.ensemble.caughtAt, { '5': 1, '10': 1, '25': 1 });
@@ -73,6 +110,9 @@ describe('the incident pass in the evaluation', () => {
     // z-score ranks every user's busiest hour (up to 2.9) and the outliers (9) above the spray (2): missed at any budget.
     // The rules catch it and fire on nothing else.
     assert.deepEqual(f.models.zscore.caughtAt, { '5': 0, '10': 0, '25': 0 });
-    assert.deepEqual(f.models.rules.atDefault && { false: f.models.rules.atDefault.falsePerDay, caught: f.models.rules.atDefault.caught }, { false: 0, caught: 1 });
+    assert.deepEqual(f.models.rules.atDefault && { false: f.models.rules.atDefault.falsePerDay, caught: f.models.rules.atDefault.caught }, {
+      false: 0,
+      caught: 1,
+    });
   });
 });

@@ -5,7 +5,13 @@ import { formatLabel } from '../../../src/simulate/labels.js';
 
 const H = 3_600_000;
 const line = (o: Record<string, unknown>) => JSON.stringify(o);
-const spray = { scenario: 'password_spray', technique: 'T1110.003', entity: { field: 'source.ip', value: '203.0.113.7' }, start: '2026-03-02T01:00:00Z', end: '2026-03-02T03:00:00Z' };
+const spray = {
+  scenario: 'password_spray',
+  technique: 'T1110.003',
+  entity: { field: 'source.ip', value: '203.0.113.7' },
+  start: '2026-03-02T01:00:00Z',
+  end: '2026-03-02T03:00:00Z',
+};
 
 describe('labels', () => {
   it('parses the published format and round-trips it', () => {
@@ -25,7 +31,11 @@ describe('labels', () => {
   });
 
   it('ignores extra keys and groups the labels of one attack', () => {
-    const labels = parseLabels([line({ ...spray, note: 'x' }), line({ ...spray, entity: { field: 'user.name', value: 'alice' } }), line({ ...spray, start: '2026-03-02T05:00:00Z', end: '2026-03-02T06:00:00Z' })]);
+    const labels = parseLabels([
+      line({ ...spray, note: 'x' }),
+      line({ ...spray, entity: { field: 'user.name', value: 'alice' } }),
+      line({ ...spray, start: '2026-03-02T05:00:00Z', end: '2026-03-02T06:00:00Z' }),
+    ]);
     assert.equal(labels[0].attack, labels[1].attack);
     assert.notEqual(labels[0].attack, labels[2].attack);
   });
@@ -33,7 +43,12 @@ describe('labels', () => {
   it('matches on the entity value or a related value, when the window overlaps the interval', () => {
     const [l] = parseLabels([line(spray)]);
     const start = Date.parse('2026-03-02T00:00:00Z');
-    const w = (s: number, value: string, ip?: string[], hosts?: string[]) => ({ entityValue: value, startMs: start + s * H, endMs: start + (s + 1) * H, related: { ip: ip ?? [], user: [], hosts: hosts ?? [] } });
+    const w = (s: number, value: string, ip?: string[], hosts?: string[]) => ({
+      entityValue: value,
+      startMs: start + s * H,
+      endMs: start + (s + 1) * H,
+      related: { ip: ip ?? [], user: [], hosts: hosts ?? [] },
+    });
     assert.equal(matchesLabel(w(1, '203.0.113.7'), l), true);
     assert.equal(matchesLabel(w(2, 'alice', ['10.0.0.1', '203.0.113.7']), l), true, 'related value');
     assert.equal(matchesLabel(w(2, 'alice', ['10.0.0.1']), l), false, 'other value');
@@ -42,7 +57,10 @@ describe('labels', () => {
     assert.equal(matchesLabel(w(3, '203.0.113.7'), l), true, 'window starting at the label end still overlaps [start, end]');
     assert.equal(matchesLabel(w(4, '203.0.113.7'), l), false);
     const index = new LabelIndex([l]);
-    assert.deepEqual(index.match(w(2, 'bob', ['203.0.113.7', '203.0.113.7'])).map((x) => x.index), [0]);
+    assert.deepEqual(
+      index.match(w(2, 'bob', ['203.0.113.7', '203.0.113.7'])).map((x) => x.index),
+      [0],
+    );
     assert.deepEqual(index.match(w(2, 'bob', ['198.51.100.1'])), []);
   });
 });

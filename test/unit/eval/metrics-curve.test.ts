@@ -1,6 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCurve, curveAveragePrecision, curveFprAtRecall, curvePrecisionAtK, curveRocAuc, type RankingInput } from '../../../src/eval/metrics.js';
+import {
+  buildCurve,
+  curveAveragePrecision,
+  curveFprAtRecall,
+  curvePrecisionAtK,
+  curveRocAuc,
+  type RankingInput,
+} from '../../../src/eval/metrics.js';
 import { averagePrecision, fprAtRecall, precisionAtK, rocAuc } from '../../../src/eval/metrics.js';
 import { Rng } from '../../../src/simulate/rng.js';
 
@@ -12,7 +19,7 @@ function random(n: number, seed: number): RankingInput {
   for (let i = 0; i < n; i++) {
     const pos = rng.chance(0.1) ? 1 : 0;
     // Rounded scores create ties on purpose.
-    scores.push(Math.round((rng.normal(pos ? 1.5 : 0, 1)) * 4) / 4);
+    scores.push(Math.round(rng.normal(pos ? 1.5 : 0, 1) * 4) / 4);
     positive.push(pos);
     attacksOf.push(pos ? [rng.int(0, 4)] : []);
   }
@@ -27,15 +34,24 @@ describe('weighted ranking curve', () => {
       assert.ok(Math.abs(curveRocAuc(c) - rocAuc(input.scores, input.positive)) < 1e-12);
       assert.ok(Math.abs(curveAveragePrecision(c) - averagePrecision(input.scores, input.positive)) < 1e-12);
       assert.equal(curveFprAtRecall(c, 0.95), fprAtRecall(input.scores, input.positive, 0.95));
-      for (const k of [1, 10, 57, 100]) assert.ok(Math.abs(curvePrecisionAtK(c, k) - precisionAtK(input.scores, input.positive, k)) < 1e-12, `k=${k}`);
+      for (const k of [1, 10, 57, 100])
+        assert.ok(Math.abs(curvePrecisionAtK(c, k) - precisionAtK(input.scores, input.positive, k)) < 1e-12, `k=${k}`);
     }
   });
 
   it('counts an attack once, at the first threshold where one of its windows is alerted', () => {
     // Windows by score: 0.9 (attack 0), 0.8 (benign), 0.7 (attack 0 again), 0.6 (attack 1), 0.5 (benign).
-    const input: RankingInput = { scores: [0.9, 0.8, 0.7, 0.6, 0.5], positive: [1, 0, 1, 1, 0], attacksOf: [[0], [], [0], [1], []], attackCount: 2 };
+    const input: RankingInput = {
+      scores: [0.9, 0.8, 0.7, 0.6, 0.5],
+      positive: [1, 0, 1, 1, 0],
+      attacksOf: [[0], [], [0], [1], []],
+      attackCount: 2,
+    };
     const c = buildCurve(input);
-    assert.deepEqual(c.points.map((p) => p.tpAttacks), [1, 1, 1, 2, 2]);
+    assert.deepEqual(
+      c.points.map((p) => p.tpAttacks),
+      [1, 1, 1, 2, 2],
+    );
     // Attack level AP: recall 0.5 at precision 1/1, recall 1 at precision 3/4.
     assert.ok(Math.abs(curveAveragePrecision(c, 'attack') - (0.5 * 1 + 0.5 * 0.75)) < 1e-12);
     // FPR at full attack recall: 1 benign of 2 alerted.

@@ -23,10 +23,19 @@ describe('report: top incidents', () => {
       ],
     );
     assert.ok(rows[0].narrative.length > 0, 'narrative');
-    assert.ok(rows[0].evidence.every((e) => e.includes('(typical ')), 'evidence: actual against typical');
+    assert.ok(
+      rows[0].evidence.every((e) => e.includes('(typical ')),
+      'evidence: actual against typical',
+    );
   });
 
   it('keeps the limit', () => {
-    assert.equal(topIncidents(Array.from({ length: 30 }, (_, i) => doc(`u${i}`, 50 + i)), 10).length, 10);
+    assert.equal(
+      topIncidents(
+        Array.from({ length: 30 }, (_, i) => doc(`u${i}`, 50 + i)),
+        10,
+      ).length,
+      10,
+    );
   });
 });

@@ -18,7 +18,13 @@ const T0 = Date.parse('2026-03-04T12:00:00Z'); // a Wednesday, 07:00 in New York
 const MIN = 60_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function auth(ms: number, user: string, ip: string, outcome: 'success' | 'failure', extra: { action?: string; country?: string; host?: string } = {}): JsonObject {
+function auth(
+  ms: number,
+  user: string,
+  ip: string,
+  outcome: 'success' | 'failure',
+  extra: { action?: string; country?: string; host?: string } = {},
+): JsonObject {
   return {
     '@timestamp': iso(ms),
     event: { category: ['authentication'], action: extra.action ?? 'vpn-logon', outcome },
@@ -28,7 +34,8 @@ function auth(ms: number, user: string, ip: string, outcome: 'success' | 'failur
   };
 }
 
-const names = (docs: JsonObject[], rules: PackRule[], start = T0 - MIN, end = T0 + 48 * 60 * MIN) => runRulePack(rules, docs, start, end).map((m) => `${m.key}@${(m.ts - T0) / MIN}`);
+const names = (docs: JsonObject[], rules: PackRule[], start = T0 - MIN, end = T0 + 48 * 60 * MIN) =>
+  runRulePack(rules, docs, start, end).map((m) => `${m.key}@${(m.ts - T0) / MIN}`);
 
 describe('the ElastAlert2 rule pack', () => {
   it('every rule file has what ElastAlert2 requires for its type', () => {
@@ -44,15 +51,26 @@ describe('the ElastAlert2 rule pack', () => {
     assert.ok(files.length >= 10);
     for (const f of files) {
       const raw = parse(readFileSync(join(dir, f), 'utf8')) as Record<string, unknown>;
-      for (const key of ['name', 'type', 'index', 'alert', ...(required[String(raw.type)] ?? ['(unknown type)'])]) assert.ok(key in raw, `${f}: ${key}`);
+      for (const key of ['name', 'type', 'index', 'alert', ...(required[String(raw.type)] ?? ['(unknown type)'])])
+        assert.ok(key in raw, `${f}: ${key}`);
       if (raw.type === 'new_term') assert.equal(raw.use_keyword_postfix, false, `${f}: fields are keywords already`);
     }
     assert.deepEqual(new Set(pack.map((r) => r.config.type)), new Set(['frequency', 'cardinality', 'new_term', 'spike', 'any']));
   });
 
   it('refuses an option it would not apply, naming the file and the option', () => {
-    assert.throws(() => parseRule('name: x\ndescription: y\ntype: frequency\nindex: i\nquery_key: user.name\nnum_events: 3\ntimeframe: {hours: 1}\nalert: [debug]\nuse_count_query: true\n', 'x.yaml'), /x\.yaml: .*use_count_query/);
-    assert.throws(() => parseRule('name: x\ndescription: y\ntype: flatline\nindex: i\nquery_key: a\nalert: [debug]\n', 'f.yaml'), /f\.yaml: type/);
+    assert.throws(
+      () =>
+        parseRule(
+          'name: x\ndescription: y\ntype: frequency\nindex: i\nquery_key: user.name\nnum_events: 3\ntimeframe: {hours: 1}\nalert: [debug]\nuse_count_query: true\n',
+          'x.yaml',
+        ),
+      /x\.yaml: .*use_count_query/,
+    );
+    assert.throws(
+      () => parseRule('name: x\ndescription: y\ntype: flatline\nindex: i\nquery_key: a\nalert: [debug]\n', 'f.yaml'),
+      /f\.yaml: type/,
+    );
   });
 
   it('lists the rules that can fire on each preset job', () => {
@@ -72,7 +90,13 @@ describe('the rules baseline applies the pack as ElastAlert2 does', () => {
     const sparse = Array.from({ length: 12 }, (_, i) => auth(T0 + i * 7 * MIN, 'bob', '203.0.113.9', 'failure'));
     assert.deepEqual(names(sparse, rule('vigil-brute-force-account')), []);
     // Successes do not count.
-    assert.deepEqual(names(docs.map((d, i) => (i === 3 ? auth(T0 + 15 * MIN, 'alice', '203.0.113.9', 'success') : d)), rule('vigil-brute-force-account')), ['alice@50']);
+    assert.deepEqual(
+      names(
+        docs.map((d, i) => (i === 3 ? auth(T0 + 15 * MIN, 'alice', '203.0.113.9', 'success') : d)),
+        rule('vigil-brute-force-account'),
+      ),
+      ['alice@50'],
+    );
   });
 
   it('cardinality: more than 5 distinct accounts failing from one source within an hour; every later event while above matches', () => {
@@ -85,7 +109,10 @@ describe('the rules baseline applies the pack as ElastAlert2 does', () => {
   });
 
   it('new_term: a (user, country) pair seen in the 30 days before the start is known; a new one alerts once', () => {
-    const history = [auth(T0 - 10 * 24 * 60 * MIN, 'carol', '192.0.2.1', 'success', { country: 'US' }), auth(T0 - 40 * 24 * 60 * MIN, 'carol', '192.0.2.1', 'success', { country: 'FR' })];
+    const history = [
+      auth(T0 - 10 * 24 * 60 * MIN, 'carol', '192.0.2.1', 'success', { country: 'US' }),
+      auth(T0 - 40 * 24 * 60 * MIN, 'carol', '192.0.2.1', 'success', { country: 'FR' }),
+    ];
     const later = [
       auth(T0 + 10 * MIN, 'carol', '192.0.2.1', 'success', { country: 'US' }),
       auth(T0 + 20 * MIN, 'carol', '192.0.2.7', 'failure', { country: 'FR' }),
@@ -103,12 +130,21 @@ describe('the rules baseline applies the pack as ElastAlert2 does', () => {
     assert.equal(isOffHours(Date.parse('2026-03-05T00:59:00Z'), spec), false); // Wed 19:59
     assert.equal(isOffHours(Date.parse('2026-03-05T01:00:00Z'), spec), true); // Wed 20:00
     assert.equal(isOffHours(Date.parse('2026-03-07T17:00:00Z'), spec), true); // Saturday noon
-    const priv = (ms: number): JsonObject => auth(ms, 'admin1', '10.20.0.5', 'success', { action: 'logon-special-privileges', host: 'dc01' });
-    assert.deepEqual(names([priv(T0 - 30 * MIN), priv(T0 + 60 * MIN), priv(T0 + 14 * 60 * MIN)], rule('vigil-off-hours-admin-logon'), T0 - 60 * MIN), ['admin1@-30', 'admin1@840']);
+    const priv = (ms: number): JsonObject =>
+      auth(ms, 'admin1', '10.20.0.5', 'success', { action: 'logon-special-privileges', host: 'dc01' });
+    assert.deepEqual(
+      names([priv(T0 - 30 * MIN), priv(T0 + 60 * MIN), priv(T0 + 14 * 60 * MIN)], rule('vigil-off-hours-admin-logon'), T0 - 60 * MIN),
+      ['admin1@-30', 'admin1@840'],
+    );
   });
 
   it('spike: file events up 5× on the previous hour and at least 200, once the key has two hours of data', () => {
-    const file = (ms: number): JsonObject => ({ '@timestamp': iso(ms), event: { category: ['file'], action: 'file-read' }, user: { name: 'erin' }, file: { path: '\\\\fs\\a.txt', size: 10 } });
+    const file = (ms: number): JsonObject => ({
+      '@timestamp': iso(ms),
+      event: { category: ['file'], action: 'file-read' },
+      user: { name: 'erin' },
+      file: { path: '\\\\fs\\a.txt', size: 10 },
+    });
     const docs: JsonObject[] = [];
     for (let m = 0; m < 120; m += 3) docs.push(file(T0 + m * MIN)); // 20 an hour for two hours
     for (let i = 0; i < 250; i++) docs.push(file(T0 + 130 * MIN + i * 10_000)); // then 250 in ~42 minutes
@@ -128,7 +164,13 @@ describe('the rules baseline applies the pack as ElastAlert2 does', () => {
     const docs = Array.from({ length: 10 }, (_, i) => auth(T0 + i * MIN, 'frank', '203.0.113.50', 'failure', { country: 'RU' }));
     const matches = runRulePack(rules, docs, T0 - MIN, T0 + 60 * MIN);
     const links = [
-      { jobId: 'auth-by-user', entityField: 'user.name', accepts: (d: JsonObject) => Array.isArray((d.event as JsonObject).category), windowMs: 3_600_000, slideMs: 3_600_000 },
+      {
+        jobId: 'auth-by-user',
+        entityField: 'user.name',
+        accepts: (d: JsonObject) => Array.isArray((d.event as JsonObject).category),
+        windowMs: 3_600_000,
+        slideMs: 3_600_000,
+      },
       { jobId: 'auth-by-source-ip', entityField: 'source.ip', accepts: () => true, windowMs: 3_600_000, slideMs: 3_600_000 },
     ];
     const scores = ruleWindowScores(matches, rules, links);

@@ -23,7 +23,11 @@ describe('ATT&CK mapping', () => {
     assert.deepEqual(t?.technique.subtechnique?.id, ['T1110.003', 'T1110.001']);
     assert.deepEqual(t?.technique.subtechnique?.name, ['Password Spraying', 'Password Guessing']);
     const plain = mapToAttack({ fired: [], features: ['distinct_hosts'] });
-    assert.deepEqual(plain?.technique, { id: ['T1021'], name: ['Remote Services'], reference: ['https://attack.mitre.org/techniques/T1021/'] });
+    assert.deepEqual(plain?.technique, {
+      id: ['T1021'],
+      name: ['Remote Services'],
+      reference: ['https://attack.mitre.org/techniques/T1021/'],
+    });
   });
 
   it('recognises the behaviours Vigil detects', () => {
@@ -53,7 +57,9 @@ describe('ATT&CK mapping', () => {
   });
 
   it('privileged first-time actions count only when the sequence evidence scored', () => {
-    assert.deepEqual(suggestTechniques({ fired: ['sequence'], features: ['action_sequence'], actions: ['add_member_to_admin_group'] }), ['T1078.003']);
+    assert.deepEqual(suggestTechniques({ fired: ['sequence'], features: ['action_sequence'], actions: ['add_member_to_admin_group'] }), [
+      'T1078.003',
+    ]);
     assert.deepEqual(suggestTechniques({ fired: ['sequence'], features: [], actions: ['add_member_to_admin_group'] }), []);
     assert.deepEqual(suggestTechniques({ fired: [], features: ['action_sequence'], actions: ['add_member_to_admin_group'] }), []);
   });

@@ -36,18 +36,55 @@ describe('explanation', () => {
     assert.equal(explain([{ ...failed, contribution: 0 }]).narrative, 'nothing unusual');
   });
 
-  it('uses caller labels and says when typical values are the peers\'', () => {
+  it("uses caller labels and says when typical values are the peers'", () => {
     const ex = explain([failed], { labels: { failed_logins: 'failed sign-ins' }, coldStart: true });
     assert.equal(ex.narrative, "57 failed sign-ins (typical 2) (new entity: typical values are its peers')");
   });
 
   it('phrases every kind of evidence', () => {
     const text = narrative([
-      { kind: 'rarity', field: 'process.name', value: 'mimikatz.exe', surprise: 12, typicalSurprise: 1, probability: 1e-5, firstSeen: true, populationFirstSeen: true, contribution: 1 },
-      { kind: 'rarity', field: 'source.ip', value: '10.0.0.9', surprise: 3, typicalSurprise: 1, probability: 0.05, firstSeen: false, populationFirstSeen: false, contribution: 1 },
-      { kind: 'sequence', from: 'login', to: 'add_member_to_admin_group', surprise: 9, typicalSurprise: 2, firstSeen: true, contribution: 1 },
+      {
+        kind: 'rarity',
+        field: 'process.name',
+        value: 'mimikatz.exe',
+        surprise: 12,
+        typicalSurprise: 1,
+        probability: 1e-5,
+        firstSeen: true,
+        populationFirstSeen: true,
+        contribution: 1,
+      },
+      {
+        kind: 'rarity',
+        field: 'source.ip',
+        value: '10.0.0.9',
+        surprise: 3,
+        typicalSurprise: 1,
+        probability: 0.05,
+        firstSeen: false,
+        populationFirstSeen: false,
+        contribution: 1,
+      },
+      {
+        kind: 'sequence',
+        from: 'login',
+        to: 'add_member_to_admin_group',
+        surprise: 9,
+        typicalSurprise: 2,
+        firstSeen: true,
+        contribution: 1,
+      },
       { kind: 'sequence', from: '^', to: 'logout', surprise: 4, typicalSurprise: 2, firstSeen: false, contribution: 1 },
-      { kind: 'beaconing', destination: '203.0.113.9', periodMs: 300_000, arrivals: 12, robustCv: 0.031, score: 0.8, typicalScore: 0, contribution: 1 },
+      {
+        kind: 'beaconing',
+        destination: '203.0.113.9',
+        periodMs: 300_000,
+        arrivals: 12,
+        robustCv: 0.031,
+        score: 0.8,
+        typicalScore: 0,
+        contribution: 1,
+      },
       { kind: 'feature', name: 'bytes_out', actual: NaN, typical: 5, contribution: 1 },
     ]);
     assert.equal(

@@ -15,7 +15,10 @@ describe('feature phrases and precision', () => {
   });
 
   it('reads a share as a percentage of what the label names', () => {
-    assert.equal(featurePhrase('off_hours_share', 0.85, 0.1, 'share of logins outside working hours'), '85% of logins outside working hours (typical 10%)');
+    assert.equal(
+      featurePhrase('off_hours_share', 0.85, 0.1, 'share of logins outside working hours'),
+      '85% of logins outside working hours (typical 10%)',
+    );
     assert.equal(featurePhrase('failure_ratio', 1, 0.004, 'share of failed logins'), '100% of failed logins (typical 0.4%)');
     assert.equal(featurePhrase('failure_ratio', 0, 0.25, 'failure ratio'), '0% failure ratio (typical 25%)');
   });
@@ -32,7 +35,13 @@ describe('feature phrases and precision', () => {
   });
 
   it('stores values rounded to the feature precision', () => {
-    const e = { kind: 'feature' as const, name: 'hour_of_day', actual: 22.999999999999996, typical: 10.999999999999998, contribution: 0.41234567 };
+    const e = {
+      kind: 'feature' as const,
+      name: 'hour_of_day',
+      actual: 22.999999999999996,
+      typical: 10.999999999999998,
+      contribution: 0.41234567,
+    };
     assert.deepEqual(toFeatureExplanation(e), { name: 'hour_of_day', actual: 23, typical: 11, contribution: 0.412346 });
     assert.equal(roundFeatureValue('off_hours_share', 0.333333333), 0.3333);
     assert.equal(roundFeatureValue('failed_logins', 37), 37);
@@ -41,10 +50,14 @@ describe('feature phrases and precision', () => {
   });
 
   it('tells units apart by name', () => {
-    assert.deepEqual(
-      ['hour_of_day', 'hour', 'off_hours_share', 'failure_ratio', 'distinct_hours', 'failed_logins'].map(featureUnit),
-      ['hour', 'hour', 'share', 'share', 'amount', 'amount'],
-    );
+    assert.deepEqual(['hour_of_day', 'hour', 'off_hours_share', 'failure_ratio', 'distinct_hours', 'failed_logins'].map(featureUnit), [
+      'hour',
+      'hour',
+      'share',
+      'share',
+      'amount',
+      'amount',
+    ]);
     assert.equal(formatHour(-0.5), '23:30');
     assert.equal(formatShare(0.0004), '0.04%');
   });

@@ -5,7 +5,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EngineRequestError, type CompositeKey, type CompositePage, type CompositeRequest, type Engine } from '../../../src/engine/engine.js';
+import {
+  EngineRequestError,
+  type CompositeKey,
+  type CompositePage,
+  type CompositeRequest,
+  type Engine,
+} from '../../../src/engine/engine.js';
 import { toEngineError } from '../../../src/engine/errors.js';
 import { AggregationExecutor, resourceLimit } from '../../../src/features/aggregation-executor.js';
 import { MemoryExecutor } from '../../../src/features/memory-executor.js';
@@ -21,7 +27,11 @@ const START = Date.UTC(2026, 0, 5, 10);
 const EVENTS: Event[] = [];
 for (let i = 0; i < 600; i++) {
   // Same-millisecond duplicates on purpose: one composite bucket stands for several events.
-  EVENTS.push({ '@timestamp': START + Math.floor(i / 3) * 1000, user: { name: `u${i % 7}` }, event: { action: ['logon', 'sudo', 'logoff'][(i * 5) % 3] } });
+  EVENTS.push({
+    '@timestamp': START + Math.floor(i / 3) * 1000,
+    user: { name: `u${i % 7}` },
+    event: { action: ['logon', 'sudo', 'logoff'][(i * 5) % 3] },
+  });
 }
 
 const FIELD: Record<string, (e: Event) => string | number> = {
@@ -30,7 +40,13 @@ const FIELD: Record<string, (e: Event) => string | number> = {
   'event.action': (e) => e.event.action,
 };
 
-const breaker = () => new EngineRequestError(500, 'search_phase_execution_exception', 'all shards failed (circuit_breaking_exception: [parent] Data too large)', 'composite');
+const breaker = () =>
+  new EngineRequestError(
+    500,
+    'search_phase_execution_exception',
+    'all shards failed (circuit_breaking_exception: [parent] Data too large)',
+    'composite',
+  );
 const busy = () => new EngineRequestError(429, 'es_rejected_execution_exception', 'rejected execution of search', 'composite');
 
 /** Groups the events by the request's sources in key order, like the engines' composite aggregation. */
@@ -85,11 +101,21 @@ describe('aggregation executor: sequences from composite buckets', () => {
   it('gives exactly the memory executor’s actions, duplicates in one millisecond included', async () => {
     const fake = new CompositeFake();
     const slept: number[] = [];
-    const pushed = await new AggregationExecutor(fake.engine(), { checkMappings: false, streamPageSize: 50, sleep: (ms) => (slept.push(ms), Promise.resolve()) }).computeWindow(REQUEST);
+    const pushed = await new AggregationExecutor(fake.engine(), {
+      checkMappings: false,
+      streamPageSize: 50,
+      sleep: (ms) => (slept.push(ms), Promise.resolve()),
+    }).computeWindow(REQUEST);
     const memory = await new MemoryExecutor(EVENTS).computeWindow(REQUEST);
     assert.equal(pushed.windows.length, 7);
-    assert.deepEqual(pushed.windows.map((w) => w.actions), memory.windows.map((w) => w.actions));
-    assert.equal(pushed.windows.reduce((n, w) => n + (w.actions?.length ?? 0), 0), Math.min(600, 7 * 1000));
+    assert.deepEqual(
+      pushed.windows.map((w) => w.actions),
+      memory.windows.map((w) => w.actions),
+    );
+    assert.equal(
+      pushed.windows.reduce((n, w) => n + (w.actions?.length ?? 0), 0),
+      Math.min(600, 7 * 1000),
+    );
     assert.deepEqual(slept, []);
   });
 
@@ -98,26 +124,48 @@ describe('aggregation executor: sequences from composite buckets', () => {
     fake.breakAbove = 12;
     fake.failBusy = new Set([3, 4]);
     const slept: number[] = [];
-    const executor = new AggregationExecutor(fake.engine(), { checkMappings: false, streamPageSize: 100, busyBackoffMs: 10, sleep: (ms) => (slept.push(ms), Promise.resolve()) });
+    const executor = new AggregationExecutor(fake.engine(), {
+      checkMappings: false,
+      streamPageSize: 100,
+      busyBackoffMs: 10,
+      sleep: (ms) => (slept.push(ms), Promise.resolve()),
+    });
     const result = await executor.computeWindow(REQUEST);
     const reference = await new AggregationExecutor(new CompositeFake().engine(), { checkMappings: false }).computeWindow(REQUEST);
-    assert.deepEqual(result.windows.map((w) => w.actions), reference.windows.map((w) => w.actions));
+    assert.deepEqual(
+      result.windows.map((w) => w.actions),
+      reference.windows.map((w) => w.actions),
+    );
     // 100 → 50 → 25 → 12 after three breaker answers, and two 429s waited out with doubling backoff.
-    assert.ok(fake.calls.includes(12) && !fake.calls.slice(fake.calls.indexOf(12)).some((s) => s > 12), `page sizes ${fake.calls.join(',')}`);
-    assert.deepEqual(slept.filter((ms) => ms !== 10), [20]);
+    assert.ok(
+      fake.calls.includes(12) && !fake.calls.slice(fake.calls.indexOf(12)).some((s) => s > 12),
+      `page sizes ${fake.calls.join(',')}`,
+    );
+    assert.deepEqual(
+      slept.filter((ms) => ms !== 10),
+      [20],
+    );
     assert.equal(slept.length, 5);
   });
 
   it('fails the window only when a one-bucket page still fails after the attempts', async () => {
     const fake = new CompositeFake();
     fake.breakAbove = 0;
-    const executor = new AggregationExecutor(fake.engine(), { checkMappings: false, busyAttempts: 3, busyBackoffMs: 1, sleep: () => Promise.resolve() });
+    const executor = new AggregationExecutor(fake.engine(), {
+      checkMappings: false,
+      busyAttempts: 3,
+      busyBackoffMs: 1,
+      sleep: () => Promise.resolve(),
+    });
     await assert.rejects(executor.computeWindow(REQUEST), /circuit_breaking_exception/);
   });
 
   it('classifies the engines’ answers', () => {
     assert.equal(resourceLimit(breaker()), 'too-large');
-    assert.equal(resourceLimit(new EngineRequestError(400, 'too_many_buckets_exception', 'Trying to create too many buckets', 'x')), 'too-large');
+    assert.equal(
+      resourceLimit(new EngineRequestError(400, 'too_many_buckets_exception', 'Trying to create too many buckets', 'x')),
+      'too-large',
+    );
     assert.equal(resourceLimit(busy()), 'busy');
     assert.equal(resourceLimit(new EngineRequestError(400, 'parsing_exception', 'unknown field', 'x')), undefined);
     assert.equal(resourceLimit(new Error('x')), undefined);
@@ -126,18 +174,26 @@ describe('aggregation executor: sequences from composite buckets', () => {
   it('sees the circuit breaker behind "all shards failed" (the 30,000-user failure)', () => {
     const body = {
       error: {
-        root_cause: [{ type: 'circuit_breaking_exception', reason: '[fielddata] Data too large, data for [_id] would be [216006656/206mb]' }],
+        root_cause: [
+          { type: 'circuit_breaking_exception', reason: '[fielddata] Data too large, data for [_id] would be [216006656/206mb]' },
+        ],
         type: 'search_phase_execution_exception',
         reason: 'all shards failed',
       },
       status: 500,
     };
-    const error = toEngineError(Object.assign(new Error('search_phase_execution_exception'), { name: 'ResponseError', meta: { statusCode: 500, body } }), {
-      url: 'http://127.0.0.1:9',
-      operation: 'composite',
-    });
+    const error = toEngineError(
+      Object.assign(new Error('search_phase_execution_exception'), { name: 'ResponseError', meta: { statusCode: 500, body } }),
+      {
+        url: 'http://127.0.0.1:9',
+        operation: 'composite',
+      },
+    );
     assert.ok(error instanceof EngineRequestError);
-    assert.equal(error.reason, 'all shards failed (circuit_breaking_exception: [fielddata] Data too large, data for [_id] would be [216006656/206mb])');
+    assert.equal(
+      error.reason,
+      'all shards failed (circuit_breaking_exception: [fielddata] Data too large, data for [_id] would be [216006656/206mb])',
+    );
     assert.equal(resourceLimit(error), 'too-large');
   });
 });

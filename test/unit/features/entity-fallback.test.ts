@@ -48,12 +48,22 @@ describe('entity fallbacks and skip counts (memory executor)', () => {
 
   test('without the fallback, the hostname-only events are skipped and counted', async () => {
     const { windows, skippedNoEntity } = await new MemoryExecutor(events).computeWindow({ ...request, entityFallbacks: undefined });
-    assert.deepEqual(windows.map((w) => [w.entity.value, w.features.events]), [['web-1', 2]]);
+    assert.deepEqual(
+      windows.map((w) => [w.entity.value, w.features.events]),
+      [['web-1', 2]],
+    );
     assert.equal(skippedNoEntity, 4);
   });
 
   test('config: an entity entry may list alternatives; the process preset falls back to host.hostname', () => {
-    const own = resolveJob(jobSchema.parse({ id: 'a', index: 'x', entity_fields: [['user.name', 'user.id'], 'source.ip'], features: [{ kind: 'count', name: 'n' }] }));
+    const own = resolveJob(
+      jobSchema.parse({
+        id: 'a',
+        index: 'x',
+        entity_fields: [['user.name', 'user.id'], 'source.ip'],
+        features: [{ kind: 'count', name: 'n' }],
+      }),
+    );
     assert.deepEqual(own.entityFields, ['user.name', 'source.ip']);
     assert.deepEqual(own.entityFallbacks, { 'user.name': ['user.id'] });
     const preset = resolveJob(jobSchema.parse({ id: 'p', index: 'x', preset: 'process_by_host' }));

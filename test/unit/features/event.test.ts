@@ -1,6 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalIp, eventEnvelopeSchema, getPath, MISTYPED, parseEventTime, readEnvelope, fieldPath, toNumber, toTerm } from '../../../src/features/event.js';
+import {
+  canonicalIp,
+  eventEnvelopeSchema,
+  getPath,
+  MISTYPED,
+  parseEventTime,
+  readEnvelope,
+  fieldPath,
+  toNumber,
+  toTerm,
+} from '../../../src/features/event.js';
 import { FieldIssues } from '../../../src/features/field-issues.js';
 
 describe('dotted paths', () => {
@@ -75,7 +85,10 @@ describe('event time', () => {
 
   test('the envelope schema validates with zod and names the time field', () => {
     const schema = eventEnvelopeSchema('@timestamp');
-    assert.deepEqual(schema.parse({ '@timestamp': '2024-01-01T00:00:00Z', a: 1 }), { time: Date.UTC(2024, 0, 1), doc: { '@timestamp': '2024-01-01T00:00:00Z', a: 1 } });
+    assert.deepEqual(schema.parse({ '@timestamp': '2024-01-01T00:00:00Z', a: 1 }), {
+      time: Date.UTC(2024, 0, 1),
+      doc: { '@timestamp': '2024-01-01T00:00:00Z', a: 1 },
+    });
     const bad = schema.safeParse({ '@timestamp': 'soon' });
     assert.equal(bad.success, false);
     assert.deepEqual(bad.error?.issues[0].path, ['@timestamp']);
@@ -102,7 +115,10 @@ describe('field issues', () => {
     b.missing('user.name', 2);
     b.mistyped('source.bytes', undefined, 3);
     a.merge(b);
-    assert.deepEqual(a.toJSON(), { 'source.bytes': { missing: 0, mistyped: 5, example: '"lots"' }, 'user.name': { missing: 3, mistyped: 0 } });
+    assert.deepEqual(a.toJSON(), {
+      'source.bytes': { missing: 0, mistyped: 5, example: '"lots"' },
+      'user.name': { missing: 3, mistyped: 0 },
+    });
     assert.deepEqual(Object.keys(a.toJSON()), ['source.bytes', 'user.name']);
     assert.equal(new FieldIssues().empty, true);
   });

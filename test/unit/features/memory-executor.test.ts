@@ -54,7 +54,12 @@ describe('memory executor: hand-computed features', () => {
 
   test('entropy in bits: uniform over 2 and 4 values, and a 3:1 split', async () => {
     const mk = (user: string, values: string[]) => values.map((v, i) => ev(user, T0 + i, { host: { name: v } }));
-    const events = [...mk('two', ['a', 'a', 'b', 'b']), ...mk('four', ['a', 'b', 'c', 'd']), ...mk('skew', ['a', 'a', 'a', 'b']), ...mk('one', ['a', 'a'])];
+    const events = [
+      ...mk('two', ['a', 'a', 'b', 'b']),
+      ...mk('four', ['a', 'b', 'c', 'd']),
+      ...mk('skew', ['a', 'a', 'a', 'b']),
+      ...mk('one', ['a', 'a']),
+    ];
     const { byEntity } = await one(events, req([{ kind: 'entropy', name: 'h', field: 'host.name' }]));
     assert.equal(byEntity.two.features.h, 1);
     assert.equal(byEntity.four.features.h, 2);
@@ -66,7 +71,9 @@ describe('memory executor: hand-computed features', () => {
   test('entropy beyond the terms cap spreads the tail evenly over the unseen values', async () => {
     // 8 distinct values, 1 event each: exact entropy 3 bits; with a cap of 2 the tail (6 events over 6 values) is still uniform.
     const events = 'abcdefgh'.split('').map((v, i) => ev('u', T0 + i, { host: { name: v } }));
-    const { windows } = await new MemoryExecutor(events, { limits: { termsCap: 2 } }).computeWindow(req([{ kind: 'entropy', name: 'h', field: 'host.name' }]));
+    const { windows } = await new MemoryExecutor(events, { limits: { termsCap: 2 } }).computeWindow(
+      req([{ kind: 'entropy', name: 'h', field: 'host.name' }]),
+    );
     assert.ok(Math.abs(windows[0].features.h - 3) < 1e-12);
   });
 
@@ -95,7 +102,13 @@ describe('memory executor: hand-computed features', () => {
   });
 
   test('sum / max / mean of an entity without values are 0, never NaN', async () => {
-    const { byEntity } = await one([ev('u', T0)], req([{ kind: 'max', name: 'max', field: 'source.bytes' }, { kind: 'mean', name: 'mean', field: 'source.bytes' }]));
+    const { byEntity } = await one(
+      [ev('u', T0)],
+      req([
+        { kind: 'max', name: 'max', field: 'source.bytes' },
+        { kind: 'mean', name: 'mean', field: 'source.bytes' },
+      ]),
+    );
     assert.deepEqual(byEntity.u.features, { max: 0, mean: 0 });
   });
 
@@ -149,7 +162,13 @@ describe('memory executor: hand-computed features', () => {
         at('late', '2024-03-04T23:00:00Z'),
         at('tokyo', '2024-03-04T00:30:00Z'),
       ],
-      req([{ kind: 'hour_of_day', name: 'h' }, { kind: 'hour_of_day', name: 'tokyo_h', timezone: 'Asia/Tokyo' }], { end: T0 + 48 * HOUR }),
+      req(
+        [
+          { kind: 'hour_of_day', name: 'h' },
+          { kind: 'hour_of_day', name: 'tokyo_h', timezone: 'Asia/Tokyo' },
+        ],
+        { end: T0 + 48 * HOUR },
+      ),
     );
     assert.ok(Math.abs(byEntity.midnight.features.h) < 1e-9 || Math.abs(byEntity.midnight.features.h - 24) < 1e-9);
     assert.ok(Math.abs(byEntity.late.features.h - 22.5) < 1e-9);
@@ -164,7 +183,13 @@ describe('memory executor: hand-computed features', () => {
       ev('bob', T0, { source: { geo: { country_iso_code: 'US' } } }),
     ];
     const baseline = baselineFromRecord({ alice: { 'source.geo.country_iso_code': ['US', 'DE'] } });
-    const { byEntity } = await one(events, req([{ kind: 'first_seen', name: 'new_countries', field: 'source.geo.country_iso_code' }], { baseline, categoricalFields: ['source.geo.country_iso_code'] }));
+    const { byEntity } = await one(
+      events,
+      req([{ kind: 'first_seen', name: 'new_countries', field: 'source.geo.country_iso_code' }], {
+        baseline,
+        categoricalFields: ['source.geo.country_iso_code'],
+      }),
+    );
     assert.equal(byEntity.alice.features.new_countries, 2);
     assert.deepEqual(byEntity.alice.firstSeen.new_countries, ['BR', 'RU']);
     assert.deepEqual(byEntity.alice.categorical['source.geo.country_iso_code'], ['BR', 'RU', 'US']);
@@ -172,7 +197,12 @@ describe('memory executor: hand-computed features', () => {
   });
 
   test('two entity fields: "a|b" values and the cross product of multi-valued fields', async () => {
-    const events = [ev('alice', T0, { host: { name: 'h1' } }), ev('alice', T0 + 1, { host: { name: ['h1', 'h2'] } }), ev('bob', T0, { 'host.name': 'h1' }), ev('carol', T0, {})];
+    const events = [
+      ev('alice', T0, { host: { name: 'h1' } }),
+      ev('alice', T0 + 1, { host: { name: ['h1', 'h2'] } }),
+      ev('bob', T0, { 'host.name': 'h1' }),
+      ev('carol', T0, {}),
+    ];
     const { windows } = await one(events, req([{ kind: 'count', name: 'n' }], { entityFields: ['user.name', 'host.name'] }));
     assert.deepEqual(
       windows.map((w) => [w.entity.value, w.entityValues, w.features.n]),
@@ -190,7 +220,9 @@ describe('memory executor: hand-computed features', () => {
     assert.equal(all.length, 200);
     const seen = new Map<string, number>();
     for (let p = 0; p < 4; p++) {
-      const part = (await new MemoryExecutor(events).computeWindow(req([{ kind: 'count', name: 'n' }], { partition: { index: p, count: 4 } }))).windows;
+      const part = (
+        await new MemoryExecutor(events).computeWindow(req([{ kind: 'count', name: 'n' }], { partition: { index: p, count: 4 } }))
+      ).windows;
       assert.ok(part.length > 20, `partition ${p} has ${part.length} entities`);
       for (const w of part) {
         assert.equal(partitionOf(w.entity.value, 4), p);
@@ -200,7 +232,10 @@ describe('memory executor: hand-computed features', () => {
     assert.equal(seen.size, 200);
     assert.ok([...seen.values()].every((n) => n === 1));
     assert.equal(stableHash('alice'), stableHash('alice'));
-    await assert.rejects(new MemoryExecutor(events).computeWindow(req([], { partition: { index: 4, count: 4 } })), /partition index must be in \[0, 4\)/);
+    await assert.rejects(
+      new MemoryExecutor(events).computeWindow(req([], { partition: { index: 4, count: 4 } })),
+      /partition index must be in \[0, 4\)/,
+    );
   });
 
   test('window bounds are [start, end), the filter DSL is honoured, unsupported queries are refused', async () => {
@@ -211,7 +246,12 @@ describe('memory executor: hand-computed features', () => {
       ev('u', T0 + 2, { event: { category: 'network' }, source: { bytes: 500 } }),
       ev('u', T0 + 24 * HOUR),
     ];
-    const filter = { bool: { filter: [{ terms: { 'event.category': ['authentication', 'network'] } }], must_not: [{ range: { 'source.bytes': { gte: 400 } } }] } };
+    const filter = {
+      bool: {
+        filter: [{ terms: { 'event.category': ['authentication', 'network'] } }],
+        must_not: [{ range: { 'source.bytes': { gte: 400 } } }],
+      },
+    };
     const { byEntity } = await one(events, req([{ kind: 'count', name: 'n' }], { filter }));
     assert.equal(byEntity.u.features.n, 2);
     const timeRange = { range: { '@timestamp': { gte: new Date(T0 + 1).toISOString(), lt: T0 + 3, format: 'epoch_millis' } } };
@@ -222,12 +262,20 @@ describe('memory executor: hand-computed features', () => {
 
   test('categorical values, related.* and ordered actions / arrivals', async () => {
     const events = [
-      ev('u', T0 + 2000, { event: { action: 'logoff' }, source: { ip: '10.0.0.2' }, destination: { ip: '203.0.113.5' }, host: { name: 'web' } }),
+      ev('u', T0 + 2000, {
+        event: { action: 'logoff' },
+        source: { ip: '10.0.0.2' },
+        destination: { ip: '203.0.113.5' },
+        host: { name: 'web' },
+      }),
       ev('u', T0, { event: { action: 'logon' }, source: { ip: '10.0.0.1' }, destination: { ip: '203.0.113.5' }, host: { name: 'web' } }),
       ev('u', T0, { event: { action: 'audit' }, source: { ip: '10.0.0.1' }, destination: { ip: '198.51.100.7' } }),
       ev('u', T0 + 1000, { event: { action: 'sudo' }, destination: { ip: '203.0.113.5' } }),
     ];
-    const { byEntity } = await one(events, req([], { categoricalFields: ['source.ip', 'event.action'], sequenceField: 'event.action', periodicityField: 'destination.ip' }));
+    const { byEntity } = await one(
+      events,
+      req([], { categoricalFields: ['source.ip', 'event.action'], sequenceField: 'event.action', periodicityField: 'destination.ip' }),
+    );
     const w = byEntity.u;
     assert.deepEqual(w.categorical, { 'source.ip': ['10.0.0.1', '10.0.0.2'], 'event.action': ['audit', 'logoff', 'logon', 'sudo'] });
     assert.deepEqual(w.related, { ip: ['10.0.0.1', '10.0.0.2', '198.51.100.7', '203.0.113.5'], user: ['u'], hosts: ['web'] });
@@ -236,7 +284,13 @@ describe('memory executor: hand-computed features', () => {
   });
 
   test('field issues: bad and missing times, missing entities; nothing thrown', async () => {
-    const events: unknown[] = [ev('u', T0), { user: { name: 'u' } }, { '@timestamp': 'soon', user: { name: 'u' } }, { '@timestamp': T0 }, 42];
+    const events: unknown[] = [
+      ev('u', T0),
+      { user: { name: 'u' } },
+      { '@timestamp': 'soon', user: { name: 'u' } },
+      { '@timestamp': T0 },
+      42,
+    ];
     const { windows, fieldIssues } = await new MemoryExecutor(events).computeWindow(req([{ kind: 'count', name: 'n' }]));
     assert.equal(windows[0].features.n, 1);
     assert.deepEqual(fieldIssues.toJSON(), {
@@ -248,22 +302,34 @@ describe('memory executor: hand-computed features', () => {
 
   test('the accumulator keeps 2,000 entities apart over 60,000 events', () => {
     const acc = new WindowAccumulator(
-      req([
-        { kind: 'count', name: 'n' },
-        { kind: 'count', name: 'failures', where: { 'event.outcome': 'failure' } },
-        { kind: 'distinct_count', name: 'ips', field: 'source.ip' },
-        { kind: 'entropy', name: 'h', field: 'source.ip' },
-        { kind: 'sum', name: 'bytes', field: 'source.bytes' },
-        { kind: 'burst', name: 'burst' },
-        { kind: 'off_hours_share', name: 'off', timezone: 'Europe/Berlin' },
-      ], { categoricalFields: ['host.name'] }),
+      req(
+        [
+          { kind: 'count', name: 'n' },
+          { kind: 'count', name: 'failures', where: { 'event.outcome': 'failure' } },
+          { kind: 'distinct_count', name: 'ips', field: 'source.ip' },
+          { kind: 'entropy', name: 'h', field: 'source.ip' },
+          { kind: 'sum', name: 'bytes', field: 'source.bytes' },
+          { kind: 'burst', name: 'burst' },
+          { kind: 'off_hours_share', name: 'off', timezone: 'Europe/Berlin' },
+        ],
+        { categoricalFields: ['host.name'] },
+      ),
     );
     for (let i = 0; i < 60_000; i++) {
-      acc.add({ '@timestamp': T0 + i * 1400, user: { name: `u${i % 2000}` }, event: { outcome: i % 7 === 0 ? 'failure' : 'success' }, source: { ip: `10.0.${i % 13}.${i % 17}`, bytes: i % 1000 }, host: { name: `h${i % 5}` } });
+      acc.add({
+        '@timestamp': T0 + i * 1400,
+        user: { name: `u${i % 2000}` },
+        event: { outcome: i % 7 === 0 ? 'failure' : 'success' },
+        source: { ip: `10.0.${i % 13}.${i % 17}`, bytes: i % 1000 },
+        host: { name: `h${i % 5}` },
+      });
     }
     const { windows } = acc.result();
     assert.equal(windows.length, 2000);
-    assert.equal(windows.reduce((n, w) => n + w.features.n, 0), 60_000);
+    assert.equal(
+      windows.reduce((n, w) => n + w.features.n, 0),
+      60_000,
+    );
     // user u7 sees i = 7, 2007, 4007, …: 30 events, failures where i % 7 == 0 (i = 7 + 2000k, k ≡ 0 mod 7 → k = 0, 7, 14, 21, 28).
     const u7 = windows.find((w) => w.entity.value === 'u7')!;
     assert.equal(u7.features.n, 30);

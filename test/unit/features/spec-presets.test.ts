@@ -14,20 +14,41 @@ describe('feature specs', () => {
       { kind: 'hour_of_day', name: 'h' },
     ]);
     assert.deepEqual(burst, { kind: 'burst', name: 'b', interval_seconds: 60, technique: 'T1110.001', label: 'failed logins per minute' });
-    assert.deepEqual(off, { kind: 'off_hours_share', name: 'o', work_start_hour: 8, work_end_hour: 18, weekends_off: true, timezone: 'UTC' });
+    assert.deepEqual(off, {
+      kind: 'off_hours_share',
+      name: 'o',
+      work_start_hour: 8,
+      work_end_hour: 18,
+      weekends_off: true,
+      timezone: 'UTC',
+    });
     assert.deepEqual(hour, { kind: 'hour_of_day', name: 'h', timezone: 'UTC' });
   });
 
   test('bad specs fail with a message naming the problem', () => {
-    const message = (input: unknown) => featureSpecSchema.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const message = (input: unknown) =>
+      featureSpecSchema
+        .safeParse(input)
+        .error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+        .join('; ');
     assert.match(message({ kind: 'count', name: 'n', technique: 'brute force' }) ?? '', /technique: an ATT&CK technique id/);
     assert.match(message({ kind: 'off_hours_share', name: 'o', timezone: 'Mars/Olympus' }) ?? '', /IANA time zone/);
-    assert.match(message({ kind: 'off_hours_share', name: 'o', work_start_hour: 18, work_end_hour: 8 }) ?? '', /work_start_hour must be before/);
+    assert.match(
+      message({ kind: 'off_hours_share', name: 'o', work_start_hour: 18, work_end_hour: 8 }) ?? '',
+      /work_start_hour must be before/,
+    );
     assert.match(message({ kind: 'ratio', name: 'r' }) ?? '', /where/);
     assert.match(message({ kind: 'count', name: 'Failed-Logins' }) ?? '', /snake_case/);
     assert.match(message({ kind: 'count', name: 'n', where: {} }) ?? '', /at least one field/);
     assert.match(message({ kind: 'count', name: 'n', extra: 1 }) ?? '', /extra/);
-    assert.throws(() => parseFeatureSpecs([{ kind: 'count', name: 'n' }, { kind: 'count', name: 'n' }]), /used twice/);
+    assert.throws(
+      () =>
+        parseFeatureSpecs([
+          { kind: 'count', name: 'n' },
+          { kind: 'count', name: 'n' },
+        ]),
+      /used twice/,
+    );
   });
 });
 
@@ -55,7 +76,13 @@ describe('plan and pushed-down aggregations', () => {
     });
     assert.equal(plan.wheres.length, 1);
     assert.equal(plan.terms.length, 1);
-    assert.deepEqual(plan.terms[0], { field: plan.fields.findIndex((f) => f.path === 'source.ip'), where: -1, size: 1000, cardinality: true, minCap: 100 });
+    assert.deepEqual(plan.terms[0], {
+      field: plan.fields.findIndex((f) => f.path === 'source.ip'),
+      where: -1,
+      size: 1000,
+      cardinality: true,
+      minCap: 100,
+    });
     assert.equal(plan.stats.length, 1);
     assert.deepEqual(plan.histograms, [{ intervalMs: 60_000 }]);
     assert.equal(plan.clockHistogram, 0);
@@ -64,18 +91,45 @@ describe('plan and pushed-down aggregations', () => {
       n0: { cardinality: { field: 'source.ip', precision_threshold: 1_000 } },
       s0: { stats: { field: 'source.bytes' } },
       h0: { date_histogram: { field: '@timestamp', fixed_interval: '60s', min_doc_count: 1 } },
-      w0: { filter: { bool: { filter: [{ term: { 'event.outcome': 'failure' } }] } }, aggs: { d0: { cardinality: { field: 'source.ip', precision_threshold: 1_000 } } } },
+      w0: {
+        filter: { bool: { filter: [{ term: { 'event.outcome': 'failure' } }] } },
+        aggs: { d0: { cardinality: { field: 'source.ip', precision_threshold: 1_000 } } },
+      },
     });
   });
 
   test('a where value that cannot match the field type is refused up front', () => {
     assert.throws(
       () =>
-        compilePlan({ index: 'x', timeField: '@timestamp', entityFields: ['user.name'], start: 0, end: 1, categoricalFields: [], features: parseFeatureSpecs([{ kind: 'count', name: 'n', where: { 'destination.port': 'https' } }]) }),
+        compilePlan({
+          index: 'x',
+          timeField: '@timestamp',
+          entityFields: ['user.name'],
+          start: 0,
+          end: 1,
+          categoricalFields: [],
+          features: parseFeatureSpecs([{ kind: 'count', name: 'n', where: { 'destination.port': 'https' } }]),
+        }),
       /destination.port = "https" can never match: destination.port holds long values/,
     );
-    assert.throws(() => compilePlan({ index: 'x', timeField: '@timestamp', entityFields: ['a', 'b', 'c'], start: 0, end: 1, categoricalFields: [], features: [] }), /1 or 2 fields/);
-    assert.throws(() => compilePlan({ index: 'x', timeField: '@timestamp', entityFields: ['a'], start: 5, end: 5, categoricalFields: [], features: [] }), /empty/);
+    assert.throws(
+      () =>
+        compilePlan({
+          index: 'x',
+          timeField: '@timestamp',
+          entityFields: ['a', 'b', 'c'],
+          start: 0,
+          end: 1,
+          categoricalFields: [],
+          features: [],
+        }),
+      /1 or 2 fields/,
+    );
+    assert.throws(
+      () =>
+        compilePlan({ index: 'x', timeField: '@timestamp', entityFields: ['a'], start: 5, end: 5, categoricalFields: [], features: [] }),
+      /empty/,
+    );
   });
 });
 
@@ -88,7 +142,10 @@ describe('presets', () => {
       assert.ok(r.features.length >= 8, `${p.name} has ${r.features.length} features`);
       assert.deepEqual(r.eventCategory, p.eventCategory);
       assert.ok(JSON.stringify(r.filter).includes('event.category'), p.name);
-      assert.ok(r.features.every((f) => f.label), `${p.name}: every preset feature has a label`);
+      assert.ok(
+        r.features.every((f) => f.label),
+        `${p.name}: every preset feature has a label`,
+      );
     }
     assert.deepEqual(resolveJob(job({ preset: 'auth_by_user' })).entityFields, ['user.name']);
     assert.deepEqual(resolveJob(job({ preset: 'auth_by_source_ip' })).entityFields, ['source.ip']);
@@ -112,7 +169,9 @@ describe('presets', () => {
     );
     assert.deepEqual(r.entityFields, ['host.name']);
     assert.deepEqual(r.categoricalFields, ['destination.ip']);
-    assert.deepEqual(r.filter, { bool: { filter: [{ term: { 'event.category': 'network' } }, { term: { 'network.direction': 'egress' } }] } });
+    assert.deepEqual(r.filter, {
+      bool: { filter: [{ term: { 'event.category': 'network' } }, { term: { 'network.direction': 'egress' } }] },
+    });
     const bytesOut = r.features.find((f) => f.name === 'bytes_out');
     assert.deepEqual(bytesOut, { kind: 'sum', name: 'bytes_out', field: 'network.bytes' });
     assert.equal(r.features.at(-1)?.name, 'dns_queries');

@@ -7,11 +7,37 @@ const H = 3_600_000;
 const M15 = 15 * 60_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 
-function user(name: string, fused: number, end: number, ips: string[] = [], job = 'auth-by-user', extra: Partial<EntityWindowInput> = {}): EntityWindowInput {
-  return { id: `${job}|${name}`, job, entityField: 'user.name', entityValue: name, start: end - H, end, related: { ip: ips, user: [name], hosts: [] }, fused, ...extra };
+function user(
+  name: string,
+  fused: number,
+  end: number,
+  ips: string[] = [],
+  job = 'auth-by-user',
+  extra: Partial<EntityWindowInput> = {},
+): EntityWindowInput {
+  return {
+    id: `${job}|${name}`,
+    job,
+    entityField: 'user.name',
+    entityValue: name,
+    start: end - H,
+    end,
+    related: { ip: ips, user: [name], hosts: [] },
+    fused,
+    ...extra,
+  };
 }
 function ip(value: string, fused: number, end: number, users: string[] = []): EntityWindowInput {
-  return { id: `auth-by-source-ip|${value}`, job: 'auth-by-source-ip', entityField: 'source.ip', entityValue: value, start: end - H, end, related: { ip: [value], user: users, hosts: [] }, fused };
+  return {
+    id: `auth-by-source-ip|${value}`,
+    job: 'auth-by-source-ip',
+    entityField: 'source.ip',
+    entityValue: value,
+    start: end - H,
+    end,
+    related: { ip: [value], user: users, hosts: [] },
+    fused,
+  };
 }
 /** A quiet population of n users, scores in [-1, 1.5). */
 function crowd(n: number, end: number): EntityWindowInput[] {
@@ -53,7 +79,10 @@ describe('IncidentTracker', () => {
     assert.equal(first.id, incidentIdOf(ends[0] - H, 'ip=203.0.113.7'));
     // The victim account, linked through related.ip, is part of the same incident.
     assert.ok(first.entities.includes('user=alice'));
-    assert.equal(out.reduce((n, d) => n + d.incidents.filter((i) => i.status === 'new').length, 0), 1);
+    assert.equal(
+      out.reduce((n, d) => n + d.incidents.filter((i) => i.status === 'new').length, 0),
+      1,
+    );
   });
 
   it('never sends more than alerts_per_day new incidents a day, quiet slices none; the rest read cut 100', () => {
@@ -81,7 +110,11 @@ describe('IncidentTracker', () => {
   });
 
   it('a warming-up window never reads critical', () => {
-    const d = new IncidentTracker().step({ start: T0, end: T0 + H, windows: [user('x', 30, T0 + H, [], 'auth-by-user', { warmingUp: true })] });
+    const d = new IncidentTracker().step({
+      start: T0,
+      end: T0 + H,
+      windows: [user('x', 30, T0 + H, [], 'auth-by-user', { warmingUp: true })],
+    });
     assert.equal(d.windows[0].warmingUp, true);
     assert.ok(d.windows[0].score <= 89.9);
     assert.notEqual(d.windows[0].severity, 'critical');
@@ -121,7 +154,9 @@ describe('IncidentTracker', () => {
     const week = 7 * 24 * H;
     const burst = T0 + 2 * H;
     const alertsAt = (end: number, fused: number): boolean =>
-      tracker.step({ start: end - H, end, windows: [...crowd(20, end), user('svc-backup', fused, end, [], 'backup')] }).incidents.some((i) => i.status === 'new');
+      tracker
+        .step({ start: end - H, end, windows: [...crowd(20, end), user('svc-backup', fused, end, [], 'backup')] })
+        .incidents.some((i) => i.status === 'new');
     const quietWeek = (from: number): void => {
       for (let k = 1; k < 7 * 24; k += 3) tracker.step({ start: from + k * H - H, end: from + k * H, windows: crowd(20, from + k * H) });
     };

@@ -11,17 +11,23 @@ function population(n: number, seed = 1): Observation[] {
   const rand = mulberry32(seed);
   return Array.from({ length: n }, (_, i) => {
     const logons = 4 + Math.floor(rand() * 60);
-    return { entity: `u${i % 50}`, time: i * 60_000, features: { logons, hosts: Math.max(1, Math.round(logons / 4 + rand())), failures: Math.floor(rand() * 2) } };
+    return {
+      entity: `u${i % 50}`,
+      time: i * 60_000,
+      features: { logons, hosts: Math.max(1, Math.round(logons / 4 + rand())), failures: Math.floor(rand() * 2) },
+    };
   });
 }
 
 describe('autoencoder detector', () => {
   const history = population(2000);
 
-  test('a window breaking the population\'s joint structure scores far above typical windows', () => {
+  test("a window breaking the population's joint structure scores far above typical windows", () => {
     const ae = new AutoencoderDetector(params);
     ae.learnMany(history);
-    const typical = population(200, 99).map((o) => ae.scoreOne(o)?.score ?? NaN).sort((a, b) => a - b);
+    const typical = population(200, 99)
+      .map((o) => ae.scoreOne(o)?.score ?? NaN)
+      .sort((a, b) => a - b);
     const p99 = typical[Math.floor(0.99 * typical.length)];
     // Each value alone is ordinary (60 logons, 2 hosts, 1 failure), the combination is not.
     const odd = ae.scoreOne({ entity: 'u1', time: 0, features: { logons: 60, hosts: 1, failures: 1 } });

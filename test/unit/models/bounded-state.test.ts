@@ -140,6 +140,9 @@ describe('HashCounts', () => {
     assert.equal(h.get(valueHash('absent')), 0);
     assert.ok(h.bytes <= 2 * 16 * ref.size);
     const keys = h.entries().map(([k]) => k);
-    assert.deepEqual(keys, [...keys].sort((x, y) => x - y));
+    assert.deepEqual(
+      keys,
+      [...keys].sort((x, y) => x - y),
+    );
   });
 });

@@ -23,17 +23,30 @@ describe('detector contract', () => {
       assert.equal(many.length, later.length);
       const scored = later.map((o) => d.scoreOne(o)?.score ?? NaN);
       assert.deepEqual(Array.from(many), scored, `${factory.name}: scoreMany = scoreOne per window`);
-      assert.ok(scored.some((s) => Number.isFinite(s)), `${factory.name} scored some windows`);
+      assert.ok(
+        scored.some((s) => Number.isFinite(s)),
+        `${factory.name} scored some windows`,
+      );
       const restored = factory.fromJSON(JSON.parse(JSON.stringify(d.toJSON())), params);
       assert.deepEqual(Array.from(restored.scoreMany(later)), Array.from(many), `${factory.name}: restored state scores the same`);
     }
   });
 
   it('table detectors: scoreMany is scoreOne per row, higher = more abnormal, state round-trips', () => {
-    const X = matrixFromRows([[1, 10], [2, 11], [1, 12], [2, 10], [1, 11], [40, -30]]);
+    const X = matrixFromRows([
+      [1, 10],
+      [2, 11],
+      [1, 12],
+      [2, 10],
+      [1, 11],
+      [40, -30],
+    ]);
     for (const det of [new IsolationForest({ seed: 1, nEstimators: 50 }).learnMany(X), new PopulationZScore().learnMany(X)]) {
       const s = det.scoreMany(X);
-      assert.deepEqual(Array.from(s), [0, 1, 2, 3, 4, 5].map((r) => det.scoreOne([X.data[r * 2], X.data[r * 2 + 1]])));
+      assert.deepEqual(
+        Array.from(s),
+        [0, 1, 2, 3, 4, 5].map((r) => det.scoreOne([X.data[r * 2], X.data[r * 2 + 1]])),
+      );
       assert.equal(s.indexOf(Math.max(...s)), 5, 'the outlier scores highest');
     }
     const z = new PopulationZScore().learnMany(X);

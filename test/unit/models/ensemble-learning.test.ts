@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultEnsembleParams, Ensemble, type EnsembleParams, type Observation, type ScoredObservation } from '../../../src/models/ensemble.js';
+import {
+  defaultEnsembleParams,
+  Ensemble,
+  type EnsembleParams,
+  type Observation,
+  type ScoredObservation,
+} from '../../../src/models/ensemble.js';
 import { Random } from '../../../src/models/random.js';
 
 /**
@@ -13,13 +19,23 @@ const START = Date.parse('2026-03-02T00:00:00Z');
 
 /** Established sources: mostly clean, an occasional failure. */
 function known(rng: Random, i: number, hour: number): Observation {
-  return { entity: `source.ip=10.0.0.${i}`, time: START + hour * H, features: { attempts: 2 + Math.floor(rng.next() * 4), failed: rng.next() < 0.1 ? 1 : 0 }, categorical: { user: [`u${i}`] } };
+  return {
+    entity: `source.ip=10.0.0.${i}`,
+    time: START + hour * H,
+    features: { attempts: 2 + Math.floor(rng.next() * 4), failed: rng.next() < 0.1 ? 1 : 0 },
+    categorical: { user: [`u${i}`] },
+  };
 }
 
 /** A new VPN address each hour: its first windows often carry a few typos. */
 function newcomer(rng: Random, hour: number, k: number): Observation {
   const failed = rng.next() < 0.5 ? 2 + Math.floor(rng.next() * 4) : 0;
-  return { entity: `source.ip=10.8.${hour}.${k}`, time: START + hour * H, features: { attempts: failed + 1 + Math.floor(rng.next() * 3), failed }, categorical: { user: [`v${hour}.${k}`] } };
+  return {
+    entity: `source.ip=10.8.${hour}.${k}`,
+    time: START + hour * H,
+    features: { attempts: failed + 1 + Math.floor(rng.next() * 3), failed },
+    categorical: { user: [`v${hour}.${k}`] },
+  };
 }
 
 function drive(e: Ensemble, windows: readonly Observation[]): ScoredObservation[] {
@@ -41,7 +57,7 @@ function world(seed: number, hours: number): Observation[][] {
 }
 
 describe('Ensemble learning', () => {
-  it('judges a known source against known sources: 5 failures where there are usually none stand out more than a newcomer\'s 5', () => {
+  it("judges a known source against known sources: 5 failures where there are usually none stand out more than a newcomer's 5", () => {
     const hours = world(3, 60);
     const e = new Ensemble(defaultEnsembleParams(3)).fit(hours.slice(0, 24).flat());
     for (const w of hours.slice(24)) drive(e, w);
@@ -62,7 +78,12 @@ describe('Ensemble learning', () => {
     for (const w of hours.slice(24, 48)) drive(e, w);
     const fused: number[] = [];
     for (let h = 48; h < 54; h++) {
-      const attack: Observation = { entity: 'source.ip=203.0.113.7', time: START + h * H, features: { attempts: 30, failed: 29 }, categorical: { user: ['admin', 'root', 'test'] } };
+      const attack: Observation = {
+        entity: 'source.ip=203.0.113.7',
+        time: START + h * H,
+        features: { attempts: 30, failed: 29 },
+        categorical: { user: ['admin', 'root', 'test'] },
+      };
       const s = drive(e, [...hours[h], attack]);
       fused.push(s[s.length - 1].fused);
       assert.equal(s[s.length - 1].isAlert, true, `hour ${h - 47} alerts`);
@@ -79,7 +100,12 @@ describe('Ensemble learning', () => {
       const t0 = START + h * H;
       const times: number[] = [];
       for (let t = t0 + rng.next() * 60_000; t < t0 + H; t += -Math.log(rng.open()) * 300_000) times.push(Math.round(t));
-      return { entity: `source.ip=10.0.0.${i}`, time: t0, features: { connections: times.length }, arrivals: { [`203.0.113.${i}`]: times } };
+      return {
+        entity: `source.ip=10.0.0.${i}`,
+        time: t0,
+        features: { connections: times.length },
+        arrivals: { [`203.0.113.${i}`]: times },
+      };
     };
     /** A metronome: an arrival every 3 minutes ± 2 s. */
     const beacon = (entity: string, destination: string, h: number): Observation => {

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultEnsembleParams, Ensemble, MODEL_NAMES, type EnsembleParams, type Observation, type ScoredObservation } from '../../../src/models/ensemble.js';
+import {
+  defaultEnsembleParams,
+  Ensemble,
+  MODEL_NAMES,
+  type EnsembleParams,
+  type Observation,
+  type ScoredObservation,
+} from '../../../src/models/ensemble.js';
 import { rocAuc } from '../../../src/eval/metrics.js';
 import { Random } from '../../../src/models/random.js';
 import { injectAnomaly, normalWindow, world, type LabelledObservation } from './synthetic.js';
@@ -25,16 +32,29 @@ const scored = run(ensemble, stream);
 const labels = stream.map((d) => (d.anomaly ? 1 : 0));
 
 function allFinite(s: ScoredObservation): boolean {
-  const nums = [s.score, s.probability, s.fused, ...Object.values(s.models), ...Object.values(s.raw), ...s.contributions.map((c) => c.contribution)];
+  const nums = [
+    s.score,
+    s.probability,
+    s.fused,
+    ...Object.values(s.models),
+    ...Object.values(s.raw),
+    ...s.contributions.map((c) => c.contribution),
+  ];
   return nums.every((x) => Number.isFinite(x)) && !Number.isNaN(s.threshold);
 }
 
 describe('Ensemble', () => {
   it('ranks injected anomalies above normal windows where no single model does', () => {
-    const auc = rocAuc(scored.map((s) => s.fused), labels);
+    const auc = rocAuc(
+      scored.map((s) => s.fused),
+      labels,
+    );
     assert.ok(auc > 0.99, `ensemble ROC-AUC ${auc}`);
     for (const m of MODEL_NAMES) {
-      const single = rocAuc(scored.map((s) => s.models[m] ?? -1e9), labels);
+      const single = rocAuc(
+        scored.map((s) => s.models[m] ?? -1e9),
+        labels,
+      );
       assert.ok(single < 0.85, `${m} alone reaches ${single}`);
       assert.ok(auc > single + 0.1);
     }
@@ -48,7 +68,11 @@ describe('Ensemble', () => {
   });
 
   it('explains with the perturbed feature, the models that fired and an ATT&CK mapping', () => {
-    const find = (kind: string) => stream.map((d, i) => [d, scored[i]] as const).filter(([d]) => d.anomaly === kind).map(([, s]) => s);
+    const find = (kind: string) =>
+      stream
+        .map((d, i) => [d, scored[i]] as const)
+        .filter(([d]) => d.anomaly === kind)
+        .map(([, s]) => s);
     for (const s of find('volume')) {
       assert.equal(s.contributions[0].name, 'failed_logins');
       assert.ok(s.contributions[0].actual >= 40);
@@ -89,8 +113,14 @@ describe('Ensemble', () => {
     const a = new Ensemble(defaultEnsembleParams(3)).fit(few);
     const b = new Ensemble(defaultEnsembleParams(3)).fit(few);
     const c = new Ensemble(defaultEnsembleParams(4)).fit(few);
-    assert.deepEqual(probe.map((o) => a.scoreOne(o)), probe.map((o) => b.scoreOne(o)));
-    assert.notDeepEqual(probe.map((o) => a.scoreOne(o).raw.iforest), probe.map((o) => c.scoreOne(o).raw.iforest));
+    assert.deepEqual(
+      probe.map((o) => a.scoreOne(o)),
+      probe.map((o) => b.scoreOne(o)),
+    );
+    assert.notDeepEqual(
+      probe.map((o) => a.scoreOne(o).raw.iforest),
+      probe.map((o) => c.scoreOne(o).raw.iforest),
+    );
   });
 
   it('leaves out a model without input instead of counting it as zero', () => {
@@ -131,7 +161,11 @@ describe('Ensemble', () => {
   });
 
   it('handles constant features and all-constant history', () => {
-    const constant: Observation[] = Array.from({ length: 300 }, (_, i) => ({ entity: `u${i % 10}`, time: i * HOUR, features: { a: 1, b: 2 } }));
+    const constant: Observation[] = Array.from({ length: 300 }, (_, i) => ({
+      entity: `u${i % 10}`,
+      time: i * HOUR,
+      features: { a: 1, b: 2 },
+    }));
     const e = new Ensemble(defaultEnsembleParams(1)).fit(constant);
     const same = e.scoreOne({ entity: 'u1', time: 400 * HOUR, features: { a: 1, b: 2 } });
     const other = e.scoreOne({ entity: 'u1', time: 400 * HOUR, features: { a: 50, b: 2 } });
@@ -172,10 +206,17 @@ describe('Ensemble', () => {
     for (const s of after) assert.ok(Math.abs(s.score - 100 * s.probability) < 1e-9);
   });
 
-  it('scoreMany: a value most of the window\'s entities show at once is a fleet event, not an anomaly', () => {
+  it("scoreMany: a value most of the window's entities show at once is a fleet event, not an anomaly", () => {
     const hosts = Array.from({ length: 30 }, (_, i) => `host.name=h${i}`);
     const hist: Observation[] = [];
-    for (let t = 0; t < 60; t++) for (const h of hosts) hist.push({ entity: h, time: t * HOUR, features: { starts: 5 + (t % 3) }, categorical: { 'process.name': ['svchost.exe', t % 2 ? 'chrome.exe' : 'outlook.exe'] } });
+    for (let t = 0; t < 60; t++)
+      for (const h of hosts)
+        hist.push({
+          entity: h,
+          time: t * HOUR,
+          features: { starts: 5 + (t % 3) },
+          categorical: { 'process.name': ['svchost.exe', t % 2 ? 'chrome.exe' : 'outlook.exe'] },
+        });
     const e = new Ensemble(defaultEnsembleParams(1)).fit(hist);
     const window: Observation[] = hosts.map((h, i) => ({
       entity: h,
@@ -186,7 +227,10 @@ describe('Ensemble', () => {
     const batch = e.scoreMany(window);
     const single = window.map((o) => e.scoreOne(o));
     assert.ok(single[0].raw.rarity! > batch[0].raw.rarity! + 5, 'the patch every host installs is discounted');
-    assert.ok(batch[7].fused > Math.max(...batch.filter((_, i) => i !== 7).map((s) => s.fused)), 'the one host with a rare tool stands out');
+    assert.ok(
+      batch[7].fused > Math.max(...batch.filter((_, i) => i !== 7).map((s) => s.fused)),
+      'the one host with a rare tool stands out',
+    );
     assert.match(batch[7].narrative, /mimikatz\.exe/);
     // scoreMany is a pure read too
     assert.deepEqual(e.scoreMany(window), batch);

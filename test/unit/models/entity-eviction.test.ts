@@ -33,7 +33,11 @@ describe('Ensemble.evictEntity / restoreEntity', () => {
       }
       const a = obs.map((o) => kept.scoreOne(o));
       const b = obs.map((o) => evicting.scoreOne(o));
-      assert.deepEqual(b.map((s) => [s.fused, s.score, s.narrative]), a.map((s) => [s.fused, s.score, s.narrative]), `hour ${h}`);
+      assert.deepEqual(
+        b.map((s) => [s.fused, s.score, s.narrative]),
+        a.map((s) => [s.fused, s.score, s.narrative]),
+        `hour ${h}`,
+      );
       obs.forEach((o, i) => kept.learnOne(o, a[i]));
       obs.forEach((o, i) => evicting.learnOne(o, b[i]));
       if (h === 30) {

@@ -110,7 +110,13 @@ describe('IsolationForest', () => {
   it('gives every row the same score (½) when all features are constant', () => {
     const rows = Array.from({ length: 300 }, () => [1, 2, 3]);
     const f = new IsolationForest({ seed: 1 }).fit(matrixFromRows(rows));
-    const s = f.scoreMany(matrixFromRows([[1, 2, 3], [100, -4, 0], [NaN, 0, 1e300]]));
+    const s = f.scoreMany(
+      matrixFromRows([
+        [1, 2, 3],
+        [100, -4, 0],
+        [NaN, 0, 1e300],
+      ]),
+    );
     assert.equal(s[0], s[1]);
     assert.equal(s[0], s[2]);
     assert.ok(Math.abs(s[0] - 0.5) < 1e-12, `score ${s[0]}`);
@@ -120,7 +126,13 @@ describe('IsolationForest', () => {
   it('handles a single training row (score 0.5) and all-NaN columns (constant 0)', () => {
     const one = new IsolationForest({ seed: 1 }).fit(matrixFromRows([[1, 2]]));
     assert.equal(one.scoreOne([7, 7]), 0.5);
-    const f = new IsolationForest({ seed: 1 }).fit(matrixFromRows([[1, NaN], [2, NaN], [3, NaN]]));
+    const f = new IsolationForest({ seed: 1 }).fit(
+      matrixFromRows([
+        [1, NaN],
+        [2, NaN],
+        [3, NaN],
+      ]),
+    );
     assert.deepEqual(Array.from(f.imputeValues()), [2, 0]);
   });
 

@@ -46,7 +46,10 @@ describe('nearest-neighbour evidence', () => {
     const expected = Math.sqrt((((slog(400) - slog(12)) / sdL) ** 2 + ((slog(9e7) - slog(2000)) / sdB) ** 2) / 2);
     assert.equal(odd.nearest[0].distance, Math.round(expected * 100) / 100);
     assert.equal(odd.nearest[0].distance, 41.73);
-    assert.match(neighbourPhrase(odd), /^nothing like it in its last 24 sampled windows \(closest 2026-03-02T\d\d:00, distance \d+\.\d, usually 0\.0\)$/);
+    assert.match(
+      neighbourPhrase(odd),
+      /^nothing like it in its last 24 sampled windows \(closest 2026-03-02T\d\d:00, distance \d+\.\d, usually 0\.0\)$/,
+    );
   });
 
   it('has no history for a new entity, and compares only within the entity', () => {

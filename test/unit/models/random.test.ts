@@ -4,9 +4,27 @@ import { Random } from '../../../src/models/random.js';
 
 describe('Random', () => {
   it('is reproducible for a seed and differs across seeds', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.next())(new Random(42)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.next())(new Random(42)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.next())(new Random(43)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Random(42)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Random(42)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Random(43)),
+    );
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
   });

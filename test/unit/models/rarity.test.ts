@@ -75,7 +75,7 @@ describe('Rarity', () => {
     assert.ok(r.toJSON().entities.u.ip.values.length <= 10);
   });
 
-  it('learns an alerted window a day later: the attacker\'s address stays first-seen while the attack lasts', () => {
+  it("learns an alerted window a day later: the attacker's address stays first-seen while the attack lasts", () => {
     const H = 3_600_000;
     const r = new Rarity();
     for (let i = 0; i < 50; i++) r.learnOne('victim', { ip: ['10.0.0.5'] }, i * H);

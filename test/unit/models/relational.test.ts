@@ -21,7 +21,17 @@ const byKey = (rs: ReturnType<typeof propagateRelational>) => new Map(rs.map((r)
 describe('propagateRelational', () => {
   it('a spray: every account the loud source IP tried inherits its risk, an unrelated account does not', () => {
     const victims = Array.from({ length: 30 }, (_, i) => user(`v${i}`, 2, ['203.0.113.7']));
-    const out = byKey(propagateRelational([ip('203.0.113.7', 8, victims.map((v) => v.entityValue)), ...victims, user('bystander', 2, ['10.0.0.9'])]));
+    const out = byKey(
+      propagateRelational([
+        ip(
+          '203.0.113.7',
+          8,
+          victims.map((v) => v.entityValue),
+        ),
+        ...victims,
+        user('bystander', 2, ['10.0.0.9']),
+      ]),
+    );
     for (const v of victims) {
       const r = out.get(v.key)!;
       // own 2 plus a participant at 8: (2 + 0.9·8) / √1.81 ≈ 6.8
@@ -53,11 +63,23 @@ describe('propagateRelational', () => {
   });
 
   it('corrects the strongest of many neighbours for their number', () => {
-    const one = byKey(propagateRelational([user('u', 0, [], ['h0']), { key: 'p|h0', entityField: 'host.name', entityValue: 'h0', fused: 3 }]));
+    const one = byKey(
+      propagateRelational([user('u', 0, [], ['h0']), { key: 'p|h0', entityField: 'host.name', entityValue: 'h0', fused: 3 }]),
+    );
     const many = byKey(
       propagateRelational([
-        user('u', 0, [], Array.from({ length: 20 }, (_, i) => `h${i}`)),
-        ...Array.from({ length: 20 }, (_, i): RelationalWindow => ({ key: `p|h${i}`, entityField: 'host.name', entityValue: `h${i}`, fused: i === 0 ? 3 : 0.5 })),
+        user(
+          'u',
+          0,
+          [],
+          Array.from({ length: 20 }, (_, i) => `h${i}`),
+        ),
+        ...Array.from({ length: 20 }, (_, i): RelationalWindow => ({
+          key: `p|h${i}`,
+          entityField: 'host.name',
+          entityValue: `h${i}`,
+          fused: i === 0 ? 3 : 0.5,
+        })),
       ]),
     );
     assert.ok(many.get('auth-by-user|u')!.fused < one.get('auth-by-user|u')!.fused - 0.5);
@@ -76,18 +98,19 @@ describe('propagateRelational', () => {
     assert.equal(relatedKindOf('host.name'), 'hosts');
     assert.equal(relatedKindOf('process.name'), undefined);
     // a flat related list links to any kind
-    const flat = byKey(propagateRelational([{ key: 'x', entityValue: 'x', related: ['db01'], fused: 0 }, { key: 'p|db01', entityField: 'host.name', entityValue: 'db01', fused: 5 }]));
+    const flat = byKey(
+      propagateRelational([
+        { key: 'x', entityValue: 'x', related: ['db01'], fused: 0 },
+        { key: 'p|db01', entityField: 'host.name', entityValue: 'db01', fused: 5 },
+      ]),
+    );
     assert.ok(Math.abs(flat.get('x')!.fused - 0.7 * 5) < 1e-12);
   });
 
   it('reaches two links away, damped again (secondHop)', () => {
     // alice collects files (data access, 12); the IP she logs on from links to her in the
     // authentication job; bob, another user of that IP, is two links from alice
-    const ws = [
-      user('alice', 12, [], [], 'data-access-by-user'),
-      ip('10.23.0.75', 0, ['alice', 'bob']),
-      user('bob', 0, ['10.23.0.75']),
-    ];
+    const ws = [user('alice', 12, [], [], 'data-access-by-user'), ip('10.23.0.75', 0, ['alice', 'bob']), user('bob', 0, ['10.23.0.75'])];
     const two = byKey(propagateRelational(ws));
     const first = two.get('auth-by-source-ip|10.23.0.75')!.fused; // 0.7 · strongest of {alice 12, bob 0}
     assert.ok(first > 7.5 && first < 8.4, `${first}`);
@@ -102,7 +125,12 @@ describe('propagateRelational', () => {
   });
 
   it('does not depend on the order of the windows', () => {
-    const ws = [ip('1.2.3.4', 7, ['a', 'b']), user('a', 1, ['1.2.3.4']), user('b', -1, ['1.2.3.4'], ['h']), { key: 'p|h', entityField: 'host.name', entityValue: 'h', related: { user: ['b'] }, fused: 2 }];
+    const ws = [
+      ip('1.2.3.4', 7, ['a', 'b']),
+      user('a', 1, ['1.2.3.4']),
+      user('b', -1, ['1.2.3.4'], ['h']),
+      { key: 'p|h', entityField: 'host.name', entityValue: 'h', related: { user: ['b'] }, fused: 2 },
+    ];
     const forward = byKey(propagateRelational(ws));
     const backward = byKey(propagateRelational([...ws].reverse()));
     for (const [k, r] of forward) assert.deepEqual(backward.get(k), r);

@@ -61,7 +61,8 @@ describe('RobustBaseline', () => {
   it('judges a window against the same time of day', () => {
     const b = new RobustBaseline({ minObservations: 8 });
     const H = 3_600_000;
-    for (let d = 0; d < 6; d++) for (let h = 0; h < 24; h++) b.learnOne('ws', { starts: h >= 9 && h < 17 ? 20 + (h % 3) : 1 + (h % 2) }, (d * 24 + h) * H);
+    for (let d = 0; d < 6; d++)
+      for (let h = 0; h < 24; h++) b.learnOne('ws', { starts: h >= 9 && h < 17 ? 20 + (h % 3) : 1 + (h % 2) }, (d * 24 + h) * H);
     const day = b.scoreOne('ws', { starts: 21 }, () => 'up', (7 * 24 + 11) * H);
     const night = b.scoreOne('ws', { starts: 21 }, () => 'up', (7 * 24 + 3) * H);
     assert.ok(day.z.starts < 1, `busy hour, busy as usual: z ${day.z.starts}`);
@@ -95,7 +96,7 @@ describe('RobustBaseline', () => {
     assert.equal(b.typical('a', 'v'), 100);
   });
 
-  it('holds alerted windows out of a cold-start entity\'s short history: an attacker cannot excuse itself', () => {
+  it("holds alerted windows out of a cold-start entity's short history: an attacker cannot excuse itself", () => {
     const b = new RobustBaseline({ minObservations: 8, coldStartOwnMin: 2 });
     const H = 3_600_000;
     for (let i = 0; i < 200; i++) b.learnOne(`peer${i % 20}`, { failed: i % 17 === 0 ? 1 : 0 }, i * 60_000);
@@ -122,7 +123,10 @@ describe('RobustBaseline', () => {
     // A day later they are part of the baseline (here 4 of 44 windows: the median is still 0, the spread is not).
     assert.ok(b.scoreOne('ip', { failed: 28 }, () => 'up', 70 * H).deviation.failed < 28);
     const r = RobustBaseline.fromJSON(JSON.parse(JSON.stringify(b.toJSON())));
-    assert.deepEqual(r.scoreOne('ip', { failed: 28 }, () => 'up', 44 * H), b.scoreOne('ip', { failed: 28 }, () => 'up', 44 * H));
+    assert.deepEqual(
+      r.scoreOne('ip', { failed: 28 }, () => 'up', 44 * H),
+      b.scoreOne('ip', { failed: 28 }, () => 'up', 44 * H),
+    );
     assert.deepEqual(r.toJSON(), b.toJSON());
   });
 
@@ -146,8 +150,22 @@ describe('RobustBaseline', () => {
 
 describe('PopulationZScore', () => {
   it('scores rows by √Σz² against column medians', () => {
-    const z = new PopulationZScore().fit(matrixFromRows([[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]));
-    const s = z.scoreMany(matrixFromRows([[3, 5], [3 + 1.4826, 99], [NaN, 5]]));
+    const z = new PopulationZScore().fit(
+      matrixFromRows([
+        [1, 5],
+        [2, 5],
+        [3, 5],
+        [4, 5],
+        [5, 5],
+      ]),
+    );
+    const s = z.scoreMany(
+      matrixFromRows([
+        [3, 5],
+        [3 + 1.4826, 99],
+        [NaN, 5],
+      ]),
+    );
     assert.equal(s[0], 0);
     assert.ok(Math.abs(s[1] - 1) < 1e-12); // the constant column contributes nothing
     assert.equal(s[2], 0);

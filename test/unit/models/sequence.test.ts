@@ -55,7 +55,7 @@ describe('SequenceModel', () => {
     assert.equal(new SequenceModel().scoreOne('u', []), undefined);
   });
 
-  it('counts an alerted window a day later, keeping its actions as the next window\'s context', () => {
+  it("counts an alerted window a day later, keeping its actions as the next window's context", () => {
     const H = 3_600_000;
     const m = new SequenceModel();
     for (let i = 0; i < 30; i++) m.learnOne('u', ['login', 'read', 'logout'], i * H);

@@ -33,16 +33,22 @@ function window(rng: Random, user: number, hour: number, over: Partial<Record<st
     off_hours_share: office ? 0 : 1,
     first_seen_country: over.first_seen_country ?? 0,
   };
-  return { entity: `user.name=user${String(user).padStart(2, '0')}`, time: START + hour * H, features, categorical: { 'source.geo.country_iso_code': [over.first_seen_country ? 'RU' : 'US'] } };
+  return {
+    entity: `user.name=user${String(user).padStart(2, '0')}`,
+    time: START + hour * H,
+    features,
+    categorical: { 'source.geo.country_iso_code': [over.first_seen_country ? 'RU' : 'US'] },
+  };
 }
 
 describe('Ensemble on a small population (10 users, 12 h warm-up)', () => {
   const rng = new Random(7);
   const history: Observation[] = [];
-  for (let h = 0; h < 12; h++) for (let u = 0; u < 10; u++) {
-    const o = window(rng, u, h);
-    if (o) history.push(o);
-  }
+  for (let h = 0; h < 12; h++)
+    for (let u = 0; u < 10; u++) {
+      const o = window(rng, u, h);
+      if (o) history.push(o);
+    }
   const e = new Ensemble(defaultEnsembleParams(7)).fit(history);
   const scored: { obs: Observation; s: ScoredObservation }[] = [];
   for (let h = 12; h < 30; h++) {
@@ -69,7 +75,10 @@ describe('Ensemble on a small population (10 users, 12 h warm-up)', () => {
     const brute = find('user03', 26);
     const mild = find('user08', 13);
     assert.equal(mild.s.coldStart, true); // fewer than 8 windows: judged against its peers
-    assert.ok(brute.s.models.zscore! > mild.s.models.zscore!, `zscore: brute force ${brute.s.models.zscore} vs mild ${mild.s.models.zscore}`);
+    assert.ok(
+      brute.s.models.zscore! > mild.s.models.zscore!,
+      `zscore: brute force ${brute.s.models.zscore} vs mild ${mild.s.models.zscore}`,
+    );
     assert.ok(brute.s.fused > mild.s.fused + 3, `fused: brute force ${brute.s.fused} vs mild ${mild.s.fused}`);
     const top = [...scored].sort((a, b) => b.s.fused - a.s.fused)[0];
     assert.equal(top.obs.entity, 'user.name=user03');

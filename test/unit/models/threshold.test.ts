@@ -20,7 +20,12 @@ describe('DriftThreshold', () => {
     for (const alpha of [0.01, 0.05]) {
       const t = new DriftThreshold(thresholdParams(alpha, { capacity: 5000 }));
       t.seed(Array.from({ length: 5000 }, () => rng.normal()));
-      const fpr = rate(stream(t, Array.from({ length: 30_000 }, () => rng.normal())));
+      const fpr = rate(
+        stream(
+          t,
+          Array.from({ length: 30_000 }, () => rng.normal()),
+        ),
+      );
       assert.ok(Math.abs(fpr - alpha) <= 0.3 * alpha, `α = ${alpha}: measured FPR ${fpr}`);
     }
   });
@@ -30,7 +35,10 @@ describe('DriftThreshold', () => {
     const t = new DriftThreshold(thresholdParams(0.01));
     t.seed(Array.from({ length: 5000 }, () => rng.normal()));
     const start = t.value;
-    stream(t, Array.from({ length: 50_000 }, () => rng.normal()));
+    stream(
+      t,
+      Array.from({ length: 50_000 }, () => rng.normal()),
+    );
     assert.ok(Math.abs(t.value - start) < 0.25, `τ moved from ${start} to ${t.value}`);
     assert.ok(Math.abs(t.value - 2.326) < 0.25, `τ ${t.value} vs the true 99% quantile 2.326`);
   });
@@ -39,9 +47,15 @@ describe('DriftThreshold', () => {
     const rng = new Random(13);
     const t = new DriftThreshold(thresholdParams(0.01, { capacity: 5000 }));
     t.seed(Array.from({ length: 5000 }, () => rng.normal()));
-    stream(t, Array.from({ length: 5000 }, () => rng.normal()));
+    stream(
+      t,
+      Array.from({ length: 5000 }, () => rng.normal()),
+    );
     const before = t.value;
-    const shifted = stream(t, Array.from({ length: 20_000 }, () => 4 + rng.normal()));
+    const shifted = stream(
+      t,
+      Array.from({ length: 20_000 }, () => 4 + rng.normal()),
+    );
     assert.ok(Math.abs(t.value - before - 4) < 0.4, `τ moved by ${t.value - before}, the level by 4`);
     const settled = rate(shifted.slice(5000));
     assert.ok(Math.abs(settled - 0.01) <= 0.3 * 0.01, `FPR after the shift ${settled}`);
@@ -53,7 +67,10 @@ describe('DriftThreshold', () => {
     const rng = new Random(14);
     const t = new DriftThreshold(thresholdParams(0.01, { capacity: 2000 }));
     t.seed(Array.from({ length: 2000 }, () => 5 + rng.normal()));
-    stream(t, Array.from({ length: 4000 }, () => rng.normal()));
+    stream(
+      t,
+      Array.from({ length: 4000 }, () => rng.normal()),
+    );
     assert.ok(Math.abs(t.value - 2.326) < 0.4, `τ ${t.value}`);
   });
 
@@ -66,7 +83,10 @@ describe('DriftThreshold', () => {
   it('round-trips through JSON exactly', () => {
     const rng = new Random(15);
     const t = new DriftThreshold(thresholdParams(0.02, { capacity: 300 }));
-    stream(t, Array.from({ length: 777 }, () => rng.normal()));
+    stream(
+      t,
+      Array.from({ length: 777 }, () => rng.normal()),
+    );
     const u = DriftThreshold.fromJSON(JSON.parse(JSON.stringify(t.toJSON())));
     const more = Array.from({ length: 500 }, () => rng.normal() * 2);
     assert.deepEqual(stream(u, more), stream(t, more));

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'vigil-pack-'));
-const run = (cmd: string, args: string[], cwd: string): string => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], cwd: string): string =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 const MATRIX_EXAMPLE = `import { IsolationForest, matrixFromRows, Ensemble, defaultEnsembleParams } from 'vigil';
 const X = matrixFromRows([[1, 10], [2, 11], [1, 12], [2, 10], [1, 11], [2, 12], [1, 10], [40, -30]]);
@@ -56,9 +57,15 @@ describe('npm package', { timeout: 600_000 }, () => {
   after(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('packs, installs by tarball, type-checks and runs two library examples', () => {
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     const files = packed[0].files.map((f) => f.path);
-    assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'), 'the tarball carries the library and its declarations');
+    assert.ok(
+      files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'),
+      'the tarball carries the library and its declarations',
+    );
     assert.ok(!files.some((f) => f.startsWith('dist/test/')), 'no compiled tests in the tarball');
     const app = join(scratch, 'app');
     run('mkdir', ['-p', app], scratch);
@@ -68,14 +75,33 @@ describe('npm package', { timeout: 600_000 }, () => {
     writeFileSync(join(app, 'ndjson.ts'), NDJSON_EXAMPLE);
     writeFileSync(
       join(app, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, outDir: 'out', typeRoots: [join(root, 'node_modules/@types')], types: ['node'] }, include: ['*.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          outDir: 'out',
+          typeRoots: [join(root, 'node_modules/@types')],
+          types: ['node'],
+        },
+        include: ['*.ts'],
+      }),
     );
     run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
     const matrix = JSON.parse(run(process.execPath, ['out/matrix.js'], app)) as { top: number; outlier: number; fitted: number };
     assert.equal(matrix.top, 7, 'the outlier row scores highest');
     assert.ok(matrix.outlier > 0.6, `outlier score ${matrix.outlier}`);
     assert.equal(matrix.fitted, 0);
-    const ndjson = JSON.parse(run(process.execPath, ['out/ndjson.js'], app)) as { events: number; scored: number; docs: number; users: string[]; top: string; inRange: boolean };
+    const ndjson = JSON.parse(run(process.execPath, ['out/ndjson.js'], app)) as {
+      events: number;
+      scored: number;
+      docs: number;
+      users: string[];
+      top: string;
+      inRange: boolean;
+    };
     assert.ok(ndjson.events > 800, `${ndjson.events} events read`);
     assert.equal(ndjson.scored, 48, 'hourly windows after the one-day warm-up of three days');
     assert.deepEqual(ndjson.users, ['alice', 'bob', 'carol', 'dave'], 'one document per scored entity-window, every user');

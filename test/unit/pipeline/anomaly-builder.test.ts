@@ -95,7 +95,10 @@ describe('anomaly builder', () => {
     assert.equal(doc.vigil.partition, 2);
     assert.deepEqual(doc.vigil.models, { zscore: 5.1, rarity: 7.3 }); // NaN dropped
     assert.deepEqual(doc.vigil.models_fired, ['rarity', 'zscore']);
-    assert.deepEqual(doc.vigil.features.map((f) => f.name), ['failed_logins']); // NaN actual dropped
+    assert.deepEqual(
+      doc.vigil.features.map((f) => f.name),
+      ['failed_logins'],
+    ); // NaN actual dropped
     assert.equal(doc.vigil.top_feature, 'failed_logins');
     assert.equal(doc.vigil.top_feature_actual, 60);
     assert.equal(doc.vigil.event_count, 61);
@@ -133,7 +136,9 @@ describe('anomaly builder', () => {
   });
 
   it('emits only fields the strict anomaly mapping knows', () => {
-    const template = JSON.parse(readFileSync(new URL('../../../mappings/anomalies.index-template.json', import.meta.url), 'utf8')) as { template: { mappings: { properties: Record<string, unknown> } } };
+    const template = JSON.parse(readFileSync(new URL('../../../mappings/anomalies.index-template.json', import.meta.url), 'utf8')) as {
+      template: { mappings: { properties: Record<string, unknown> } };
+    };
     const mapped = mappedPaths(template.template.mappings.properties);
     const w = window({ entity: { fields: ['host.name'], value: 'ws-1' }, entityValues: { 'host.name': 'ws-1' } });
     for (const doc of [buildAnomaly(window(), scored(), job, 0).doc, buildAnomaly(w, scored(), job, 0).doc]) {

@@ -8,7 +8,12 @@ function items(n: number): WriteItem[] {
   return Array.from({ length: n }, (_, i) => ({ index: 'vigil-anomalies', id: `id-${i}`, doc: { n: i } }));
 }
 
-function writer(engine: MemoryEngine, dead: DeadLetterEntry[], sleeps: number[], overrides: Partial<ConstructorParameters<typeof BulkWriter>[1]> = {}): BulkWriter {
+function writer(
+  engine: MemoryEngine,
+  dead: DeadLetterEntry[],
+  sleeps: number[],
+  overrides: Partial<ConstructorParameters<typeof BulkWriter>[1]> = {},
+): BulkWriter {
   return new BulkWriter(engine, {
     batchSize: 4,
     maxAttempts: 4,

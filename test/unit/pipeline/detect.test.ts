@@ -27,16 +27,47 @@ describe('vigil detect (NDJSON in, NDJSON out, no cluster)', () => {
 
   it('scores every window after the warm-up and writes one document per scored entity-window', () => {
     const out = join(dir, 'anomalies.ndjson');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'detect', '--events', join(dir, 'events.ndjson'), '--preset', 'auth_by_user', '--slide', '1h', '--warmup', '12h', '--from', new Date(START).toISOString(), '--to', new Date(START + 30 * H).toISOString(), '--out', out, '--json'], {
-      cwd: REPO,
-      encoding: 'utf8',
-      env: { ...process.env, VIGIL_LOG_LEVEL: 'error' },
-    });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'detect',
+        '--events',
+        join(dir, 'events.ndjson'),
+        '--preset',
+        'auth_by_user',
+        '--slide',
+        '1h',
+        '--warmup',
+        '12h',
+        '--from',
+        new Date(START).toISOString(),
+        '--to',
+        new Date(START + 30 * H).toISOString(),
+        '--out',
+        out,
+        '--json',
+      ],
+      {
+        cwd: REPO,
+        encoding: 'utf8',
+        env: { ...process.env, VIGIL_LOG_LEVEL: 'error' },
+      },
+    );
     assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout) as { documents: number; jobs: { windows_warmup: number; windows_scored: number }[]; summary: { entity_windows: number; field_issues: Record<string, { missing: number; mistyped: number }> } };
+    const report = JSON.parse(run.stdout) as {
+      documents: number;
+      jobs: { windows_warmup: number; windows_scored: number }[];
+      summary: { entity_windows: number; field_issues: Record<string, { missing: number; mistyped: number }> };
+    };
     assert.equal(report.jobs[0].windows_warmup, 12);
     assert.equal(report.jobs[0].windows_scored, 18);
-    const docs = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AnomalyDocument);
+    const docs = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AnomalyDocument);
     assert.equal(docs.length, report.documents);
     assert.equal(docs.length, report.summary.entity_windows);
     const keys = new Set(docs.map((d) => `${d.vigil.entity.value}@${d.vigil.window.start}`));
@@ -50,14 +81,31 @@ describe('vigil detect (NDJSON in, NDJSON out, no cluster)', () => {
     assert.equal(top.vigil.neighbours?.verdict, 'unlike its past');
     assert.ok((top.vigil.neighbours?.distances[0] ?? 0) > 2 * (top.vigil.neighbours?.usual_distance ?? 0));
     assert.match(top.vigil.explanation, /Nothing like it in its last \d+ sampled windows \(closest 2026-/);
-    assert.ok(docs.every((d) => d.vigil.neighbours !== undefined && d.vigil.neighbours.times.length === d.vigil.neighbours.distances.length));
+    assert.ok(
+      docs.every((d) => d.vigil.neighbours !== undefined && d.vigil.neighbours.times.length === d.vigil.neighbours.distances.length),
+    );
     assert.equal(report.summary.field_issues['@timestamp'].missing, 1);
     assert.equal(report.summary.field_issues['user.name'].missing, 1);
     assert.equal(report.summary.field_issues['source.ip'].mistyped, 1);
   });
 
   it('rejects bad flags with a usage error naming the flag', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'detect', '--events', join(dir, 'events.ndjson'), '--preset', 'nope', '--out', join(dir, 'x.ndjson')], { cwd: REPO, encoding: 'utf8' });
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'detect',
+        '--events',
+        join(dir, 'events.ndjson'),
+        '--preset',
+        'nope',
+        '--out',
+        join(dir, 'x.ndjson'),
+      ],
+      { cwd: REPO, encoding: 'utf8' },
+    );
     assert.equal(run.status, 2);
     assert.match(run.stderr, /--preset must be one of auth_by_user/);
   });

@@ -2,7 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { jobSchema } from '../../../src/config/job.js';
 import { doctorExitCode } from '../../../src/pipeline/doctor.js';
-import { capabilityFields, fieldRequirements, renameQueryFields, resolveFields as compareFields } from '../../../src/features/field-resolution.js';
+import {
+  capabilityFields,
+  fieldRequirements,
+  renameQueryFields,
+  resolveFields as compareFields,
+} from '../../../src/features/field-resolution.js';
 
 describe('doctor field checks', () => {
   const job = jobSchema.parse({
@@ -22,7 +27,16 @@ describe('doctor field checks', () => {
   it('collects every configured field once, with its role', () => {
     assert.deepEqual(
       fieldRequirements(job).map((r) => `${r.field}:${r.role}`),
-      ['@timestamp:time_field', 'user.name:entity_fields', 'source.ip:categorical_fields', 'event.action:sequence_field', 'event.outcome:feature failures (where)', 'network.bytes:feature bytes', 'host.name:feature hosts', 'destination.ip:related'],
+      [
+        '@timestamp:time_field',
+        'user.name:entity_fields',
+        'source.ip:categorical_fields',
+        'event.action:sequence_field',
+        'event.outcome:feature failures (where)',
+        'network.bytes:feature bytes',
+        'host.name:feature hosts',
+        'destination.ip:related',
+      ],
     );
   });
 
@@ -39,7 +53,10 @@ describe('doctor field checks', () => {
       { field: 'user.name', types: ['keyword'] },
     ]);
     assert.deepEqual(problems, [], 'nothing the job cannot run without is missing');
-    assert.ok(warnings.some((w) => w.startsWith('field event.outcome') && w.includes("override the preset's features")), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => w.startsWith('field event.outcome') && w.includes("override the preset's features")),
+      warnings.join('\n'),
+    );
     const missingEntity = compareFields(reqs, [{ field: '@timestamp', types: ['date'] }]);
     assert.ok(missingEntity.problems.includes('field user.name (entity_fields) is not mapped'));
   });
@@ -77,10 +94,22 @@ describe('doctor field checks', () => {
       { field: 'network.bytes', types: ['long'] },
       { field: 'host.name', types: ['text', 'keyword'] },
     ]);
-    assert.deepEqual([...names], [['user.name', 'user.name.keyword'], ['source.ip', 'source.ip.keyword'], ['event.outcome', 'event.outcome.keyword']]);
+    assert.deepEqual(
+      [...names],
+      [
+        ['user.name', 'user.name.keyword'],
+        ['source.ip', 'source.ip.keyword'],
+        ['event.outcome', 'event.outcome.keyword'],
+      ],
+    );
     assert.ok(ok.includes('user.name → user.name.keyword (text with a keyword sub-field)'), ok.join('\n'));
-    assert.deepEqual(problems, ['field host.name (feature hosts) is text/keyword across the matched indices; give it one type in every index (keyword), e.g. with an index template, and reindex or roll over']);
-    const query = renameQueryFields({ bool: { filter: [{ term: { 'event.outcome': 'failure' } }, { exists: { field: 'user.name' } }] } }, names);
+    assert.deepEqual(problems, [
+      'field host.name (feature hosts) is text/keyword across the matched indices; give it one type in every index (keyword), e.g. with an index template, and reindex or roll over',
+    ]);
+    const query = renameQueryFields(
+      { bool: { filter: [{ term: { 'event.outcome': 'failure' } }, { exists: { field: 'user.name' } }] } },
+      names,
+    );
     assert.deepEqual(query, { bool: { filter: [{ term: { 'event.outcome.keyword': 'failure' } }, { exists: { field: 'user.name' } }] } });
   });
 
@@ -90,19 +119,38 @@ describe('doctor field checks', () => {
     const entity = reqs.find((r) => r.role === 'entity_fields');
     assert.deepEqual(entity?.alternatives, ['host.name', 'host.hostname']);
     const time = { field: '@timestamp', types: ['date'] };
-    const hostnameOnly = compareFields(reqs, [time, { field: 'host.hostname', types: ['text'] }, { field: 'host.hostname.keyword', types: ['keyword'] }]);
+    const hostnameOnly = compareFields(reqs, [
+      time,
+      { field: 'host.hostname', types: ['text'] },
+      { field: 'host.hostname.keyword', types: ['keyword'] },
+    ]);
     assert.deepEqual(hostnameOnly.problems, []);
     assert.equal(hostnameOnly.names.get('host.hostname'), 'host.hostname.keyword');
     assert.deepEqual(compareFields(reqs, [time]).problems, ['none of host.name, host.hostname (entity_fields) is mapped']);
   });
 
   it('flags a time field that is not a date', () => {
-    const { problems } = compareFields([{ field: 't', role: 'time_field', types: ['date', 'date_nanos'] }], [{ field: 't', types: ['long'] }]);
+    const { problems } = compareFields(
+      [{ field: 't', role: 'time_field', types: ['date', 'date_nanos'] }],
+      [{ field: 't', types: ['long'] }],
+    );
     assert.deepEqual(problems, ['field t (time_field) is long, expected date']);
   });
 
   it('fails the run only on failures, not warnings', () => {
-    assert.equal(doctorExitCode([{ status: 'ok', message: '' }, { status: 'warn', message: '' }]), 0);
-    assert.equal(doctorExitCode([{ status: 'ok', message: '' }, { status: 'fail', message: '' }]), 1);
+    assert.equal(
+      doctorExitCode([
+        { status: 'ok', message: '' },
+        { status: 'warn', message: '' },
+      ]),
+      0,
+    );
+    assert.equal(
+      doctorExitCode([
+        { status: 'ok', message: '' },
+        { status: 'fail', message: '' },
+      ]),
+      1,
+    );
   });
 });

@@ -19,7 +19,10 @@ describe('idle-entity eviction', () => {
     const capped = new MemoryEngine();
     const store = new StateIndexColdStore(capped, 'state', 'auth', 0);
     let restored = 0;
-    const counting = { put: store.put.bind(store), get: async (keys: Parameters<typeof store.get>[0]) => ((restored += keys.length), store.get(keys)) };
+    const counting = {
+      put: store.put.bind(store),
+      get: async (keys: Parameters<typeof store.get>[0]) => ((restored += keys.length), store.get(keys)),
+    };
     const w1 = worker(capped, plan(), 'A', clock, backfill, undefined, undefined, { eviction: { cap: 3, store: counting } });
     await w1.options.lease.tryAcquire();
     await drive(w1, 2); // 12 warm-up windows + 5 scored, committed
@@ -44,6 +47,9 @@ describe('idle-entity eviction', () => {
     assert.equal(liveEntityCap(400, 4), 8_533);
     assert.equal(liveEntityCap(0, 4), 0);
     const live = LiveSet.fromJSON({ live: [], cold: [['user.name=ghost', START]] }, 5);
-    await assert.rejects(live.arrive(['user.name=ghost'], START + H, { ensemble: null }, new MemoryColdStore()), /cold entity user\.name=ghost .* missing/);
+    await assert.rejects(
+      live.arrive(['user.name=ghost'], START + H, { ensemble: null }, new MemoryColdStore()),
+      /cold entity user\.name=ghost .* missing/,
+    );
   });
 });

@@ -39,7 +39,10 @@ describe('hostile input', () => {
   it('events dated 2099 and 9999 are counted as bad and ignored: windows cover only the data in range', async () => {
     const { events } = generateAuthEvents({ start: START, hours: 30, users: 5, attackHour: 26 });
     const path = join(dir, 'future.ndjson');
-    const hostile = [{ ...events[0], '@timestamp': '2099-01-01T00:00:00Z' }, { ...events[1], '@timestamp': '9999-12-31T23:59:59Z' }];
+    const hostile = [
+      { ...events[0], '@timestamp': '2099-01-01T00:00:00Z' },
+      { ...events[1], '@timestamp': '9999-12-31T23:59:59Z' },
+    ];
     writeFileSync(path, [...events, ...hostile].map((e) => JSON.stringify(e)).join('\n') + '\n');
     const plan = planJob(jobSchema.parse({ id: 'auth', preset: 'auth_by_user', index: 'x', warmup: '12h' }));
     const now = Date.parse('2026-12-07T00:00:00Z');
@@ -47,7 +50,9 @@ describe('hostile input', () => {
     assert.deepEqual(loaded.outOfRange, { future: 2, beforeRange: 0, afterRange: 0 });
     assert.equal(loaded.events, events.length);
     let written = 0;
-    const sink = { write: (items: readonly unknown[]) => ((written += items.length), Promise.resolve({ ...emptyReport(), written: items.length })) } as unknown as NdjsonSink;
+    const sink = {
+      write: (items: readonly unknown[]) => ((written += items.length), Promise.resolve({ ...emptyReport(), written: items.length })),
+    } as unknown as NdjsonSink;
     const result = await detect({ plan, events: loaded, sink, writeMinScore: 0 });
     // One window per preset slide (15 min) over the data only — 12 h of warm-up, the rest scored —
     // not 638,449 empty windows up to 2099.
@@ -57,7 +62,10 @@ describe('hostile input', () => {
     // A window is 1 h long and slides by 15 min: the last few windows reach past the last event.
     const overhang = plan.spec.windowMs / plan.spec.slideMs;
     assert.equal(result.windows.warmup, warmup);
-    assert.ok(result.windows.scored >= slides - warmup && result.windows.scored <= slides - warmup + overhang, JSON.stringify(result.windows));
+    assert.ok(
+      result.windows.scored >= slides - warmup && result.windows.scored <= slides - warmup + overhang,
+      JSON.stringify(result.windows),
+    );
     assert.equal(result.summary.toJSON().events_bad_time.future, 2);
     assert.match(result.summary.format(), /events ignored for their time: 2 dated in the future/);
     assert.ok(written > 0);
@@ -73,9 +81,10 @@ describe('hostile input', () => {
   });
 
   it('duplicate job ids are a config error naming jobs[i].id', () => {
-    assert.deepEqual(problems('cluster: {urls: ["http://h:9200"]}\njobs:\n  - {id: auth, index: a}\n  - {id: net, index: b}\n  - {id: auth, index: c}\n'), [
-      'jobs[2].id: job ids must be unique (jobs[0].id is the same), got "auth"',
-    ]);
+    assert.deepEqual(
+      problems('cluster: {urls: ["http://h:9200"]}\njobs:\n  - {id: auth, index: a}\n  - {id: net, index: b}\n  - {id: auth, index: c}\n'),
+      ['jobs[2].id: job ids must be unique (jobs[0].id is the same), got "auth"'],
+    );
   });
 
   it('config errors never print a secret value', () => {
@@ -85,9 +94,16 @@ describe('hostile input', () => {
       'cluster: {urls: ["http://h:9200"]}\njobs: [{id: a, index: x}]\nalerting: {connectors: [{name: soc, url: "https://soc.example/hook", token: 4242424242, secret: ["whsec-x"]}]}\n',
     ];
     const all = cases.flatMap(problems);
-    assert.ok(all.some((p) => p === 'cluster.auth.password: expected a string, got number'), all.join('\n'));
-    assert.ok(all.some((p) => p.startsWith('cluster.auth.api_key: expected a string, got list')), all.join('\n'));
-    for (const secret of ['12345678', 'c2VjcmV0LWtleQ', '4242424242', 'whsec-x']) assert.ok(!all.join('\n').includes(secret), `${secret} leaked: ${all.join('\n')}`);
+    assert.ok(
+      all.some((p) => p === 'cluster.auth.password: expected a string, got number'),
+      all.join('\n'),
+    );
+    assert.ok(
+      all.some((p) => p.startsWith('cluster.auth.api_key: expected a string, got list')),
+      all.join('\n'),
+    );
+    for (const secret of ['12345678', 'c2VjcmV0LWtleQ', '4242424242', 'whsec-x'])
+      assert.ok(!all.join('\n').includes(secret), `${secret} leaked: ${all.join('\n')}`);
   });
 
   async function usage(args: string[]): Promise<string> {
@@ -111,9 +127,18 @@ describe('hostile input', () => {
   it('a missing or unreadable file names its flag; --out into a missing directory is refused', async () => {
     const events = join(dir, 'ok.ndjson');
     writeFileSync(events, '{}\n');
-    assert.equal(await usage(['detect', '--events', join(dir, 'nope.ndjson'), '--preset', 'auth_by_user', '--out', join(dir, 'a.ndjson')]), `--events ${join(dir, 'nope.ndjson')}: no such file`);
-    assert.equal(await usage(['backfill', '--config', join(dir, 'nope.yml'), '--from', 'now-1d', '--to', 'now']), `--config ${join(dir, 'nope.yml')}: no such file`);
-    assert.equal(await usage(['detect', '--events', dir, '--preset', 'auth_by_user', '--out', join(dir, 'a.ndjson')]), `--events ${dir}: is a directory, expected a file`);
+    assert.equal(
+      await usage(['detect', '--events', join(dir, 'nope.ndjson'), '--preset', 'auth_by_user', '--out', join(dir, 'a.ndjson')]),
+      `--events ${join(dir, 'nope.ndjson')}: no such file`,
+    );
+    assert.equal(
+      await usage(['backfill', '--config', join(dir, 'nope.yml'), '--from', 'now-1d', '--to', 'now']),
+      `--config ${join(dir, 'nope.yml')}: no such file`,
+    );
+    assert.equal(
+      await usage(['detect', '--events', dir, '--preset', 'auth_by_user', '--out', join(dir, 'a.ndjson')]),
+      `--events ${dir}: is a directory, expected a file`,
+    );
     assert.equal(
       await usage(['detect', '--events', events, '--preset', 'auth_by_user', '--out', join(dir, 'missing', 'a.ndjson')]),
       `--out ${join(dir, 'missing', 'a.ndjson')}: cannot write into ${join(dir, 'missing')} (no such file); create the directory first`,

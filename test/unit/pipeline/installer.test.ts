@@ -10,9 +10,15 @@ const dir = findMappingsDir();
 
 describe('installer', () => {
   it('rewrites index patterns from output.*, composes the shared settings, and keeps every mapping file valid JSON', () => {
-    const config = configSchema.parse({ ...base, output: { anomaly_index: 'soc-anomalies', state_index: 'soc-state', status_index: 'soc-status', dead_letter_index: 'soc-dl' } });
+    const config = configSchema.parse({
+      ...base,
+      output: { anomaly_index: 'soc-anomalies', state_index: 'soc-state', status_index: 'soc-status', dead_letter_index: 'soc-dl' },
+    });
     const planned = plannedTemplates(config, dir);
-    assert.deepEqual(planned.component.map((c) => c.name), ['vigil-settings']);
+    assert.deepEqual(
+      planned.component.map((c) => c.name),
+      ['vigil-settings'],
+    );
     const byName = Object.fromEntries(planned.index.map((t) => [t.name, t.body]));
     assert.deepEqual(byName['soc-anomalies'].index_patterns, ['soc-anomalies']);
     assert.deepEqual(byName['soc-state'].index_patterns, ['soc-state']);
@@ -27,10 +33,18 @@ describe('installer', () => {
 
   it('deployments whose names are prefixes of each other get templates that never tie (vigil-anom-u300 / -u3000)', () => {
     const planFor = (name: string, period: 'none' | 'month') =>
-      plannedTemplates(configSchema.parse({ ...base, output: { anomaly_index: name, state_index: `${name}-state`, status_index: `${name}-status`, dead_letter_index: `${name}-dl` }, pipeline: { anomaly_index_period: period } }), dir).index;
+      plannedTemplates(
+        configSchema.parse({
+          ...base,
+          output: { anomaly_index: name, state_index: `${name}-state`, status_index: `${name}-status`, dead_letter_index: `${name}-dl` },
+          pipeline: { anomaly_index_period: period },
+        }),
+        dir,
+      ).index;
     const all = [...planFor('vigil-anom-u300', 'month'), ...planFor('vigil-anom-u3000', 'month'), ...planFor('vigil-anom-u300-x', 'none')];
     // Any two templates whose patterns could match one index name have different priorities.
-    const matches = (pattern: string, name: string): boolean => (pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
+    const matches = (pattern: string, name: string): boolean =>
+      pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
     for (const a of all) {
       for (const b of all) {
         // The same template (e.g. the shared default feedback index) planned by two deployments is one template.
@@ -41,7 +55,10 @@ describe('installer', () => {
         if (matches(pa, probe)) assert.notEqual(a.body.priority, b.body.priority, `${pa} and ${pb} tie`);
       }
     }
-    assert.deepEqual(planFor('vigil-anom-u300', 'none').map((t) => t.body.index_patterns), [['vigil-anom-u300'], ['vigil-anom-u300-state'], ['vigil-anom-u300-status'], ['vigil-anom-u300-dl'], ['vigil-feedback']]);
+    assert.deepEqual(
+      planFor('vigil-anom-u300', 'none').map((t) => t.body.index_patterns),
+      [['vigil-anom-u300'], ['vigil-anom-u300-state'], ['vigil-anom-u300-status'], ['vigil-anom-u300-dl'], ['vigil-feedback']],
+    );
   });
 
   it('monthly anomaly indices get their own template carrying the ILM policy name', () => {
@@ -65,10 +82,19 @@ describe('installer', () => {
     assert.equal(JSON.stringify(ism).includes('_comment'), false);
 
     const short = configSchema.parse({ ...base, pipeline: { retention: '14d' } });
-    assert.deepEqual(Object.keys(((plannedLifecyclePolicy('elasticsearch', short, dir).policy as JsonObject).phases as JsonObject)), ['hot', 'delete']);
+    assert.deepEqual(Object.keys((plannedLifecyclePolicy('elasticsearch', short, dir).policy as JsonObject).phases as JsonObject), [
+      'hot',
+      'delete',
+    ]);
     const shortIsm = plannedLifecyclePolicy('opensearch', short, dir).policy as JsonObject;
-    assert.deepEqual((shortIsm.states as JsonObject[]).map((s) => s.name), ['hot', 'delete']);
-    assert.deepEqual(((shortIsm.states as JsonObject[])[0].transitions as JsonObject[])[0], { state_name: 'delete', conditions: { min_index_age: '14d' } });
+    assert.deepEqual(
+      (shortIsm.states as JsonObject[]).map((s) => s.name),
+      ['hot', 'delete'],
+    );
+    assert.deepEqual(((shortIsm.states as JsonObject[])[0].transitions as JsonObject[])[0], {
+      state_name: 'delete',
+      conditions: { min_index_age: '14d' },
+    });
   });
 
   it('install is idempotent and reports the lifecycle policy as unsupported or applied by capability', async () => {
@@ -77,7 +103,13 @@ describe('installer', () => {
     const first = await install(engine, config, { skipAlertingDefinitions: true });
     const second = await install(engine, config, { skipAlertingDefinitions: true });
     assert.deepEqual(second, first);
-    assert.deepEqual([...engine.templates.keys()].sort(), ['vigil-anomalies', 'vigil-dead-letter', 'vigil-feedback', 'vigil-state', 'vigil-status']);
+    assert.deepEqual([...engine.templates.keys()].sort(), [
+      'vigil-anomalies',
+      'vigil-dead-letter',
+      'vigil-feedback',
+      'vigil-state',
+      'vigil-status',
+    ]);
     assert.equal(first.find((s) => s.kind === 'lifecycle_policy')!.result, 'unsupported');
     assert.equal(first.find((s) => s.kind === 'dashboards')!.result, 'skipped');
 

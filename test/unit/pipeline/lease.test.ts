@@ -49,7 +49,9 @@ describe('lease', () => {
     const a = new Lease(engine, INDEX, { jobId: 'j', partition: 1, holder: 'A', ttlMs: 1_000, now: c.now });
     await a.tryAcquire();
     c.advance(5_000);
-    const contenders = ['B', 'C', 'D'].map((h) => new Lease(engine, INDEX, { jobId: 'j', partition: 1, holder: h, ttlMs: 1_000, now: c.now }));
+    const contenders = ['B', 'C', 'D'].map(
+      (h) => new Lease(engine, INDEX, { jobId: 'j', partition: 1, holder: h, ttlMs: 1_000, now: c.now }),
+    );
     const results = await Promise.all(contenders.map((l) => l.tryAcquire()));
     assert.equal(results.filter((r) => r.held).length, 1);
     const winner = contenders.find((l) => l.held)!;

@@ -92,11 +92,28 @@ export class MemoryEngine implements Engine {
       const status = this.bulkStatus ? this.bulkStatus(op, attempt) : 200;
       const id = op.id ?? `auto-${++this.seq}`;
       if (status >= 300) {
-        return { position, index: op.index, id, status, ok: false, error: { type: status === 429 ? 'es_rejected_execution_exception' : status >= 500 ? 'unavailable' : 'document_parsing_exception', reason: `scripted ${status}` } };
+        return {
+          position,
+          index: op.index,
+          id,
+          status,
+          ok: false,
+          error: {
+            type: status === 429 ? 'es_rejected_execution_exception' : status >= 500 ? 'unavailable' : 'document_parsing_exception',
+            reason: `scripted ${status}`,
+          },
+        };
       }
       const m = this.idx(op.index);
       if (op.action === 'create' && m.has(id)) {
-        return { position, index: op.index, id, status: 409, ok: false, error: { type: 'version_conflict_engine_exception', reason: 'exists' } };
+        return {
+          position,
+          index: op.index,
+          id,
+          status: 409,
+          ok: false,
+          error: { type: 'version_conflict_engine_exception', reason: 'exists' },
+        };
       }
       m.set(id, { doc: structuredClone(op.document), seqNo: ++this.seq, primaryTerm: 1 });
       return { position, index: op.index, id, status: 201, ok: true };
@@ -136,7 +153,12 @@ export class MemoryEngine implements Engine {
     return s ? { doc: structuredClone(s.doc) as T, seqNo: s.seqNo, primaryTerm: s.primaryTerm } : null;
   }
 
-  async putState<T extends JsonObject>(index: string, id: string, doc: T, condition: WriteCondition): Promise<{ seqNo: number; primaryTerm: number }> {
+  async putState<T extends JsonObject>(
+    index: string,
+    id: string,
+    doc: T,
+    condition: WriteCondition,
+  ): Promise<{ seqNo: number; primaryTerm: number }> {
     this.check();
     const m = this.idx(index);
     const existing = m.get(id);
@@ -184,6 +206,7 @@ function matches(doc: JsonObject, query: JsonObject | undefined): boolean {
 function get(doc: JsonObject, path: string): unknown {
   if (path in doc) return doc[path];
   let node: unknown = doc;
-  for (const part of path.split('.')) node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
+  for (const part of path.split('.'))
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[part] : undefined;
   return node;
 }

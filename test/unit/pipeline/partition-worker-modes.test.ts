@@ -36,8 +36,14 @@ describe('partition worker: re-runs, changed jobs, real-time mode', () => {
     await w2.options.lease.tryAcquire();
     await drive(w2);
     // Re-fit on the 12 windows before the checkpoint (08:00–20:00), then scoring resumes at 20:00.
-    assert.deepEqual(outcomes.filter((o) => o.phase === 'warmup').map((o) => (o.window.start - START) / H), [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
-    assert.deepEqual(outcomes.filter((o) => o.phase === 'scored').map((o) => (o.window.start - START) / H), Array.from({ length: 16 }, (_, i) => 20 + i));
+    assert.deepEqual(
+      outcomes.filter((o) => o.phase === 'warmup').map((o) => (o.window.start - START) / H),
+      [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+    );
+    assert.deepEqual(
+      outcomes.filter((o) => o.phase === 'scored').map((o) => (o.window.start - START) / H),
+      Array.from({ length: 16 }, (_, i) => 20 + i),
+    );
     assert.ok(anomalies(engine).size > before);
   });
 

@@ -14,7 +14,14 @@ import { MemoryEngine } from './memory-engine.js';
 
 interface Doc {
   event: { dataset: string };
-  vigil: { score: number; is_alert: boolean; incident?: { alerted: boolean }; entity: { value: string }; window: { start: string }; rollup?: { windows: number; max_score: number } };
+  vigil: {
+    score: number;
+    is_alert: boolean;
+    incident?: { alerted: boolean };
+    entity: { value: string };
+    window: { start: string };
+    rollup?: { windows: number; max_score: number };
+  };
 }
 
 const backfill: WorkerBounds = { kind: 'backfill', from: START, to: START + 36 * H };
@@ -48,10 +55,17 @@ describe('result-write policy in the slice pass', () => {
     assert.ok(kept.length < full.size, `${kept.length} of ${full.size} kept`);
     const rollups = [...policy.values()].map(parse).filter((d) => d.event.dataset === 'vigil.rollup');
     // Scored hours 12–35 of 2026-03-02/03: two days, each user seen on both.
-    assert.equal(rollups.reduce((n, r) => n + r.vigil.rollup!.windows, 0), full.size);
+    assert.equal(
+      rollups.reduce((n, r) => n + r.vigil.rollup!.windows, 0),
+      full.size,
+    );
     assert.equal(new Set(rollups.map((r) => `${r.vigil.entity.value}@${r.vigil.window.start}`)).size, rollups.length);
     for (const r of rollups) {
-      const mine = [...full.values()].map(parse).filter((d) => d.vigil.entity.value === r.vigil.entity.value && d.vigil.window.start.slice(0, 10) === r.vigil.window.start.slice(0, 10));
+      const mine = [...full.values()]
+        .map(parse)
+        .filter(
+          (d) => d.vigil.entity.value === r.vigil.entity.value && d.vigil.window.start.slice(0, 10) === r.vigil.window.start.slice(0, 10),
+        );
       assert.equal(r.vigil.rollup!.windows, mine.length);
       assert.equal(r.vigil.rollup!.max_score, Math.max(...mine.map((d) => d.vigil.score)));
     }
@@ -59,6 +73,7 @@ describe('result-write policy in the slice pass', () => {
 
   it('a run killed mid-day and resumed by another runner writes the same documents and rollups', async () => {
     const straight = await run(DEFAULTS);
-    for (const crashAfter of [2, 4]) assert.deepEqual(await run({ ...DEFAULTS, checkpointEvery: 2 }, crashAfter), straight, `killed after ${crashAfter} steps`);
+    for (const crashAfter of [2, 4])
+      assert.deepEqual(await run({ ...DEFAULTS, checkpointEvery: 2 }, crashAfter), straight, `killed after ${crashAfter} steps`);
   });
 });

@@ -27,7 +27,12 @@ function scored(score: number, isAlert = false): ScoredObservation {
 }
 
 /** One window of `users` entity-windows; user i scores `scoreOf(i)`. */
-function window(start: number, users: number, scoreOf: (i: number) => number, alertOf: (i: number) => boolean = () => false): BuiltAnomaly[] {
+function window(
+  start: number,
+  users: number,
+  scoreOf: (i: number) => number,
+  alertOf: (i: number) => boolean = () => false,
+): BuiltAnomaly[] {
   return Array.from({ length: users }, (_, i) =>
     buildAnomaly(
       { entity: { fields: ['user.name'], value: `u${i}` }, entityValues: [`u${i}`], start, end: start + H, eventCount: i + 1 },
@@ -57,9 +62,12 @@ describe('RollupAccumulator', () => {
     const written: RollupDocument[] = [];
     for (let h = 0; h < 24; h++) {
       // u0 peaks at hour 5 (score 90, alert); u1 is flat at 10; u2 appears only from hour 12.
-      const docs = window(T0 + h * H, 3, (i) => (i === 0 ? (h === 5 ? 90 : 20) : i === 1 ? 10 : 30), (i) => i === 0 && h === 5).filter(
-        (d) => d.doc.vigil.entity.value !== 'u2' || h >= 12,
-      );
+      const docs = window(
+        T0 + h * H,
+        3,
+        (i) => (i === 0 ? (h === 5 ? 90 : 20) : i === 1 ? 10 : 30),
+        (i) => i === 0 && h === 5,
+      ).filter((d) => d.doc.vigil.entity.value !== 'u2' || h >= 12);
       const out = acc.add({ start: T0 + h * H, end: T0 + (h + 1) * H }, H, docs);
       if (h < 23) assert.equal(out.length, 0, `nothing before the day is complete (hour ${h})`);
       written.push(...out);
@@ -92,8 +100,15 @@ describe('RollupAccumulator', () => {
       let acc = new RollupAccumulator('day', JOB);
       const out: RollupDocument[] = [];
       for (let h = 0; h < 48; h++) {
-        if (h === restartAt) acc = new RollupAccumulator('day', JOB, JSON.parse(JSON.stringify(acc.toState())) as ReturnType<RollupAccumulator['toState']>);
-        out.push(...acc.add({ start: T0 + h * H, end: T0 + (h + 1) * H }, H, window(T0 + h * H, 4, (i) => (i * 7 + h * 13) % 100)));
+        if (h === restartAt)
+          acc = new RollupAccumulator('day', JOB, JSON.parse(JSON.stringify(acc.toState())) as ReturnType<RollupAccumulator['toState']>);
+        out.push(
+          ...acc.add(
+            { start: T0 + h * H, end: T0 + (h + 1) * H },
+            H,
+            window(T0 + h * H, 4, (i) => (i * 7 + h * 13) % 100),
+          ),
+        );
       }
       return out;
     };
@@ -109,14 +124,25 @@ describe('RollupAccumulator', () => {
     const sizes: number[] = [];
     for (let k = 0; k < 8; k++) {
       const start = T0 + k * slide;
-      sizes.push(acc.add({ start, end: start + H }, slide, window(start, 2, () => 40)).length);
+      sizes.push(
+        acc.add(
+          { start, end: start + H },
+          slide,
+          window(start, 2, () => 40),
+        ).length,
+      );
     }
     assert.deepEqual(sizes, [0, 0, 0, 2, 0, 0, 0, 2]);
   });
 
   it('flushes open periods as they stand and the completed period overwrites the same id', () => {
     const acc = new RollupAccumulator('day', JOB);
-    for (let h = 0; h < 6; h++) acc.add({ start: T0 + h * H, end: T0 + (h + 1) * H }, H, window(T0 + h * H, 2, () => 30));
+    for (let h = 0; h < 6; h++)
+      acc.add(
+        { start: T0 + h * H, end: T0 + (h + 1) * H },
+        H,
+        window(T0 + h * H, 2, () => 30),
+      );
     const partial = acc.flush();
     assert.equal(partial.length, 2);
     assert.equal(partial[0].vigil.rollup.windows, 6);
@@ -128,7 +154,11 @@ describe('RollupAccumulator', () => {
 
   it('starts afresh (and keeps nothing of) a state written with another period', () => {
     const day = new RollupAccumulator('day', JOB);
-    day.add({ start: T0, end: T0 + H }, H, window(T0, 3, () => 10));
+    day.add(
+      { start: T0, end: T0 + H },
+      H,
+      window(T0, 3, () => 10),
+    );
     assert.equal(new RollupAccumulator('hour', JOB, day.toState()).size, 0);
     assert.equal(new RollupAccumulator('day', JOB, day.toState()).size, 3);
   });

@@ -36,7 +36,17 @@ describe('run loop', () => {
     const clock = { t: START + 20 * H + 5 * 60_000 };
     const { logger, messages } = capture();
     const abort = new AbortController();
-    const set = createWorkers({ config, engine, log: logger, holder: 'A', mode: 'run', bounds: { kind: 'run' }, executor: new MemoryExecutor(events), now: () => clock.t, abort: abort.signal });
+    const set = createWorkers({
+      config,
+      engine,
+      log: logger,
+      holder: 'A',
+      mode: 'run',
+      bounds: { kind: 'run' },
+      executor: new MemoryExecutor(events),
+      now: () => clock.t,
+      abort: abort.signal,
+    });
     const sleeps: number[] = [];
     const loop = new RunLoop({
       workers: set.workers,
@@ -87,7 +97,17 @@ describe('run loop', () => {
       },
     };
     const abort = new AbortController();
-    const set = createWorkers({ config, engine, log: logger, holder: 'A', mode: 'run', bounds: { kind: 'run' }, executor, now: () => clock.t, abort: abort.signal });
+    const set = createWorkers({
+      config,
+      engine,
+      log: logger,
+      holder: 'A',
+      mode: 'run',
+      bounds: { kind: 'run' },
+      executor,
+      now: () => clock.t,
+      abort: abort.signal,
+    });
     const loop = new RunLoop({ workers: set.workers, log: logger, maxWindowsPerTick: 4, maxBackoffMs: 1_000, abort });
     await loop.cycle();
     const store = new StateStore(engine, config.output.state_index, { chunkBytes: 1e6, writer: 't' });

@@ -30,14 +30,19 @@ const LOOKUP = [
   .join('\n');
 
 describe('vigil.segment on anomaly documents (fairness:)', () => {
-  it('adds the entity\'s attribute and alerted 1/0, via a related user for an IP, (none) when unknown; status records pass untouched', async () => {
+  it("adds the entity's attribute and alerted 1/0, via a related user for an IP, (none) when unknown; status records pass untouched", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-s14e-seg-'));
     try {
       await writeFile(join(dir, 'directory.ndjson'), LOOKUP);
       const inner = new Capture();
       const sink = segmentingSinkFor(inner, { by: 'department', lookup: join(dir, 'directory.ndjson') });
       const status: WriteItem = { index: 'vigil-status', id: 's', doc: { vigil: { status: { job_id: 'auth' } } } };
-      await sink.write([doc('user.name', 'alice', true), doc('source.ip', '10.0.0.9', false, ['bob']), doc('user.name', 'carol', false), status]);
+      await sink.write([
+        doc('user.name', 'alice', true),
+        doc('source.ip', '10.0.0.9', false, ['bob']),
+        doc('user.name', 'carol', false),
+        status,
+      ]);
       const segs = inner.items.map((i) => (i.doc.vigil as { segment?: unknown }).segment);
       assert.deepEqual(segs, [
         { by: 'department', value: 'finance', alerted: 1 },
@@ -48,7 +53,10 @@ describe('vigil.segment on anomaly documents (fairness:)', () => {
       assert.equal((inner.items[0].doc.vigil as { score: number }).score, 90);
       // Without fairness: the sink itself, nothing added.
       assert.equal(segmentingSinkFor(inner, undefined), inner);
-      assert.throws(() => segmentingSinkFor(inner, { by: 'department', lookup: join(dir, 'missing.ndjson') }), /fairness\.lookup: cannot read .*missing\.ndjson/);
+      assert.throws(
+        () => segmentingSinkFor(inner, { by: 'department', lookup: join(dir, 'missing.ndjson') }),
+        /fairness\.lookup: cannot read .*missing\.ndjson/,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -64,8 +72,14 @@ describe('vigil.segment on anomaly documents (fairness:)', () => {
       const token = tokenise('user.name', 'alice');
       assert.notEqual(token, 'alice');
       const inner = new Capture();
-      await segmentingSinkFor(inner, { by: 'country', lookup: join(dir, 'directory.ndjson') }, tokenise).write([doc('user.name', token, false), doc('user.name', 'alice', false)]);
-      assert.deepEqual(inner.items.map((i) => (i.doc.vigil as { segment: { value: string } }).segment.value), ['US', '(none)']);
+      await segmentingSinkFor(inner, { by: 'country', lookup: join(dir, 'directory.ndjson') }, tokenise).write([
+        doc('user.name', token, false),
+        doc('user.name', 'alice', false),
+      ]);
+      assert.deepEqual(
+        inner.items.map((i) => (i.doc.vigil as { segment: { value: string } }).segment.value),
+        ['US', '(none)'],
+      );
       assert.equal(lookupTokeniser({ pseudonymise: [], minimise: false, vault_index: 'v' }), undefined);
     } finally {
       await rm(dir, { recursive: true, force: true });

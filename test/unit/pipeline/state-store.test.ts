@@ -93,8 +93,18 @@ describe('state store', () => {
     // An orphan from a crashed writer an hour ago and a fresh one from a commit in progress.
     const old = (Date.now() - 3_600_000).toString(36);
     const fresh = Date.now().toString(36);
-    await engine.putState(INDEX, `${stateHeadId('auth', 0)}:g${old}-deadbeef:c0`, { kind: 'state_chunk', job_id: 'auth', partition: 0, generation: `${old}-deadbeef`, seq: 0, data: '' }, { kind: 'none' });
-    await engine.putState(INDEX, `${stateHeadId('auth', 0)}:g${fresh}-cafebabe:c0`, { kind: 'state_chunk', job_id: 'auth', partition: 0, generation: `${fresh}-cafebabe`, seq: 0, data: '' }, { kind: 'none' });
+    await engine.putState(
+      INDEX,
+      `${stateHeadId('auth', 0)}:g${old}-deadbeef:c0`,
+      { kind: 'state_chunk', job_id: 'auth', partition: 0, generation: `${old}-deadbeef`, seq: 0, data: '' },
+      { kind: 'none' },
+    );
+    await engine.putState(
+      INDEX,
+      `${stateHeadId('auth', 0)}:g${fresh}-cafebabe:c0`,
+      { kind: 'state_chunk', job_id: 'auth', partition: 0, generation: `${fresh}-cafebabe`, seq: 0, data: '' },
+      { kind: 'none' },
+    );
     assert.equal(await store.sweepOrphans('auth', 0), 1);
     assert.equal(engine.indices.get(INDEX)!.size, 1 + h.chunks + 1);
     await store.reset('auth', 0);

@@ -21,12 +21,18 @@ describe('window planner', () => {
   it('hands out only complete windows (end ≤ now − delay), aligned to the slide', () => {
     // At 03:04 with a 5-minute delay, the 02:00–03:00 window is not yet complete.
     const plan = planWindows(hourly, T0, T0 + 3 * H + 4 * M, 100);
-    assert.deepEqual(plan.windows.map((w) => (w.start - T0) / H), [0, 1]);
+    assert.deepEqual(
+      plan.windows.map((w) => (w.start - T0) / H),
+      [0, 1],
+    );
     assert.equal(plan.nextStart, T0 + 2 * H);
     assert.equal(plan.remaining, 0);
     // At 03:05 it is.
     const later = planWindows(hourly, T0, T0 + 3 * H + 5 * M, 100);
-    assert.deepEqual(later.windows.map((w) => (w.start - T0) / H), [0, 1, 2]);
+    assert.deepEqual(
+      later.windows.map((w) => (w.start - T0) / H),
+      [0, 1, 2],
+    );
     for (const w of later.windows) assert.equal(w.end - w.start, H);
   });
 
@@ -66,7 +72,10 @@ describe('window planner', () => {
     const spec = { windowMs: H, slideMs: 15 * M, delayMs: 0 };
     const plan = planWindows(spec, T0, T0 + 2 * H, 100);
     // Starts 00:00, 00:15, … 01:00 (ending 02:00).
-    assert.deepEqual(plan.windows.map((w) => (w.start - T0) / M), [0, 15, 30, 45, 60]);
+    assert.deepEqual(
+      plan.windows.map((w) => (w.start - T0) / M),
+      [0, 15, 30, 45, 60],
+    );
     assert.ok(plan.windows.every((w) => w.end - w.start === H));
   });
 
@@ -77,7 +86,10 @@ describe('window planner', () => {
 
   it('backfill ranges: windows entirely inside [from, to), first start aligned up', () => {
     const ws = windowsInRange(hourly, T0 + 30 * M, T0 + 5 * H);
-    assert.deepEqual(ws.map((w) => (w.start - T0) / H), [1, 2, 3, 4]);
+    assert.deepEqual(
+      ws.map((w) => (w.start - T0) / H),
+      [1, 2, 3, 4],
+    );
     assert.equal(ws.at(-1)!.end, T0 + 5 * H);
     assert.equal(windowsInRange(hourly, T0, T0 + 30 * M).length, 0);
   });

@@ -22,7 +22,9 @@ const quiet = log.child({});
 quiet.level = 'silent';
 
 export function plan(overrides: Record<string, unknown> = {}): JobPlan {
-  return planJob(jobSchema.parse({ id: 'auth', preset: 'auth_by_user', index: 'events', window: '1h', slide: '1h', warmup: '12h', ...overrides }));
+  return planJob(
+    jobSchema.parse({ id: 'auth', preset: 'auth_by_user', index: 'events', window: '1h', slide: '1h', warmup: '12h', ...overrides }),
+  );
 }
 
 export interface Clock {
@@ -46,7 +48,13 @@ export function worker(
   runnerOptions: Partial<JobRunnerOptions> = {},
   policy: SlicePolicy = {},
 ): PartitionWorker {
-  const writer = new BulkWriter(engine, { batchSize: 100, maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 2, deadLetter: async () => undefined });
+  const writer = new BulkWriter(engine, {
+    batchSize: 100,
+    maxAttempts: 3,
+    initialBackoffMs: 1,
+    maxBackoffMs: 2,
+    deadLetter: async () => undefined,
+  });
   const now = (): number => clock.t;
   const partition = { index: 0, count: 1 };
   const store = new StateStore(engine, 'state', { chunkBytes: 20_000, writer: holder });
@@ -56,7 +64,17 @@ export function worker(
     partition,
     store,
     lease: new Lease(engine, 'state', { jobId: p.job.id, partition: 0, holder, ttlMs: 30_000, now }),
-    runner: new JobRunner({ plan: p, partition, executor, sink: writer, anomalyIndex: () => 'anomalies', mode: 'backfill', writeMinScore: 0, now, ...runnerOptions }),
+    runner: new JobRunner({
+      plan: p,
+      partition,
+      executor,
+      sink: writer,
+      anomalyIndex: () => 'anomalies',
+      mode: 'backfill',
+      writeMinScore: 0,
+      now,
+      ...runnerOptions,
+    }),
     records,
     bounds,
     now,
@@ -109,4 +127,3 @@ export async function drive(w: PartitionWorker, maxSteps = Infinity, perStep = 5
   }
   return windows;
 }
-

@@ -38,7 +38,18 @@ function slice(users: readonly string[], fused = 9): PartitionScores {
     a.doc.vigil.fused_score = fused;
     return a;
   });
-  return { job: 'auth_by_user', partition: 0, window: { start: START, end: START + H }, anomalies, events: 100, entities: users.length, maxScore: 99, durationMs: 1, fieldIssues: new FieldIssues(), skippedNoEntity: 0 };
+  return {
+    job: 'auth_by_user',
+    partition: 0,
+    window: { start: START, end: START + H },
+    anomalies,
+    events: 100,
+    entities: users.length,
+    maxScore: 99,
+    durationMs: 1,
+    fieldIssues: new FieldIssues(),
+    skippedNoEntity: 0,
+  };
 }
 
 function decided(pass: AnalystPass | undefined, users: readonly string[]): Map<string, AnomalyDocument> {
@@ -54,7 +65,10 @@ describe('the analyst pass in the slice decision', () => {
     const bob = docs.get('bob')?.vigil;
     assert.ok(alice && bob);
     assert.equal(alice.analyst?.suppressed, true);
-    assert.deepEqual({ ...alice.analyst?.suppressed_by, reason: undefined }, { verdict: 'benign_expected', by: 'ana', until: '2030-01-01T00:00:00.000Z', anomaly_id: 'a-alice', reason: undefined });
+    assert.deepEqual(
+      { ...alice.analyst?.suppressed_by, reason: undefined },
+      { verdict: 'benign_expected', by: 'ana', until: '2030-01-01T00:00:00.000Z', anomaly_id: 'a-alice', reason: undefined },
+    );
     assert.equal(alice.analyst?.adjusted_fused_score, 0);
     assert.equal(alice.is_alert, false);
     assert.match(alice.explanation, /suppressed: benign expected by ana until 2030-01-01/);
@@ -68,17 +82,39 @@ describe('the analyst pass in the slice decision', () => {
 
   test('a newer true_positive on the same entity lifts the older suppression; true_positive alone suppresses nothing', () => {
     // Newest first, as the feedback store returns them.
-    const lifted = new AnalystPass({ verdicts: [verdict('true_positive', 'alice'), verdict('benign_expected', 'alice', 3.7, 'older')], lists: [] });
+    const lifted = new AnalystPass({
+      verdicts: [verdict('true_positive', 'alice'), verdict('benign_expected', 'alice', 3.7, 'older')],
+      lists: [],
+    });
     assert.equal(decided(lifted, ['alice']).get('alice')?.vigil.analyst?.suppressed, undefined);
-    const stale = new AnalystPass({ verdicts: [verdict('benign_expected', 'alice', 3.7, 'newer'), verdict('true_positive', 'alice', 3.7, 'older')], lists: [] });
+    const stale = new AnalystPass({
+      verdicts: [verdict('benign_expected', 'alice', 3.7, 'newer'), verdict('true_positive', 'alice', 3.7, 'older')],
+      lists: [],
+    });
     assert.equal(decided(stale, ['alice']).get('alice')?.vigil.analyst?.suppressed, true);
   });
 
   test('Platt scaling is refitted on the verdicts once both kinds are judged, and the probability follows it', () => {
-    assert.equal(plattFromVerdicts([verdict('true_positive', 'a', 9), verdict('false_positive', 'b', 3), verdict('false_positive', 'c', 2)]), undefined);
-    const fitted = plattFromVerdicts([verdict('true_positive', 'a', 9), verdict('true_positive', 'd', 8), verdict('false_positive', 'b', 3), verdict('benign_expected', 'c', 2)]);
+    assert.equal(
+      plattFromVerdicts([verdict('true_positive', 'a', 9), verdict('false_positive', 'b', 3), verdict('false_positive', 'c', 2)]),
+      undefined,
+    );
+    const fitted = plattFromVerdicts([
+      verdict('true_positive', 'a', 9),
+      verdict('true_positive', 'd', 8),
+      verdict('false_positive', 'b', 3),
+      verdict('benign_expected', 'c', 2),
+    ]);
     assert.ok(fitted?.labels === 4 && fitted.c.a > 0, 'a rising fit on 4 labels');
-    const pass = new AnalystPass({ verdicts: [verdict('true_positive', 'x', 9), verdict('true_positive', 'y', 8), verdict('false_positive', 'z', 3), verdict('false_positive', 'w', 2)], lists: [] });
+    const pass = new AnalystPass({
+      verdicts: [
+        verdict('true_positive', 'x', 9),
+        verdict('true_positive', 'y', 8),
+        verdict('false_positive', 'z', 3),
+        verdict('false_positive', 'w', 2),
+      ],
+      lists: [],
+    });
     const doc = decided(pass, ['alice']).get('alice')?.vigil;
     assert.equal(doc?.analyst?.calibration_labels, 4);
     assert.ok(doc && doc.probability > 0.5, `fused 9 reads as a likely attack (p ${doc?.probability})`);

@@ -25,7 +25,13 @@ const anomaly: JsonObject = {
 };
 
 function win(features: [string, number][], end = NOW + DAY): PatternWindow {
-  return { job: 'auth-users', entityField: 'user.name', entityValue: 'backup-svc', end, features: features.map(([name, actual]) => ({ name, actual, typical: 0 })) };
+  return {
+    job: 'auth-users',
+    entityField: 'user.name',
+    entityValue: 'backup-svc',
+    end,
+    features: features.map(([name, actual]) => ({ name, actual, typical: 0 })),
+  };
 }
 
 describe('feedback verdicts', () => {
@@ -33,10 +39,16 @@ describe('feedback verdicts', () => {
     const doc = feedbackFor('doc-1', anomaly, { verdict: 'benign_expected', by: 'ana', reason: 'nightly backup', now: NOW });
     assert.ok(feedbackSchema.safeParse(doc).success);
     const f = doc.vigil.feedback;
-    assert.deepEqual(f.pattern.map((p) => p.name), ['events', 'distinct_hosts']);
+    assert.deepEqual(
+      f.pattern.map((p) => p.name),
+      ['events', 'distinct_hosts'],
+    );
     assert.equal(f.incident_id, 'abc123');
     assert.equal(f.expires, new Date(NOW + 90 * DAY).toISOString());
-    assert.equal(feedbackFor('doc-1', anomaly, { verdict: 'false_positive', by: 'ana', now: NOW }).vigil.feedback.expires, new Date(NOW + 7 * DAY).toISOString());
+    assert.equal(
+      feedbackFor('doc-1', anomaly, { verdict: 'false_positive', by: 'ana', now: NOW }).vigil.feedback.expires,
+      new Date(NOW + 7 * DAY).toISOString(),
+    );
     assert.equal(feedbackFor('doc-1', anomaly, { verdict: 'true_positive', by: 'ana', now: NOW }).vigil.feedback.expires, undefined);
   });
 
@@ -50,10 +62,27 @@ describe('feedback verdicts', () => {
     const verdict = feedbackFor('doc-1', anomaly, { verdict: 'benign_expected', by: 'ana', now: NOW }).vigil.feedback;
     const s = new Suppressor([verdict]);
     assert.equal(s.size, 1);
-    assert.ok(s.match(win([['events', 500], ['distinct_hosts', 11]])), 'the same burst again');
+    assert.ok(
+      s.match(
+        win([
+          ['events', 500],
+          ['distinct_hosts', 11],
+        ]),
+      ),
+      'the same burst again',
+    );
     assert.ok(s.match(win([['events', 700]])), 'within +50 %');
     assert.equal(s.match(win([['events', 800]])), undefined, 'far more than judged');
-    assert.equal(s.match(win([['events', 400], ['failure_ratio', 0.9]])), undefined, 'a new feature going off');
+    assert.equal(
+      s.match(
+        win([
+          ['events', 400],
+          ['failure_ratio', 0.9],
+        ]),
+      ),
+      undefined,
+      'a new feature going off',
+    );
     assert.equal(s.match({ ...win([['events', 400]]), entityValue: 'alice' }), undefined, 'another entity');
     assert.equal(s.match(win([['events', 400]], NOW + 91 * DAY)), undefined, 'expired');
     assert.match(s.match(win([['events', 400]]))?.reason ?? '', /benign expected by ana until 2026-06-07/);
@@ -81,7 +110,11 @@ describe('feedback verdicts', () => {
     const fp = new URL(links.false_positive);
     assert.equal(fp.pathname, '/feedback');
     assert.equal(fp.searchParams.get('exp'), String(expires / 1000));
-    assert.deepEqual(verifyFeedbackLink(secret, fp.searchParams, NOW), { ok: true, target: { kind: 'incident', id: 'abc123' }, verdict: 'false_positive' });
+    assert.deepEqual(verifyFeedbackLink(secret, fp.searchParams, NOW), {
+      ok: true,
+      target: { kind: 'incident', id: 'abc123' },
+      verdict: 'false_positive',
+    });
     const forged = new URLSearchParams(fp.searchParams);
     forged.set('verdict', 'benign_expected');
     assert.deepEqual(verifyFeedbackLink(secret, forged, NOW), { ok: false, status: 403, error: 'the signature does not match this link' });

@@ -27,13 +27,32 @@ describe('soft-label lists', () => {
 
   test('allow lowers, watch and ioc raise, by weight × 3; each list counts once', () => {
     const labeller = new SoftLabeller(shipped());
-    const backup = labeller.label({ entityField: 'user.name', entityValue: 'svc-backup', end: END, values: { 'related.user': ['svc-backup'] } });
+    const backup = labeller.label({
+      entityField: 'user.name',
+      entityValue: 'svc-backup',
+      end: END,
+      values: { 'related.user': ['svc-backup'] },
+    });
     assert.equal(backup.hits.length, 1);
     assert.ok(Math.abs(backup.shift - -2.4) < 1e-12);
     const scanner = labeller.label({ entityField: 'source.ip', entityValue: '10.20.250.7', end: END, values: {} });
-    assert.deepEqual(scanner.hits.map((h) => h.list), ['vulnerability-scanners']);
-    const ioc = labeller.label({ entityField: 'user.name', entityValue: 'administrator', end: END, values: { 'related.ip': ['198.51.100.23'] } });
-    assert.deepEqual(ioc.hits.map((h) => [h.list, h.value]), [['privileged-accounts', 'administrator'], ['campaign-iocs', '198.51.100.23']]);
+    assert.deepEqual(
+      scanner.hits.map((h) => h.list),
+      ['vulnerability-scanners'],
+    );
+    const ioc = labeller.label({
+      entityField: 'user.name',
+      entityValue: 'administrator',
+      end: END,
+      values: { 'related.ip': ['198.51.100.23'] },
+    });
+    assert.deepEqual(
+      ioc.hits.map((h) => [h.list, h.value]),
+      [
+        ['privileged-accounts', 'administrator'],
+        ['campaign-iocs', '198.51.100.23'],
+      ],
+    );
     assert.ok(Math.abs(ioc.shift - 3.9) < 1e-12);
     const none = labeller.label({ entityField: 'user.name', entityValue: 'alice', end: END, values: { 'related.ip': ['10.1.2.3'] } });
     assert.deepEqual(none, { shift: 0, hits: [] });
@@ -42,7 +61,10 @@ describe('soft-label lists', () => {
   test('a list restricted to fields ignores the same value elsewhere; an expired list matches nothing', () => {
     const labeller = new SoftLabeller(shipped());
     assert.equal(labeller.label({ entityField: 'host.name', entityValue: 'svc-backup', end: END, values: {} }).hits.length, 0);
-    assert.equal(labeller.label({ entityField: 'source.ip', entityValue: '203.0.113.7', end: Date.UTC(2027, 5, 1), values: {} }).hits.length, 0);
+    assert.equal(
+      labeller.label({ entityField: 'source.ip', entityValue: '203.0.113.7', end: Date.UTC(2027, 5, 1), values: {} }).hits.length,
+      0,
+    );
   });
 
   test('bad lists are refused naming the field and the fix', () => {
@@ -51,7 +73,10 @@ describe('soft-label lists', () => {
     const messages = bad.success ? [] : bad.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     assert.ok(messages.some((m) => m.startsWith('weight:')));
     assert.ok(messages.some((m) => m.includes('expected a CIDR range such as 10.20.0.0/24')));
-    assert.throws(() => loadLists([{ ...listSchema.parse({ name: 'f', kind: 'ioc', weight: 1 }), values_file: 'nope.txt' }], EXAMPLES), /lists\[f\]\.values_file: cannot read/);
+    assert.throws(
+      () => loadLists([{ ...listSchema.parse({ name: 'f', kind: 'ioc', weight: 1 }), values_file: 'nope.txt' }], EXAMPLES),
+      /lists\[f\]\.values_file: cannot read/,
+    );
   });
 });
 
@@ -80,7 +105,10 @@ describe('analyst input before the incident pass', async () => {
     assert.equal(fields?.adjusted_fused_score, 0);
     assert.equal(fields?.suppressed_by?.by, 'ana');
     assert.equal(fields?.suppressed_by?.until, '2027-03-01T00:00:00.000Z');
-    assert.deepEqual(fields?.lists?.map((l) => l.name), ['backup-agents']);
+    assert.deepEqual(
+      fields?.lists?.map((l) => l.name),
+      ['backup-agents'],
+    );
     // The same account doing something else is not muted (only the backup list's soft label applies).
     const b = input.adjust({ ...base, features: [{ name: 'failures', actual: 50, typical: 0, contribution: 0.9 }] });
     assert.ok(Math.abs(b.fused - (7 - 2.4)) < 1e-12);

@@ -63,9 +63,27 @@ describe('pseudonymiser', () => {
 
 describe('pseudonymising executor', () => {
   const events: JsonObject[] = [
-    { '@timestamp': new Date(T0).toISOString(), user: { name: 'alice' }, source: { ip: '10.0.0.1' }, host: { name: 'ws-1' }, event: { outcome: 'failure' } },
-    { '@timestamp': new Date(T0 + 1).toISOString(), user: { name: 'alice' }, source: { ip: '10.0.0.2' }, host: { name: 'ws-1' }, event: { outcome: 'success' } },
-    { '@timestamp': new Date(T0 + 2).toISOString(), user: { name: 'bob' }, source: { ip: '10.0.0.1' }, host: { name: 'ws-2' }, event: { outcome: 'success' } },
+    {
+      '@timestamp': new Date(T0).toISOString(),
+      user: { name: 'alice' },
+      source: { ip: '10.0.0.1' },
+      host: { name: 'ws-1' },
+      event: { outcome: 'failure' },
+    },
+    {
+      '@timestamp': new Date(T0 + 1).toISOString(),
+      user: { name: 'alice' },
+      source: { ip: '10.0.0.2' },
+      host: { name: 'ws-1' },
+      event: { outcome: 'success' },
+    },
+    {
+      '@timestamp': new Date(T0 + 2).toISOString(),
+      user: { name: 'bob' },
+      source: { ip: '10.0.0.1' },
+      host: { name: 'ws-2' },
+      event: { outcome: 'success' },
+    },
   ];
   const request: WindowRequest = {
     index: 'x',

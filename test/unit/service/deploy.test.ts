@@ -18,7 +18,15 @@ describe('deployment units', () => {
   const unit = readFileSync('deploy/systemd/vigil.service', 'utf8');
 
   it('systemd: hardened (own user, no new privileges, read-only system, no capabilities)', () => {
-    for (const line of ['User=vigil', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'ReadOnlyPaths=/etc/vigil /opt/vigil', 'CapabilityBoundingSet=', 'ExecReload=/bin/kill -HUP $MAINPID']) {
+    for (const line of [
+      'User=vigil',
+      'NoNewPrivileges=yes',
+      'ProtectSystem=strict',
+      'ProtectHome=yes',
+      'ReadOnlyPaths=/etc/vigil /opt/vigil',
+      'CapabilityBoundingSet=',
+      'ExecReload=/bin/kill -HUP $MAINPID',
+    ]) {
       assert.ok(unit.split('\n').includes(line), `missing ${line}`);
     }
   });
@@ -41,16 +49,38 @@ describe('deployment units', () => {
     assert.equal(result.status, 0, result.stdout + result.stderr);
   });
 
-  it('prometheus: promtool check rules passes', { skip: !onPath('promtool') && 'promtool is not installed (Debian: apt-get install prometheus)' }, () => {
-    const result = spawnSync('promtool', ['check', 'rules', 'deploy/prometheus/vigil-alerts.yml'], { encoding: 'utf8' });
-    assert.equal(result.status, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /SUCCESS: 6 rules found/);
-  });
+  it(
+    'prometheus: promtool check rules passes',
+    { skip: !onPath('promtool') && 'promtool is not installed (Debian: apt-get install prometheus)' },
+    () => {
+      const result = spawnSync('promtool', ['check', 'rules', 'deploy/prometheus/vigil-alerts.yml'], { encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /SUCCESS: 6 rules found/);
+    },
+  );
 
   it('kubernetes: non-root, read-only root file system, probes on /healthz and /readyz', () => {
-    const docs = parseAllDocuments(readFileSync('deploy/kubernetes/vigil.yaml', 'utf8')).map((d) => d.toJSON() as { kind: string; spec?: unknown });
-    assert.deepEqual(docs.map((d) => d.kind), ['ConfigMap', 'Deployment', 'Service']);
-    const deployment = docs[1] as { spec: { template: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } }; securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean } }[] } } } };
+    const docs = parseAllDocuments(readFileSync('deploy/kubernetes/vigil.yaml', 'utf8')).map(
+      (d) => d.toJSON() as { kind: string; spec?: unknown },
+    );
+    assert.deepEqual(
+      docs.map((d) => d.kind),
+      ['ConfigMap', 'Deployment', 'Service'],
+    );
+    const deployment = docs[1] as {
+      spec: {
+        template: {
+          spec: {
+            securityContext: { runAsNonRoot: boolean };
+            containers: {
+              livenessProbe: { httpGet: { path: string } };
+              readinessProbe: { httpGet: { path: string } };
+              securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean };
+            }[];
+          };
+        };
+      };
+    };
     const pod = deployment.spec.template.spec;
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(pod.containers[0].livenessProbe.httpGet.path, '/healthz');

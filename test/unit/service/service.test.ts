@@ -63,9 +63,16 @@ describe('service metrics', () => {
   it('the Grafana dashboard and the Prometheus rules only use metrics the runner exports', async () => {
     const metrics = new ServiceMetrics(() => []);
     const exported = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
-    const dashboard = JSON.parse(readFileSync('deploy/grafana/vigil-dashboard.json', 'utf8')) as { panels: { title: string; targets: { expr: string }[] }[] };
-    const rules = parse(readFileSync('deploy/prometheus/vigil-alerts.yml', 'utf8')) as { groups: { rules: { alert: string; expr: string }[] }[] };
-    const exprs = [...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)), ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr))];
+    const dashboard = JSON.parse(readFileSync('deploy/grafana/vigil-dashboard.json', 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const rules = parse(readFileSync('deploy/prometheus/vigil-alerts.yml', 'utf8')) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
+    const exprs = [
+      ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr)),
+      ...rules.groups.flatMap((g) => g.rules.map((r) => r.expr)),
+    ];
     assert.ok(dashboard.panels.length >= 10);
     for (const expr of exprs) for (const name of metricNames(expr)) assert.ok(exported.has(name), `${name} (in ${expr}) is not exported`);
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert));

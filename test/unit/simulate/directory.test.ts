@@ -19,7 +19,12 @@ describe('simulated directory (fairness attributes)', () => {
     const rows = directoryOf(world);
     assert.equal(rows.length, world.people.length + world.services.length + world.hosts.length);
     const alice = rows.find((r) => r.value === world.people[1].name);
-    assert.deepEqual(alice?.attributes, { department: 'engineering', role: 'developer', site: world.people[1].site.code, country: world.people[1].site.country });
+    assert.deepEqual(alice?.attributes, {
+      department: 'engineering',
+      role: 'developer',
+      site: world.people[1].site.code,
+      country: world.people[1].site.country,
+    });
     assert.ok(rows.filter((r) => r.field === 'user.name').every((r) => r.attributes.department && r.attributes.country));
   });
 

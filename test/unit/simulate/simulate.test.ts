@@ -43,7 +43,10 @@ describe('vigil simulate', () => {
     assert.equal(s.labels.length, 0);
     assert.equal(benignOnly.lines.length, summary.events - summary.attackEvents);
     const all = new Set(sink.lines);
-    assert.ok(benignOnly.lines.every((l) => all.has(l)), 'every benign event of the benign-only run is in the run with attacks');
+    assert.ok(
+      benignOnly.lines.every((l) => all.has(l)),
+      'every benign event of the benign-only run is in the run with attacks',
+    );
   });
 
   it('streams events in time order and counts them by category', () => {
@@ -54,7 +57,8 @@ describe('vigil simulate', () => {
     }
     const counted = Object.values(summary.byCategory).reduce((a, b) => a + b, 0);
     assert.equal(counted, docs.length);
-    for (const c of ['authentication', 'process', 'network', 'file', 'iam']) assert.ok((summary.byCategory[c] ?? 0) > 0, `${c} events present`);
+    for (const c of ['authentication', 'process', 'network', 'file', 'iam'])
+      assert.ok((summary.byCategory[c] ?? 0) > 0, `${c} events present`);
   });
 
   it('emits every scenario once with its ATT&CK technique', () => {
@@ -85,7 +89,10 @@ describe('vigil simulate', () => {
       });
       const field = l.field as 'user.name' | 'source.ip' | 'host.name';
       const value = (d: Doc) => (field === 'user.name' ? d.user?.name : field === 'source.ip' ? d.source?.ip : d.host?.name);
-      assert.ok(inside.some((d) => value(d) === l.value), `${l.scenario} ${l.field}=${l.value} appears in its interval`);
+      assert.ok(
+        inside.some((d) => value(d) === l.value),
+        `${l.scenario} ${l.field}=${l.value} appears in its interval`,
+      );
     }
   });
 
@@ -94,10 +101,18 @@ describe('vigil simulate', () => {
     const failures = docs.filter((d) => d.event.outcome === 'failure' && d.event.category[0] === 'authentication');
     const typoUsers = new Set(failures.map((d) => d.user?.name).filter((u) => u && !u.startsWith('svc-') && !labelledUsers.has(u)));
     assert.ok(typoUsers.size >= 5, `benign failed logins (typos) by ${typoUsers.size} people`);
-    assert.ok(failures.filter((d) => d.user?.name === 'svc-legacy-erp').length >= 4 * 24 * 5, 'stale-password service account fails around the clock');
-    const monday = docs.filter((d) => d.user?.name === 'svc-backup' && new Date(d['@timestamp']).getUTCDay() === 1 && d.event.category[0] === 'file');
+    assert.ok(
+      failures.filter((d) => d.user?.name === 'svc-legacy-erp').length >= 4 * 24 * 5,
+      'stale-password service account fails around the clock',
+    );
+    const monday = docs.filter(
+      (d) => d.user?.name === 'svc-backup' && new Date(d['@timestamp']).getUTCDay() === 1 && d.event.category[0] === 'file',
+    );
     assert.ok(monday.length > 1000, `Monday-morning backup burst (${monday.length} file reads)`);
-    assert.ok(docs.some((d) => d.user?.name === 'svc-scan' && d.event.outcome === 'failure'), 'weekly vulnerability scan with failed logins');
+    assert.ok(
+      docs.some((d) => d.user?.name === 'svc-scan' && d.event.outcome === 'failure'),
+      'weekly vulnerability scan with failed logins',
+    );
     assert.ok(docs.filter((d) => d.event.action === 'vpn-logon' && d.event.outcome === 'success').length > 20, 'remote work over VPN');
   });
 
@@ -111,11 +126,15 @@ describe('vigil simulate', () => {
       const u = d.user?.name;
       if (!u || d.event.category[0] !== 'authentication') continue;
       if (!first.has(u)) first.set(u, d['@timestamp']);
-      if (d.event.action === 'vpn-logon' && d.event.outcome === 'success') countries.set(u, (countries.get(u) ?? new Set()).add(d.source?.geo?.country_iso_code ?? ''));
+      if (d.event.action === 'vpn-logon' && d.event.outcome === 'success')
+        countries.set(u, (countries.get(u) ?? new Set()).add(d.source?.geo?.country_iso_code ?? ''));
     }
     const late = [...first.entries()].filter(([u, t]) => !u.startsWith('svc-') && t >= '2026-03-04T12');
     assert.ok(late.length >= 1, 'people whose first logon is after day 2');
-    assert.ok([...countries.values()].some((s) => s.size > 1), 'a benign traveller logs in from a second country');
+    assert.ok(
+      [...countries.values()].some((s) => s.size > 1),
+      'a benign traveller logs in from a second country',
+    );
     // Another world with the same seed in the same process must not leak into the first one.
     const again = new MemorySink();
     await simulate({ options: smallOptions(), sinks: [again] });
@@ -123,8 +142,14 @@ describe('vigil simulate', () => {
   });
 
   it('intensity and stealth change the attacks (louder = more events)', async () => {
-    const loud = await simulate({ options: smallOptions({ attacks: parseAttackSpec('brute_force:3,password_spray:3'), stealth: 0, intensity: 2 }), sinks: [] });
-    const quiet = await simulate({ options: smallOptions({ attacks: parseAttackSpec('brute_force:3,password_spray:3'), stealth: 1, intensity: 0.5 }), sinks: [] });
+    const loud = await simulate({
+      options: smallOptions({ attacks: parseAttackSpec('brute_force:3,password_spray:3'), stealth: 0, intensity: 2 }),
+      sinks: [],
+    });
+    const quiet = await simulate({
+      options: smallOptions({ attacks: parseAttackSpec('brute_force:3,password_spray:3'), stealth: 1, intensity: 0.5 }),
+      sinks: [],
+    });
     assert.equal(loud.attacks.length, 6);
     assert.ok(loud.attackEvents > 3 * quiet.attackEvents, `loud ${loud.attackEvents} vs quiet ${quiet.attackEvents}`);
     const span = (s: SimulationSummary) => s.attacks.reduce((a, x) => a + (Date.parse(x.end) - Date.parse(x.start)), 0);

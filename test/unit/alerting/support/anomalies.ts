@@ -41,7 +41,11 @@ export function testAnomaly(options: TestAnomalyOptions = {}): { id: string; doc
     threat: {
       framework: 'MITRE ATT&CK',
       tactic: { id: ['TA0006'], name: ['Credential Access'] },
-      technique: { id: ['T1110', 'T1110.003'], name: ['Brute Force', 'Password Spraying'], reference: ['https://attack.mitre.org/techniques/T1110/', 'https://attack.mitre.org/techniques/T1110/003/'] },
+      technique: {
+        id: ['T1110', 'T1110.003'],
+        name: ['Brute Force', 'Password Spraying'],
+        reference: ['https://attack.mitre.org/techniques/T1110/', 'https://attack.mitre.org/techniques/T1110/003/'],
+      },
     },
     vigil: {
       job_id: job,

@@ -20,5 +20,10 @@ export function receiverPool(): (...args: Parameters<typeof startReceiver>) => P
 
 /** A dispatcher with one connector to `url`, the in-memory outbox and seeded jitter. */
 export function dispatcherFor(url: string, connector: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Dispatcher {
-  return createDispatcher({ config: testAlerting([{ url, ...connector }], extra), deadLetterIndex: 'unused', stateIndex: 'unused', random: seededRandom(7) });
+  return createDispatcher({
+    config: testAlerting([{ url, ...connector }], extra),
+    deadLetterIndex: 'unused',
+    stateIndex: 'unused',
+    random: seededRandom(7),
+  });
 }

@@ -13,13 +13,20 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function verifyWebhook(secret: string, headers: IncomingHttpHeaders, rawBody: string, nowSeconds = Math.floor(Date.now() / 1000), toleranceSeconds = 300): Verdict {
+export function verifyWebhook(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  rawBody: string,
+  nowSeconds = Math.floor(Date.now() / 1000),
+  toleranceSeconds = 300,
+): Verdict {
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');
   const signatures = header(headers, 'webhook-signature');
   if (!id || !timestamp || !signatures) return { ok: false, why: 'missing webhook-id, webhook-timestamp or webhook-signature' };
   const ts = Number(timestamp);
-  if (!Number.isInteger(ts) || Math.abs(nowSeconds - ts) > toleranceSeconds) return { ok: false, why: `timestamp ${timestamp} outside the tolerance` };
+  if (!Number.isInteger(ts) || Math.abs(nowSeconds - ts) > toleranceSeconds)
+    return { ok: false, why: `timestamp ${timestamp} outside the tolerance` };
   // The spec's secrets are "whsec_" + base64 of the key; anything else is taken as the raw key bytes.
   const key = secret.startsWith('whsec_') ? Buffer.from(secret.substring(6), 'base64') : Buffer.from(secret, 'utf8');
   const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${rawBody}`, 'utf8').digest();
