@@ -88,6 +88,8 @@ export function fixtureDocs(endMs: number, hours = 6): FixtureDocs {
           event_count: 100 + h * 10 + i,
           model_version: '1',
           partition: 0,
+          // The fairness panels aggregate by segment (src/pipeline/segment-sink.ts writes it when `fairness:` is set).
+          segment: { by: 'department', value: i % 2 === 0 ? 'finance' : 'engineering', alerted: alert ? 1 : 0 },
         },
       };
       anomalies.push({ id: anomalyId(jobId, e.field, e.value, start), doc });
