@@ -8,8 +8,8 @@
  *   model's alert list would deduplicate to (ElastAlert2's realert does the same). Same counting,
  *   same windows, for every model.
  * - At the default setting, Vigil's online decisions (the pass's alerts as the pipeline sends
- *   them, budget and floor included): incidents a day, false incidents a day (an alerted incident
- *   none of whose windows matches a label), false incidents on the first scored day, attacks
+ *   them, budget and floor included): incidents a day, false incidents a day (an alert whose
+ *   incident held no window of an attack when it was sent), false incidents on the first scored day, attacks
  *   caught, and the median time to detect (attack start → the first slice at which a matching
  *   window belonged to an alerted incident, plus the ingest delay and processing time). The
  *   static rules' own decision (a rule fires) is counted the same way, one incident per entity
@@ -122,17 +122,35 @@ export function analystFigures(o: AnalystOptions): AnalystFigures {
     };
   }
 
-  // Vigil at its default: the pass's own alerts.
-  const incidentPositive = new Map<string, boolean>();
+  // Vigil at its default: the pass's own alerts, judged as the analyst meets them. An alert is
+  // true when, at the moment it is sent, its incident already holds a window of an attack; an
+  // attack is caught when one of its windows is in an incident at that incident's alert, or
+  // reaches the analyst later as an update (a window at the cut) of an incident that was true
+  // when it alerted. An attack that only joins an incident which alerted earlier for something
+  // benign is not caught: the analyst dismissed that incident before the attack began.
+  const canonicalOf = new Map<string, string>();
+  for (const a of o.alerts) canonicalOf.set(a.id, a.incident);
+  const incidentOfWindow = (w: ScoredWindow): string | undefined => (w.incident ? (canonicalOf.get(w.incident) ?? w.incident) : undefined);
+  const alertAt = new Map<string, number>();
+  for (const a of o.alerts) alertAt.set(a.incident, Math.min(alertAt.get(a.incident) ?? Infinity, a.at));
+  // Earliest end of a positive window per incident: true at an alert sent at t iff ≤ t.
+  const firstPositiveEnd = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const inc = positive[i] ? incidentOfWindow(windows[i]) : undefined;
+    if (inc !== undefined) firstPositiveEnd.set(inc, Math.min(firstPositiveEnd.get(inc) ?? Infinity, windows[i].end));
+  }
+  const trueAt = (incident: string, t: number): boolean => (firstPositiveEnd.get(incident) ?? Infinity) <= t;
   const firstCaught = new Map<number, number>();
   for (let i = 0; i < n; i++) {
     const w = windows[i];
-    if (!w.incident) continue;
-    if (positive[i]) incidentPositive.set(w.incident, true);
-    if (w.incidentAlerted) for (const a of attackLists[i]) firstCaught.set(a, Math.min(firstCaught.get(a) ?? Infinity, w.end));
+    const inc = incidentOfWindow(w);
+    const at = inc === undefined ? undefined : alertAt.get(inc);
+    if (inc === undefined || at === undefined || attackLists[i].length === 0) continue;
+    const detected = w.end <= at ? at : w.isAlert && trueAt(inc, at) ? w.end : undefined;
+    if (detected !== undefined) for (const a of attackLists[i]) firstCaught.set(a, Math.min(firstCaught.get(a) ?? Infinity, detected));
   }
   const inScope = o.alerts.filter((a) => a.at > scoreFrom && a.at <= o.scoreTo + DAY_MS);
-  const falseAlerts = inScope.filter((a) => !incidentPositive.get(a.id));
+  const falseAlerts = inScope.filter((a) => !trueAt(a.incident, a.at));
   models.ensemble = {
     ...models.ensemble,
     atDefault: {

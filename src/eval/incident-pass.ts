@@ -19,6 +19,11 @@ export interface IncidentAlert {
   readonly at: number;
   readonly firstStart: number;
   readonly root: string;
+  /**
+   * The incident it ended up in: its own id, or the id of the older incident it was merged into
+   * later (windows after the merge carry that id).
+   */
+  readonly incident: string;
 }
 
 export interface IncidentPassResult {
@@ -37,7 +42,8 @@ export function incidentPass(windows: readonly ScoredWindow[], options: Incident
   });
   const tracker = new IncidentTracker(options);
   const out: ScoredWindow[] = [...windows];
-  const alerts: IncidentAlert[] = [];
+  const alerts: Omit<IncidentAlert, 'incident'>[] = [];
+  const mergedInto = new Map<string, string>();
   for (const end of [...byEnd.keys()].sort((a, b) => a - b)) {
     const group = byEnd.get(end) ?? [];
     const decision = tracker.step({
@@ -58,8 +64,10 @@ export function incidentPass(windows: readonly ScoredWindow[], options: Incident
       }),
     });
     const alerted = new Map(decision.incidents.map((inc) => [inc.id, inc.alerted]));
-    for (const inc of decision.incidents)
+    for (const inc of decision.incidents) {
       if (inc.status === 'new') alerts.push({ id: inc.id, at: end, firstStart: inc.firstStart, root: inc.root });
+      for (const from of inc.mergedFrom ?? []) mergedInto.set(from, inc.id);
+    }
     decision.windows.forEach((d, k) => {
       const i = group[k];
       const w = windows[i];
@@ -73,5 +81,10 @@ export function incidentPass(windows: readonly ScoredWindow[], options: Incident
       };
     });
   }
-  return { windows: out, alerts, openIncidents: tracker.openIncidents };
+  const canonical = (id: string): string => {
+    let at = id;
+    for (let hops = 0; mergedInto.has(at) && hops < 1_000; hops++) at = mergedInto.get(at) ?? at;
+    return at;
+  };
+  return { windows: out, alerts: alerts.map((a) => ({ ...a, incident: canonical(a.id) })), openIncidents: tracker.openIncidents };
 }

@@ -3,9 +3,10 @@
  *
  * - An absolute significance floor (z scale): nothing below it alerts, so a quiet day sends fewer
  *   alerts than the budget, or none.
- * - A learned threshold: from the previous days' candidate incidents and today's so far (their peak
- *   risk), the level above which about `quietShare · alertsPerDay` of them a day would have alerted
- *   — the budget is left mostly free for what is unusual. Or, with `targetFpr`, the (1 − α) quantile of the risk
+ * - A learned threshold: per day (the previous days and today so far), the peak risk above which
+ *   `quietShare · alertsPerDay` candidate incidents would have alerted, and the median of those
+ *   daily levels — the budget is left mostly free for what is unusual, and one loud day does not
+ *   raise the bar for the week after it. Or, with `targetFpr`, the (1 − α) quantile of the risk
  *   stream (paper Algorithm 2, models/threshold.ts).
  * - A hard cap: at most `alertsPerDay` new incidents a UTC day; the first day the pass sees (no
  *   history of its own) also raises the floor by `coldStartFloorBoost`.
@@ -25,8 +26,7 @@ export const SCORE_SPREAD = 1.5;
 export const MAX_SCORE = 99.9;
 /** Warming-up and cold-start windows never read critical. */
 export const WARMING_UP_MAX_SCORE = 89.9;
-/** Days of candidate peaks the learned threshold looks back over, and peaks kept per day. */
-const HISTORY_DAYS = 7;
+/** Peaks kept per day (more than any sensible quietShare · alertsPerDay). */
 const PEAKS_PER_DAY = 64;
 
 export interface BudgetState {
@@ -86,7 +86,7 @@ export class AlertBudget {
     this.day ??= day;
     if (day === this.day) return;
     this.history.push([...this.today.values()].sort((a, b) => b - a).slice(0, PEAKS_PER_DAY));
-    if (this.history.length > HISTORY_DAYS) this.history.splice(0, this.history.length - HISTORY_DAYS);
+    if (this.history.length > this.options.historyDays) this.history.splice(0, this.history.length - this.options.historyDays);
     this.today.clear();
     this.sent = 0;
     this.day = day;
@@ -110,10 +110,11 @@ export class AlertBudget {
   }
 
   /**
-   * Risk an incident must reach to alert now (never below the floor). Budget mode: the level
-   * that about quietShare · alertsPerDay candidate incidents a day reached, over the previous days
-   * and the part of today already seen (`dayFraction`) — so the first day learns as it goes and a
-   * noisy morning raises the bar for the afternoon.
+   * Risk an incident must reach to alert now (never below the floor). Budget mode: per day, the
+   * level that k = quietShare · alertsPerDay candidate incidents reached (today: the part seen so
+   * far, `dayFraction`, with k scaled to it), and the median of those daily levels — so the first
+   * day learns as it goes, and one loud day (an attack that opened thirty incidents, a mass
+   * password reset) moves the threshold by one vote instead of silencing the week after it.
    */
   thresholdRisk(dayFraction = 1): number {
     let learned: number;
@@ -121,10 +122,20 @@ export class AlertBudget {
       const v = this.fpr.value;
       learned = Number.isFinite(v) ? v : -Infinity;
     } else {
-      const all = [...this.history.flat(), ...this.today.values()].sort((a, b) => b - a);
-      const span = this.history.length + Math.min(1, Math.max(0, dayFraction));
-      const m = Math.max(1, Math.round(this.options.quietShare * this.options.alertsPerDay * span));
-      learned = all.length >= m ? all[m - 1] : -Infinity;
+      const k = this.options.quietShare * this.options.alertsPerDay;
+      const levelOf = (peaks: readonly number[], m: number): number => {
+        const sorted = [...peaks].sort((a, b) => b - a);
+        const at = Math.max(1, Math.round(m));
+        return sorted.length >= at ? sorted[at - 1] : -Infinity;
+      };
+      const levels = this.history.map((d) => levelOf(d, k));
+      const todayShare = Math.min(1, Math.max(0, dayFraction));
+      // A day's first hours say little on their own; with history, today votes once it has been seen for a while.
+      if (this.history.length === 0 || todayShare >= 0.25) levels.push(levelOf([...this.today.values()], k * todayShare));
+      levels.sort((a, b) => a - b);
+      const mid = levels.length >> 1;
+      learned = levels.length === 0 ? -Infinity : levels.length % 2 ? levels[mid] : (levels[mid - 1] + levels[mid]) / 2;
+      if (Number.isNaN(learned)) learned = -Infinity;
     }
     return Math.max(this.floor, learned);
   }

@@ -4,12 +4,15 @@
  *
  *   1. benign recurrence   the window's own score minus what its (job, entity) usually scores at
  *                          this hour of the week / day (recurrence.ts)
- *   2. relational          risk propagated between the slice's linked windows (models/relational.ts)
+ *   2. relational          risk propagated between the slice's linked windows (models/relational.ts),
+ *                          never through hubs: values usually shared by many entities (hubs.ts)
  *   3. entity risk         per entity, evidence accumulated with decay over a horizon (risk.ts)
- *   4. incidents           windows at risk ≥ incidentMin grouped with the windows they are linked to
- *                          (same entity, the neighbour that lifted them, an open incident's entities
- *                          or its root among their related.*) and with the open incidents of those
- *                          entities; an incident closes after `gapMs` without a window
+ *   4. incidents           windows at risk ≥ incidentMin grouped by the entity their evidence rests
+ *                          on (their relational root): that entity's open incident, else the one it
+ *                          was lately a member of, else one whose root their related.* name, else a
+ *                          new one. Incidents never merge, close after `gapMs` without a window and
+ *                          after `maxSpanMs` in all — so linked noise cannot fuse the estate into
+ *                          one incident that alerts once and swallows every later attack
  *   5. decision            one per incident: it alerts once (status new) when a window reaches the
  *                          cut and the day's budget has a slot; later windows at the cut are updates
  *
@@ -21,6 +24,7 @@ import { z } from 'zod';
 import { severityOf } from '../anomaly/document.js';
 import { propagateRelational, relatedKindOf, type RelatedValues } from '../models/relational.js';
 import { AlertBudget, cutOfRisk, scoreOfRisk, type BudgetState } from './budget.js';
+import { HubIndex, hubStateSchema, type HubState } from './hubs.js';
 import { RecurrenceBaseline, recurrenceDiscounted, type RecurrenceState } from './recurrence.js';
 import { EntityRisk, type RiskState } from './risk.js';
 import {
@@ -44,6 +48,8 @@ interface OpenIncident {
   lastEnd: number;
   root: string;
   entities: string[];
+  /** Per entity (same order), the end of its last window in the incident: only recently seen members link new windows. */
+  seen: number[];
   alerted: boolean;
   peakScore: number;
   peakRisk: number;
@@ -56,6 +62,7 @@ export interface IncidentStateJson {
   readonly risk: RiskState;
   readonly recurrence: RecurrenceState;
   readonly budget: BudgetState;
+  readonly hubs?: HubState;
 }
 
 const stateSchema = z.object({
@@ -68,6 +75,7 @@ const stateSchema = z.object({
       lastEnd: z.number(),
       root: z.string(),
       entities: z.array(z.string()),
+      seen: z.array(z.number()).optional(),
       alerted: z.boolean(),
       peakScore: z.number(),
       peakRisk: z.number(),
@@ -91,6 +99,7 @@ const stateSchema = z.object({
     sentToday: z.number().int().min(0),
     fpr: z.unknown().optional(),
   }),
+  hubs: hubStateSchema.optional(),
 });
 
 /** The key an entity is known by across jobs: the kind of value (ip, user, hosts) or the field, and the value. */
@@ -113,32 +122,22 @@ export function incidentIdOf(firstStart: number, root: string): string {
     .slice(0, 16);
 }
 
-class UnionFind {
-  private readonly parent: number[];
-  constructor(n: number) {
-    this.parent = Array.from({ length: n }, (_, i) => i);
-  }
-  find(i: number): number {
-    while (this.parent[i] !== i) {
-      this.parent[i] = this.parent[this.parent[i]];
-      i = this.parent[i];
-    }
-    return i;
-  }
-  union(a: number, b: number): void {
-    const ra = this.find(a);
-    const rb = this.find(b);
-    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
-  }
-}
-
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Adds members (with when each was seen) to an incident; keeps the latest sighting, entities sorted. */
+function mergeMembers(incident: OpenIncident, entities: readonly string[], seen: readonly number[]): void {
+  const last = new Map<string, number>(incident.entities.map((e, m) => [e, incident.seen[m]]));
+  entities.forEach((e, m) => last.set(e, Math.max(last.get(e) ?? -Infinity, seen[m])));
+  incident.entities = [...last.keys()].sort(byString);
+  incident.seen = incident.entities.map((e) => last.get(e) ?? 0);
+}
 
 export class IncidentTracker {
   readonly options: IncidentOptions;
   private readonly recurrence: RecurrenceBaseline;
   private readonly risk: EntityRisk;
   private readonly budget: AlertBudget;
+  private readonly hubIndex: HubIndex;
   private incidents: OpenIncident[];
   private lastEnd: number | null;
 
@@ -149,7 +148,10 @@ export class IncidentTracker {
     this.recurrence = new RecurrenceBaseline(state?.recurrence);
     this.risk = new EntityRisk(this.options, state?.risk);
     this.budget = new AlertBudget(this.options, state?.budget);
-    this.incidents = state?.incidents.map((i) => ({ ...i, entities: [...i.entities] })) ?? [];
+    this.hubIndex = new HubIndex(this.options, state?.hubs);
+    // Checkpoints from before `seen` existed: every member counts as seen at the incident's last window.
+    this.incidents =
+      state?.incidents.map((i) => ({ ...i, entities: [...i.entities], seen: i.seen ? [...i.seen] : i.entities.map(() => i.lastEnd) })) ?? [];
     this.lastEnd = state?.lastEnd ?? null;
   }
 
@@ -162,17 +164,18 @@ export class IncidentTracker {
         `incident state: ${issue.path.join('.') || '(root)'}: ${issue.message} — delete the checkpoint to start the incident pass afresh`,
       );
     }
-    return new IncidentTracker(options, parsed.data as IncidentStateJson);
+    return new IncidentTracker(options, parsed.data as unknown as IncidentStateJson);
   }
 
   toJSON(): IncidentStateJson {
     return {
       version: STATE_VERSION,
       lastEnd: this.lastEnd,
-      incidents: this.incidents.map((i) => ({ ...i, entities: [...i.entities] })),
+      incidents: this.incidents.map((i) => ({ ...i, entities: [...i.entities], seen: [...i.seen] })),
       risk: this.risk.toJSON(),
       recurrence: this.recurrence.toJSON(),
       budget: this.budget.toJSON(),
+      hubs: this.hubIndex.toJSON(),
     };
   }
 
@@ -202,7 +205,8 @@ export class IncidentTracker {
     const expected = slice.windows.map((w, i) => (this.options.recurrence ? this.recurrence.expected(recKeys[i], t) : 0));
     const own = slice.windows.map((w) => (Number.isFinite(w.fused) ? w.fused : 0));
     const adjusted = own.map((z, i) => recurrenceDiscounted(z, expected[i]));
-    // 2. Relational propagation.
+    // 2. Relational propagation, not through hubs (values usually shared by many entities).
+    const hubs = this.hubIndex.hubs(t);
     const rel = propagateRelational(
       slice.windows.map((w, i) => ({
         key: w.id,
@@ -212,6 +216,7 @@ export class IncidentTracker {
         fused: adjusted[i],
       })),
       this.options.relational,
+      hubs,
     );
     // 3. Entity risk.
     const keys = slice.windows.map((w) => entityKeyOf(w.entityField, w.entityValue));
@@ -227,6 +232,12 @@ export class IncidentTracker {
       keys,
       risks,
       rel.map((r) => r.root),
+      hubs,
+      t,
+    );
+    this.hubIndex.observe(
+      t,
+      slice.windows.map((w, i) => ({ entity: keys[i], related: relatedKeys(w.related) })),
     );
 
     // 5. Decisions.
@@ -320,104 +331,97 @@ export class IncidentTracker {
     };
   }
 
-  /** Closes incidents without a window for longer than gapMs. */
+  /** Closes incidents without a window for longer than gapMs, and those older than maxSpanMs. */
   private closeStale(t: number): void {
-    this.incidents = this.incidents.filter((i) => i.lastEnd >= t - this.options.gapMs);
+    this.incidents = this.incidents.filter((i) => i.lastEnd >= t - this.options.gapMs && i.firstStart >= t - this.options.maxSpanMs);
   }
 
   /**
    * Groups the slice's notable windows (risk ≥ incidentMin) with each other and with open
    * incidents; returns one group per incident touched, members as window indices.
    */
+  /**
+   * Groups the slice's notable windows (risk ≥ incidentMin) by the entity their evidence rests on
+   * (the root: the window itself, or the neighbour that lifted it). A root entity's incident stays
+   * open while windows keep arriving (gapMs) up to maxSpanMs; a window whose root entity was
+   * lately a member of another incident (seen in it within gapMs) continues that one. Incidents
+   * never merge: a chain of links can extend one incident but cannot fuse the estate into one.
+   */
   private group(
     windows: readonly EntityWindowInput[],
     keys: readonly string[],
     risks: readonly number[],
     roots: readonly string[],
+    hubs: ReadonlySet<string>,
+    t: number,
   ): { incident: OpenIncident; members: number[]; mergedFrom: string[] }[] {
-    const notable = windows.map((_, i) => i).filter((i) => risks[i] >= this.options.incidentMin);
-    if (notable.length === 0) return [];
-    // Nodes: notable windows first, then open incidents.
-    const nW = notable.length;
-    const uf = new UnionFind(nW + this.incidents.length);
-    const byKey = new Map<string, number>();
-    const byId = new Map<string, number>();
-    notable.forEach((i, n) => {
-      byId.set(windows[i].id, n);
-      const prev = byKey.get(keys[i]);
-      if (prev === undefined) byKey.set(keys[i], n);
-      else uf.union(prev, n);
-    });
-    const incidentByEntity = new Map<string, number>();
-    const incidentByRoot = new Map<string, number>();
-    this.incidents.forEach((inc, k) => {
-      for (const e of inc.entities) if (!incidentByEntity.has(e)) incidentByEntity.set(e, nW + k);
-      incidentByRoot.set(inc.root, nW + k);
-    });
-    notable.forEach((i, n) => {
-      // The neighbour whose evidence lifted this window.
-      const r = byId.get(roots[i]);
-      if (r !== undefined) uf.union(n, r);
-      const open = incidentByEntity.get(keys[i]);
-      if (open !== undefined) uf.union(n, open);
-      for (const rk of relatedKeys(windows[i].related)) {
-        const viaRoot = incidentByRoot.get(rk);
-        if (viaRoot !== undefined) uf.union(n, viaRoot);
-      }
-    });
-    const comps = new Map<number, { members: number[]; open: number[] }>();
-    for (let n = 0; n < nW; n++) {
-      const c = uf.find(n);
-      let comp = comps.get(c);
-      if (!comp) comps.set(c, (comp = { members: [], open: [] }));
-      comp.members.push(notable[n]);
+    const indexOf = new Map<string, number>();
+    windows.forEach((w, i) => indexOf.set(w.id, i));
+    const byRoot = new Map<string, OpenIncident>();
+    const byMember = new Map<string, { inc: OpenIncident; seen: number }>();
+    for (const inc of this.incidents) {
+      const prev = byRoot.get(inc.root);
+      if (!prev || inc.lastEnd > prev.lastEnd) byRoot.set(inc.root, inc);
+      inc.entities.forEach((e, m) => {
+        const seen = inc.seen[m];
+        if (seen < t - this.options.gapMs) return;
+        const had = byMember.get(e);
+        if (!had || seen > had.seen || (seen === had.seen && inc.firstStart < had.inc.firstStart)) byMember.set(e, { inc, seen });
+      });
     }
-    for (let k = 0; k < this.incidents.length; k++) comps.get(uf.find(nW + k))?.open.push(k);
-
-    const out: { incident: OpenIncident; members: number[]; mergedFrom: string[] }[] = [];
-    const drop = new Set<number>();
-    for (const comp of comps.values()) {
-      const members = comp.members;
-      const end = Math.max(...members.map((i) => windows[i].end));
-      const memberKeys = members.map((i) => keys[i]);
-      let incident: OpenIncident;
-      const mergedFrom: string[] = [];
-      if (comp.open.length > 0) {
-        const opens = comp.open.map((k) => this.incidents[k]).sort((a, b) => a.firstStart - b.firstStart || byString(a.id, b.id));
-        incident = opens[0];
-        for (const other of opens.slice(1)) {
-          mergedFrom.push(other.id);
-          incident.alerted ||= other.alerted;
-          incident.peakScore = Math.max(incident.peakScore, other.peakScore);
-          incident.peakRisk = Math.max(incident.peakRisk, other.peakRisk);
-          incident.entities = [...new Set([...incident.entities, ...other.entities])];
-        }
-        comp.open.forEach((k) => {
-          if (this.incidents[k] !== incident) drop.add(k);
-        });
+    const groups = new Map<OpenIncident, number[]>();
+    const fresh = new Map<string, number[]>();
+    for (let i = 0; i < windows.length; i++) {
+      if (!(risks[i] >= this.options.incidentMin)) continue;
+      const r = indexOf.get(roots[i]);
+      const rootKey = r !== undefined ? keys[r] : keys[i];
+      const inc =
+        byRoot.get(rootKey) ??
+        byMember.get(rootKey)?.inc ??
+        // A window that names an open incident's root entity (a victim account naming the sprayer's IP).
+        relatedKeys(windows[i].related)
+          .filter((rk) => !hubs.has(rk))
+          .map((rk) => byRoot.get(rk))
+          .find((x) => x !== undefined);
+      if (inc) {
+        const list = groups.get(inc);
+        if (list) list.push(i);
+        else groups.set(inc, [i]);
       } else {
-        // Root: the strongest window's own evidence (its relational root's entity when that is in the slice).
-        const strongest = [...members].sort((a, b) => risks[b] - risks[a] || byString(keys[a], keys[b]))[0];
-        const rootWindow = byId.get(roots[strongest]);
-        const root = rootWindow !== undefined ? keys[notable[rootWindow]] : keys[strongest];
-        const firstStart = Math.min(...members.map((i) => windows[i].start));
-        incident = {
-          id: incidentIdOf(firstStart, root),
-          firstStart,
-          lastEnd: end,
-          root,
-          entities: [],
-          alerted: false,
-          peakScore: 0,
-          peakRisk: 0,
-        };
-        this.incidents.push(incident);
+        const list = fresh.get(rootKey);
+        if (list) list.push(i);
+        else fresh.set(rootKey, [i]);
       }
-      incident.lastEnd = Math.max(incident.lastEnd, end);
-      incident.entities = [...new Set([...incident.entities, ...memberKeys])].sort(byString);
-      out.push({ incident, members: members.sort((a, b) => a - b), mergedFrom });
     }
-    if (drop.size) this.incidents = this.incidents.filter((_, k) => !drop.has(k));
+    const out: { incident: OpenIncident; members: number[]; mergedFrom: string[] }[] = [];
+    const place = (incident: OpenIncident, members: number[]): void => {
+      const end = Math.max(...members.map((i) => windows[i].end));
+      incident.lastEnd = Math.max(incident.lastEnd, end);
+      const memberKeys = members.map((i) => keys[i]);
+      mergeMembers(
+        incident,
+        memberKeys,
+        memberKeys.map(() => end),
+      );
+      out.push({ incident, members: members.sort((a, b) => a - b), mergedFrom: [] });
+    };
+    for (const [incident, members] of groups) place(incident, members);
+    for (const [root, members] of [...fresh].sort((a, b) => byString(a[0], b[0]))) {
+      const firstStart = Math.min(...members.map((i) => windows[i].start));
+      const incident: OpenIncident = {
+        id: incidentIdOf(firstStart, root),
+        firstStart,
+        lastEnd: firstStart,
+        root,
+        entities: [],
+        seen: [],
+        alerted: false,
+        peakScore: 0,
+        peakRisk: 0,
+      };
+      this.incidents.push(incident);
+      place(incident, members);
+    }
     return out.sort((a, b) => a.incident.firstStart - b.incident.firstStart || byString(a.incident.id, b.incident.id));
   }
 }

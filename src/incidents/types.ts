@@ -131,6 +131,29 @@ export const incidentOptionsSchema = z.strictObject({
     .int()
     .positive()
     .default(2 * HOUR_MS),
+  /**
+   * An incident older than this (from its first window) closes: a later window of the same
+   * activity opens a new incident, which may alert again. Bounds how far a chain can grow.
+   */
+  maxSpanMs: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * HOUR_MS),
+  /** A related value whose typical fan-in (distinct entities naming it per slice) reaches this is a hub: no propagation or grouping through it (hubs.ts; 0 = off). */
+  hubFanIn: z.number().min(0).max(10_000).default(5),
+  /** Half-life of the fan-in average that finds hubs. */
+  hubHalfLifeMs: z
+    .number()
+    .int()
+    .positive()
+    .default(24 * HOUR_MS),
+  /**
+   * Days of candidate incidents the learned threshold looks back over. Short, because the models
+   * keep learning: the first days' benign incidents are louder than later ones, and a long memory
+   * would keep the bar at their level.
+   */
+  historyDays: z.number().int().min(1).max(30).default(7),
   /** Share of the budget the learned threshold lets benign incidents take on an ordinary day. */
   quietShare: z.number().gt(0).max(1).default(0.3),
   /** Hour-of-week / hour-of-day / chronic baselines for benign recurrence. */

@@ -136,8 +136,13 @@ interface Neighbourhood {
   readonly linked: ReadonlyMap<number, Via>;
 }
 
-/** Who links to whom within one time window. */
-function neighbourhoods(windows: readonly RelationalWindow[]): Neighbourhood[] {
+/**
+ * Who links to whom within one time window. A link through a hub (a value in `hubs`, keyed
+ * "kind=value", e.g. "ip=10.0.0.18") is no link: a window of the hub links to nothing by its
+ * related values, and no window links to the hub through them — everybody touches the domain
+ * controller. Same-entity links stay.
+ */
+function neighbourhoods(windows: readonly RelationalWindow[], hubs: ReadonlySet<string>): Neighbourhood[] {
   const byValue = new Map<string, number[]>();
   windows.forEach((w, i) => {
     const list = byValue.get(w.entityValue);
@@ -145,12 +150,15 @@ function neighbourhoods(windows: readonly RelationalWindow[]): Neighbourhood[] {
     else byValue.set(w.entityValue, [i]);
   });
   const kinds = windows.map((w) => relatedKindOf(w.entityField));
+  const isHub = (kind: Kind | undefined, v: string): boolean =>
+    hubs.size > 0 && (kind ? hubs.has(`${kind}=${v}`) : hubs.has(`ip=${v}`) || hubs.has(`user=${v}`) || hubs.has(`hosts=${v}`));
   return windows.map((w, i) => {
     const same = (byValue.get(w.entityValue) ?? []).filter((j) => j !== i);
     const linked = new Map<number, Via>();
+    if (kinds[i] !== undefined && isHub(kinds[i], w.entityValue)) return { same, linked };
     const add = (values: readonly string[], kind: Kind | undefined): void => {
       for (const v of values) {
-        if (v === w.entityValue) continue;
+        if (v === w.entityValue || isHub(kind, v)) continue;
         for (const j of byValue.get(v) ?? []) {
           // A typed related list links only to entities of its kind (an IP list to IP entities).
           if (j === i || linked.has(j) || (kind !== undefined && kinds[j] !== undefined && kinds[j] !== kind)) continue;
@@ -180,11 +188,15 @@ function strongest(scores: readonly number[], among: Iterable<number>): { z: num
 }
 
 /** Propagates risk between the linked windows of one time window; see the file comment. Output in input order. */
-export function propagateRelational(windows: readonly RelationalWindow[], params: Partial<RelationalParams> = {}): RelationalScore[] {
+export function propagateRelational(
+  windows: readonly RelationalWindow[],
+  params: Partial<RelationalParams> = {},
+  hubs: ReadonlySet<string> = new Set(),
+): RelationalScore[] {
   const p = { ...DEFAULT_RELATIONAL_PARAMS, ...params };
   validate(p);
   const own = windows.map((w) => (Number.isFinite(w.fused) ? w.fused : 0));
-  const hoods = neighbourhoods(windows);
+  const hoods = neighbourhoods(windows, hubs);
   const norm = Math.sqrt(1 + p.linked * p.linked);
   type Best = { score: number; source?: RelationalScore['source']; from?: number };
   const offer = (b: Best, score: number, j: number, via: Via): void => {

@@ -76,11 +76,11 @@ describe('fairness table', () => {
     for (const u of ['f1', 'f2', ...Array.from({ length: 8 }, (_, i) => `s${i}`)]) windows.push(win(u, T0));
     for (let k = 0; k < 6; k++) {
       windows.push(win(k % 2 ? 'f1' : 'f2', T0 + (k + 1) * H, `F${k}`, true));
-      alerts.push({ id: `F${k}`, at: T0 + (k + 2) * H, firstStart: T0 + (k + 1) * H, root: `user=${k % 2 ? 'f1' : 'f2'}` });
+      alerts.push({ id: `F${k}`, incident: `F${k}`, at: T0 + (k + 2) * H, firstStart: T0 + (k + 1) * H, root: `user=${k % 2 ? 'f1' : 'f2'}` });
     }
     for (let k = 0; k < 5; k++) {
       windows.push(win(`s${k}`, T0 + (k + 1) * H, `S${k}`, true));
-      alerts.push({ id: `S${k}`, at: T0 + (k + 2) * H, firstStart: T0 + (k + 1) * H, root: `user=s${k}` });
+      alerts.push({ id: `S${k}`, incident: `S${k}`, at: T0 + (k + 2) * H, firstStart: T0 + (k + 1) * H, root: `user=s${k}` });
     }
     const labels = parseLabels([
       JSON.stringify({
@@ -121,7 +121,7 @@ describe('fairness table', () => {
     c.add({
       name: 'w',
       windows,
-      alerts: [{ id: 'A', at: T0 + 2 * H, firstStart: T0 + H, root: 'user=f1' }],
+      alerts: [{ id: 'A', at: T0 + 2 * H, firstStart: T0 + H, root: 'user=f1', incident: 'A' }],
       labels: [],
       scoreFrom: T0,
       scoreTo: T0 + 24 * H,
