@@ -184,7 +184,30 @@ export interface StatusDocument {
       alerts_pending: number;
       duration_ms: number;
       mode: 'run' | 'backfill';
+      /** The slice's alert threshold, while analyst verdicts with a risk are in force (absent otherwise). */
+      budget?: StatusBudget;
     };
+  };
+}
+
+/**
+ * `vigil.status.budget`: the risk (z scale) an incident had to reach to alert in the window's
+ * slice, its cut on the score scale, and what the analyst's verdicts did to it
+ * (src/incidents/budget.ts, AlertBudget.warmStart).
+ */
+export interface StatusBudget {
+  threshold_risk: number;
+  cut: number;
+  warm_start: {
+    /** Benign (false_positive / benign_expected) and attack (true_positive) peaks in force. */
+    benign: number;
+    attack: number;
+    /** The benign peaks stood in for a previous day (less than a week of the budget's own history). */
+    seeded: boolean;
+    /** The lowest attack peak: the threshold is never above it, nor below the floor. */
+    cap?: number;
+    /** The cap lowered the threshold. */
+    capped: boolean;
   };
 }
 

@@ -7,6 +7,8 @@
  * - soft labels: the configured watch-, allow- and IOC lists (lists.ts);
  * - calibration: Platt scaling refitted on the judged windows (true_positive = 1, the others 0),
  *   once there are enough of both, replaces the ensemble's default probability;
+ * - threshold warm start: the peak risks of what was judged (verdictRisks), handed to the incident
+ *   pass's budget (AlertBudget.warmStart) with every slice;
  * - callback links: signed, per verdict, on every document (link.ts).
  *
  * Pure once built: the same verdicts and lists give the same documents (a redo after a crash
@@ -15,6 +17,7 @@
 import type { AnalystFields, AnomalyDocument } from '../anomaly/document.js';
 import type { FeedbackConfig } from '../config/feedback.js';
 import type { Engine } from '../engine/engine.js';
+import type { VerdictRisks } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import { calibrate, fitPlatt, type Calibration } from '../models/calibration.js';
 import { AnalystInput, analystFields, analystWindowOf, type AnalystAdjustment } from './analyst.js';
@@ -37,6 +40,8 @@ export interface AnalystPassOptions {
   readonly callback?: { readonly url: string; readonly secret: string };
   /** When the pass runs (epoch ms): links live LINK_TTL_MS from the later of the window's end and this day. */
   readonly now?: number;
+  /** The feedback index could not be read: the threshold keeps the verdict risks it had. */
+  readonly verdictsUnread?: boolean;
 }
 
 export interface AnalystDecision {
@@ -49,6 +54,8 @@ export class AnalystPass {
   readonly input: AnalystInput;
   /** Platt calibration from the verdicts, when there are enough of both kinds. */
   readonly calibration: { readonly c: Calibration; readonly labels: number } | undefined;
+  /** The judged peak risks the alert threshold warm-starts from (undefined: the verdicts were not read). */
+  readonly warmStart: VerdictRisks | undefined;
   /** The newest verdict given on each anomaly document. */
   private readonly onDocument = new Map<string, string>();
   private readonly callback: AnalystPassOptions['callback'];
@@ -71,6 +78,7 @@ export class AnalystPass {
       options.lists.length > 0 ? new SoftLabeller(options.lists) : undefined,
     );
     this.calibration = plattFromVerdicts(options.verdicts);
+    this.warmStart = options.verdictsUnread ? undefined : verdictRisks(options.verdicts);
   }
 
   /** The window's fused score after verdicts and lists. */
@@ -119,6 +127,29 @@ export function plattFromVerdicts(verdicts: readonly Feedback[]): { c: Calibrati
   return { c: fitPlatt(scores, labels), labels: labels.length };
 }
 
+/**
+ * The peak risks of what the verdicts judged (newest first), for the threshold's warm start. The
+ * newest verdict on a document counts (an older one was overturned); the documents of one
+ * incident count once per kind, at their highest risk, because an incident alerts when any of its
+ * windows reaches the cut. Verdicts without a risk (their document had none) do not count.
+ */
+export function verdictRisks(verdicts: readonly Feedback[]): VerdictRisks {
+  const seen = new Set<string>();
+  const peaks = new Map<string, { attack: boolean; risk: number }>();
+  for (const v of verdicts) {
+    const doc = v.anomaly_id ?? `${v.job_id}\u0000${v.entity.field}\u0000${v.entity.value}\u0000${v.window_start}`;
+    if (seen.has(doc)) continue;
+    seen.add(doc);
+    if (v.risk === undefined) continue;
+    const attack = v.verdict === 'true_positive';
+    const key = `${attack ? 'attack' : 'benign'}\u0000${v.incident_id !== undefined ? `incident\u0000${v.incident_id}` : `document\u0000${doc}`}`;
+    const peak = peaks.get(key);
+    if (!peak || v.risk > peak.risk) peaks.set(key, { attack, risk: v.risk });
+  }
+  const all = [...peaks.values()];
+  return { benign: all.filter((p) => !p.attack).map((p) => p.risk), attack: all.filter((p) => p.attack).map((p) => p.risk) };
+}
+
 export interface AnalystSource {
   readonly feedback: FeedbackConfig;
   readonly lists: readonly ListSpec[];
@@ -141,22 +172,41 @@ export function analystPassLoader(
   if (!feedback.enabled && lists.length === 0) return undefined;
   const store = feedback.enabled ? new FeedbackStore(engine, feedback.index, source.anomalyIndex) : undefined;
   const callback = feedback.enabled ? feedback.callback : undefined;
+  // A write-back the feedback index refuses (a mapping older than vigil.feedback.risk) is said once, not every pass.
+  let warnedRisk = false;
   return async () => {
     let verdicts: Feedback[] = [];
+    let verdictsUnread = false;
     if (store) {
       try {
-        const active = await store.active(now());
+        const active = await store.active(now(), { resolveRisks: true });
         verdicts = active.verdicts;
         for (const m of active.malformed)
           log.warn({ index: feedback.index, document: m }, 'malformed feedback document ignored (fix or delete it)');
+        const risks = active.risks;
+        if (risks?.error && !warnedRisk) {
+          warnedRisk = true;
+          log.warn(
+            { index: feedback.index, ...risks },
+            'verdicts without a risk: it could not be looked up or kept (add vigil.feedback.risk to the feedback index mapping, see docs/privacy-and-feedback.md); looked up again every pass',
+          );
+        } else if (risks && risks.found > 0)
+          log.info({ index: feedback.index, ...risks }, 'verdicts given the risk of the document they judged');
       } catch (error) {
+        verdictsUnread = true;
         log.error(
           { index: feedback.index, err: error instanceof Error ? error.message : String(error) },
-          'feedback index unreadable: this pass applies no verdicts',
+          'feedback index unreadable: this pass applies no verdicts (the alert threshold keeps the verdict risks it had)',
         );
       }
     }
-    if (verdicts.length === 0 && lists.length === 0 && !callback) return undefined;
-    return new AnalystPass({ verdicts, lists, now: now(), ...(callback ? { callback } : {}) });
+    if (verdicts.length === 0 && lists.length === 0 && !callback && !verdictsUnread) return undefined;
+    return new AnalystPass({
+      verdicts,
+      lists,
+      now: now(),
+      ...(callback ? { callback } : {}),
+      ...(verdictsUnread ? { verdictsUnread } : {}),
+    });
   };
 }

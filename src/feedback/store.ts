@@ -3,7 +3,7 @@
  * through a signed callback link, link.ts), read back by every pass of the pipeline.
  */
 import { randomUUID } from 'node:crypto';
-import type { Engine, JsonObject } from '../engine/engine.js';
+import type { BulkOperation, BulkResult, Engine, JsonObject } from '../engine/engine.js';
 import { CARRYING_SHARE } from './analyst.js';
 import { DEFAULT_EXPIRY_DAYS, parseFeedback, type Feedback, type FeedbackDocument, type VerdictKind } from './verdict.js';
 
@@ -26,6 +26,7 @@ export function feedbackFor(anomalyId: string, anomaly: JsonObject, request: Ver
   const now = request.now ?? Date.now();
   const days = request.expiresInDays ?? DEFAULT_EXPIRY_DAYS[request.verdict];
   const incident = (v.incident as JsonObject | undefined)?.id;
+  const risk = finiteRisk(anomaly);
   return {
     '@timestamp': new Date(now).toISOString(),
     vigil: {
@@ -39,6 +40,7 @@ export function feedbackFor(anomalyId: string, anomaly: JsonObject, request: Ver
         entity: { field: String(entity.field), value: String(entity.value) },
         fused_score: Number(v.fused_score),
         window_start: String((v.window as JsonObject).start),
+        risk,
         pattern: features
           .filter((f) => Number(f.contribution) >= CARRYING_SHARE)
           .map((f) => ({ name: String(f.name), actual: Number(f.actual), typical: Number(f.typical) })),
@@ -47,6 +49,26 @@ export function feedbackFor(anomalyId: string, anomaly: JsonObject, request: Ver
     },
   };
 }
+
+/** The document's vigil.risk when it is a finite number (documents written before the incident pass lack it). */
+function finiteRisk(anomaly: JsonObject | undefined): number | undefined {
+  const risk = (anomaly?.vigil as JsonObject | undefined)?.risk;
+  return typeof risk === 'number' && Number.isFinite(risk) ? risk : undefined;
+}
+
+/** What `active` did about verdicts stored without the judged window's risk. */
+export interface RiskResolution {
+  /** Verdicts without a risk, and how many got it from their judged document. */
+  readonly missing: number;
+  readonly found: number;
+  /** Of those found, written back into the verdict (so later passes need not look again). */
+  readonly recorded: number;
+  /** Why the lookup or the write-back failed (the verdicts apply all the same). */
+  readonly error?: string;
+}
+
+/** Judged documents looked up per search. */
+const IDS_PER_SEARCH = 1000;
 
 export class FeedbackStore {
   constructor(
@@ -66,10 +88,22 @@ export class FeedbackStore {
       throw new Error(`${what} is not in ${this.anomalyIndex}* (check the id, or the anomaly index in the config)`);
     }
     const docs = anomalies.map(([id, doc]) => feedbackFor(id, doc, request));
-    const result = await this.engine.bulk(
-      docs.map((d) => ({ action: 'create' as const, index: this.index, id: randomUUID(), document: d })),
-      { refresh: true },
-    );
+    const ops: BulkOperation[] = docs.map((d) => ({ action: 'create', index: this.index, id: randomUUID(), document: d }));
+    let result: BulkResult = await this.engine.bulk(ops, { refresh: true });
+    // A feedback index created before vigil.feedback.risk existed refuses it (strict mapping): the
+    // verdict is recorded without it (passes look it up on the judged document) rather than lost.
+    const refused = result.items
+      .filter((i) => i.error && /strict_dynamic_mapping|mapping set to strict/.test(`${i.error.type} ${i.error.reason}`))
+      .map((i) => i.position);
+    if (refused.length > 0) {
+      for (const p of refused) delete docs[p].vigil.feedback.risk;
+      const retry = await this.engine.bulk(
+        refused.map((p) => ({ ...ops[p], document: docs[p] })),
+        { refresh: true },
+      );
+      const items = [...result.items.filter((i) => !refused.includes(i.position)), ...retry.items];
+      result = { items, succeeded: items.filter((i) => i.ok).length, failed: items.filter((i) => !i.ok).length };
+    }
     if (result.failed > 0) {
       const first = result.items.find((i) => !i.ok);
       throw new Error(
@@ -79,8 +113,15 @@ export class FeedbackStore {
     return docs;
   }
 
-  /** Every verdict that still matters at `now`: suppressions not expired, and labels for calibration. */
-  async active(now: number): Promise<{ verdicts: Feedback[]; malformed: string[] }> {
+  /**
+   * Every verdict that still matters at `now`: suppressions not expired, and labels for calibration.
+   * With `resolveRisks` (the pipeline's pass), verdicts stored without the judged window's risk get
+   * it from their anomaly document, and keep it (written back into the verdict).
+   */
+  async active(
+    now: number,
+    options: { readonly resolveRisks?: boolean } = {},
+  ): Promise<{ verdicts: Feedback[]; malformed: string[]; risks?: RiskResolution }> {
     let response: JsonObject;
     try {
       response = await this.engine.search(this.index, {
@@ -105,12 +146,62 @@ export class FeedbackStore {
     const hits = ((response.hits as JsonObject | undefined)?.hits ?? []) as JsonObject[];
     const verdicts: Feedback[] = [];
     const malformed: string[] = [];
+    const withoutRisk: { hit: JsonObject; feedback: Feedback }[] = [];
     for (const hit of hits) {
       const parsed = parseFeedback(hit._source);
-      if (parsed.ok) verdicts.push(parsed.feedback);
-      else malformed.push(`${String(hit._id)}: ${parsed.error}`);
+      if (parsed.ok) {
+        verdicts.push(parsed.feedback);
+        if (parsed.feedback.risk === undefined && parsed.feedback.anomaly_id) withoutRisk.push({ hit, feedback: parsed.feedback });
+      } else malformed.push(`${String(hit._id)}: ${parsed.error}`);
     }
-    return { verdicts, malformed };
+    if (!options.resolveRisks) return { verdicts, malformed };
+    return { verdicts, malformed, risks: await this.resolveRisks(withoutRisk) };
+  }
+
+  /**
+   * Sets the risk of verdicts stored without one from their judged anomaly documents, and writes
+   * it back into the stored verdict. Best effort: a failure is reported, never thrown — the
+   * verdicts still suppress and calibrate, they just do not warm-start the threshold yet.
+   */
+  private async resolveRisks(stored: readonly { hit: JsonObject; feedback: Feedback }[]): Promise<RiskResolution> {
+    if (stored.length === 0) return { missing: 0, found: 0, recorded: 0 };
+    const riskOf = new Map<string, number>();
+    const ids = [...new Set(stored.map((s) => s.feedback.anomaly_id ?? ''))];
+    const ops: BulkOperation[] = [];
+    try {
+      for (let i = 0; i < ids.length; i += IDS_PER_SEARCH) {
+        const chunk = ids.slice(i, i + IDS_PER_SEARCH);
+        const response = await this.engine.search(`${this.anomalyIndex}*`, {
+          size: chunk.length,
+          query: { ids: { values: chunk } },
+          _source: ['vigil.risk'],
+        });
+        for (const hit of ((response.hits as JsonObject | undefined)?.hits ?? []) as JsonObject[]) {
+          const risk = finiteRisk(hit._source as JsonObject | undefined);
+          if (risk !== undefined) riskOf.set(String(hit._id), risk);
+        }
+      }
+      for (const { hit, feedback } of stored) {
+        const risk = riskOf.get(feedback.anomaly_id ?? '');
+        if (risk === undefined) continue;
+        feedback.risk = risk;
+        const source = hit._source as JsonObject;
+        const vigil = source.vigil as JsonObject;
+        const document = { ...source, vigil: { ...vigil, feedback: { ...(vigil.feedback as JsonObject), risk } } };
+        ops.push({ action: 'index', index: String(hit._index), id: String(hit._id), document });
+      }
+      if (ops.length === 0) return { missing: stored.length, found: 0, recorded: 0 };
+      const result = await this.engine.bulk(ops);
+      const first = result.items.find((i) => !i.ok)?.error;
+      return {
+        missing: stored.length,
+        found: ops.length,
+        recorded: result.succeeded,
+        ...(first ? { error: `${first.type}: ${first.reason}` } : {}),
+      };
+    } catch (error) {
+      return { missing: stored.length, found: ops.length, recorded: 0, error: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   private async findAnomalies(target: { anomalyId?: string; incidentId?: string }): Promise<[string, JsonObject][]> {

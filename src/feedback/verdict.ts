@@ -34,6 +34,12 @@ export const feedbackSchema = z.strictObject({
       /** The fused score of the judged window (calibration label) and its window start. */
       fused_score: z.number(),
       window_start: z.iso.datetime(),
+      /**
+       * The judged window's accumulated risk (its vigil.risk, z scale): what the alert threshold
+       * warm-starts from. Verdicts written before it existed get it from the judged document when
+       * a pass reads them (FeedbackStore.active).
+       */
+      risk: z.number().optional(),
       /** The features that carried the anomaly, with their values then: the suppressed pattern. */
       pattern: z.array(featureBand).default([]),
       /** When the suppression lapses (absent for true positives). */

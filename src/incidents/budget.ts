@@ -10,15 +10,22 @@
  *   stream (paper Algorithm 2, models/threshold.ts).
  * - A hard cap: at most `alertsPerDay` new incidents a UTC day; the first day the pass sees (no
  *   history of its own) also raises the floor by `coldStartFloorBoost`.
+ * - A warm start from the analyst's verdicts (`warmStart`, read every pass): while the budget has
+ *   less than a week of its own, the peaks of incidents judged false_positive / benign_expected
+ *   stand in for one more previous day — exactly as if they had been seen then (so a fresh
+ *   deployment, or one whose state was deleted, does not start from the floor alone, and has no
+ *   cold-start boost) — and the lowest peak judged true_positive caps the threshold, so a
+ *   confirmed attack pattern would alert again; the floor stays the floor.
  *
  * Scores: risk → vigil.score = 100·Φ((risk − floor) / SCORE_SPREAD), floored to one decimal and
  * clamped to [0, 99.9]; the cut of a document is the same map of the threshold, rounded up to one
  * decimal, or 100 when the day's budget is spent (no score reaches 100). Comparisons are made on
  * the rounded numbers, so `is_alert ⇔ score ≥ cut` holds exactly on every document.
  */
+import { z } from 'zod';
 import { DriftThreshold, thresholdParams, type ThresholdState } from '../models/threshold.js';
 import { normalCdf } from '../models/normal-tail.js';
-import type { IncidentOptions } from './types.js';
+import type { IncidentOptions, VerdictRisks, WarmStartNote } from './types.js';
 
 /** Risk above the floor, in σ, per unit of the Φ map: the floor reads 50, floor + 1.9 reads 90 (critical). */
 export const SCORE_SPREAD = 1.5;
@@ -29,6 +36,16 @@ export const WARMING_UP_MAX_SCORE = 89.9;
 /** Peaks kept per day (more than any sensible quietShare · alertsPerDay). */
 const PEAKS_PER_DAY = 64;
 
+/** The verdict risks last handed to the budget (kept, so a pass that cannot read the verdicts holds them). */
+export interface WarmStartState {
+  /** The highest benign peaks (at most a day's worth), highest first, of `benignCount` in force. */
+  readonly benign: number[];
+  readonly benignCount: number;
+  /** The lowest attack peak (null: none) of `attackCount` in force. */
+  readonly attackCap: number | null;
+  readonly attackCount: number;
+}
+
 export interface BudgetState {
   /** Per finished day (oldest first): the highest candidate-incident peaks. */
   readonly history: number[][];
@@ -38,7 +55,27 @@ export interface BudgetState {
   readonly firstDay: number | null;
   readonly sentToday: number;
   readonly fpr?: ThresholdState;
+  /** Absent: no verdict carried a risk. */
+  readonly warm?: WarmStartState;
 }
+
+/** A stored budget state (checkpoints are external input: validated before use). */
+export const budgetStateSchema = z.object({
+  history: z.array(z.array(z.number())),
+  today: z.record(z.string(), z.number()),
+  day: z.number().nullable(),
+  firstDay: z.number().nullable(),
+  sentToday: z.number().int().min(0),
+  fpr: z.unknown().optional(),
+  warm: z
+    .object({
+      benign: z.array(z.number()),
+      benignCount: z.number().int().min(0),
+      attackCap: z.number().nullable(),
+      attackCount: z.number().int().min(0),
+    })
+    .optional(),
+});
 
 const floor1 = (x: number): number => Math.floor(x * 10 + 1e-9) / 10;
 const ceil1 = (x: number): number => Math.ceil(x * 10 - 1e-9) / 10;
@@ -62,6 +99,11 @@ export class AlertBudget {
   private firstDay: number | null;
   private sent: number;
   private readonly fpr: DriftThreshold | null;
+  private warm: WarmStartState | null;
+  /** The verdict risks warm was built from (the same object comes with every slice of a pass). */
+  private warmFrom: VerdictRisks | null = null;
+  /** The attack cap lowered the last threshold asked for (for the slice's note). */
+  private capped = false;
 
   constructor(
     private readonly options: IncidentOptions,
@@ -78,6 +120,66 @@ export class AlertBudget {
         : state?.fpr
           ? DriftThreshold.fromJSON(state.fpr)
           : new DriftThreshold(thresholdParams(options.targetFpr));
+    this.warm = state?.warm ? { ...state.warm, benign: [...state.warm.benign] } : null;
+  }
+
+  /** Restores a stored state (validated; a clear error names what is wrong). */
+  static fromJSON(json: unknown, options: IncidentOptions): AlertBudget {
+    const parsed = budgetStateSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`budget state: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    }
+    // fpr is DriftThreshold's own serialisation, passed through as it was written.
+    return new AlertBudget(options, parsed.data as BudgetState);
+  }
+
+  /**
+   * The risks of what the analyst judged, from the verdicts in force: replaces the ones held, so
+   * an expired or overturned verdict stops counting on the next pass. Non-finite risks are ignored.
+   */
+  warmStart(risks: VerdictRisks): void {
+    if (risks === this.warmFrom) return;
+    this.warmFrom = risks;
+    const benign = risks.benign.filter((r) => Number.isFinite(r));
+    const attack = risks.attack.filter((r) => Number.isFinite(r));
+    this.warm =
+      benign.length + attack.length === 0
+        ? null
+        : {
+            // A day's worth, like a real day of history.
+            benign: benign.sort((a, b) => b - a).slice(0, PEAKS_PER_DAY),
+            benignCount: benign.length,
+            attackCap: attack.length > 0 ? attack.reduce((m, r) => Math.min(m, r)) : null,
+            attackCount: attack.length,
+          };
+  }
+
+  /**
+   * The benign verdict peaks count as a previous day: only in budget mode, and only while the
+   * budget's own history is shorter than the days it looks back over (after that they would be
+   * the oldest day, which has aged out).
+   */
+  private get seeded(): boolean {
+    return this.fpr === null && (this.warm?.benign.length ?? 0) > 0 && this.history.length < this.options.historyDays;
+  }
+
+  /**
+   * What the verdicts did to the last threshold asked for, as a field of the slice's budget
+   * block (empty without verdict risks).
+   */
+  warmStartNote(): { warmStart?: WarmStartNote } {
+    const w = this.warm;
+    if (!w) return {};
+    return {
+      warmStart: {
+        benign: w.benignCount,
+        attack: w.attackCount,
+        seeded: this.seeded,
+        ...(w.attackCap !== null ? { cap: w.attackCap } : {}),
+        capped: this.capped,
+      },
+    };
   }
 
   /** Moves to the day of `t`; a new day files the finished day's peaks and resets the count. */
@@ -104,17 +206,19 @@ export class AlertBudget {
     return Math.max(0, this.options.alertsPerDay - this.sent);
   }
 
-  /** Absolute floor in force (raised on the first day). */
+  /** Absolute floor in force (raised on the first day, unless verdicts stand in for a previous day). */
   get floor(): number {
-    return this.options.floor + (this.isFirstDay ? this.options.coldStartFloorBoost : 0);
+    return this.options.floor + (this.isFirstDay && !this.seeded ? this.options.coldStartFloorBoost : 0);
   }
 
   /**
    * Risk an incident must reach to alert now (never below the floor). Budget mode: per day, the
-   * level that k = quietShare · alertsPerDay candidate incidents reached (today: the part seen so
-   * far, `dayFraction`, with k scaled to it), and the median of those daily levels — so the first
-   * day learns as it goes, and one loud day (an attack that opened thirty incidents, a mass
+   * level that k = quietShare · alertsPerDay candidate incidents reached, and the median of those
+   * daily levels; on the first day (no history), today's so far with k scaled to `dayFraction` —
+   * so the first day learns as it goes, and one loud day (an attack that opened thirty incidents, a mass
    * password reset) moves the threshold by one vote instead of silencing the week after it.
+   * Verdicts (warmStart) add benign peaks as one more previous day while the history is short, and
+   * cap the threshold at the lowest attack peak.
    */
   thresholdRisk(dayFraction = 1): number {
     let learned: number;
@@ -123,21 +227,26 @@ export class AlertBudget {
       learned = Number.isFinite(v) ? v : -Infinity;
     } else {
       const k = this.options.quietShare * this.options.alertsPerDay;
-      const levelOf = (peaks: readonly number[], m: number): number => {
+      const levelOf = (peaks: readonly number[], at: number): number => {
         const sorted = [...peaks].sort((a, b) => b - a);
-        const at = Math.max(1, Math.round(m));
-        return sorted.length >= at ? sorted[at - 1] : -Infinity;
+        const rank = Math.max(1, Math.round(at));
+        return sorted.length >= rank ? sorted[rank - 1] : -Infinity;
       };
-      const levels = this.history.map((d) => levelOf(d, k));
+      const seed = this.seeded && this.warm ? this.warm.benign : [];
+      const levels = [...(seed.length > 0 ? [levelOf(seed, k)] : []), ...this.history.map((d) => levelOf(d, k))];
       const todayShare = Math.min(1, Math.max(0, dayFraction));
-      // A day's first hours say little on their own; with history, today votes once it has been seen for a while.
-      if (this.history.length === 0 || todayShare >= 0.25) levels.push(levelOf([...this.today.values()], k * todayShare));
+      // Today votes only while there is nothing else: a day's first hours say little, and a quiet
+      // morning (fewer than k candidates, no level) must not drag the median down to the floor.
+      if (levels.length === 0) levels.push(levelOf([...this.today.values()], k * todayShare));
       levels.sort((a, b) => a - b);
       const mid = levels.length >> 1;
-      learned = levels.length === 0 ? -Infinity : levels.length % 2 ? levels[mid] : (levels[mid - 1] + levels[mid]) / 2;
+      learned = levels.length % 2 ? levels[mid] : (levels[mid - 1] + levels[mid]) / 2;
       if (Number.isNaN(learned)) learned = -Infinity;
     }
-    return Math.max(this.floor, learned);
+    const cap = this.warm?.attackCap ?? Infinity;
+    // Lowered by the cap: to the cap, or to the floor when the cap is below it.
+    this.capped = learned > cap && learned > this.floor;
+    return Math.max(this.floor, Math.min(learned, cap));
   }
 
   /** Records a candidate incident's risk today (its peak enters the learned threshold tomorrow). */
@@ -165,6 +274,7 @@ export class AlertBudget {
       firstDay: this.firstDay,
       sentToday: this.sent,
       ...(this.fpr ? { fpr: this.fpr.toJSON() } : {}),
+      ...(this.warm ? { warm: { ...this.warm, benign: [...this.warm.benign] } } : {}),
     };
   }
 }

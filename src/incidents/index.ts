@@ -11,5 +11,6 @@ export {
   type IncidentStatus,
   type SliceDecision,
   type SliceInput,
+  type VerdictRisks,
   type WindowDecision,
 } from './types.js';

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { severityOf } from '../anomaly/document.js';
 import { propagateRelational, relatedKindOf, type RelatedValues } from '../models/relational.js';
-import { AlertBudget, cutOfRisk, scoreOfRisk, type BudgetState } from './budget.js';
+import { AlertBudget, budgetStateSchema, cutOfRisk, scoreOfRisk, type BudgetState } from './budget.js';
 import { HubIndex, hubStateSchema, type HubState } from './hubs.js';
 import { RecurrenceBaseline, recurrenceDiscounted, type RecurrenceState } from './recurrence.js';
 import { EntityRisk, type RiskState } from './risk.js';
@@ -91,14 +91,7 @@ const stateSchema = z.object({
       }),
     ),
   }),
-  budget: z.object({
-    history: z.array(z.array(z.number())),
-    today: z.record(z.string(), z.number()),
-    day: z.number().nullable(),
-    firstDay: z.number().nullable(),
-    sentToday: z.number().int().min(0),
-    fpr: z.unknown().optional(),
-  }),
+  budget: budgetStateSchema,
   hubs: hubStateSchema.optional(),
 });
 
@@ -198,6 +191,7 @@ export class IncidentTracker {
     }
     const day = Math.floor(t / DAY_MS);
     this.budget.advance(day);
+    if (slice.warmStart) this.budget.warmStart(slice.warmStart);
     this.closeStale(t);
 
     // 1. Benign recurrence.
@@ -327,7 +321,7 @@ export class IncidentTracker {
       firstScoredDay: this.budget.isFirstDay,
       windows,
       incidents,
-      budget: { alertsPerDay: this.options.alertsPerDay, sentToday: this.budget.sentToday, thresholdRisk, cut: baseCut },
+      budget: { alertsPerDay: this.options.alertsPerDay, sentToday: this.budget.sentToday, thresholdRisk, cut: baseCut, ...this.budget.warmStartNote() },
     };
   }
 

@@ -30,6 +30,34 @@ export interface SliceInput {
   readonly start: number;
   readonly end: number;
   readonly windows: readonly EntityWindowInput[];
+  /**
+   * The risks of what the analyst judged, from the verdicts in force (src/feedback): the alert
+   * threshold warm-starts from them (AlertBudget.warmStart). Absent: the budget keeps the ones it
+   * had (the feedback index could not be read this pass).
+   */
+  readonly warmStart?: VerdictRisks;
+}
+
+/**
+ * Peak risks (z scale) of the incidents or windows the analyst judged: `benign` from
+ * false_positive / benign_expected verdicts, `attack` from true_positive ones.
+ */
+export interface VerdictRisks {
+  readonly benign: readonly number[];
+  readonly attack: readonly number[];
+}
+
+/** What the verdicts did to the slice's threshold (vigil.status.budget.warm_start). */
+export interface WarmStartNote {
+  /** Benign and attack peaks in force. */
+  readonly benign: number;
+  readonly attack: number;
+  /** The benign peaks stood in for a previous day (the budget has less than a week of its own). */
+  readonly seeded: boolean;
+  /** The lowest attack peak, when there is one: the threshold is never above it (nor below the floor). */
+  readonly cap?: number;
+  /** The cap lowered the threshold this slice. */
+  readonly capped: boolean;
 }
 
 export type IncidentStatus = 'new' | 'update' | 'open';
@@ -91,7 +119,14 @@ export interface SliceDecision {
   /** In input order. */
   readonly windows: readonly WindowDecision[];
   readonly incidents: readonly IncidentDecision[];
-  readonly budget: { readonly alertsPerDay: number; readonly sentToday: number; readonly thresholdRisk: number; readonly cut: number };
+  readonly budget: {
+    readonly alertsPerDay: number;
+    readonly sentToday: number;
+    readonly thresholdRisk: number;
+    readonly cut: number;
+    /** Present when the threshold had verdict risks in force (AlertBudget.warmStart). */
+    readonly warmStart?: WarmStartNote;
+  };
 }
 
 const relationalSchema = z

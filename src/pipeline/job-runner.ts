@@ -9,7 +9,7 @@
  * window's scores were kept for the slice pass (slice-records.ts). A crash in between redoes the
  * window, and the deterministic ids make that idempotent.
  */
-import type { AnomalyDocument, StatusDocument } from '../anomaly/document.js';
+import type { AnomalyDocument, StatusBudget, StatusDocument } from '../anomaly/document.js';
 import type { JsonObject } from '../engine/engine.js';
 import type { EntityWindow, FeatureExecutor } from '../features/executor.js';
 import { FieldIssues } from '../features/field-issues.js';
@@ -76,6 +76,8 @@ export interface WindowOutcome {
   readonly fieldIssues: FieldIssues;
   /** Events in scope skipped because no entity field (nor fallback) held a value. */
   readonly skippedNoEntity: number;
+  /** The slice's threshold when verdicts warm-started it (slice pass only). */
+  readonly budget?: StatusBudget;
 }
 
 /**
@@ -316,6 +318,7 @@ export interface WindowWrites {
   readonly delivery?: DeliveryCounts;
   /** The highest score written (default: the ensemble's own). */
   readonly maxScore?: number;
+  readonly budget?: StatusBudget;
 }
 
 export function scoredOutcome(scores: PartitionScores, writes: WindowWrites): WindowOutcome {
@@ -333,6 +336,7 @@ export function scoredOutcome(scores: PartitionScores, writes: WindowWrites): Wi
     durationMs: scores.durationMs,
     fieldIssues: scores.fieldIssues,
     skippedNoEntity: scores.skippedNoEntity,
+    ...(writes.budget ? { budget: writes.budget } : {}),
   };
 }
 
@@ -364,6 +368,7 @@ export function statusDocument(
         alerts_pending: o.delivery.pending,
         duration_ms: Math.round(o.durationMs),
         mode: mode === 'backfill' ? 'backfill' : 'run',
+        ...(o.budget ? { budget: o.budget } : {}),
       },
     },
   };

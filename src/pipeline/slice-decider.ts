@@ -15,6 +15,8 @@ import {
   type IncidentDecision,
   type IncidentOptionsInput,
   type IncidentStateJson,
+  type SliceDecision,
+  type VerdictRisks,
   type WindowDecision,
 } from '../incidents/index.js';
 import type { BuiltAnomaly } from './anomaly-builder.js';
@@ -42,7 +44,12 @@ export interface DecidedSlice {
   /** Incidents alerted for the first time / updated in this slice. */
   readonly newIncidents: number;
   readonly updates: number;
+  /** The slice's threshold, cut and what the verdicts did to them (for the status documents). */
+  readonly budget: SliceDecision['budget'];
 }
+
+/** No analyst input at all: no verdicts, so nothing warm-starts the threshold (it drops what it had). */
+const NO_VERDICT_RISKS: VerdictRisks = { benign: [], attack: [] };
 
 export interface SliceDeciderState {
   readonly version: 2;
@@ -122,7 +129,8 @@ export class SliceDecider {
   /**
    * Decides one slice (all windows ending at `end`, every job and partition); slices come in
    * increasing `end`. The analyst's input (verdicts, lists: src/feedback) moves each window's fused
-   * score before the incident pass sees it, and is recorded on the document (vigil.analyst).
+   * score before the incident pass sees it, and is recorded on the document (vigil.analyst); the
+   * risks of what it judged warm-start the alert threshold.
    */
   decide(end: number, records: readonly PartitionScores[], analyst?: AnalystPass): DecidedSlice {
     const byId = new Map<string, { doc: AnomalyDocument; record: number; analyst?: AnalystDecision }>();
@@ -145,7 +153,9 @@ export class SliceDecider {
       }),
     );
     const start = records.reduce((m, r) => Math.min(m, r.window.start), end);
-    const decision = this.tracker.step({ start, end, windows });
+    // Unread verdicts (analyst.warmStart undefined) leave the threshold with the risks it had.
+    const warmStart = analyst ? analyst.warmStart : NO_VERDICT_RISKS;
+    const decision = this.tracker.step({ start, end, windows, ...(warmStart ? { warmStart } : {}) });
     const incidents = new Map(decision.incidents.map((i) => [i.id, i]));
 
     const jobOf = (key: string): string | undefined => byId.get(key)?.doc.vigil.job_id;
@@ -192,6 +202,7 @@ export class SliceDecider {
       alerts,
       newIncidents,
       updates,
+      budget: decision.budget,
     };
   }
 }

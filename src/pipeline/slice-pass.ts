@@ -18,9 +18,10 @@
  * committed incident state: the same documents (deterministic ids), the same incident ids and
  * alert revisions (the outbox drops what it already has).
  */
+import type { StatusBudget } from '../anomaly/document.js';
 import { VersionConflictError, type Engine, type JsonObject } from '../engine/engine.js';
 import type { AnalystPass } from '../feedback/analyst-pass.js';
-import type { IncidentOptionsInput } from '../incidents/index.js';
+import type { IncidentOptionsInput, SliceDecision } from '../incidents/index.js';
 import type { Logger } from '../log.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { JobPlan } from './job-plan.js';
@@ -401,6 +402,7 @@ export class SlicePass {
     // Delivery runs in the background: what it did since the last slice goes on the slice's first
     // window, and every window shows the outbox's backlog (a hung receiver reads as pending).
     const delivery = this.options.deliveryCounts?.();
+    const budget = statusBudgetOf(decided.budget);
     const status: WriteItem[] = [];
     const outcomes: WindowOutcome[] = decided.windows.map((w, i) => {
       // Refusals are rare and per item; they are attributed to the slice's first window.
@@ -410,6 +412,7 @@ export class SlicePass {
         rejected: i === 0 ? refused : 0,
         retried: i === 0 ? written.retried : 0,
         maxScore: w.anomalies.reduce((m, b) => Math.max(m, b.doc.vigil.score), 0),
+        ...(budget ? { budget } : {}),
         ...(delivery
           ? { delivery: i === 0 ? delivery : { delivered: 0, retried: 0, deadLettered: 0, suppressed: 0, pending: delivery.pending } }
           : {}),
@@ -460,6 +463,26 @@ export class SlicePass {
     report.retried += written.retried;
     report.deadLettered += written.deadLettered;
   }
+}
+
+/**
+ * The status documents' budget block: only while verdicts warm-start the threshold, so that the
+ * threshold a verdict moved is explained where the pipeline's health is read.
+ */
+function statusBudgetOf(budget: SliceDecision['budget']): StatusBudget | undefined {
+  const w = budget.warmStart;
+  if (!w) return undefined;
+  return {
+    threshold_risk: Math.round(budget.thresholdRisk * 1e4) / 1e4,
+    cut: budget.cut,
+    warm_start: {
+      benign: w.benign,
+      attack: w.attack,
+      seeded: w.seeded,
+      ...(w.cap !== undefined ? { cap: Math.round(w.cap * 1e4) / 1e4 } : {}),
+      capped: w.capped,
+    },
+  };
 }
 
 /** The first slice end a scored window of any job can have. */

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AnomalyDocument } from '../../src/anomaly/document.js';
+import type { AnomalyDocument, StatusDocument } from '../../src/anomaly/document.js';
 import { anomalyId } from '../../src/anomaly/document.js';
 import type { Engine, JsonObject } from '../../src/engine/engine.js';
 import { feedbackLinks } from '../../src/feedback/link.js';
@@ -56,6 +56,8 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
       let engine: Engine;
       let config: string;
       let attack: { user: string; hour: number };
+      /** vigil.risk of the documents as they were judged (the first pass). */
+      const judgedRisk = new Map<string, number | undefined>();
       const backupId = (hour: number): string => anomalyId('auth-users', 'user.name', BACKUP, START + hour * H);
 
       before(async () => {
@@ -85,6 +87,7 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
         const burst2 = vigilOf(first.get(backupId(BURSTS[1])));
         const victimId = anomalyId('auth-users', 'user.name', attack.user, START + attack.hour * H);
         const victim = vigilOf(first.get(victimId));
+        for (const [id, doc] of first) judgedRisk.set(id, vigilOf(doc).risk);
         // Without feedback nothing is suppressed, and every document carries its signed callback links.
         assert.ok(burst1.fused_score > 2, `the first burst stands out (fused ${burst1.fused_score})`);
         // The models learned the first burst: the second stands out less, but its features still carry it.
@@ -155,6 +158,64 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
         assert.equal(await engine.count(out.anomaly_index, { term: { 'vigil.analyst.suppressed_by.verdict': 'true_positive' } }), 0);
         assert.equal(await engine.count(out.anomaly_index, { term: { 'vigil.analyst.verdict': 'true_positive' } }), 1);
       });
+
+      it('verdicts keep the judged risk; an older verdict without one gets it from its document and keeps it', async () => {
+        const store = new FeedbackStore(engine, `${prefix}-feedback`, out.anomaly_index);
+        const { verdicts } = await store.active(Date.now());
+        assert.equal(verdicts.length, 2);
+        for (const v of verdicts) {
+          const risk = judgedRisk.get(v.anomaly_id ?? '');
+          assert.ok(risk !== undefined && risk > 0, `judged document ${v.anomaly_id} has a risk`);
+          assert.equal(v.risk, risk, `${v.verdict} keeps the risk of the document it judged`);
+        }
+        // A verdict as written before vigil.feedback.risk existed.
+        const [judged] = verdicts;
+        const { risk, ...old } = judged;
+        assert.ok(risk !== undefined);
+        const written = await engine.bulk(
+          [
+            {
+              action: 'create',
+              index: `${prefix}-feedback`,
+              id: 'old-verdict',
+              document: { '@timestamp': new Date().toISOString(), vigil: { feedback: old } },
+            },
+          ],
+          { refresh: true },
+        );
+        assert.equal(written.failed, 0);
+        const read = await store.active(Date.now(), { resolveRisks: true });
+        assert.deepEqual(read.risks, { missing: 1, found: 1, recorded: 1 });
+        assert.ok(read.verdicts.filter((v) => v.anomaly_id === judged.anomaly_id).every((v) => v.risk === risk));
+        // The write-back does not refresh (the next pass is minutes away): a test reading it at once does.
+        await engine.refresh(`${prefix}-feedback`);
+        const kept = await engine.search(`${prefix}-feedback`, { query: { ids: { values: ['old-verdict'] } } });
+        const source = (((kept.hits as JsonObject).hits as JsonObject[])[0]._source ?? {}) as JsonObject;
+        assert.equal(((source.vigil as JsonObject).feedback as JsonObject).risk, risk, 'written into the stored verdict');
+        assert.deepEqual((await store.active(Date.now(), { resolveRisks: true })).risks, { missing: 0, found: 0, recorded: 0 });
+      });
+
+      it(
+        'the status documents say the threshold came from the verdicts (vigil.status.budget)',
+        async () => {
+          await engine.refresh(out.status_index);
+          const response = await engine.search(out.status_index, { size: 10_000, query: { exists: { field: 'vigil.status.budget' } } });
+          const hits = ((response.hits as JsonObject).hits ?? []) as JsonObject[];
+          assert.ok(hits.length > 0, 'status documents with a budget block');
+          const budgets = hits.map((h) => (h._source as unknown as StatusDocument).vigil.status.budget);
+          for (const b of budgets) {
+            assert.ok(b);
+            // One benign verdict (the backup burst), one attack (the brute force), each with its risk.
+            assert.deepEqual([b.warm_start.benign, b.warm_start.attack], [1, 1]);
+            assert.equal(
+              b.warm_start.cap,
+              Math.round((judgedRisk.get(anomalyId('auth-users', 'user.name', attack.user, START + attack.hour * H)) ?? NaN) * 1e4) / 1e4,
+            );
+            // Never above the attack cap, unless the floor (4, 4.5 on a cold first day) is.
+            assert.ok(b.threshold_risk <= Math.max(b.warm_start.cap ?? Infinity, 4.5), `threshold ${b.threshold_risk}`);
+          }
+        },
+      );
 
       it('the callback endpoint checks the signed link and its expiry, records the verdict, and answers clear JSON errors', async () => {
         const store = new FeedbackStore(engine, `${prefix}-feedback`, out.anomaly_index);

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AnomalyDocument } from '../../../src/anomaly/document.js';
 import { FieldIssues } from '../../../src/features/field-issues.js';
-import { AnalystPass, plattFromVerdicts } from '../../../src/feedback/analyst-pass.js';
+import { AnalystPass, plattFromVerdicts, verdictRisks } from '../../../src/feedback/analyst-pass.js';
 import { verifyFeedbackLink } from '../../../src/feedback/link.js';
 import type { Feedback } from '../../../src/feedback/verdict.js';
+import { IncidentTracker, type SliceInput } from '../../../src/incidents/index.js';
 import type { PartitionScores } from '../../../src/pipeline/job-runner.js';
 import { SliceDecider } from '../../../src/pipeline/slice-decider.js';
 import { testAnomaly } from '../alerting/support/anomalies.js';
@@ -130,4 +131,69 @@ describe('the analyst pass in the slice decision', () => {
     assert.deepEqual(check.target, doc.incident ? { kind: 'incident', id: doc.incident.id } : { kind: 'anomaly', id: check.target.id });
     assert.equal(links.expires, new Date(START + H + 30 * 86_400_000).toISOString());
   });
+});
+
+describe('the threshold warm start from verdicts', () => {
+  const judged = (kind: Feedback['verdict'], user: string, risk: number | undefined, extra: Partial<Feedback> = {}): Feedback => ({
+    ...verdict(kind, user, 3.7, `a-${user}-${risk ?? 'none'}`),
+    ...(risk === undefined ? {} : { risk }),
+    ...extra,
+  });
+
+  test('the risks: newest verdict per document, one peak per judged incident and kind, verdicts without a risk left out', () => {
+    const risks = verdictRisks([
+      // Newest first. An incident judged false positive through two of its entities: one peak, 5.3.
+      judged('false_positive', 'a', 5.1, { incident_id: 'inc-1' }),
+      judged('false_positive', 'b', 5.3, { incident_id: 'inc-1' }),
+      judged('benign_expected', 'c', 6.0),
+      // Overturned: the newer true_positive on the same document counts, this older verdict does not.
+      { ...judged('true_positive', 'd', 4.6), anomaly_id: 'doc-d' },
+      { ...judged('false_positive', 'd', 4.6), anomaly_id: 'doc-d' },
+      judged('true_positive', 'e', 7.5, { incident_id: 'inc-2' }),
+      judged('benign_expected', 'f', undefined),
+    ]);
+    assert.deepEqual({ benign: [...risks.benign].sort(), attack: [...risks.attack].sort() }, { benign: [5.3, 6.0], attack: [4.6, 7.5] });
+    assert.deepEqual(verdictRisks([]), { benign: [], attack: [] });
+  });
+
+  test('the slice decision hands the verdict risks to the incident pass; unread verdicts hand none, no analyst input hands empty ones', (t) => {
+    // Watched, not replaced: the test context restores the method.
+    const step = t.mock.method(IncidentTracker.prototype, 'step');
+    const verdicts = [judged('benign_expected', 'x', 5.1), judged('true_positive', 'y', 4.6)];
+    decided(new AnalystPass({ verdicts, lists: [] }), ['alice']);
+    decided(new AnalystPass({ verdicts, lists: [], verdictsUnread: true }), ['alice']);
+    decided(undefined, ['alice']);
+    const inputs: SliceInput[] = step.mock.calls.map((c) => c.arguments[0]);
+    assert.deepEqual(
+      inputs.map((i) => i.warmStart),
+      [{ benign: [5.1], attack: [4.6] }, undefined, { benign: [], attack: [] }],
+    );
+    assert.ok(!('warmStart' in inputs[1]), 'unread verdicts leave the threshold with what it had');
+  });
+
+  test(
+    'through the slice decision: benign verdicts lift the first day off the floor, a true_positive at 4.6 caps it, the budget block says so',
+    () => {
+      const benign = [5.1, 5.3, 5.5, 5.8, 6.0].map((r, i) => judged(i % 2 ? 'false_positive' : 'benign_expected', `b${i}`, r));
+      const threshold = (verdicts: Feedback[] | undefined) => {
+        const pass = verdicts && new AnalystPass({ verdicts, lists: [] });
+        return new SliceDecider({ alertsPerDay: 10 }).decide(START + H, [slice(['alice'])], pass).budget;
+      };
+      // The verdicts stand in for a previous day: its level is their 3rd-highest peak (0.3 × 10), 5.5.
+      assert.deepEqual(threshold(benign), {
+        alertsPerDay: 10,
+        sentToday: 1,
+        thresholdRisk: 5.5,
+        cut: 84.2,
+        warmStart: { benign: 5, attack: 0, seeded: true, capped: false },
+      });
+      const capped = threshold([...benign, judged('true_positive', 's', 4.6)]);
+      assert.equal(capped.thresholdRisk, 4.6);
+      assert.deepEqual(capped.warmStart, { benign: 5, attack: 1, seeded: true, cap: 4.6, capped: true });
+      // Without verdicts: the first day's floor, raised by the cold-start boost.
+      const plain = threshold(undefined);
+      assert.equal(plain.thresholdRisk, 4.5);
+      assert.equal(plain.warmStart, undefined);
+    },
+  );
 });

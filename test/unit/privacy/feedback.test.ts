@@ -1,10 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JsonObject } from '../../../src/engine/engine.js';
+import type { BulkOperation, BulkResult, JsonObject } from '../../../src/engine/engine.js';
 import { feedbackLinks, verifyFeedbackLink } from '../../../src/feedback/link.js';
 import { Suppressor, type PatternWindow } from '../../../src/feedback/pattern.js';
-import { feedbackFor } from '../../../src/feedback/store.js';
+import { feedbackFor, FeedbackStore } from '../../../src/feedback/store.js';
 import { feedbackSchema, parseFeedback } from '../../../src/feedback/verdict.js';
+import { MemoryEngine } from '../pipeline/memory-engine.js';
 
 const NOW = Date.UTC(2026, 2, 9, 10);
 const DAY = 86_400_000;
@@ -131,5 +132,107 @@ describe('feedback verdicts', () => {
       status: 400,
       error: 'exactly one of incident= or anomaly= is needed',
     });
+  });
+});
+
+/**
+ * The memory engine with the two searches the feedback store sends (every verdict; judged
+ * documents by id over `<anomaly index>*`), and optionally a feedback index whose strict mapping
+ * predates vigil.feedback.risk.
+ */
+class FeedbackEngine extends MemoryEngine {
+  searches: string[] = [];
+  oldMapping = false;
+
+  override async search(index: string, body: JsonObject): Promise<JsonObject> {
+    this.searches.push(index);
+    const name = index.replace(/\*$/, '');
+    const ids = ((body.query as JsonObject).ids as JsonObject | undefined)?.values as string[] | undefined;
+    const docs = [...(this.indices.get(name) ?? new Map<string, { doc: JsonObject }>()).entries()].filter(
+      ([id]) => !ids || ids.includes(id),
+    );
+    return { hits: { hits: docs.map(([id, s]) => ({ _index: name, _id: id, _source: structuredClone(s.doc) })) } };
+  }
+
+  override async bulk(operations: readonly BulkOperation[]): Promise<BulkResult> {
+    const hasRisk = (op: BulkOperation): boolean =>
+      op.index === 'fb' && ((op.document.vigil as JsonObject).feedback as JsonObject).risk !== undefined;
+    if (!this.oldMapping) return super.bulk(operations);
+    const result = await super.bulk(operations.filter((op) => !hasRisk(op)));
+    const refused = operations.filter(hasRisk).length;
+    const error = {
+      type: 'strict_dynamic_mapping_exception',
+      reason: 'mapping set to strict, dynamic introduction of [risk] within [vigil.feedback] is not allowed',
+    };
+    const items = [
+      ...result.items,
+      ...operations.flatMap((op, position) =>
+        hasRisk(op) ? [{ position, index: op.index, id: op.id ?? '', status: 400, ok: false, error }] : [],
+      ),
+    ];
+    return { items, succeeded: result.succeeded, failed: result.failed + refused };
+  }
+}
+
+describe('the judged risk on verdicts', () => {
+  const judged = (risk: number | undefined): JsonObject => ({
+    vigil: { ...(anomaly.vigil as JsonObject), ...(risk === undefined ? {} : { risk }) },
+  });
+
+  test("a verdict keeps the judged document's risk (vigil.risk); a document without one gives a verdict without one", () => {
+    const doc = feedbackFor('doc-1', judged(5.3), { verdict: 'false_positive', by: 'ana', now: NOW });
+    assert.equal(doc.vigil.feedback.risk, 5.3);
+    assert.ok(feedbackSchema.safeParse(doc).success);
+    const without = JSON.parse(JSON.stringify(feedbackFor('doc-1', judged(undefined), { verdict: 'false_positive', by: 'ana', now: NOW })));
+    assert.equal('risk' in without.vigil.feedback, false);
+    assert.ok(feedbackSchema.safeParse(without).success);
+  });
+
+  test("a pass gives verdicts stored without a risk the judged document's, and keeps it in the verdict", async () => {
+    const engine = new FeedbackEngine();
+    const store = new FeedbackStore(engine, 'fb', 'anom');
+    const old = JSON.parse(JSON.stringify(feedbackFor('doc-1', judged(undefined), { verdict: 'benign_expected', by: 'ana', now: NOW })));
+    const gone = JSON.parse(JSON.stringify(feedbackFor('doc-gone', judged(undefined), { verdict: 'true_positive', by: 'ana', now: NOW })));
+    await engine.bulk([
+      { action: 'create', index: 'fb', id: 'v1', document: old },
+      { action: 'create', index: 'fb', id: 'v2', document: gone },
+      { action: 'index', index: 'anom', id: 'doc-1', document: judged(6.25) },
+    ]);
+    // `vigil feedback --list` reads and never writes.
+    const listed = await store.active(NOW);
+    assert.deepEqual([listed.verdicts.map((v) => v.risk), listed.risks, engine.searches], [[undefined, undefined], undefined, ['fb']]);
+
+    const first = await store.active(NOW, { resolveRisks: true });
+    assert.deepEqual(
+      first.verdicts.map((v) => [v.anomaly_id, v.risk]),
+      [
+        ['doc-1', 6.25],
+        ['doc-gone', undefined],
+      ],
+    );
+    assert.deepEqual(first.risks, { missing: 2, found: 1, recorded: 1 });
+    const stored = engine.indices.get('fb')!.get('v1')!.doc;
+    assert.equal(((stored.vigil as JsonObject).feedback as JsonObject).risk, 6.25);
+    assert.equal(((stored.vigil as JsonObject).feedback as JsonObject).reason, '', 'the rest of the verdict as it was');
+    // Next pass: only the verdict whose document is gone is looked up again.
+    const second = await store.active(NOW, { resolveRisks: true });
+    assert.deepEqual(second.risks, { missing: 1, found: 0, recorded: 0 });
+    assert.equal(second.verdicts[0].risk, 6.25);
+  });
+
+  test('a feedback index older than vigil.feedback.risk still records verdicts (without it) and says why a risk is not kept', async () => {
+    const engine = new FeedbackEngine();
+    engine.oldMapping = true;
+    const store = new FeedbackStore(engine, 'fb', 'anom');
+    await engine.bulk([{ action: 'index', index: 'anom', id: 'doc-1', document: judged(5.1) }]);
+    const docs = await store.record({ anomalyId: 'doc-1' }, { verdict: 'false_positive', by: 'ana', now: NOW });
+    assert.equal(docs.length, 1);
+    assert.equal(docs[0].vigil.feedback.risk, undefined);
+    const read = await store.active(NOW, { resolveRisks: true });
+    assert.equal(read.verdicts.length, 1);
+    // Applied this pass all the same; the write-back is refused and reported.
+    assert.equal(read.verdicts[0].risk, 5.1);
+    assert.equal(read.risks?.recorded, 0);
+    assert.match(read.risks?.error ?? '', /strict_dynamic_mapping_exception/);
   });
 });
