@@ -41,7 +41,7 @@ export const hubStateSchema = z.object({
 
 /** Values whose typical fan-in is below this share of one entity are forgotten (bounded state). */
 const PRUNE_BELOW = 0.05;
-/** Slices of history before any value can be called a hub (the average means nothing sooner). */
+/** Slices of history (decayed count, so "about four") before any value can be called a hub: the average means nothing sooner. */
 const MIN_SLICES = 4;
 
 export class HubIndex {
@@ -73,7 +73,7 @@ export class HubIndex {
   /** The value keys that are hubs at `t` (from past slices only). */
   hubs(t: number): ReadonlySet<string> {
     const out = new Set<string>();
-    if (this.params.hubFanIn <= 0 || this.t === null || this.slices * this.decay(t - this.t) < MIN_SLICES) return out;
+    if (this.params.hubFanIn <= 0 || this.t === null || this.slices < MIN_SLICES - 0.5) return out;
     for (const key of this.values.keys()) if (this.typical(key, t) >= this.params.hubFanIn) out.add(key);
     return out;
   }

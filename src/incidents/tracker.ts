@@ -117,6 +117,45 @@ export function incidentIdOf(firstStart: number, root: string): string {
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * New groups of one slice whose windows name each other's root entity (the victim account's
+ * window names the sprayer's IP, both seen first in this slice) become one incident, rooted at
+ * the entity with the strongest window. Within one slice only, and never through a hub, so it
+ * cannot chain across the estate. Sorted by root, for determinism.
+ */
+function joinFresh(
+  fresh: ReadonlyMap<string, number[]>,
+  windows: readonly EntityWindowInput[],
+  risks: readonly number[],
+  hubs: ReadonlySet<string>,
+): [string, number[]][] {
+  const parent = new Map<string, string>([...fresh.keys()].map((k) => [k, k]));
+  const find = (k: string): string => {
+    let at = k;
+    while (parent.get(at) !== at) at = parent.get(at) ?? at;
+    return at;
+  };
+  for (const [root, members] of [...fresh].sort((a, b) => byString(a[0], b[0])))
+    for (const i of members)
+      for (const rk of relatedKeys(windows[i].related)) {
+        if (rk === root || hubs.has(rk) || !parent.has(rk)) continue;
+        const [a, b] = [find(root), find(rk)].sort(byString);
+        if (a !== b) parent.set(b, a);
+      }
+  const comps = new Map<string, string[]>();
+  for (const k of [...fresh.keys()].sort(byString)) {
+    const c = find(k);
+    comps.set(c, [...(comps.get(c) ?? []), k]);
+  }
+  const strength = (k: string): number => Math.max(...(fresh.get(k) ?? []).map((i) => risks[i]));
+  return [...comps.values()]
+    .map((roots): [string, number[]] => {
+      const root = [...roots].sort((a, b) => strength(b) - strength(a) || byString(a, b))[0];
+      return [root, roots.flatMap((k) => fresh.get(k) ?? [])];
+    })
+    .sort((a, b) => byString(a[0], b[0]));
+}
+
 /** Adds members (with when each was seen) to an incident; keeps the latest sighting, entities sorted. */
 function mergeMembers(incident: OpenIncident, entities: readonly string[], seen: readonly number[]): void {
   const last = new Map<string, number>(incident.entities.map((e, m) => [e, incident.seen[m]]));
@@ -400,7 +439,7 @@ export class IncidentTracker {
       out.push({ incident, members: members.sort((a, b) => a - b), mergedFrom: [] });
     };
     for (const [incident, members] of groups) place(incident, members);
-    for (const [root, members] of [...fresh].sort((a, b) => byString(a[0], b[0]))) {
+    for (const [root, members] of joinFresh(fresh, windows, risks, hubs)) {
       const firstStart = Math.min(...members.map((i) => windows[i].start));
       const incident: OpenIncident = {
         id: incidentIdOf(firstStart, root),

@@ -115,4 +115,41 @@ describe('the incident pass in the evaluation', () => {
       caught: 1,
     });
   });
+
+  it('judges each alert when it is sent: an attack that joins an incident alerted earlier for something benign is not caught', () => {
+    // Hand-made pass output: incident A alerts at 02:00 on a benign window; the attack's window joins
+    // A at 05:00 (an update). Incident B alerts at 10:00 on the attack's own window, and its update
+    // at 12:00 brings a second attack.
+    const at = (w: ScoredWindow, incident: string, isAlert: boolean): ScoredWindow => ({ ...w, incident, incidentAlerted: true, isAlert });
+    const windows = [
+      at(win('auth-by-user', 'user.name', 'benign', T0 + 1 * H, 6), 'A', true),
+      at(win('auth-by-user', 'user.name', 'victim', T0 + 4 * H, 6), 'A', true),
+      at(win('auth-by-user', 'user.name', 'actor', T0 + 9 * H, 6), 'B', true),
+      at(win('auth-by-user', 'user.name', 'second', T0 + 11 * H, 6), 'B', true),
+    ];
+    const label = (index: number, value: string, startH: number, attack: string): Label => ({
+      index,
+      scenario: 'brute_force',
+      technique: 'T1110',
+      field: 'user.name',
+      value,
+      startMs: T0 + startH * H,
+      endMs: T0 + (startH + 1) * H,
+      attack,
+    });
+    const labels = [label(0, 'victim', 4, 'hijacked'), label(1, 'actor', 9, 'own'), label(2, 'second', 11, 'update')];
+    const alerts = [
+      { id: 'A', incident: 'A', at: T0 + 2 * H, firstStart: T0 + H, root: 'user=benign' },
+      { id: 'B', incident: 'B', at: T0 + 10 * H, firstStart: T0 + 9 * H, root: 'user=actor' },
+    ];
+    const d = analystFigures({ windows, labels, alerts, scoreFrom: T0, scoreTo: T0 + DAY, latencyMs: 0 }).models.ensemble.atDefault;
+    assert.ok(d);
+    // A was false when sent (its attack window came three hours later); B was true.
+    assert.equal(d.falsePerDay, 1);
+    // 'own' at B's alert, 'update' as a later update of the true incident B; 'hijacked' not at all.
+    assert.equal(d.caught, 2);
+    // Detected at 10:00 (own, 60 min after its start) and at the update window's end, 12:00 (60 min).
+    assert.equal(d.ttdMedianMinutes, 60);
+  });
 });
+
