@@ -233,11 +233,18 @@ export class AlertBudget {
         return sorted.length >= rank ? sorted[rank - 1] : -Infinity;
       };
       const seed = this.seeded && this.warm ? this.warm.benign : [];
-      const levels = [...(seed.length > 0 ? [levelOf(seed, k)] : []), ...this.history.map((d) => levelOf(d, k))];
       const todayShare = Math.min(1, Math.max(0, dayFraction));
-      // Today votes only while there is nothing else: a day's first hours say little, and a quiet
-      // morning (fewer than k candidates, no level) must not drag the median down to the floor.
-      if (levels.length === 0) levels.push(levelOf([...this.today.values()], k * todayShare));
+      const levels = this.history.map((d) => levelOf(d, k));
+      if (levels.length === 0) {
+        // The first day: today so far, with the verdicts' benign peaks as one more (earlier) day
+        // pooled in — a handful of verdicts is part of a day's evidence, not a quiet day of its own.
+        levels.push(levelOf([...seed, ...this.today.values()], k * (todayShare + (seed.length > 0 ? 1 : 0))));
+      } else if (seed.length >= Math.round(k)) {
+        // With history, the verdicts vote as one more day when they are a day's worth.
+        levels.push(levelOf(seed, k));
+      }
+      // Today votes only on the first day: a day's first hours say little, and a quiet morning
+      // (fewer than k candidates, no level) must not drag the median down to the floor.
       levels.sort((a, b) => a - b);
       const mid = levels.length >> 1;
       learned = levels.length % 2 ? levels[mid] : (levels[mid - 1] + levels[mid]) / 2;

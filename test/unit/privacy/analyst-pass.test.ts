@@ -179,12 +179,12 @@ describe('the threshold warm start from verdicts', () => {
         const pass = verdicts && new AnalystPass({ verdicts, lists: [] });
         return new SliceDecider({ alertsPerDay: 10 }).decide(START + H, [slice(['alice'])], pass).budget;
       };
-      // The verdicts stand in for a previous day: its level is their 3rd-highest peak (0.3 × 10), 5.5.
+      // At 11:00 (0.46 of the day) 0.3 × 10 × 1.46 ≈ 4 peaks are needed: the 4th highest of the verdicts' is 5.3.
       assert.deepEqual(threshold(benign), {
         alertsPerDay: 10,
         sentToday: 1,
-        thresholdRisk: 5.5,
-        cut: 84.2,
+        thresholdRisk: 5.3,
+        cut: 80.7,
         warmStart: { benign: 5, attack: 0, seeded: true, capped: false },
       });
       const capped = threshold([...benign, judged('true_positive', 's', 4.6)]);
