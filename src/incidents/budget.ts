@@ -27,8 +27,15 @@ import { DriftThreshold, thresholdParams, type ThresholdState } from '../models/
 import { normalCdf } from '../models/normal-tail.js';
 import type { IncidentOptions, VerdictRisks, WarmStartNote } from './types.js';
 
-/** Risk above the floor, in σ, per unit of the Φ map: the floor reads 50, floor + 1.9 reads 90 (critical). */
-export const SCORE_SPREAD = 1.5;
+/**
+ * Risk above the floor, in σ, per unit of the Φ map: the floor reads 50, floor + 5.1 reads 90
+ * (critical), floor + 12.4 reads 99.9. Wide, because the risk of real estates' incidents spans
+ * 4–25: with 1.5 every risk above 8.6 read 99.9, a learned threshold there gave a cut of 100, and
+ * the 600-user suite world sent 0.5 alerts a day and caught nothing.
+ */
+export const SCORE_SPREAD = 4;
+/** Just below Φ⁻¹(0.999): the cut of a threshold there is 99.9, which a stronger window reaches. */
+const TOP_Z = 3.09;
 /** Highest score a document can read; a cut of 100 means "the day's budget is spent". */
 export const MAX_SCORE = 99.9;
 /** Warming-up and cold-start windows never read critical. */
@@ -253,7 +260,10 @@ export class AlertBudget {
     const cap = this.warm?.attackCap ?? Infinity;
     // Lowered by the cap: to the cap, or to the floor when the cap is below it.
     this.capped = learned > cap && learned > this.floor;
-    return Math.max(this.floor, Math.min(learned, cap));
+    // Never above the highest risk the score can tell apart (cut 99.9): a saturated cut of 100 would
+    // silence the day however strong a window was.
+    const resolvable = this.options.floor + SCORE_SPREAD * TOP_Z;
+    return Math.max(this.floor, Math.min(learned, cap, resolvable));
   }
 
   /** Records a candidate incident's risk today (its peak enters the learned threshold tomorrow). */

@@ -183,14 +183,10 @@ export const incidentOptionsSchema = z.strictObject({
     .int()
     .positive()
     .default(24 * HOUR_MS),
-  /**
-   * Days of candidate incidents the learned threshold looks back over. Short, because the models
-   * keep learning: the first days' benign incidents are louder than later ones, and a long memory
-   * would keep the bar at their level.
-   */
+  /** Days of candidate incidents the learned threshold looks back over (the median of their daily levels). */
   historyDays: z.number().int().min(1).max(30).default(7),
   /** Share of the budget the learned threshold lets benign incidents take on an ordinary day. */
-  quietShare: z.number().gt(0).max(1).default(0.3),
+  quietShare: z.number().gt(0).max(1).default(0.4),
   /** Hour-of-week / hour-of-day / chronic baselines for benign recurrence. */
   recurrence: z.boolean().default(true),
   /** Added to the floor on the first day the tracker sees (no history of its own yet). */

@@ -4,8 +4,8 @@ import { AlertBudget, type BudgetState } from '../../../src/incidents/budget.js'
 import { incidentOptions, type IncidentOptionsInput } from '../../../src/incidents/index.js';
 
 const DAY = 20_000;
-// Defaults: floor 4, cold-start boost 0.5, 10 alerts a day, quiet share 0.3 (the 3rd-highest peak of a day).
-const options = (input: IncidentOptionsInput = {}) => incidentOptions(input);
+// Floor 4, cold-start boost 0.5, 10 alerts a day (defaults) and a quiet share of 0.3: the 3rd-highest peak of a day.
+const options = (input: IncidentOptionsInput = {}) => incidentOptions({ quietShare: 0.3, ...input });
 const BENIGN = [5.1, 5.3, 6.0];
 
 /** A fresh budget (no history: a new deployment, or its state deleted) on its first day. */

@@ -177,14 +177,14 @@ describe('the threshold warm start from verdicts', () => {
       const benign = [5.1, 5.3, 5.5, 5.8, 6.0].map((r, i) => judged(i % 2 ? 'false_positive' : 'benign_expected', `b${i}`, r));
       const threshold = (verdicts: Feedback[] | undefined) => {
         const pass = verdicts && new AnalystPass({ verdicts, lists: [] });
-        return new SliceDecider({ alertsPerDay: 10 }).decide(START + H, [slice(['alice'])], pass).budget;
+        return new SliceDecider({ alertsPerDay: 10, quietShare: 0.3 }).decide(START + H, [slice(['alice'])], pass).budget;
       };
       // At 11:00 (0.46 of the day) 0.3 × 10 × 1.46 ≈ 4 peaks are needed: the 4th highest of the verdicts' is 5.3.
       assert.deepEqual(threshold(benign), {
         alertsPerDay: 10,
         sentToday: 1,
         thresholdRisk: 5.3,
-        cut: 80.7,
+        cut: 62.8, // 100 · Φ((5.3 − 4) / 4), rounded up
         warmStart: { benign: 5, attack: 0, seeded: true, capped: false },
       });
       const capped = threshold([...benign, judged('true_positive', 's', 4.6)]);
