@@ -183,7 +183,8 @@ export class IncidentTracker {
     this.hubIndex = new HubIndex(this.options, state?.hubs);
     // Checkpoints from before `seen` existed: every member counts as seen at the incident's last window.
     this.incidents =
-      state?.incidents.map((i) => ({ ...i, entities: [...i.entities], seen: i.seen ? [...i.seen] : i.entities.map(() => i.lastEnd) })) ?? [];
+      state?.incidents.map((i) => ({ ...i, entities: [...i.entities], seen: i.seen ? [...i.seen] : i.entities.map(() => i.lastEnd) })) ??
+      [];
     this.lastEnd = state?.lastEnd ?? null;
   }
 
@@ -360,7 +361,13 @@ export class IncidentTracker {
       firstScoredDay: this.budget.isFirstDay,
       windows,
       incidents,
-      budget: { alertsPerDay: this.options.alertsPerDay, sentToday: this.budget.sentToday, thresholdRisk, cut: baseCut, ...this.budget.warmStartNote() },
+      budget: {
+        alertsPerDay: this.options.alertsPerDay,
+        sentToday: this.budget.sentToday,
+        thresholdRisk,
+        cut: baseCut,
+        ...this.budget.warmStartNote(),
+      },
     };
   }
 

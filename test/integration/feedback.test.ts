@@ -195,27 +195,24 @@ describe('analyst feedback in the slice decision', { concurrency: engines.length
         assert.deepEqual((await store.active(Date.now(), { resolveRisks: true })).risks, { missing: 0, found: 0, recorded: 0 });
       });
 
-      it(
-        'the status documents say the threshold came from the verdicts (vigil.status.budget)',
-        async () => {
-          await engine.refresh(out.status_index);
-          const response = await engine.search(out.status_index, { size: 10_000, query: { exists: { field: 'vigil.status.budget' } } });
-          const hits = ((response.hits as JsonObject).hits ?? []) as JsonObject[];
-          assert.ok(hits.length > 0, 'status documents with a budget block');
-          const budgets = hits.map((h) => (h._source as unknown as StatusDocument).vigil.status.budget);
-          for (const b of budgets) {
-            assert.ok(b);
-            // One benign verdict (the backup burst), one attack (the brute force), each with its risk.
-            assert.deepEqual([b.warm_start.benign, b.warm_start.attack], [1, 1]);
-            assert.equal(
-              b.warm_start.cap,
-              Math.round((judgedRisk.get(anomalyId('auth-users', 'user.name', attack.user, START + attack.hour * H)) ?? NaN) * 1e4) / 1e4,
-            );
-            // Never above the attack cap, unless the floor (4, 4.5 on a cold first day) is.
-            assert.ok(b.threshold_risk <= Math.max(b.warm_start.cap ?? Infinity, 4.5), `threshold ${b.threshold_risk}`);
-          }
-        },
-      );
+      it('the status documents say the threshold came from the verdicts (vigil.status.budget)', async () => {
+        await engine.refresh(out.status_index);
+        const response = await engine.search(out.status_index, { size: 10_000, query: { exists: { field: 'vigil.status.budget' } } });
+        const hits = ((response.hits as JsonObject).hits ?? []) as JsonObject[];
+        assert.ok(hits.length > 0, 'status documents with a budget block');
+        const budgets = hits.map((h) => (h._source as unknown as StatusDocument).vigil.status.budget);
+        for (const b of budgets) {
+          assert.ok(b);
+          // One benign verdict (the backup burst), one attack (the brute force), each with its risk.
+          assert.deepEqual([b.warm_start.benign, b.warm_start.attack], [1, 1]);
+          assert.equal(
+            b.warm_start.cap,
+            Math.round((judgedRisk.get(anomalyId('auth-users', 'user.name', attack.user, START + attack.hour * H)) ?? NaN) * 1e4) / 1e4,
+          );
+          // Never above the attack cap, unless the floor (4, 4.5 on a cold first day) is.
+          assert.ok(b.threshold_risk <= Math.max(b.warm_start.cap ?? Infinity, 4.5), `threshold ${b.threshold_risk}`);
+        }
+      });
 
       it('the callback endpoint checks the signed link and its expiry, records the verdict, and answers clear JSON errors', async () => {
         const store = new FeedbackStore(engine, `${prefix}-feedback`, out.anomaly_index);

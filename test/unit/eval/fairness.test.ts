@@ -76,7 +76,13 @@ describe('fairness table', () => {
     for (const u of ['f1', 'f2', ...Array.from({ length: 8 }, (_, i) => `s${i}`)]) windows.push(win(u, T0));
     for (let k = 0; k < 6; k++) {
       windows.push(win(k % 2 ? 'f1' : 'f2', T0 + (k + 1) * H, `F${k}`, true));
-      alerts.push({ id: `F${k}`, incident: `F${k}`, at: T0 + (k + 2) * H, firstStart: T0 + (k + 1) * H, root: `user=${k % 2 ? 'f1' : 'f2'}` });
+      alerts.push({
+        id: `F${k}`,
+        incident: `F${k}`,
+        at: T0 + (k + 2) * H,
+        firstStart: T0 + (k + 1) * H,
+        root: `user=${k % 2 ? 'f1' : 'f2'}`,
+      });
     }
     for (let k = 0; k < 5; k++) {
       windows.push(win(`s${k}`, T0 + (k + 1) * H, `S${k}`, true));

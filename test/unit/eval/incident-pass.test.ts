@@ -152,4 +152,3 @@ describe('the incident pass in the evaluation', () => {
     assert.equal(d.ttdMedianMinutes, 60);
   });
 });
-

@@ -9,7 +9,8 @@ const T0 = Date.parse('2026-03-02T00:00:00Z');
 const params = { hubFanIn: 5, hubHalfLifeMs: 24 * H };
 
 /** n users each naming `ip` in related.ip. */
-const naming = (n: number, ip: string, prefix = 'u') => Array.from({ length: n }, (_, i) => ({ entity: `user=${prefix}${i}`, related: [`ip=${ip}`] }));
+const naming = (n: number, ip: string, prefix = 'u') =>
+  Array.from({ length: n }, (_, i) => ({ entity: `user=${prefix}${i}`, related: [`ip=${ip}`] }));
 
 describe('HubIndex', () => {
   it('calls a value a hub when it is usually named by many entities, not when it is named by many only now', () => {

@@ -171,29 +171,26 @@ describe('the threshold warm start from verdicts', () => {
     assert.ok(!('warmStart' in inputs[1]), 'unread verdicts leave the threshold with what it had');
   });
 
-  test(
-    'through the slice decision: benign verdicts lift the first day off the floor, a true_positive at 4.6 caps it, the budget block says so',
-    () => {
-      const benign = [5.1, 5.3, 5.5, 5.8, 6.0].map((r, i) => judged(i % 2 ? 'false_positive' : 'benign_expected', `b${i}`, r));
-      const threshold = (verdicts: Feedback[] | undefined) => {
-        const pass = verdicts && new AnalystPass({ verdicts, lists: [] });
-        return new SliceDecider({ alertsPerDay: 10, quietShare: 0.3 }).decide(START + H, [slice(['alice'])], pass).budget;
-      };
-      // At 11:00 (0.46 of the day) 0.3 × 10 × 1.46 ≈ 4 peaks are needed: the 4th highest of the verdicts' is 5.3.
-      assert.deepEqual(threshold(benign), {
-        alertsPerDay: 10,
-        sentToday: 1,
-        thresholdRisk: 5.3,
-        cut: 62.8, // 100 · Φ((5.3 − 4) / 4), rounded up
-        warmStart: { benign: 5, attack: 0, seeded: true, capped: false },
-      });
-      const capped = threshold([...benign, judged('true_positive', 's', 4.6)]);
-      assert.equal(capped.thresholdRisk, 4.6);
-      assert.deepEqual(capped.warmStart, { benign: 5, attack: 1, seeded: true, cap: 4.6, capped: true });
-      // Without verdicts: the first day's floor, raised by the cold-start boost.
-      const plain = threshold(undefined);
-      assert.equal(plain.thresholdRisk, 4.5);
-      assert.equal(plain.warmStart, undefined);
-    },
-  );
+  test('through the slice decision: benign verdicts lift the first day off the floor, a true_positive at 4.6 caps it, the budget block says so', () => {
+    const benign = [5.1, 5.3, 5.5, 5.8, 6.0].map((r, i) => judged(i % 2 ? 'false_positive' : 'benign_expected', `b${i}`, r));
+    const threshold = (verdicts: Feedback[] | undefined) => {
+      const pass = verdicts && new AnalystPass({ verdicts, lists: [] });
+      return new SliceDecider({ alertsPerDay: 10, quietShare: 0.3 }).decide(START + H, [slice(['alice'])], pass).budget;
+    };
+    // At 11:00 (0.46 of the day) 0.3 × 10 × 1.46 ≈ 4 peaks are needed: the 4th highest of the verdicts' is 5.3.
+    assert.deepEqual(threshold(benign), {
+      alertsPerDay: 10,
+      sentToday: 1,
+      thresholdRisk: 5.3,
+      cut: 62.8, // 100 · Φ((5.3 − 4) / 4), rounded up
+      warmStart: { benign: 5, attack: 0, seeded: true, capped: false },
+    });
+    const capped = threshold([...benign, judged('true_positive', 's', 4.6)]);
+    assert.equal(capped.thresholdRisk, 4.6);
+    assert.deepEqual(capped.warmStart, { benign: 5, attack: 1, seeded: true, cap: 4.6, capped: true });
+    // Without verdicts: the first day's floor, raised by the cold-start boost.
+    const plain = threshold(undefined);
+    assert.equal(plain.thresholdRisk, 4.5);
+    assert.equal(plain.warmStart, undefined);
+  });
 });
