@@ -293,27 +293,21 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
   const perM = (n: number, ew: number): number => (n / Math.max(1, ew)) * 1e6;
   /** Documents and bytes per 1 M entity-windows, with the previous settings' as the baseline where they ran. */
   const emitVolume = (prefix: string, users: number, now: RunFigures, before: RunFigures | undefined, target?: string): void => {
-    const docs = perM(now.documents, now.entityWindows);
-    const bytes = perM(now.bytes, now.entityWindows);
-    const docsBefore = before ? perM(before.documents, before.entityWindows) : undefined;
-    const bytesBefore = before ? perM(before.bytes, before.entityWindows) : undefined;
-    emit({
-      bench: `${prefix}.docs_per_1m_ew.${users}`,
-      value: docs,
-      unit: 'documents',
-      ...(docsBefore !== undefined
-        ? { baseline: 'every entity-window written', baseline_value: docsBefore, ratio: docsBefore / Math.max(1, docs) }
-        : {}),
-    });
-    emit({
-      bench: `${prefix}.bytes_per_1m_ew.${users}`,
-      value: bytes,
-      unit: 'bytes',
-      ...(bytesBefore !== undefined
-        ? { baseline: 'every entity-window written', baseline_value: bytesBefore, ratio: bytesBefore / Math.max(1, bytes) }
-        : {}),
-      ...(target ? { target } : {}),
-    });
+    const volumes = [
+      { name: 'docs_per_1m_ew', unit: 'documents', of: (f: RunFigures) => f.documents },
+      { name: 'bytes_per_1m_ew', unit: 'bytes', of: (f: RunFigures) => f.bytes, target },
+    ];
+    for (const v of volumes) {
+      const value = perM(v.of(now), now.entityWindows);
+      const was = before ? perM(v.of(before), before.entityWindows) : undefined;
+      emit({
+        bench: `${prefix}.${v.name}.${users}`,
+        value,
+        unit: v.unit,
+        ...(was !== undefined ? { baseline: 'every entity-window written', baseline_value: was, ratio: was / Math.max(1, value) } : {}),
+        ...(v.target ? { target: v.target } : {}),
+      });
+    }
   };
   try {
     emit({ bench: 'scale.windows_per_entity', value: main.scored, unit: 'windows (1 h slides)' });
