@@ -4,7 +4,7 @@
  * `npm run bench -- iforest` runs only the suites whose file name contains "iforest";
  * `--strict` exits 1 when a target is missed (by default a miss is shown, the exit code is 0).
  * `npm run bench -- --scale [--sizes 1000,10000,100000] [--baseline 1000,10000] [--windows-per-entity 6]
- * [--day-sizes 1000] [--day-windows 96]` runs only the scale benchmark (bench/scale.ts: the real pipeline on its own 512 MB OpenSearch; minutes to hours).
+ * [--day-sizes 1000] [--day-windows 96] [--day-warmup-hours 3]` runs only the scale benchmark (bench/scale.ts: the real pipeline on its own 512 MB OpenSearch; minutes to hours).
  *
  * Each suite is bench/<name>.bench.ts exporting `run(): Promise<BenchLine[]>`; baselines run in the
  * same process so machine noise hits both sides alike. A suite that reads VIGIL_BENCH_OPENSEARCH_URL
@@ -25,7 +25,9 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const strict = args.includes('--strict');
 const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-const flagValues = new Set(['--sizes', '--baseline', '--windows-per-entity', '--day-sizes', '--day-windows'].map(valueOf));
+const flagValues = new Set(
+  ['--sizes', '--baseline', '--windows-per-entity', '--day-sizes', '--day-windows', '--day-warmup-hours'].map(valueOf),
+);
 const filters = args.filter((a) => !a.startsWith('--') && !flagValues.has(a));
 const sizesOf = (text: string | undefined, fallback: number[]): number[] =>
   text === undefined ? fallback : text.split(',').filter(Boolean).map(Number);
@@ -162,6 +164,7 @@ async function scale(logFile: string): Promise<number> {
     windowsPerEntity: countOf('--windows-per-entity'),
     daySizes: sizesOf(valueOf('--day-sizes'), [1_000]),
     dayWindows: countOf('--day-windows'),
+    dayWarmupHours: countOf('--day-warmup-hours'),
     onLine: (line) => {
       const pass = line.target ? targetMet(line) : undefined;
       rows.push({ suite: 'scale', line, pass });

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --scale [--json] [--sizes 1000,10000,100000] [--baseline 1000,10000]
- *   [--windows-per-entity 6] [--day-sizes 1000] [--day-windows 96]`
+ *   [--windows-per-entity 6] [--day-sizes 1000] [--day-windows 96] [--day-warmup-hours 3]`
  *
  * Simulated estates of N users (one authentication event stream, the `auth_by_user` preset, 1 h
  * windows, 3 h warm-up, `--windows-per-entity` scored windows at 1 h slides, default 6) through the
@@ -64,20 +64,23 @@ export interface ScaleOptions {
   readonly daySizes?: readonly number[];
   /** Scored windows of the realistic day (default 96 = one day at 15-minute slides). */
   readonly dayWindows?: number;
+  /** Warm-up of the realistic day in hours (default 3, as the estates). */
+  readonly dayWarmupHours?: number;
   readonly onLine?: (line: BenchLine) => void;
   readonly progress?: (message: string) => void;
 }
 
-/** The job's slide and scored windows, and the time the scoring starts (the warm-up is the 3 h before). */
+/** The job's slide and scored windows, the time the scoring starts and the warm-up hours before it. */
 interface Shape {
   readonly slideMinutes: number;
   readonly scored: number;
   readonly scoreFrom: number;
+  readonly warmupHours: number;
 }
 
 /** Hours of events a shape needs: the warm-up, the scored windows' starts and the last window's hour. */
 function shapeHours(shape: Shape): number {
-  return WARMUP_HOURS + Math.ceil(((shape.scored - 1) * shape.slideMinutes) / 60 + 1);
+  return shape.warmupHours + Math.ceil(((shape.scored - 1) * shape.slideMinutes) / 60 + 1);
 }
 
 interface RunFigures {
@@ -142,7 +145,7 @@ export async function indexEstate(engine: Engine, index: string, users: number, 
   return events;
 }
 
-export function writeConfig(url: string, events: string, out: string, policy: JsonObject, slideMinutes: number): string {
+export function writeConfig(url: string, events: string, out: string, policy: JsonObject, shape: Shape): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
   const path = join(dir, 'vigil.json');
   const pipeline: JsonObject = { lease_ttl: '120s', ...policy };
@@ -154,9 +157,9 @@ export function writeConfig(url: string, events: string, out: string, policy: Js
         preset: 'auth_by_user',
         index: events,
         window: '1h',
-        slide: `${slideMinutes}m`,
+        slide: `${shape.slideMinutes}m`,
         delay: '1m',
-        warmup: `${WARMUP_HOURS}h`,
+        warmup: `${shape.warmupHours}h`,
       },
     ],
     output: {
@@ -233,9 +236,9 @@ async function runPipeline(
   shape: Shape,
 ): Promise<RunFigures> {
   await engine.deleteIndex(`${out}-*`);
-  const config = writeConfig(url, events, out, policy, shape.slideMinutes);
+  const config = writeConfig(url, events, out, policy, shape);
   await cli(['install', '--config', config]);
-  const from = new Date(shape.scoreFrom - WARMUP_HOURS * H).toISOString();
+  const from = new Date(shape.scoreFrom - shape.warmupHours * H).toISOString();
   // The end of the last scored window (1 h windows).
   const to = new Date(shape.scoreFrom + (shape.scored - 1) * shape.slideMinutes * 60_000 + H).toISOString();
   const profile = process.env.VIGIL_SCALE_CPU_PROF;
@@ -282,8 +285,14 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
     slideMinutes: 60,
     scored: options.windowsPerEntity ?? DEFAULT_WINDOWS_PER_ENTITY,
     scoreFrom: START + WARMUP_HOURS * H,
+    warmupHours: WARMUP_HOURS,
   };
-  const day: Shape = { slideMinutes: 15, scored: options.dayWindows ?? DEFAULT_DAY_WINDOWS, scoreFrom: DAY_START };
+  const day: Shape = {
+    slideMinutes: 15,
+    scored: options.dayWindows ?? DEFAULT_DAY_WINDOWS,
+    scoreFrom: DAY_START,
+    warmupHours: options.dayWarmupHours ?? WARMUP_HOURS,
+  };
   for (const s of [main, day])
     if (!Number.isInteger(s.scored) || s.scored < 1)
       throw new RangeError(`scale: scored windows must be a whole number ≥ 1, got ${s.scored}`);
@@ -316,7 +325,7 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
       await engine.deleteIndex(events);
       const hours = shapeHours(main);
       options.progress?.(`indexing ${users} users × ${hours} h`);
-      const count = await indexEstate(engine, events, users, hours, main.scoreFrom - WARMUP_HOURS * H);
+      const count = await indexEstate(engine, events, users, hours, main.scoreFrom - main.warmupHours * H);
       options.progress?.(`${count} events indexed; backfill with the default policy`);
       await fetch(`${running.url}/_cache/clear?fielddata=true`, { method: 'POST' });
       const now = await runPipeline(running.url, events, `bench-scale-${users}`, {}, engine, main);
@@ -357,14 +366,16 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
     }
     if (fits.length >= 2)
       emit({ bench: 'scale.cost_exponent', value: logLogSlope(fits), unit: 'slope of log wall on log entity-windows', target: '≤ 1.1' });
-    if ((options.daySizes ?? []).length > 0)
+    if ((options.daySizes ?? []).length > 0) {
       emit({ bench: 'scale.day.windows_per_entity', value: day.scored, unit: 'windows (1 h windows, 15 min slides)' });
+      emit({ bench: 'scale.day.warmup_hours', value: day.warmupHours, unit: 'h' });
+    }
     for (const users of options.daySizes ?? []) {
       const events = `bench-scale-day-events-${users}`;
       await engine.deleteIndex(events);
       const hours = shapeHours(day);
       options.progress?.(`a realistic day: indexing ${users} users × ${hours} h, ${day.scored} windows of 15 minutes scored`);
-      await indexEstate(engine, events, users, hours, day.scoreFrom - WARMUP_HOURS * H);
+      await indexEstate(engine, events, users, hours, day.scoreFrom - day.warmupHours * H);
       const now = await runPipeline(running.url, events, `bench-scale-day-${users}`, {}, engine, day);
       emit({ bench: `scale.day.load_1m.${users}`, value: now.load, unit: 'load' });
       emit({ bench: `scale.day.wall_s.${users}`, value: now.seconds, unit: 's' });
