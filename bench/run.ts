@@ -3,8 +3,8 @@
  * `npm run bench -- --json` prints one JSON object a line on stdout and nothing else there.
  * `npm run bench -- iforest` runs only the suites whose file name contains "iforest";
  * `--strict` exits 1 when a target is missed (by default a miss is shown, the exit code is 0).
- * `npm run bench -- --scale [--sizes 1000,10000,100000] [--baseline 1000,10000]` runs only the
- * scale benchmark (bench/scale.ts: the real pipeline on its own 512 MB OpenSearch; minutes to hours).
+ * `npm run bench -- --scale [--sizes 1000,10000,100000] [--baseline 1000,10000] [--windows-per-entity 6]
+ * [--day-sizes 1000] [--day-windows 96] [--day-warmup-hours 3]` runs only the scale benchmark (bench/scale.ts: the real pipeline on its own 512 MB OpenSearch; minutes to hours).
  *
  * Each suite is bench/<name>.bench.ts exporting `run(): Promise<BenchLine[]>`; baselines run in the
  * same process so machine noise hits both sides alike. A suite that reads VIGIL_BENCH_OPENSEARCH_URL
@@ -25,10 +25,20 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const strict = args.includes('--strict');
 const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-const flagValues = new Set(['--sizes', '--baseline'].map(valueOf));
+const flagValues = new Set(
+  ['--sizes', '--baseline', '--windows-per-entity', '--day-sizes', '--day-windows', '--day-warmup-hours'].map(valueOf),
+);
 const filters = args.filter((a) => !a.startsWith('--') && !flagValues.has(a));
 const sizesOf = (text: string | undefined, fallback: number[]): number[] =>
   text === undefined ? fallback : text.split(',').filter(Boolean).map(Number);
+/** A whole-number flag value, or undefined when the flag is absent (the bench's default applies). */
+const countOf = (flag: string): number | undefined => {
+  const text = valueOf(flag);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: a whole number ≥ 1, got ${text}`);
+  return n;
+};
 const ENGINE_VARIABLE = 'VIGIL_BENCH_OPENSEARCH_URL';
 
 function fmt(n: number | undefined): string {
@@ -151,6 +161,10 @@ async function scale(logFile: string): Promise<number> {
   await runScale({
     sizes: sizesOf(valueOf('--sizes'), [1_000, 10_000, 100_000]),
     baseline: sizesOf(valueOf('--baseline'), [1_000, 10_000]),
+    windowsPerEntity: countOf('--windows-per-entity'),
+    daySizes: sizesOf(valueOf('--day-sizes'), [1_000]),
+    dayWindows: countOf('--day-windows'),
+    dayWarmupHours: countOf('--day-warmup-hours'),
     onLine: (line) => {
       const pass = line.target ? targetMet(line) : undefined;
       rows.push({ suite: 'scale', line, pass });

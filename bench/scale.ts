@@ -1,8 +1,10 @@
 /**
- * `npm run bench -- --scale [--json] [--sizes 1000,10000,100000] [--baseline 1000,10000]`
+ * `npm run bench -- --scale [--json] [--sizes 1000,10000,100000] [--baseline 1000,10000]
+ *   [--windows-per-entity 6] [--day-sizes 1000] [--day-windows 96] [--day-warmup-hours 3]`
  *
  * Simulated estates of N users (one authentication event stream, the `auth_by_user` preset, 1 h
- * windows, 3 h warm-up, 6 scored windows) through the real pipeline: `vigil install` and
+ * windows, 3 h warm-up, `--windows-per-entity` scored windows at 1 h slides, default 6) through the
+ * real pipeline: `vigil install` and
  * `vigil backfill` as child processes against an OpenSearch with a 512 MB heap started for the
  * benchmark on its own ports (9260 / 9360, never the shared test engines). Per estate:
  *
@@ -22,6 +24,12 @@
  * sampled while the default run's backfill ran (`scale.load_1m_baseline.N` for the baseline run):
  * throughput measured under load is depressed. Set VIGIL_SCALE_CPU_PROF=DIR to write a
  * `node --cpu-prof` profile of each backfill into DIR.
+ *
+ * A realistic day (`scale.day.*`, for the estates of `--day-sizes`, default 1,000 users only: the
+ * 10,000-user day is about a million entity-windows, twice): the presets' shape — 1 h windows at
+ * 15-minute slides — with `--day-windows` scored windows (default 96, one UTC day), default
+ * settings against the previous ones. The documents and bytes per 1 M entity-windows depend on how
+ * many windows one daily rollup stands for: 6 in the lines above, 96 here.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,7 +45,11 @@ import type { BenchLine } from './types.js';
 const H = 3_600_000;
 const START = Date.parse('2026-03-02T08:00:00Z');
 const WARMUP_HOURS = 3;
-const SCORED_HOURS = 6;
+/** Scored windows per entity of the main estates (1 h slides) unless `--windows-per-entity` says otherwise. */
+export const DEFAULT_WINDOWS_PER_ENTITY = 6;
+/** The realistic day: scored from midnight UTC, so the default 96 windows of 15 minutes are one daily rollup period. */
+const DAY_START = Date.parse('2026-03-02T00:00:00Z');
+export const DEFAULT_DAY_WINDOWS = 96;
 const PORTS = { httpPort: 9260, transportPort: 9360 };
 const REPO = new URL('../', import.meta.url).pathname;
 /** The previous design's settings: one document per entity-window, the state committed after every window. */
@@ -46,8 +58,29 @@ const PREVIOUS: JsonObject = { write_min_score: 0, rollup: 'none', checkpoint_ev
 export interface ScaleOptions {
   readonly sizes: readonly number[];
   readonly baseline: readonly number[];
+  /** Scored windows per entity of the main estates (1 h slides; default 6). */
+  readonly windowsPerEntity?: number;
+  /** Estates also run for a realistic day (15-minute slides), default and previous settings. */
+  readonly daySizes?: readonly number[];
+  /** Scored windows of the realistic day (default 96 = one day at 15-minute slides). */
+  readonly dayWindows?: number;
+  /** Warm-up of the realistic day in hours (default 3, as the estates). */
+  readonly dayWarmupHours?: number;
   readonly onLine?: (line: BenchLine) => void;
   readonly progress?: (message: string) => void;
+}
+
+/** The job's slide and scored windows, the time the scoring starts and the warm-up hours before it. */
+interface Shape {
+  readonly slideMinutes: number;
+  readonly scored: number;
+  readonly scoreFrom: number;
+  readonly warmupHours: number;
+}
+
+/** Hours of events a shape needs: the warm-up, the scored windows' starts and the last window's hour. */
+function shapeHours(shape: Shape): number {
+  return shape.warmupHours + Math.ceil(((shape.scored - 1) * shape.slideMinutes) / 60 + 1);
 }
 
 interface RunFigures {
@@ -68,9 +101,9 @@ function mix(a: number, b: number): number {
 }
 
 /** One hour of authentication events: every user logs on 1–3 times (so every user is an entity of every window), a few fail. */
-function hourEvents(users: number, hour: number): JsonObject[] {
+function hourEvents(users: number, hour: number, start: number): JsonObject[] {
   const out: JsonObject[] = [];
-  const hourStart = START + hour * H;
+  const hourStart = start + hour * H;
   for (let u = 0; u < users; u++) {
     const n = 1 + (mix(u, hour) % 3);
     for (let k = 0; k < n; k++) {
@@ -93,12 +126,13 @@ function hourEvents(users: number, hour: number): JsonObject[] {
   return out;
 }
 
-export async function indexEstate(engine: Engine, index: string, users: number): Promise<number> {
+/** `hours` hours of events from `start`. */
+export async function indexEstate(engine: Engine, index: string, users: number, hours: number, start: number): Promise<number> {
   // The pipeline tests' authentication mapping (ECS types, strict).
   await engine.putIndexTemplate(`${index}-template`, eventsIndexTemplate(index));
   let events = 0;
-  for (let hour = 0; hour < WARMUP_HOURS + SCORED_HOURS; hour++) {
-    const all = hourEvents(users, hour);
+  for (let hour = 0; hour < hours; hour++) {
+    const all = hourEvents(users, hour, start);
     for (let i = 0; i < all.length; i += 5_000) {
       const ops: BulkOperation[] = all.slice(i, i + 5_000).map((document) => ({ action: 'index', index, document }));
       const result = await engine.bulk(ops);
@@ -111,13 +145,23 @@ export async function indexEstate(engine: Engine, index: string, users: number):
   return events;
 }
 
-export function writeConfig(url: string, events: string, out: string, policy: JsonObject): string {
+export function writeConfig(url: string, events: string, out: string, policy: JsonObject, shape: Shape): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
   const path = join(dir, 'vigil.json');
   const pipeline: JsonObject = { lease_ttl: '120s', ...policy };
   const config = {
     cluster: { urls: [url], flavour: 'opensearch', request_timeout_ms: 300_000 },
-    jobs: [{ id: 'auth', preset: 'auth_by_user', index: events, window: '1h', slide: '1h', delay: '1m', warmup: `${WARMUP_HOURS}h` }],
+    jobs: [
+      {
+        id: 'auth',
+        preset: 'auth_by_user',
+        index: events,
+        window: '1h',
+        slide: `${shape.slideMinutes}m`,
+        delay: '1m',
+        warmup: `${shape.warmupHours}h`,
+      },
+    ],
     output: {
       anomaly_index: `${out}-anomalies`,
       state_index: `${out}-state`,
@@ -183,12 +227,20 @@ async function indexFigures(url: string, engine: Engine, index: string): Promise
   return { documents: await engine.count(index), bytes: stats._all.primaries.store.size_in_bytes };
 }
 
-async function runPipeline(url: string, events: string, out: string, policy: JsonObject, engine: Engine): Promise<RunFigures> {
+async function runPipeline(
+  url: string,
+  events: string,
+  out: string,
+  policy: JsonObject,
+  engine: Engine,
+  shape: Shape,
+): Promise<RunFigures> {
   await engine.deleteIndex(`${out}-*`);
-  const config = writeConfig(url, events, out, policy);
+  const config = writeConfig(url, events, out, policy, shape);
   await cli(['install', '--config', config]);
-  const from = new Date(START).toISOString();
-  const to = new Date(START + (WARMUP_HOURS + SCORED_HOURS) * H).toISOString();
+  const from = new Date(shape.scoreFrom - shape.warmupHours * H).toISOString();
+  // The end of the last scored window (1 h windows).
+  const to = new Date(shape.scoreFrom + (shape.scored - 1) * shape.slideMinutes * 60_000 + H).toISOString();
   const profile = process.env.VIGIL_SCALE_CPU_PROF;
   const run = await cli(
     ['backfill', '--config', config, '--from', from, '--to', to, '--json', '--no-progress', '--no-alerts'],
@@ -229,18 +281,54 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
     lines.push(line);
     options.onLine?.(line);
   };
+  const main: Shape = {
+    slideMinutes: 60,
+    scored: options.windowsPerEntity ?? DEFAULT_WINDOWS_PER_ENTITY,
+    scoreFrom: START + WARMUP_HOURS * H,
+    warmupHours: WARMUP_HOURS,
+  };
+  const day: Shape = {
+    slideMinutes: 15,
+    scored: options.dayWindows ?? DEFAULT_DAY_WINDOWS,
+    scoreFrom: DAY_START,
+    warmupHours: options.dayWarmupHours ?? WARMUP_HOURS,
+  };
+  for (const s of [main, day])
+    if (!Number.isInteger(s.scored) || s.scored < 1)
+      throw new RangeError(`scale: scored windows must be a whole number ≥ 1, got ${s.scored}`);
   const running = await startEngine('opensearch', { ...PORTS, heap: '512m', timeoutSeconds: 600, onProgress: options.progress });
   const engine = new OpenSearchEngine(clusterSchema.parse({ urls: [running.url], flavour: 'opensearch', request_timeout_ms: 300_000 }));
   const fits: { x: number; y: number }[] = [];
+  const perM = (n: number, ew: number): number => (n / Math.max(1, ew)) * 1e6;
+  /** Documents and bytes per 1 M entity-windows, with the previous settings' as the baseline where they ran. */
+  const emitVolume = (prefix: string, users: number, now: RunFigures, before: RunFigures | undefined, target?: string): void => {
+    const volumes = [
+      { name: 'docs_per_1m_ew', unit: 'documents', of: (f: RunFigures) => f.documents },
+      { name: 'bytes_per_1m_ew', unit: 'bytes', of: (f: RunFigures) => f.bytes, target },
+    ];
+    for (const v of volumes) {
+      const value = perM(v.of(now), now.entityWindows);
+      const was = before ? perM(v.of(before), before.entityWindows) : undefined;
+      emit({
+        bench: `${prefix}.${v.name}.${users}`,
+        value,
+        unit: v.unit,
+        ...(was !== undefined ? { baseline: 'every entity-window written', baseline_value: was, ratio: was / Math.max(1, value) } : {}),
+        ...(v.target ? { target: v.target } : {}),
+      });
+    }
+  };
   try {
+    emit({ bench: 'scale.windows_per_entity', value: main.scored, unit: 'windows (1 h slides)' });
     for (const users of options.sizes) {
       const events = `bench-scale-events-${users}`;
       await engine.deleteIndex(events);
-      options.progress?.(`indexing ${users} users × ${WARMUP_HOURS + SCORED_HOURS} h`);
-      const count = await indexEstate(engine, events, users);
+      const hours = shapeHours(main);
+      options.progress?.(`indexing ${users} users × ${hours} h`);
+      const count = await indexEstate(engine, events, users, hours, main.scoreFrom - main.warmupHours * H);
       options.progress?.(`${count} events indexed; backfill with the default policy`);
       await fetch(`${running.url}/_cache/clear?fielddata=true`, { method: 'POST' });
-      const now = await runPipeline(running.url, events, `bench-scale-${users}`, {}, engine);
+      const now = await runPipeline(running.url, events, `bench-scale-${users}`, {}, engine, main);
       emit({ bench: `scale.load_1m.${users}`, value: now.load, unit: 'load' });
       emit({ bench: `scale.wall_s.${users}`, value: now.seconds, unit: 's' });
       emit({ bench: `scale.id_fielddata_bytes.${users}`, value: await idFielddataBytes(running.url), unit: 'bytes', target: '≤ 0' });
@@ -248,11 +336,10 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
       let before: RunFigures | undefined;
       if (options.baseline.includes(users)) {
         options.progress?.('backfill with the previous settings (every entity-window written, state committed after every window)');
-        before = await runPipeline(running.url, events, `bench-scale-${users}-full`, PREVIOUS, engine);
+        before = await runPipeline(running.url, events, `bench-scale-${users}-full`, PREVIOUS, engine, main);
         emit({ bench: `scale.load_1m_baseline.${users}`, value: before.load, unit: 'load' });
         emit({ bench: `scale.wall_s_baseline.${users}`, value: before.seconds, unit: 's' });
       }
-      const perM = (n: number, ew: number): number => (n / Math.max(1, ew)) * 1e6;
       emit({
         bench: `scale.ew_per_s.${users}`,
         value: now.entityWindows / now.seconds,
@@ -274,31 +361,40 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
         unit: 'MB',
         ...(users >= 10_000 ? { target: '≤ 400' } : {}),
       });
-      const docs = perM(now.documents, now.entityWindows);
-      const bytes = perM(now.bytes, now.entityWindows);
-      const docsBefore = before ? perM(before.documents, before.entityWindows) : undefined;
-      const bytesBefore = before ? perM(before.bytes, before.entityWindows) : undefined;
-      emit({
-        bench: `scale.docs_per_1m_ew.${users}`,
-        value: docs,
-        unit: 'documents',
-        ...(docsBefore !== undefined
-          ? { baseline: 'every entity-window written', baseline_value: docsBefore, ratio: docsBefore / Math.max(1, docs) }
-          : {}),
-      });
-      emit({
-        bench: `scale.bytes_per_1m_ew.${users}`,
-        value: bytes,
-        unit: 'bytes',
-        ...(bytesBefore !== undefined
-          ? { baseline: 'every entity-window written', baseline_value: bytesBefore, ratio: bytesBefore / Math.max(1, bytes) }
-          : {}),
-        target: '≥ 10×',
-      });
+      emitVolume('scale', users, now, before, '≥ 10×');
       await engine.deleteIndex(events);
     }
     if (fits.length >= 2)
       emit({ bench: 'scale.cost_exponent', value: logLogSlope(fits), unit: 'slope of log wall on log entity-windows', target: '≤ 1.1' });
+    if ((options.daySizes ?? []).length > 0) {
+      emit({ bench: 'scale.day.windows_per_entity', value: day.scored, unit: 'windows (1 h windows, 15 min slides)' });
+      emit({ bench: 'scale.day.warmup_hours', value: day.warmupHours, unit: 'h' });
+    }
+    for (const users of options.daySizes ?? []) {
+      const events = `bench-scale-day-events-${users}`;
+      await engine.deleteIndex(events);
+      const hours = shapeHours(day);
+      options.progress?.(`a realistic day: indexing ${users} users × ${hours} h, ${day.scored} windows of 15 minutes scored`);
+      await indexEstate(engine, events, users, hours, day.scoreFrom - day.warmupHours * H);
+      const now = await runPipeline(running.url, events, `bench-scale-day-${users}`, {}, engine, day);
+      emit({ bench: `scale.day.load_1m.${users}`, value: now.load, unit: 'load' });
+      emit({ bench: `scale.day.wall_s.${users}`, value: now.seconds, unit: 's' });
+      options.progress?.('a realistic day with the previous settings');
+      const before = await runPipeline(running.url, events, `bench-scale-day-${users}-full`, PREVIOUS, engine, day);
+      emit({ bench: `scale.day.load_1m_baseline.${users}`, value: before.load, unit: 'load' });
+      emit({ bench: `scale.day.wall_s_baseline.${users}`, value: before.seconds, unit: 's' });
+      emit({
+        bench: `scale.day.ew_per_s.${users}`,
+        value: now.entityWindows / now.seconds,
+        unit: 'entity-windows/s',
+        baseline: 'previous settings',
+        baseline_value: before.entityWindows / before.seconds,
+        ratio: now.entityWindows / now.seconds / (before.entityWindows / before.seconds),
+      });
+      emit({ bench: `scale.day.entity_windows.${users}`, value: now.entityWindows, unit: 'entity-windows' });
+      emitVolume('scale.day', users, now, before, '≥ 10×');
+      await engine.deleteIndex(events);
+    }
   } finally {
     await engine.close();
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { durationMs } from './duration.js';
 import { durationSchema } from './job.js';
 
 /**
@@ -62,6 +63,14 @@ export const pipelineSchema = z.strictObject({
    * when they return (with the same state). 0 = no cap (entities already evicted are still restored).
    */
   entity_memory_mb: z.number().min(0).max(1_000_000).default(400),
+  /**
+   * Evicted (cold) entities idle longer than this, in window time, are forgotten — one that comes
+   * back starts afresh, like a new entity — and their documents are swept from the state index,
+   * at most once a day per job partition (src/pipeline/entity-eviction.ts). At least 1d.
+   */
+  cold_entity_retention: durationSchema
+    .default('30d')
+    .refine((d) => !/^\d+(ms|s|m|h|d)$/.test(d) || durationMs(d) >= 86_400_000, 'at least 1d: cold entities are swept at most once a day'),
   /** Serialised model state is split into documents of at most this many bytes. */
   state_chunk_bytes: z.number().int().min(10_000).max(50_000_000).default(1_000_000),
 });

@@ -222,6 +222,17 @@ export interface Engine {
     condition: WriteCondition,
   ): Promise<{ seqNo: number; primaryTerm: number }>;
   deleteState(index: string, id: string): Promise<void>;
+  /**
+   * Several state documents in one request (`_mget`), in the order of `ids`: null where the
+   * document (or the whole index) is missing.
+   */
+  mgetState<T extends JsonObject>(index: string, ids: readonly string[]): Promise<(Versioned<T> | null)[]>;
+  /**
+   * Deletes the documents matching the query (the index refreshed first, so recent writes are
+   * seen); returns how many were deleted. A missing index deletes nothing. Meant for small
+   * housekeeping sets (cold-entity sweeps), not bulk data removal.
+   */
+  deleteByQuery(index: string, query: QueryDsl): Promise<number>;
 
   refresh(index: string): Promise<void>;
   /** Deletes indices matching the pattern; a missing index is not an error. */

@@ -166,6 +166,20 @@ export const getDocResponseSchema = z.looseObject({
   _primary_term: z.number().optional(),
 });
 
+/** `_mget`: one entry per id asked for, each a get answer or an error (a missing index answers one per id). */
+export const mgetResponseSchema = z.looseObject({
+  docs: z.array(
+    z.looseObject({
+      _id: z.string(),
+      found: z.boolean().optional(),
+      _source: jsonObject.optional(),
+      _seq_no: z.number().optional(),
+      _primary_term: z.number().optional(),
+      error: z.union([z.looseObject({ type: z.string().optional(), reason: z.string().nullable().optional() }), z.string()]).optional(),
+    }),
+  ),
+});
+
 export const writeResponseSchema = z.looseObject({ _seq_no: z.number(), _primary_term: z.number() });
 
 export const rootInfoSchema = z.looseObject({

@@ -36,6 +36,7 @@ import {
   countResponseSchema,
   fieldCapabilities,
   getDocResponseSchema,
+  mgetResponseSchema,
   parseResponse,
   parseVersion,
   resolveIndexSchema,
@@ -84,6 +85,10 @@ const ANSWERED_STATUSES: readonly number[] = Array.from({ length: 200 }, (_, i) 
 /** Statuses of `GET /` that mean "ask another way" rather than "broken". */
 const ROOT_FALLBACK_STATUSES = [400, 403, 404, 405];
 
+const idsPageSchema = z.looseObject({ hits: z.looseObject({ hits: z.array(z.looseObject({ _id: z.string() })) }) });
+const deleteItemsSchema = z.looseObject({
+  items: z.array(z.looseObject({ delete: z.looseObject({ _id: z.string().optional(), status: z.number() }) })),
+});
 const searchBodySchema = z.record(z.string(), z.unknown()) as unknown as z.ZodType<JsonObject>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -300,6 +305,61 @@ export abstract class RestEngine implements Engine {
 
   async deleteState(index: string, id: string): Promise<void> {
     await this.send({ method: 'DELETE', path: `/${seg(index)}/_doc/${seg(id)}`, ignore: [404], operation: `delete state ${index}/${id}` });
+  }
+
+  async mgetState<T extends JsonObject>(index: string, ids: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    if (ids.length === 0) return [];
+    const operation = `multi-get state ${index} (${ids.length} ids)`;
+    const response = await this.send({ method: 'POST', path: `/${seg(index)}/_mget`, body: { ids: [...ids] }, ignore: [404], operation });
+    if (response.status === 404) return ids.map(() => null);
+    const { docs } = parseResponse(mgetResponseSchema, response.body, operation);
+    if (docs.length !== ids.length)
+      throw new EngineRequestError(200, 'unexpected_response', `_mget answered ${docs.length} documents for ${ids.length} ids`, operation);
+    return docs.map((doc, i): Versioned<T> | null => {
+      if (doc._id !== ids[i])
+        throw new EngineRequestError(200, 'unexpected_response', `_mget answered ${doc._id} at the place of ${ids[i]}`, operation);
+      if (doc.error !== undefined) {
+        const type = typeof doc.error === 'string' ? doc.error : (doc.error.type ?? 'error');
+        if (type === 'index_not_found_exception') return null;
+        const reason = typeof doc.error === 'string' ? doc.error : (doc.error.reason ?? type);
+        throw new EngineRequestError(200, type, `${ids[i]}: ${reason}`, operation);
+      }
+      if (!doc.found || doc._source === undefined || doc._seq_no === undefined || doc._primary_term === undefined) return null;
+      return { doc: doc._source as T, seqNo: doc._seq_no, primaryTerm: doc._primary_term };
+    });
+  }
+
+  /**
+   * Search + bulk delete in rounds of up to 1,000 ids, refreshing between rounds, until nothing
+   * matches: `_delete_by_query` lives in the reindex module, which the minimal distributions lack.
+   */
+  async deleteByQuery(index: string, query: QueryDsl): Promise<number> {
+    const operation = `delete by query ${index}`;
+    let deleted = 0;
+    for (;;) {
+      await this.refresh(index);
+      const response = await this.send({
+        method: 'POST',
+        path: `/${seg(index)}/_search`,
+        querystring: { ignore_unavailable: true, allow_no_indices: true },
+        body: { query, size: 1_000, _source: false, track_total_hits: false },
+        ignore: [404],
+        operation,
+      });
+      if (response.status === 404) return deleted;
+      const ids = parseResponse(idsPageSchema, response.body, operation).hits.hits.map((h) => h._id);
+      if (ids.length === 0) return deleted;
+      const answer = await this.send({
+        method: 'POST',
+        path: '/_bulk',
+        bulkBody: ids.map((id): JsonObject => ({ delete: { _index: index, _id: id } })),
+        operation: `${operation} (bulk delete of ${ids.length})`,
+      });
+      const items = parseResponse(deleteItemsSchema, answer.body, operation).items.map((i) => i.delete);
+      const refused = items.find((i) => i.status >= 300 && i.status !== 404);
+      if (refused) throw new EngineRequestError(refused.status, 'delete_refused', `deleting ${refused._id ?? '?'} was refused`, operation);
+      deleted += items.filter((i) => i.status < 300).length;
+    }
   }
 
   // ---- plugin APIs ---------------------------------------------------------------------------

@@ -16,9 +16,16 @@
  * previous (still present) document; redoing the windows evicts deterministically into the same
  * id. Documents are never overwritten with different content, so no committed state can read a
  * future one.
+ *
+ * Evictions are one bulk request and restores one `_mget` per batch of entities. Cold documents do
+ * not live forever: at most once a day (window time) the partition forgets the cold entities
+ * evicted more than `pipeline.cold_entity_retention` before the window — one that comes back
+ * later starts afresh, like a new entity — and once the state that forgot them is committed, the
+ * sweep deletes every cold document of the partition evicted before that cut-off (the forgotten
+ * ones, those of entities restored since, and those of a model that was re-fitted).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Engine, JsonObject } from '../engine/engine.js';
+import type { BulkOperation, Engine, JsonObject } from '../engine/engine.js';
 import type { Ensemble, EntitySnapshot } from '../models/ensemble.js';
 
 /** The part of a partition's state eviction touches (the job runner's PartitionState has it). */
@@ -36,6 +43,8 @@ export interface ColdEntityStore {
   put(items: readonly { readonly entity: string; readonly evictedAt: number; readonly state: ColdEntity }[]): Promise<void>;
   /** The entities asked for; a missing one is an error (its state would be lost). */
   get(keys: readonly { readonly entity: string; readonly evictedAt: number }[]): Promise<Map<string, ColdEntity>>;
+  /** Deletes the cold documents evicted before `before` (ms); returns how many. */
+  sweep(before: number): Promise<number>;
 }
 
 /** Cold entities kept in process (`vigil detect`, the evaluation, tests). */
@@ -56,6 +65,16 @@ export class MemoryColdStore implements ColdEntityStore {
     }
     return out;
   }
+
+  async sweep(before: number): Promise<number> {
+    let swept = 0;
+    for (const key of [...this.docs.keys()]) {
+      if (Number(key.slice(key.lastIndexOf('\u0000') + 1)) >= before) continue;
+      this.docs.delete(key);
+      swept++;
+    }
+    return swept;
+  }
 }
 
 interface ColdDocument extends JsonObject {
@@ -75,7 +94,8 @@ export class StateIndexColdStore implements ColdEntityStore {
     private readonly index: string,
     private readonly jobId: string,
     private readonly partition: number,
-    private readonly concurrency = 8,
+    /** Entities per bulk request (evictions) and per `_mget` (restores). */
+    private readonly batch = 500,
   ) {}
 
   private id(entity: string, evictedAt: number): string {
@@ -83,48 +103,78 @@ export class StateIndexColdStore implements ColdEntityStore {
   }
 
   async put(items: readonly { entity: string; evictedAt: number; state: ColdEntity }[]): Promise<void> {
-    await inBatches(items, this.concurrency, async (i) => {
-      const doc: ColdDocument = {
-        kind: 'cold_entity',
-        job_id: this.jobId,
-        partition: this.partition,
-        entity: i.entity,
-        evicted_at: i.evictedAt,
-        encoding: 'gzip+base64',
-        data: gzipSync(Buffer.from(JSON.stringify(i.state), 'utf8'), { level: 1 }).toString('base64'),
-      };
-      await this.engine.putState(this.index, this.id(i.entity, i.evictedAt), doc, { kind: 'none' });
-    });
+    for (let i = 0; i < items.length; i += this.batch) {
+      const operations = items.slice(i, i + this.batch).map((item): BulkOperation => {
+        const document: ColdDocument = {
+          kind: 'cold_entity',
+          job_id: this.jobId,
+          partition: this.partition,
+          entity: item.entity,
+          evicted_at: item.evictedAt,
+          encoding: 'gzip+base64',
+          data: gzipSync(Buffer.from(JSON.stringify(item.state), 'utf8'), { level: 1 }).toString('base64'),
+        };
+        return { action: 'index', index: this.index, id: this.id(item.entity, item.evictedAt), document };
+      });
+      const result = await this.engine.bulk(operations);
+      const refused = result.items.find((r) => !r.ok);
+      if (refused)
+        throw new Error(
+          `evicting ${operations.length} entities of job ${this.jobId} partition ${this.partition} to ${this.index}: ${result.failed} refused (${refused.status} ${refused.error?.type ?? ''}: ${refused.error?.reason ?? '?'})`,
+        );
+    }
   }
 
   async get(keys: readonly { entity: string; evictedAt: number }[]): Promise<Map<string, ColdEntity>> {
     const out = new Map<string, ColdEntity>();
-    await inBatches(keys, this.concurrency, async (k) => {
-      const got = await this.engine.getState<ColdDocument>(this.index, this.id(k.entity, k.evictedAt));
-      if (!got)
-        throw new Error(
-          `cold entity ${k.entity} of job ${this.jobId} partition ${this.partition} (evicted at ${new Date(k.evictedAt).toISOString()}) is missing from ${this.index}`,
-        );
-      out.set(k.entity, JSON.parse(gunzipSync(Buffer.from(got.doc.data, 'base64')).toString('utf8')) as ColdEntity);
-    });
+    for (let i = 0; i < keys.length; i += this.batch) {
+      const batch = keys.slice(i, i + this.batch);
+      const docs = await this.engine.mgetState<ColdDocument>(
+        this.index,
+        batch.map((k) => this.id(k.entity, k.evictedAt)),
+      );
+      batch.forEach((k, j) => {
+        const got = docs[j];
+        if (!got)
+          throw new Error(
+            `cold entity ${k.entity} of job ${this.jobId} partition ${this.partition} (evicted at ${new Date(k.evictedAt).toISOString()}) is missing from ${this.index}`,
+          );
+        out.set(k.entity, JSON.parse(gunzipSync(Buffer.from(got.doc.data, 'base64')).toString('utf8')) as ColdEntity);
+      });
+    }
     return out;
   }
-}
 
-async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
+  async sweep(before: number): Promise<number> {
+    return this.engine.deleteByQuery(this.index, {
+      bool: {
+        filter: [
+          { term: { kind: 'cold_entity' } },
+          { term: { job_id: this.jobId } },
+          { term: { partition: this.partition } },
+          { range: { evicted_at: { lt: before } } },
+        ],
+      },
+    });
+  }
 }
 
 /** The live set's bookkeeping, in the partition state: [entity, window last seen] and [entity, window evicted at]. */
 export interface LiveSetState {
   live: [string, number][];
   cold: [string, number][];
+  /** Window time of the last forgetting of expired cold entities (LiveSet.forgetExpired). */
+  swept_at?: number;
 }
+
+/** Cold entities are forgotten (and their documents swept) at most once per this much window time. */
+export const SWEEP_EVERY_MS = 86_400_000;
 
 /** Which entities are live (and when each was last seen) and which are cold (and since when). */
 export class LiveSet {
   private readonly lastSeen = new Map<string, number>();
   private readonly cold = new Map<string, number>();
+  private sweptAt: number | undefined;
 
   constructor(readonly cap: number) {
     if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`live set: cap must be a whole number ≥ 1, got ${cap}`);
@@ -173,14 +223,33 @@ export class LiveSet {
     return items.length;
   }
 
+  /**
+   * At most once per SWEEP_EVERY_MS of window time: forgets the cold entities evicted before
+   * `time - retentionMs` (one that comes back starts afresh) and returns that cut-off, for the
+   * store's sweep once this state is committed; undefined when no sweep is due yet.
+   */
+  forgetExpired(time: number, retentionMs: number): { before: number; forgotten: number } | undefined {
+    if (this.sweptAt !== undefined && time - this.sweptAt < SWEEP_EVERY_MS) return undefined;
+    this.sweptAt = time;
+    const before = time - retentionMs;
+    let forgotten = 0;
+    for (const [entity, evictedAt] of this.cold) {
+      if (evictedAt >= before) continue;
+      this.cold.delete(entity);
+      forgotten++;
+    }
+    return { before, forgotten };
+  }
+
   toJSON(): LiveSetState {
-    return { live: [...this.lastSeen], cold: [...this.cold] };
+    return { live: [...this.lastSeen], cold: [...this.cold], ...(this.sweptAt !== undefined ? { swept_at: this.sweptAt } : {}) };
   }
 
   static fromJSON(state: LiveSetState | undefined, cap: number): LiveSet {
     const s = new LiveSet(cap);
     for (const [e, t] of state?.live ?? []) s.lastSeen.set(e, t);
     for (const [e, t] of state?.cold ?? []) s.cold.set(e, t);
+    s.sweptAt = state?.swept_at;
     return s;
   }
 }

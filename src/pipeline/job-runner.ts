@@ -78,6 +78,8 @@ export interface WindowOutcome {
   readonly skippedNoEntity: number;
   /** The slice's threshold when verdicts warm-started it (slice pass only). */
   readonly budget?: StatusBudget;
+  /** Cold-entity documents swept from the state index after this window's commit (entity-eviction.ts). */
+  readonly coldSwept?: number;
 }
 
 /**
@@ -120,8 +122,11 @@ export interface JobRunnerOptions {
   readonly now?: () => number;
   /** Checked between the steps of a window: once aborted, nothing more is written. */
   readonly signal?: AbortSignal;
-  /** Cap the live entities of this partition, evicting the idlest to `store` (entity-eviction.ts); none when undefined. */
-  readonly eviction?: { readonly cap: number; readonly store: ColdEntityStore };
+  /**
+   * Cap the live entities of this partition, evicting the idlest to `store` (entity-eviction.ts); none when undefined.
+   * Cold entities idle longer than `retentionMs` are forgotten and swept by the partition worker (never when undefined).
+   */
+  readonly eviction?: { readonly cap: number; readonly store: ColdEntityStore; readonly retentionMs?: number };
 }
 
 export class WindowAbortedError extends Error {

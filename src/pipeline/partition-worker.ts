@@ -290,11 +290,24 @@ export class PartitionWorker {
       if (uncommitted.length === 0) return;
       // The windows' records reach the index (one bulk request) before the checkpoint moves past them.
       await this.options.records.flush();
+      // Cold entities past their retention are forgotten in the state committed now, and their
+      // documents swept only once that state is committed: no committed state points at a swept one.
+      const eviction = runner.options.eviction;
+      const expired =
+        eviction?.retentionMs !== undefined ? loaded.state.live?.forgetExpired(next - spec.slideMs, eviction.retentionMs) : undefined;
       await this.commit(loaded, {
         ...loaded.checkpoint,
         nextWindowStart: next,
         windowsScored: loaded.checkpoint.windowsScored + scoredSinceCommit,
       });
+      if (expired && eviction) {
+        const swept = await eviction.store.sweep(expired.before);
+        log.info(
+          { job: this.jobId, partition: partition.index, before: iso(expired.before), forgotten: expired.forgotten, swept },
+          'cold entities past their retention forgotten and their documents swept',
+        );
+        uncommitted[uncommitted.length - 1] = { ...uncommitted[uncommitted.length - 1], coldSwept: swept };
+      }
       for (const o of uncommitted) this.options.onWindow?.(o);
       processed += uncommitted.length;
       uncommitted = [];

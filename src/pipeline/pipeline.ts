@@ -214,7 +214,11 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
         writeMinScore: config.pipeline.write_min_score,
         now: options.now,
         signal: options.abort,
-        eviction: { cap: liveCap, store: new StateIndexColdStore(engine, config.output.state_index, plan.job.id, index) },
+        eviction: {
+          cap: liveCap,
+          store: new StateIndexColdStore(engine, config.output.state_index, plan.job.id, index),
+          retentionMs: durationMs(config.pipeline.cold_entity_retention),
+        },
       });
       const worker: PartitionWorker = new PartitionWorker({
         plan,

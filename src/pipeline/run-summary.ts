@@ -30,6 +30,8 @@ export interface RunSummaryJson {
   events_skipped_no_entity: Record<string, number>;
   /** Events ignored for their time: dated after now + future_skew, or outside the requested range. */
   events_bad_time: { future: number; out_of_range: number };
+  /** Documents of cold (evicted) entities past `pipeline.cold_entity_retention` swept from the state index. */
+  cold_documents_swept: number;
   field_issues: FieldIssueSummary;
 }
 
@@ -55,6 +57,7 @@ export class RunSummary {
   readonly skipped = new Map<string, { skipped: number; events: number }>();
   badTimeFuture = 0;
   badTimeOutOfRange = 0;
+  coldSwept = 0;
 
   /** Events ignored for their time (never silently: printed and in --json). */
   countBadTime(future: number, outOfRange: number): void {
@@ -71,6 +74,7 @@ export class RunSummary {
       this.entityWindows += o.entities;
     }
     this.events += o.events;
+    this.coldSwept += o.coldSwept ?? 0;
     this.anomaliesWritten += o.anomaliesWritten;
     this.alerts += o.alerts;
     this.rejected += o.rejected;
@@ -126,6 +130,7 @@ export class RunSummary {
     this.fieldIssues.merge(other.fieldIssues);
     for (const [job, c] of other.skipped) this.countSkipped(job, c.skipped, c.events);
     this.countBadTime(other.badTimeFuture, other.badTimeOutOfRange);
+    this.coldSwept += other.coldSwept;
     return this;
   }
 
@@ -154,6 +159,7 @@ export class RunSummary {
       max_score: Math.round(this.maxScore * 100) / 100,
       events_skipped_no_entity: Object.fromEntries([...this.skipped].filter(([, c]) => c.skipped > 0).map(([job, c]) => [job, c.skipped])),
       events_bad_time: { future: this.badTimeFuture, out_of_range: this.badTimeOutOfRange },
+      cold_documents_swept: this.coldSwept,
       field_issues: this.fieldIssues.toJSON(),
     };
   }
@@ -186,6 +192,8 @@ export class RunSummary {
         `events ignored for their time: ${this.badTimeFuture} dated in the future (beyond now + future_skew), ${this.badTimeOutOfRange} outside the range`,
       );
     }
+    if (j.cold_documents_swept)
+      lines.push(`cold-entity documents swept (idle past pipeline.cold_entity_retention): ${j.cold_documents_swept}`);
     const issues = Object.entries(j.field_issues);
     if (issues.length) {
       lines.push('events with missing or mistyped fields (kept, field treated as absent):');

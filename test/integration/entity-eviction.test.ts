@@ -2,9 +2,13 @@
  * Idle-entity eviction on both real engines: entities evicted to the state index (gzip+base64 cold
  * documents) come back after a restart — a new live set and ensemble read from their JSON — with
  * exactly the state they left with, so they score the same bits as entities that never left.
+ * Restores are one `_mget` per batch (no single gets), and the sweep deletes exactly the
+ * partition's cold documents evicted before its cut-off.
  */
+import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { JsonObject } from '../../src/engine/engine.js';
 import { defaultEnsembleParams, Ensemble, type Observation } from '../../src/models/ensemble.js';
 import { Random } from '../../src/models/random.js';
 import { LiveSet, StateIndexColdStore } from '../../src/pipeline/entity-eviction.js';
@@ -31,6 +35,17 @@ describe('idle-entity eviction to the state index', { concurrency: engines.lengt
       after(async () => {
         await engine.deleteIndex(index).catch(() => undefined);
       });
+      // The state index's own mapping (keyword kind and job, epoch-millis evicted_at), without the shared settings.
+      const template = JSON.parse(readFileSync(new URL('../../mappings/state.index-template.json', import.meta.url), 'utf8')) as JsonObject;
+      delete template.composed_of;
+      await engine.putIndexTemplate(`${index}-template`, { ...template, index_patterns: [index] });
+      // Count the engine's reads: cold entities come back through multi-gets only.
+      const calls = { get: 0, mget: 0 };
+      const getState = engine.getState.bind(engine);
+      const mgetState = engine.mgetState.bind(engine);
+      engine.getState = (i, id) => ((calls.get += 1), getState(i, id));
+      engine.mgetState = (i, ids) => ((calls.mget += 1), mgetState(i, ids));
+      assert.deepEqual(await engine.mgetState(index, ['nothing-yet']), [null], 'a missing index answers null');
       const store = new StateIndexColdStore(engine, index, 'auth', 0);
       const windows = hours();
       const kept = new Ensemble(defaultEnsembleParams(5)).fit(windows.slice(0, 10).flat());
@@ -69,6 +84,33 @@ describe('idle-entity eviction to the state index', { concurrency: engines.lengt
       await back.arrive(all, START + 40 * H, { ensemble: evicting }, store);
       assert.equal(back.coldCount, 0);
       assert.deepEqual(evicting.toJSON().detectors, kept.toJSON().detectors);
+      assert.equal(calls.get, 0, 'no single gets');
+      assert.ok(calls.mget >= 2 && calls.mget <= 31, `one multi-get per window with returning entities: ${calls.mget}`);
+
+      // A document of another partition, and one that is not a cold entity, are never swept.
+      await new StateIndexColdStore(engine, index, 'auth', 1).put([{ entity: 'x', evictedAt: START, state: { ensemble: undefined } }]);
+      await engine.putState(index, 'lease:auth:p0', { kind: 'lease', job_id: 'auth', partition: 0 }, { kind: 'none' });
+      const coldOf = async (partition: number): Promise<number[]> => {
+        await engine.refresh(index);
+        const found = await engine.search(index, {
+          size: 1000,
+          query: { bool: { filter: [{ term: { kind: 'cold_entity' } }, { term: { partition } }] } },
+        });
+        return ((found.hits as { hits: { _source: { evicted_at: number } }[] }).hits ?? []).map((h) => h._source.evicted_at);
+      };
+      const before = await coldOf(0);
+      const cutoff = START + 30 * H;
+      const expected = before.filter((t) => t < cutoff).length;
+      assert.ok(expected > 0 && expected < before.length, `cold documents ${before.length}, ${expected} before the cut-off`);
+      assert.equal(await store.sweep(cutoff), expected);
+      assert.deepEqual((await coldOf(0)).sort(), before.filter((t) => t >= cutoff).sort());
+      assert.deepEqual(await coldOf(1), [START]);
+      assert.ok(await engine.getState(index, 'lease:auth:p0'));
+      assert.equal(await store.sweep(cutoff), 0);
+      assert.deepEqual(
+        (await engine.mgetState(index, ['lease:auth:p0', 'gone'])).map((v) => v?.doc.kind ?? null),
+        ['lease', null],
+      );
     });
   }
 });

@@ -42,6 +42,9 @@ export class MemoryEngine implements Engine {
   /** Whole bulk requests to fail with this status before succeeding (e.g. [503, 503]). */
   bulkRequestFailures: number[] = [];
   bulkCalls = 0;
+  /** Calls of mgetState and getState (restores should be one multi-get per batch, not one get each). */
+  mgetCalls = 0;
+  getCalls = 0;
   private readonly attempts = new Map<string, number>();
   capabilities = { ilm: false, ism: false, alerting: false, notifications: false };
 
@@ -131,7 +134,7 @@ export class MemoryEngine implements Engine {
     throw new Error('MemoryEngine: stream is not implemented');
   }
 
-  /** Supports only `{query: {bool: {filter: [{term}], must_not: [{term}]}}}` and match_all, which is what the pipeline sends. */
+  /** Supports only `{query: {bool: {filter: [{term} | {range}], must_not: [{term}]}}}` and match_all, which is what the pipeline sends. */
   async search(index: string, body: JsonObject): Promise<JsonObject> {
     this.check();
     const docs = [...this.idx(index).entries()].filter(([, s]) => matches(s.doc, body.query as JsonObject | undefined));
@@ -149,6 +152,7 @@ export class MemoryEngine implements Engine {
 
   async getState<T extends JsonObject>(index: string, id: string): Promise<Versioned<T> | null> {
     this.check();
+    this.getCalls++;
     const s = this.idx(index).get(id);
     return s ? { doc: structuredClone(s.doc) as T, seqNo: s.seqNo, primaryTerm: s.primaryTerm } : null;
   }
@@ -176,6 +180,28 @@ export class MemoryEngine implements Engine {
     this.idx(index).delete(id);
   }
 
+  async mgetState<T extends JsonObject>(index: string, ids: readonly string[]): Promise<(Versioned<T> | null)[]> {
+    this.check();
+    this.mgetCalls++;
+    const m = this.idx(index);
+    return ids.map((id) => {
+      const s = m.get(id);
+      return s ? { doc: structuredClone(s.doc) as T, seqNo: s.seqNo, primaryTerm: s.primaryTerm } : null;
+    });
+  }
+
+  async deleteByQuery(index: string, query: JsonObject): Promise<number> {
+    this.check();
+    const m = this.idx(index);
+    let deleted = 0;
+    for (const [id, s] of [...m]) {
+      if (!matches(s.doc, query)) continue;
+      m.delete(id);
+      deleted++;
+    }
+    return deleted;
+  }
+
   async refresh(): Promise<void> {
     this.check();
   }
@@ -195,6 +221,19 @@ function matches(doc: JsonObject, query: JsonObject | undefined): boolean {
   const bool = query.bool as JsonObject | undefined;
   if (!bool) throw new Error(`MemoryEngine: unsupported query ${JSON.stringify(query)}`);
   const term = (clause: JsonObject): boolean => {
+    if ('range' in clause) {
+      return Object.entries(clause.range as JsonObject).every(([field, bounds]) => {
+        const v = get(doc, field) as number;
+        const b = bounds as { lt?: number; lte?: number; gt?: number; gte?: number };
+        return (
+          typeof v === 'number' &&
+          (b.lt === undefined || v < b.lt) &&
+          (b.lte === undefined || v <= b.lte) &&
+          (b.gt === undefined || v > b.gt) &&
+          (b.gte === undefined || v >= b.gte)
+        );
+      });
+    }
     const t = clause.term as JsonObject;
     return Object.entries(t).every(([field, value]) => get(doc, field) === value);
   };
