@@ -125,7 +125,7 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  */
 function joinFresh(
   fresh: ReadonlyMap<string, number[]>,
-  windows: readonly EntityWindowInput[],
+  named: readonly (readonly string[])[],
   risks: readonly number[],
   hubs: ReadonlySet<string>,
 ): [string, number[]][] {
@@ -137,7 +137,7 @@ function joinFresh(
   };
   for (const [root, members] of [...fresh].sort((a, b) => byString(a[0], b[0])))
     for (const i of members)
-      for (const rk of relatedKeys(windows[i].related)) {
+      for (const rk of named[i]) {
         if (rk === root || hubs.has(rk) || !parent.has(rk)) continue;
         const [a, b] = [find(root), find(rk)].sort(byString);
         if (a !== b) parent.set(b, a);
@@ -254,6 +254,7 @@ export class IncidentTracker {
     );
     // 3. Entity risk.
     const keys = slice.windows.map((w) => entityKeyOf(w.entityField, w.entityValue));
+    const named = slice.windows.map((w) => relatedKeys(w.related));
     slice.windows.forEach((w, i) => {
       this.risk.add(keys[i], w.job, t, adjusted[i], rel[i].fused);
     });
@@ -263,6 +264,7 @@ export class IncidentTracker {
     // 4. Incidents.
     const groups = this.group(
       slice.windows,
+      named,
       keys,
       risks,
       rel.map((r) => r.root),
@@ -271,7 +273,7 @@ export class IncidentTracker {
     );
     this.hubIndex.observe(
       t,
-      slice.windows.map((w, i) => ({ entity: keys[i], related: relatedKeys(w.related) })),
+      keys.map((entity, i) => ({ entity, related: named[i] })),
     );
 
     // 5. Decisions.
@@ -389,6 +391,7 @@ export class IncidentTracker {
    */
   private group(
     windows: readonly EntityWindowInput[],
+    named: readonly (readonly string[])[],
     keys: readonly string[],
     risks: readonly number[],
     roots: readonly string[],
@@ -419,7 +422,7 @@ export class IncidentTracker {
         byRoot.get(rootKey) ??
         byMember.get(rootKey)?.inc ??
         // A window that names an open incident's root entity (a victim account naming the sprayer's IP).
-        relatedKeys(windows[i].related)
+        named[i]
           .filter((rk) => !hubs.has(rk))
           .map((rk) => byRoot.get(rk))
           .find((x) => x !== undefined);
@@ -446,7 +449,7 @@ export class IncidentTracker {
       out.push({ incident, members: members.sort((a, b) => a - b), mergedFrom: [] });
     };
     for (const [incident, members] of groups) place(incident, members);
-    for (const [root, members] of joinFresh(fresh, windows, risks, hubs)) {
+    for (const [root, members] of joinFresh(fresh, named, risks, hubs)) {
       const firstStart = Math.min(...members.map((i) => windows[i].start));
       const incident: OpenIncident = {
         id: incidentIdOf(firstStart, root),

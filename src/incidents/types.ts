@@ -138,6 +138,9 @@ const relationalSchema = z
   })
   .partial();
 
+/** A duration in whole milliseconds, positive, with a default. */
+const durationMs = (fallback: number) => z.number().int().positive().default(fallback);
+
 /** Options of the incident pass; every field has a default. */
 export const incidentOptionsSchema = z.strictObject({
   /** Hard cap of new alert incidents per UTC day over all jobs (the analyst's budget). */
@@ -149,40 +152,20 @@ export const incidentOptionsSchema = z.strictObject({
   /** Risk (z scale) from which a window opens or joins an incident. */
   incidentMin: z.number().min(0).max(20).default(2.5),
   /** Half-life of an entity's accumulated risk. */
-  halfLifeMs: z
-    .number()
-    .int()
-    .positive()
-    .default(2 * HOUR_MS),
+  halfLifeMs: durationMs(2 * HOUR_MS),
   /** Evidence older than this no longer counts. */
-  horizonMs: z
-    .number()
-    .int()
-    .positive()
-    .default(12 * HOUR_MS),
+  horizonMs: durationMs(12 * HOUR_MS),
   /** An incident without a window for this long closes. */
-  gapMs: z
-    .number()
-    .int()
-    .positive()
-    .default(2 * HOUR_MS),
+  gapMs: durationMs(2 * HOUR_MS),
   /**
    * An incident older than this (from its first window) closes: a later window of the same
    * activity opens a new incident, which may alert again. Bounds how far a chain can grow.
    */
-  maxSpanMs: z
-    .number()
-    .int()
-    .positive()
-    .default(24 * HOUR_MS),
+  maxSpanMs: durationMs(24 * HOUR_MS),
   /** A related value whose typical fan-in (distinct entities naming it per slice) reaches this is a hub: no propagation or grouping through it (hubs.ts; 0 = off). */
   hubFanIn: z.number().min(0).max(10_000).default(5),
   /** Half-life of the fan-in average that finds hubs. */
-  hubHalfLifeMs: z
-    .number()
-    .int()
-    .positive()
-    .default(24 * HOUR_MS),
+  hubHalfLifeMs: durationMs(24 * HOUR_MS),
   /** Days of candidate incidents the learned threshold looks back over (the median of their daily levels). */
   historyDays: z.number().int().min(1).max(30).default(7),
   /** Share of the budget the learned threshold lets benign incidents take on an ordinary day. */

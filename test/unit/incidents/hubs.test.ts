@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { HubIndex } from '../../../src/incidents/hubs.js';
-import { IncidentTracker, type EntityWindowInput } from '../../../src/incidents/index.js';
+import { IncidentTracker } from '../../../src/incidents/index.js';
+import { ip, user } from './windows.js';
 
 const M15 = 15 * 60_000;
 const H = 3_600_000;
@@ -48,26 +49,6 @@ describe('HubIndex', () => {
 });
 
 describe('IncidentTracker and hubs', () => {
-  const userWin = (name: string, fused: number, end: number, ips: string[]): EntityWindowInput => ({
-    id: `auth-by-user|${name}`,
-    job: 'auth-by-user',
-    entityField: 'user.name',
-    entityValue: name,
-    start: end - H,
-    end,
-    related: { ip: ips, user: [name], hosts: [] },
-    fused,
-  });
-  const ipWin = (value: string, fused: number, end: number, users: string[]): EntityWindowInput => ({
-    id: `auth-by-source-ip|${value}`,
-    job: 'auth-by-source-ip',
-    entityField: 'source.ip',
-    entityValue: value,
-    start: end - H,
-    end,
-    related: { ip: [value], user: users, hosts: [] },
-    fused,
-  });
   /** 24 users log on through the domain controller every slice; in slice 12 the controller itself is anomalous, in 13 a sprayer appears. */
   function play(hubFanIn: number) {
     const tracker = new IncidentTracker({ hubFanIn });
@@ -76,9 +57,9 @@ describe('IncidentTracker and hubs', () => {
     for (let k = 1; k <= 13; k++) {
       const end = T0 + k * M15;
       const windows = [
-        ...users.map((u, i) => userWin(u, -0.5 + (i % 5) / 5, end, k === 13 && i < 6 ? ['10.0.0.1', '203.0.113.7'] : ['10.0.0.1'])),
-        ipWin('10.0.0.1', k === 12 ? 8 : 0.5, end, users),
-        ...(k === 13 ? [ipWin('203.0.113.7', 8, end, users.slice(0, 6))] : []),
+        ...users.map((u, i) => user(u, -0.5 + (i % 5) / 5, end, k === 13 && i < 6 ? ['10.0.0.1', '203.0.113.7'] : ['10.0.0.1'])),
+        ip('10.0.0.1', k === 12 ? 8 : 0.5, end, users),
+        ...(k === 13 ? [ip('203.0.113.7', 8, end, users.slice(0, 6))] : []),
       ];
       out.push(tracker.step({ start: end - H, end, windows }));
     }

@@ -2,43 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IncidentTracker, incidentIdOf, type EntityWindowInput, type SliceDecision } from '../../../src/incidents/index.js';
 import { recurrenceDiscounted } from '../../../src/incidents/recurrence.js';
+import { ip, user } from './windows.js';
 
 const H = 3_600_000;
 const M15 = 15 * 60_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 
-function user(
-  name: string,
-  fused: number,
-  end: number,
-  ips: string[] = [],
-  job = 'auth-by-user',
-  extra: Partial<EntityWindowInput> = {},
-): EntityWindowInput {
-  return {
-    id: `${job}|${name}`,
-    job,
-    entityField: 'user.name',
-    entityValue: name,
-    start: end - H,
-    end,
-    related: { ip: ips, user: [name], hosts: [] },
-    fused,
-    ...extra,
-  };
-}
-function ip(value: string, fused: number, end: number, users: string[] = []): EntityWindowInput {
-  return {
-    id: `auth-by-source-ip|${value}`,
-    job: 'auth-by-source-ip',
-    entityField: 'source.ip',
-    entityValue: value,
-    start: end - H,
-    end,
-    related: { ip: [value], user: users, hosts: [] },
-    fused,
-  };
-}
 /** A quiet population of n users, scores in [-1, 1.5). */
 function crowd(n: number, end: number): EntityWindowInput[] {
   return Array.from({ length: n }, (_, i) => user(`u${i}`, -1 + ((i * 7919 + end / M15) % 25) / 10, end));
