@@ -13,6 +13,10 @@
  *    <prefix>-elastalert*; its alerts are read back from the writeback index.
  * 6. The built-in `rules` baseline (src/eval/rules.ts) on the same events, as a cross-check that it
  *    fires as ElastAlert2 does.
+ * 7. Vigil beside ElastAlert2 (risk-based alerting): ElastAlert2's matches, read from its writeback
+ *    index, as soft labels on Vigil's windows (src/feedback/rule-hits.ts, what `rule_hits:` does in
+ *    the pipeline: each rule keyed on its query_key, credited to jobs that read the matched event),
+ *    then the same incident pass and budget.
  *
  * Flags: --json (one JSON object a line), --seed N (7), --days D (9), --users U (150), --hosts H (60),
  * --attacks SPEC (all:1), --prefix P (vigil-peers), --url URL (reuse an engine instead of the launcher),
@@ -28,6 +32,12 @@ import { parse, stringify } from 'yaml';
 import { startEngine } from '../src/embedded/launcher.js';
 import { connectByUrl } from '../src/eval/cluster-url.js';
 import { evaluateEvents } from '../src/eval/events-eval.js';
+import { incidentPass } from '../src/eval/incident-pass.js';
+import { defaultEvalJobs } from '../src/eval/jobs.js';
+import { RuleHitIndex } from '../src/feedback/rule-hits.js';
+import { compileFilter, ecsTypeOf } from '../src/features/query-filter.js';
+import { planJob } from '../src/pipeline/job-plan.js';
+import { ruleHitsSchema } from '../src/config/rule-hits.js';
 import { readLabels } from '../src/eval/labels.js';
 import { formatPeerTable, ruleAlerts, scoreAlerts, vigilAlerts, type PeerScore } from '../src/eval/peers.js';
 import { findRulePackDir, loadRulePack } from '../src/eval/rule-pack.js';
@@ -233,9 +243,33 @@ async function main(): Promise<void> {
     const tsMatches = await phase('rules-baseline', async () => runRulePack(loadRulePack(), docs, scoreFrom, scoreTo));
     const baseline = scoreAlerts('vigil eval rules', ruleAlerts(tsMatches, scoreFrom), labels, scoreFrom, scoreTo);
 
-    const scores: PeerScore[] = [vigil, elastalert, baseline];
+    // Vigil beside ElastAlert2: its matches as soft labels (rule_hits defaults), the same incident pass.
+    const hitDefaults = ruleHitsSchema.parse({ index: writeback });
+    const plans = defaultEvalJobs('events', 0).map((j) => planJob(j));
+    const hitIndex = new RuleHitIndex(
+      eaMatches.map((m) => ({ rule: m.rule, ts: m.ts, event: m.doc })),
+      [...new Set(plans.flatMap((p) => p.resolved.entityFields))],
+      {
+        weight: hitDefaults.weight,
+        maxRules: hitDefaults.max_rules,
+        keyFields: Object.fromEntries(queryKey),
+        jobs: new Map(plans.map((p) => [p.job.id, compileFilter(p.resolved.filter, ecsTypeOf)])),
+      },
+    );
+    const withHits = incidentPass(
+      evaluation.scored.windows.map((w) => {
+        const shift = hitIndex.label({ job: w.job, entityField: w.entityField, entityValue: w.entity, start: w.start, end: w.end }).shift;
+        return { ...w, components: { ...w.components, ensemble_own: (w.components.ensemble_own ?? w.scores.ensemble) + shift } };
+      }),
+      { alertsPerDay: 10 },
+    );
+    const vigilRba = scoreAlerts('Vigil + EA2 matches', vigilAlerts(withHits.windows), labels, scoreFrom, scoreTo);
+
+    const scores: PeerScore[] = [vigil, vigilRba, elastalert, baseline];
     const totalS = Math.round((Date.now() - started) / 1000);
-    const targetMet = vigil.attacks_caught >= elastalert.attacks_caught && vigil.false_per_day <= elastalert.false_per_day / 2;
+    const beats = (v: PeerScore): boolean =>
+      v.attacks_caught >= elastalert.attacks_caught && v.false_per_day <= elastalert.false_per_day / 2;
+    const targetMet = beats(vigil);
     const world = {
       seed,
       days,
@@ -258,6 +292,7 @@ async function main(): Promise<void> {
           ratio: vigil.false_per_day > 0 ? Math.round((elastalert.false_per_day / vigil.false_per_day) * 100) / 100 : null,
           target: 'Vigil catches ≥ as many attacks with ≤ ½ the false incidents/day',
           target_met: targetMet,
+          with_rule_hits: { false_per_day: vigilRba.false_per_day, attacks_caught: vigilRba.attacks_caught, target_met: beats(vigilRba) },
           elastalert2_version: eaVersion,
           elastalert2_rules: perRule,
           seconds: { total: totalS, ...phases },
@@ -271,6 +306,7 @@ async function main(): Promise<void> {
       console.log(formatPeerTable(scores));
       console.log(`\nElastAlert2 per rule (matches): ${perRule.map((r) => `${r.rule.replace(/^vigil-/, '')} ${r.matches}`).join(', ')}`);
       console.log(`target (Vigil ≥ ElastAlert2's attacks caught, ≤ ½ its false/day): ${targetMet ? 'met' : 'NOT met'}`);
+      console.log(`same target, Vigil with ElastAlert2's matches as soft labels: ${beats(vigilRba) ? 'met' : 'NOT met'}`);
       console.log(
         `time: ${totalS} s (${Object.entries(phases)
           .map(([k, v]) => `${k} ${v} s`)

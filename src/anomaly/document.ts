@@ -136,6 +136,8 @@ export interface AnalystFields {
   suppressed_by?: { verdict: string; by: string; until?: string; reason: string; anomaly_id?: string };
   /** Watch-, allow- and IOC lists that matched (soft labels). */
   lists?: { name: string; kind: string; weight: number; value: string }[];
+  /** Detection rules (rule_hits: the SOC's rule engine) that matched the entity in this window (soft labels). */
+  rules?: string[];
   /** The fused score the incident pass saw after the analyst's input (vigil.fused_score is the ensemble's own). */
   adjusted_fused_score?: number;
   /** Verdicts (labelled windows) vigil.probability was Platt-calibrated on; absent: the ensemble's own. */

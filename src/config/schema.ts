@@ -6,6 +6,7 @@ import { pipelineSchema, PIPELINE_DEFAULTS } from './pipeline.js';
 import { privacySchema, PRIVACY_DEFAULTS } from './privacy.js';
 import { feedbackConfigSchema, FEEDBACK_DEFAULTS } from './feedback.js';
 import { listsSchema } from './lists.js';
+import { ruleHitsSchema } from './rule-hits.js';
 import { serviceSchema, SERVICE_DEFAULTS } from './service.js';
 import { fairnessSchema } from './fairness.js';
 
@@ -65,6 +66,8 @@ export const configSchema = z.strictObject({
   feedback: feedbackConfigSchema.default(FEEDBACK_DEFAULTS),
   /** Watch-, allow- and IOC lists as soft labels (src/config/lists.ts). */
   lists: listsSchema,
+  /** The SOC's detection-rule matches as soft labels (src/config/rule-hits.ts); absent: off. */
+  rule_hits: ruleHitsSchema.optional(),
   /** `/metrics`, `/healthz`, `/readyz` of `vigil run` (src/config/service.ts). */
   service: serviceSchema.default(SERVICE_DEFAULTS),
   /** Segment anomaly documents by a directory attribute for fairness monitoring (src/config/fairness.ts); off when absent. */

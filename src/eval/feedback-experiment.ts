@@ -206,6 +206,7 @@ export function applyVerdicts(
       job: w.job,
       entityField: w.entityField,
       entityValue: w.entity,
+      start: w.start,
       end: w.end,
       fused: own,
       features: w.pattern ?? [],

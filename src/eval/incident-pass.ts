@@ -9,9 +9,25 @@
  *   incident / incidentAlerted  the incident id, and whether that incident had alerted by then
  *
  * and every alert the pass sent (new incidents, one per incident) is listed with its time.
+ *
+ * With `ruleHits`, each window's rule matches (scores.rules: the distinct pack rules that matched
+ * its entity inside it, counted per query_key and job as src/eval/rules.ts does) are soft labels,
+ * added to the fused score exactly as the pipeline adds the matches it reads from the rule
+ * engine's index (src/feedback/rule-hits.ts, `rule_hits:` with key_fields = each rule's query_key).
  */
+import { ruleShift } from '../feedback/rule-hits.js';
 import { IncidentTracker, type IncidentOptionsInput } from '../incidents/index.js';
 import type { ScoredWindow } from './scored-window.js';
+
+/** Rule matches as soft labels (src/feedback/rule-hits.ts): weight · 3 σ per distinct rule, at most maxRules. */
+export interface RuleHitWeights {
+  readonly weight: number;
+  readonly maxRules: number;
+}
+
+export interface IncidentPassOptions extends IncidentOptionsInput {
+  readonly ruleHits?: RuleHitWeights;
+}
 
 export interface IncidentAlert {
   readonly id: string;
@@ -33,7 +49,8 @@ export interface IncidentPassResult {
   readonly openIncidents: number;
 }
 
-export function incidentPass(windows: readonly ScoredWindow[], options: IncidentOptionsInput = {}): IncidentPassResult {
+export function incidentPass(windows: readonly ScoredWindow[], passOptions: IncidentPassOptions = {}): IncidentPassResult {
+  const { ruleHits, ...options } = passOptions;
   const byEnd = new Map<number, number[]>();
   windows.forEach((w, i) => {
     const list = byEnd.get(w.end);
@@ -59,7 +76,7 @@ export function incidentPass(windows: readonly ScoredWindow[], options: Incident
           start: w.start,
           end: w.end,
           related: w.related,
-          fused: w.components.ensemble_own ?? w.scores.ensemble,
+          fused: (w.components.ensemble_own ?? w.scores.ensemble) + (ruleHits ? ruleShift(w.scores.rules, ruleHits) : 0),
         };
       }),
     });

@@ -28,9 +28,9 @@
  */
 import type { JobConfig } from '../config/job.js';
 import type { JsonObject } from '../engine/engine.js';
-import { ECS_FIELD_TYPES, getPath, parseEventTime } from '../features/event.js';
+import { getPath, parseEventTime } from '../features/event.js';
 import { PRESETS } from '../features/presets.js';
-import { compileFilter, type EventPredicate } from '../features/query-filter.js';
+import { compileFilter, ecsTypeOf, type EventPredicate } from '../features/query-filter.js';
 import type { JobPlan } from '../pipeline/job-plan.js';
 import { loadRulePack, timedeltaMs, type PackRule, type PackRuleConfig } from './rule-pack.js';
 import { windowKey } from './scored-window.js';
@@ -291,7 +291,7 @@ interface Active {
   readonly historyFrom: number;
 }
 
-const typeOf = (f: string) => (f === '@timestamp' ? 'date' : (ECS_FIELD_TYPES[f] ?? 'keyword'));
+const typeOf = ecsTypeOf;
 
 /**
  * Runs a rule pack over events fed in time order, the way `elastalert --start start --end end`

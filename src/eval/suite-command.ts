@@ -9,6 +9,17 @@ export interface SuiteCommandOptions {
   readonly json: boolean;
   readonly budget?: string;
   readonly cacheDir?: string;
+  /** `--rule-hits [weight]`: the rule pack's matches as soft labels (default weight 1, two rules at most). */
+  readonly ruleHits?: string | boolean;
+}
+
+/** The --rule-hits weight: true = the rule_hits default (1), a number in (0, 1] otherwise. */
+export function ruleHitWeight(flag: string | boolean | undefined): number | undefined {
+  if (flag === undefined || flag === false) return undefined;
+  if (flag === true) return 1;
+  const w = Number(flag);
+  if (!(w > 0 && w <= 1)) throw new UsageError(`--rule-hits takes a weight in (0, 1], got "${flag}"`);
+  return w;
 }
 
 export function suiteWorlds(which: string): SuiteWorld[] {
@@ -30,8 +41,14 @@ export async function runSuiteCommand(o: SuiteCommandOptions): Promise<void> {
   }
   const budget = o.budget === undefined ? 10 : Number(o.budget);
   if (!Number.isInteger(budget) || budget < 1) throw new UsageError(`--budget must be a whole number ≥ 1, got "${o.budget}"`);
+  const weight = ruleHitWeight(o.ruleHits);
+  if (weight !== undefined && !o.json)
+    console.log(
+      `Vigil with the rule pack's matches as soft labels: weight ${weight} (${(3 * weight).toFixed(2)} σ a rule), at most 2 rules a window\n`,
+    );
   const results = await runSuite({
     worlds,
+    ...(weight !== undefined ? { ruleHits: { weight, maxRules: 2 } } : {}),
     slide: o.slide,
     alertsPerDay: budget,
     ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),

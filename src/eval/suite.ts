@@ -18,7 +18,7 @@ import { simulate } from '../simulate/simulate.js';
 import { NdjsonFileSink } from '../simulate/sinks.js';
 import { analystFigures, ANALYST_BUDGETS, type AnalystFigures } from './analyst.js';
 import { bucketByDay, readLines, removeBuckets } from './event-tape.js';
-import { incidentPass, type IncidentAlert } from './incident-pass.js';
+import { incidentPass, type IncidentAlert, type RuleHitWeights } from './incident-pass.js';
 import { defaultEvalJobs, type ModelSwitches } from './jobs.js';
 import { parseLabels } from './labels.js';
 import { formatLabel } from '../simulate/labels.js';
@@ -99,6 +99,8 @@ export interface SuiteOptions {
   readonly cacheDir?: string;
   /** Ensemble members switched on or off over the defaults (the ablation); part of the cache key. */
   readonly models?: ModelSwitches;
+  /** The rule pack's matches as soft labels on Vigil's windows (`--rule-hits`: Vigil deployed beside the SOC's rules). */
+  readonly ruleHits?: RuleHitWeights;
   /** Called with each world's windows after the incident pass (they are not kept in the result). */
   readonly inspect?: (pass: ScoredPass) => void;
   readonly onWorld?: (r: WorldResult) => void;
@@ -125,7 +127,7 @@ function switchesTag(models: ModelSwitches | undefined): string {
 /** Simulates one world, scores it in memory, runs the incident pass, counts at the analyst's level. */
 export async function runWorld(
   world: SuiteWorld,
-  options: Pick<SuiteOptions, 'slide' | 'alertsPerDay' | 'cacheDir' | 'models' | 'inspect'> = {},
+  options: Pick<SuiteOptions, 'slide' | 'alertsPerDay' | 'cacheDir' | 'models' | 'inspect' | 'ruleHits'> = {},
 ): Promise<WorldResult> {
   const started = Date.now();
   const slide = options.slide ?? '15m';
@@ -138,7 +140,10 @@ export async function runWorld(
     scored = await scoreWorld(world, slide, options.models);
     if (cacheFile) await writeCache(cacheFile, scored);
   }
-  const pass = incidentPass(scored.windows, { alertsPerDay: options.alertsPerDay ?? 10 });
+  const pass = incidentPass(scored.windows, {
+    alertsPerDay: options.alertsPerDay ?? 10,
+    ...(options.ruleHits ? { ruleHits: options.ruleHits } : {}),
+  });
   const figures = analystFigures({
     windows: pass.windows,
     labels: scored.labels,

@@ -6,7 +6,7 @@
  */
 import type { JsonObject, JsonValue } from '../engine/engine.js';
 import { compareTermKeys } from './finish.js';
-import { fieldPath, forEachTerm, parseEventTime, type FieldType } from './event.js';
+import { ECS_FIELD_TYPES, fieldPath, forEachTerm, parseEventTime, type FieldType } from './event.js';
 import { isRecord } from '../guards.js';
 
 export type EventPredicate = (doc: JsonObject) => boolean;
@@ -24,6 +24,9 @@ export function compileFilter(query: JsonObject | undefined, typeOf: (field: str
   if (!query) return () => true;
   return compile(query, typeOf, 'filter');
 }
+
+/** ECS field types, for filters over events read back from elsewhere (rule matches, the rule baseline). */
+export const ecsTypeOf = (f: string): FieldType => (f === '@timestamp' ? 'date' : (ECS_FIELD_TYPES[f] ?? 'keyword'));
 
 function compile(q: JsonValue, typeOf: (field: string) => FieldType, at: string): EventPredicate {
   if (!isRecord<JsonObject>(q)) throw new UnsupportedFilterError(`${at} is not a query object`);

@@ -4,7 +4,8 @@
  *
  * - suppression: benign_expected / false_positive verdicts mute their entity's pattern (pattern.ts);
  *   a newer true_positive verdict on the same entity and job lifts the older suppressions;
- * - soft labels: the configured watch-, allow- and IOC lists (lists.ts);
+ * - soft labels: the configured watch-, allow- and IOC lists (lists.ts), and the SOC's rule matches
+ *   in the pass's time range (rule-hits.ts);
  * - calibration: Platt scaling refitted on the judged windows (true_positive = 1, the others 0),
  *   once there are enough of both, replaces the ensemble's default probability;
  * - threshold warm start: the peak risks of what was judged (verdictRisks), handed to the incident
@@ -16,13 +17,16 @@
  */
 import type { AnalystFields, AnomalyDocument } from '../anomaly/document.js';
 import type { FeedbackConfig } from '../config/feedback.js';
+import type { RuleHitsConfig } from '../config/rule-hits.js';
 import type { Engine } from '../engine/engine.js';
+import type { EventPredicate } from '../features/query-filter.js';
 import type { VerdictRisks } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import { calibrate, fitPlatt, type Calibration } from '../models/calibration.js';
 import { AnalystInput, analystFields, analystWindowOf, type AnalystAdjustment } from './analyst.js';
 import { feedbackLinks, LINK_TTL_MS } from './link.js';
 import { loadLists, SoftLabeller, type ListSpec } from './lists.js';
+import { readRuleHits, RuleHitIndex } from './rule-hits.js';
 import { Suppressor } from './pattern.js';
 import { FeedbackStore } from './store.js';
 import type { Feedback } from './verdict.js';
@@ -36,6 +40,8 @@ export interface AnalystPassOptions {
   /** Verdicts in force, newest first (FeedbackStore.active). */
   readonly verdicts: readonly Feedback[];
   readonly lists: readonly ListSpec[];
+  /** The SOC's rule matches over the pass's windows (rule-hits.ts). */
+  readonly ruleHits?: RuleHitIndex;
   /** Where `vigil run`'s callback endpoint is reachable, and the signing secret. */
   readonly callback?: { readonly url: string; readonly secret: string };
   /** When the pass runs (epoch ms): links live LINK_TTL_MS from the later of the window's end and this day. */
@@ -76,6 +82,7 @@ export class AnalystPass {
     this.input = new AnalystInput(
       suppressing.length > 0 ? new Suppressor(suppressing) : undefined,
       options.lists.length > 0 ? new SoftLabeller(options.lists) : undefined,
+      options.ruleHits,
     );
     this.calibration = plattFromVerdicts(options.verdicts);
     this.warmStart = options.verdictsUnread ? undefined : verdictRisks(options.verdicts);
@@ -154,27 +161,40 @@ export interface AnalystSource {
   readonly feedback: FeedbackConfig;
   readonly lists: readonly ListSpec[];
   readonly anomalyIndex: string;
+  readonly ruleHits?: RuleHitsConfig;
+  /** The jobs' entity fields and filters: a rule match raises only windows of jobs that read its event. */
+  readonly jobs?: readonly { readonly id: string; readonly entityFields: readonly string[]; readonly accepts: EventPredicate }[];
+  /** The pseudonymiser's lookup, when entities are written as tokens. */
+  readonly tokenise?: (field: string, value: string) => string;
+}
+
+/** The windows a pass decides: rule matches are read for [from, to). */
+export interface PassRange {
+  readonly from: number;
+  readonly to: number;
 }
 
 /**
  * The slice pass's reader of the analyst's input: list files are read once here (a bad file is an
- * error at start-up, naming the list), verdicts once per pass. An unreadable feedback index is
- * logged and the pass goes on without verdicts: detection does not stop for it.
+ * error at start-up, naming the list), verdicts and rule matches once per pass. An unreadable
+ * feedback or rule index is logged and the pass goes on without it: detection does not stop for it.
  */
 export function analystPassLoader(
   engine: Engine,
   source: AnalystSource,
   log: Logger,
   now: () => number = Date.now,
-): (() => Promise<AnalystPass | undefined>) | undefined {
+): ((range?: PassRange) => Promise<AnalystPass | undefined>) | undefined {
   const lists = loadLists(source.lists, process.cwd());
   const { feedback } = source;
-  if (!feedback.enabled && lists.length === 0) return undefined;
+  if (!feedback.enabled && lists.length === 0 && !source.ruleHits) return undefined;
+  const readHits = ruleHitReader(engine, source, log);
   const store = feedback.enabled ? new FeedbackStore(engine, feedback.index, source.anomalyIndex) : undefined;
   const callback = feedback.enabled ? feedback.callback : undefined;
   // A write-back the feedback index refuses (a mapping older than vigil.feedback.risk) is said once, not every pass.
   let warnedRisk = false;
-  return async () => {
+  return async (range) => {
+    const ruleHits = range ? await readHits?.(range) : undefined;
     let verdicts: Feedback[] = [];
     let verdictsUnread = false;
     if (store) {
@@ -200,13 +220,56 @@ export function analystPassLoader(
         );
       }
     }
-    if (verdicts.length === 0 && lists.length === 0 && !callback && !verdictsUnread) return undefined;
+    if (verdicts.length === 0 && lists.length === 0 && !callback && !verdictsUnread && !ruleHits) return undefined;
     return new AnalystPass({
       verdicts,
       lists,
+      ...(ruleHits ? { ruleHits } : {}),
       now: now(),
       ...(callback ? { callback } : {}),
       ...(verdictsUnread ? { verdictsUnread } : {}),
     });
+  };
+}
+
+/** Reads the rule matches of a pass into an index (undefined when rule_hits is off or the index is unreadable, which is logged). */
+function ruleHitReader(
+  engine: Engine,
+  source: AnalystSource,
+  log: Logger,
+): ((range: PassRange) => Promise<RuleHitIndex | undefined>) | undefined {
+  const cfg = source.ruleHits;
+  if (!cfg) return undefined;
+  const jobs = source.jobs ?? [];
+  const fields = [...new Set(jobs.flatMap((j) => j.entityFields))];
+  const accepts = new Map(jobs.map((j) => [j.id, j.accepts]));
+  return async ({ from, to }) => {
+    try {
+      const read = await readRuleHits(engine, cfg, from, to);
+      for (const m of read.malformed.slice(0, 20))
+        log.warn(
+          { index: cfg.index, document: m.id, reason: m.reason },
+          'rule match ignored: not usable as a soft label (fix rule_hits fields or the document)',
+        );
+      if (read.malformed.length > 20) log.warn({ index: cfg.index, more: read.malformed.length - 20 }, 'more rule matches ignored');
+      if (read.truncated)
+        log.warn(
+          { index: cfg.index, kept: read.hits.length },
+          'more rule matches than rule_hits.max_hits_per_pass: the oldest were left out',
+        );
+      return new RuleHitIndex(read.hits, fields, {
+        weight: cfg.weight,
+        maxRules: cfg.max_rules,
+        keyFields: cfg.key_fields,
+        jobs: accepts,
+        ...(source.tokenise ? { tokenise: source.tokenise } : {}),
+      });
+    } catch (error) {
+      log.error(
+        { index: cfg.index, err: error instanceof Error ? error.message : String(error) },
+        'rule match index unreadable: this pass applies no rule hits',
+      );
+      return undefined;
+    }
   };
 }

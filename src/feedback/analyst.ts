@@ -1,11 +1,13 @@
 /**
  * The analyst's input applied to one slice's windows before the incident pass: verdict
- * suppressions (pattern.ts) and soft labels from lists (lists.ts) move a window's fused score, and
+ * suppressions (pattern.ts), soft labels from lists (lists.ts) and from the SOC's rule matches
+ * (rule-hits.ts) move a window's fused score, and
  * say so — every adjustment is recorded on the window's document (`vigil.analyst`), so nothing is
  * muted without a visible reason.
  */
 import type { AnalystFields, AnomalyDocument } from '../anomaly/document.js';
 import type { ListHit, SoftLabeller } from './lists.js';
+import type { RuleHitIndex } from './rule-hits.js';
 import type { FeatureValue, Suppression, Suppressor } from './pattern.js';
 
 /** Features carrying a window's anomaly: the ones with at least this share of the attribution. */
@@ -15,6 +17,7 @@ export interface AnalystWindow {
   readonly job: string;
   readonly entityField: string;
   readonly entityValue: string;
+  readonly start: number;
   readonly end: number;
   /** The ensemble's own fused score (z scale). */
   readonly fused: number;
@@ -29,16 +32,19 @@ export interface AnalystAdjustment {
   readonly fused: number;
   readonly suppression?: Suppression;
   readonly hits: readonly ListHit[];
+  /** Detection rules that matched the entity in the window (rule_hits). */
+  readonly rules: readonly string[];
 }
 
 export class AnalystInput {
   constructor(
     private readonly suppressor?: Suppressor,
     private readonly labeller?: SoftLabeller,
+    private readonly ruleHits?: RuleHitIndex,
   ) {}
 
   get active(): boolean {
-    return (this.suppressor?.size ?? 0) > 0 || (this.labeller?.size ?? 0) > 0;
+    return (this.suppressor?.size ?? 0) > 0 || (this.labeller?.size ?? 0) > 0 || (this.ruleHits?.size ?? 0) > 0;
   }
 
   adjust(w: AnalystWindow): AnalystAdjustment {
@@ -51,16 +57,17 @@ export class AnalystInput {
       end: w.end,
       features: carrying,
     });
-    let fused = w.fused + (label?.shift ?? 0);
+    const rules = this.ruleHits?.label(w);
+    let fused = w.fused + (label?.shift ?? 0) + (rules?.shift ?? 0);
     // A suppressed pattern reads as typical (0 σ) at most: it can neither alert nor lift its neighbours.
     if (suppression) fused = Math.min(fused, 0);
-    return { fused, suppression, hits: label?.hits ?? [] };
+    return { fused, suppression, hits: label?.hits ?? [], rules: rules?.rules ?? [] };
   }
 }
 
 /** The document fields for an adjustment (undefined when nothing applied). */
 export function analystFields(a: AnalystAdjustment): AnalystFields | undefined {
-  if (!a.suppression && a.hits.length === 0) return undefined;
+  if (!a.suppression && a.hits.length === 0 && a.rules.length === 0) return undefined;
   const out: AnalystFields = { adjusted_fused_score: Math.round(a.fused * 1e4) / 1e4 };
   if (a.suppression) {
     const v = a.suppression.verdict;
@@ -74,6 +81,7 @@ export function analystFields(a: AnalystAdjustment): AnalystFields | undefined {
     };
   }
   if (a.hits.length > 0) out.lists = a.hits.map((h) => ({ name: h.list, kind: h.kind, weight: h.weight, value: h.value }));
+  if (a.rules.length > 0) out.rules = [...a.rules];
   return out;
 }
 
@@ -93,6 +101,7 @@ export function analystWindowOf(doc: AnomalyDocument): AnalystWindow {
     job: v.job_id,
     entityField: v.entity.field,
     entityValue: v.entity.value,
+    start: Date.parse(v.window.start),
     end: Date.parse(v.window.end),
     fused: v.fused_score,
     features: v.features,

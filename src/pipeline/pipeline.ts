@@ -13,7 +13,8 @@ import { lookupTokeniser, privateExecutor } from '../privacy/index.js';
 import type { FeatureExecutor } from '../features/executor.js';
 import type { Logger } from '../log.js';
 import { createDispatcher } from '../alerting/dispatcher.js';
-import { analystPassLoader } from '../feedback/analyst-pass.js';
+import { analystPassLoader, type AnalystSource } from '../feedback/analyst-pass.js';
+import { compileFilter, ecsTypeOf, type EventPredicate } from '../features/query-filter.js';
 import { BulkWriter } from './anomaly-writer.js';
 import { clusterDeadLetterSink } from './dead-letter-sink.js';
 import { durationMs } from '../config/duration.js';
@@ -154,7 +155,13 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
   const sendAlerts = options.alerts === false || !dispatcher ? undefined : alertSender(dispatcher);
   const analyst = analystPassLoader(
     engine,
-    { feedback: config.feedback, lists: config.lists, anomalyIndex: config.output.anomaly_index },
+    {
+      feedback: config.feedback,
+      lists: config.lists,
+      anomalyIndex: config.output.anomaly_index,
+      ...(config.rule_hits ? { ruleHits: config.rule_hits, jobs: ruleHitJobs(plans, log) } : {}),
+      ...(config.rule_hits && lookupTokeniser(config.privacy) ? { tokenise: lookupTokeniser(config.privacy) } : {}),
+    },
     log,
     options.now,
   );
@@ -264,4 +271,23 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
       await ownDispatcher?.close();
     },
   };
+}
+
+/**
+ * What rule matches may raise, per job: windows of its entity fields, when the job reads the
+ * matched event. A filter the in-memory compiler cannot evaluate accepts every match (said once).
+ */
+function ruleHitJobs(plans: readonly JobPlan[], log: Logger): NonNullable<AnalystSource['jobs']> {
+  return plans.map((p) => {
+    let accepts: EventPredicate = () => true;
+    try {
+      accepts = compileFilter(p.resolved.filter, ecsTypeOf);
+    } catch (error) {
+      log.warn(
+        { job: p.job.id, err: error instanceof Error ? error.message : String(error) },
+        "rule_hits: the job's filter cannot be checked against rule matches; every match naming its entities counts",
+      );
+    }
+    return { id: p.job.id, entityFields: p.resolved.entityFields, accepts };
+  });
 }

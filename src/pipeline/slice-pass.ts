@@ -20,7 +20,7 @@
  */
 import type { StatusBudget } from '../anomaly/document.js';
 import { VersionConflictError, type Engine, type JsonObject } from '../engine/engine.js';
-import type { AnalystPass } from '../feedback/analyst-pass.js';
+import type { AnalystPass, PassRange } from '../feedback/analyst-pass.js';
 import type { IncidentOptionsInput, SliceDecision } from '../incidents/index.js';
 import type { Logger } from '../log.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
@@ -79,8 +79,8 @@ export interface SlicePassOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called for every (job, partition) window whose documents were written. */
   readonly onWindow?: (scores: PartitionScores, outcome: WindowOutcome) => void;
-  /** The analyst's input (verdicts, lists), read once per pass and applied before the incident pass. */
-  readonly analyst?: () => Promise<AnalystPass | undefined>;
+  /** The analyst's input (verdicts, lists, rule matches over the pass's windows), read once per pass and applied before the incident pass. */
+  readonly analyst?: (range?: PassRange) => Promise<AnalystPass | undefined>;
 }
 
 export interface SlicePassReport {
@@ -311,7 +311,8 @@ export class SlicePass {
     const ends = sliceEnds(jobs, from, to);
     if (ends.length === 0) return emptyReport(slot.checkpoint && from > to ? 'already_done' : 'nothing_to_do');
     const report = emptyReport('done');
-    const analyst = await this.options.analyst?.();
+    const longest = Math.max(...jobs.map((j) => j.plan.spec.windowMs));
+    const analyst = await this.options.analyst?.({ from: ends[0] - longest, to: ends[ends.length - 1] });
     const every = Math.max(1, this.options.checkpointEvery);
     let uncommitted: PartitionScores[] = [];
     let slices = 0;

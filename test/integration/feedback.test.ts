@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AnomalyDocument, StatusDocument } from '../../src/anomaly/document.js';
+import type { StatusDocument } from '../../src/anomaly/document.js';
 import { anomalyId } from '../../src/anomaly/document.js';
 import type { Engine, JsonObject } from '../../src/engine/engine.js';
 import { feedbackLinks } from '../../src/feedback/link.js';
@@ -15,7 +15,7 @@ import { FeedbackStore } from '../../src/feedback/store.js';
 import { feedbackRoute } from '../../src/service/feedback-route.js';
 import { startServiceServer } from '../../src/service/http.js';
 import { ServiceMetrics } from '../../src/service/metrics.js';
-import { allDocuments, engineFor, H, indexEvents, outputNames, runCli, START, writeConfig } from './pipeline-support.js';
+import { allDocuments, engineFor, H, indexEvents, outputNames, runCli, START, vigilOf, writeConfig } from './pipeline-support.js';
 import { testEngines, uniquePrefix } from './engines.js';
 
 const engines = await testEngines();
@@ -41,11 +41,6 @@ function backupEvents(): JsonObject[] {
     if (BURSTS.includes(h)) for (let k = 0; k < 150; k++) out.push(event(START + h * H + 5 * 60_000 + k * 10_000));
   }
   return out;
-}
-
-function vigilOf(doc: JsonObject | undefined): AnomalyDocument['vigil'] {
-  assert.ok(doc, 'document missing');
-  return (doc as unknown as AnomalyDocument).vigil;
 }
 
 describe('analyst feedback in the slice decision', { concurrency: engines.length }, () => {

@@ -2,6 +2,7 @@
  * Shared set-up of the pipeline integration tests: index the generated events on a real engine,
  * write a config file for the CLI, run the CLI as a child process.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { clusterSchema } from '../../src/config/cluster.js';
 import { connectEngine } from '../../src/engine/connect.js';
 import { isRecord } from '../../src/guards.js';
+import type { AnomalyDocument } from '../../src/anomaly/document.js';
 import type { Engine, JsonObject } from '../../src/engine/engine.js';
 import { eventsIndexTemplate, generateAuthEvents, type GeneratedEvents } from '../fixtures/pipeline-events.js';
 import type { TestEngine } from './engines.js';
@@ -116,6 +118,12 @@ export async function allDocuments(engine: Engine, index: string): Promise<Map<s
   const response = await engine.search(index, { size: 10_000, query: { match_all: {} } });
   const hits = ((response.hits as JsonObject).hits ?? []) as JsonObject[];
   return new Map(hits.map((h) => [String(h._id), h._source as JsonObject]));
+}
+
+/** The `vigil` block of an anomaly document read back (fails the test when the document is missing). */
+export function vigilOf(doc: JsonObject | undefined): AnomalyDocument['vigil'] {
+  assert.ok(doc, 'document missing');
+  return (doc as unknown as AnomalyDocument).vigil;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -20,6 +20,7 @@ interface EvalFlags {
   suite?: string | boolean;
   slide?: string;
   suiteCache?: string;
+  ruleHits?: string | boolean;
   feedbackExperiment?: boolean;
   feedbackDays?: string;
   recurrence?: boolean;
@@ -52,6 +53,10 @@ export function register(program: Command): void {
     )
     .option('--slide <duration>', 'with --suite: slide of the hourly windows', '15m')
     .option('--suite-cache <dir>', 'with --suite: keep scored windows per world in DIR and reuse them (delete after changing models)')
+    .option(
+      '--rule-hits [weight]',
+      "with --suite: the rule pack's matches as soft labels on Vigil's windows, as rule_hits: does in the pipeline (weight, default 1)",
+    )
     .option(
       '--feedback-experiment',
       'with --suite: mark the three noisiest false-positive patterns benign_expected after --feedback-days and compare (issue 14)',
@@ -102,6 +107,7 @@ export function register(program: Command): void {
           json: Boolean(flags.json),
           budget: flags.budget,
           ...(flags.suiteCache ? { cacheDir: flags.suiteCache } : {}),
+          ...(flags.ruleHits !== undefined ? { ruleHits: flags.ruleHits } : {}),
         });
         return;
       }

@@ -94,7 +94,7 @@ describe('analyst input before the incident pass', async () => {
     pattern: [{ name: 'events', actual: 400, typical: 20 }],
     expires: '2027-03-01T00:00:00.000Z',
   };
-  const base = { job: 'auth', entityField: 'user.name', entityValue: 'svc-backup', end: END, fused: 7, values: {} };
+  const base = { job: 'auth', entityField: 'user.name', entityValue: 'svc-backup', start: END - 3_600_000, end: END, fused: 7, values: {} };
 
   test('a suppressed pattern reads as typical and says who muted it; lists shift and are named', () => {
     const input = new AnalystInput(new Suppressor([verdict]), new SoftLabeller(shipped()));
