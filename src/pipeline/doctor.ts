@@ -1,7 +1,8 @@
 /**
  * The checks behind `vigil doctor`: is the configuration valid, can the cluster be reached, is it
  * a supported engine, may Vigil read each job's source and write its own indices, and does every
- * configured field exist in the source mapping with a usable type.
+ * configured field exist in the source mapping with a usable type, and does the rule-match index
+ * (`rule_hits:`) exist with its time field mapped as a date.
  *
  * Results are reported one by one through `onResult` (the command prints them as they come).
  * When the cluster cannot be reached, the report is that single line: nothing else can be said.
@@ -97,6 +98,7 @@ export async function runDoctor(configPath: string, options: DoctorOptions = {})
       const skipped = await entityCheck(engine, job, fields);
       if (skipped) report(skipped);
     }
+    if (config.rule_hits) report(await ruleHitsCheck(engine, config.rule_hits));
   } finally {
     await engine.close().catch(() => undefined);
   }
@@ -247,6 +249,32 @@ async function indexExists(engine: Engine, index: string): Promise<boolean> {
   } catch (error) {
     if (error instanceof EngineRequestError && error.status === 404) return false;
     throw error;
+  }
+}
+
+/**
+ * The rule engine's match index: missing is a warning (ElastAlert2 creates it on first start; no
+ * rule hits are read until then); a time field that is not a date fails, because the pass reads
+ * matches by a range on it and would silently find none.
+ */
+async function ruleHitsCheck(engine: Engine, cfg: NonNullable<VigilConfig['rule_hits']>): Promise<CheckResult> {
+  const at = `rule_hits ${cfg.index}`;
+  try {
+    if (!(await indexExists(engine, cfg.index)))
+      return {
+        status: 'warn',
+        message: `${at}: no such index yet, so no rule matches are read; point rule_hits.index at your rule engine's match index (ElastAlert2: its writeback_index, created by elastalert-create-index)`,
+      };
+    const [time] = await engine.fieldCaps(cfg.index, [cfg.time_field]);
+    const types = time?.types ?? [];
+    if (!types.some((t) => t === 'date' || t === 'date_nanos'))
+      return {
+        status: 'fail',
+        message: `${at}: rule_hits.time_field ${cfg.time_field} is ${types.length ? `mapped as ${types.join(', ')}` : 'not mapped'}; it must be a date (the matched event's time: ElastAlert2 match_time), or no match is ever read`,
+      };
+    return { status: 'ok', message: `${at}: ${plural(await engine.count(cfg.index), 'document')}, ${cfg.time_field} is a date` };
+  } catch (error) {
+    return { status: 'fail', message: `${at}: ${errorText(error)}` };
   }
 }
 

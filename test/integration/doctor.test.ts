@@ -53,6 +53,12 @@ for (const te of engines) {
     const prefix = uniquePrefix(`doctor-${te.flavour}`);
     const source = `${prefix}-auth`;
     const state = `${prefix}-state`;
+    const VALID_JOB = `    entity_fields: [user.name]
+    categorical_fields: [source.ip]
+    sequence_field: event.action
+    features:
+      - { kind: ratio, name: failures, where: { event.outcome: failure } }
+      - { kind: sum, name: bytes, field: network.bytes }`;
     const config = (job: string) => `cluster:
   urls: ["${te.url}"]
 jobs:
@@ -102,15 +108,7 @@ output:
     });
 
     it('passes with a valid configuration and a seeded index', async () => {
-      const run = await doctor(
-        config(`    entity_fields: [user.name]
-    categorical_fields: [source.ip]
-    sequence_field: event.action
-    features:
-      - { kind: ratio, name: failures, where: { event.outcome: failure } }
-      - { kind: sum, name: bytes, field: network.bytes }`),
-        `ok-${te.flavour}.yaml`,
-      );
+      const run = await doctor(config(VALID_JOB), `ok-${te.flavour}.yaml`);
       assert.equal(run.code, 0, run.lines.join('\n') + run.stderr);
       assert.deepEqual(
         run.lines.map((l) => l[0]),
@@ -145,6 +143,35 @@ output:
         `✗ field event.outcome (feature outcome_total) is keyword, expected a numeric type in ${prefix}-auth* (job auth)`,
       ]);
       assert.equal(run.lines.filter((l) => l.startsWith('✓')).length, 5, 'the other checks still pass');
+    });
+
+    it('checks the rule-match index of rule_hits: missing is a warning, a time field that is not a date fails', async () => {
+      const base = config(VALID_JOB).replace('output:', `rule_hits:\n  index: "${prefix}-elastalert"\noutput:`);
+      const missing = await doctor(base, `rule-hits-missing-${te.flavour}.yaml`);
+      assert.equal(missing.code, 0, missing.lines.join('\n'));
+      assert.match(missing.lines.at(-1) ?? '', new RegExp(`^⚠ rule_hits ${prefix}-elastalert: no such index yet`));
+      const created = await raw(te.url, 'PUT', `/${prefix}-elastalert`, {
+        mappings: { properties: { rule_name: { type: 'keyword' }, match_time: { type: 'keyword' } } },
+      });
+      assert.equal(created.status, 200);
+      try {
+        const wrong = await doctor(base, `rule-hits-keyword-${te.flavour}.yaml`);
+        assert.equal(wrong.code, 1);
+        assert.equal(
+          wrong.lines.at(-1),
+          `✗ rule_hits ${prefix}-elastalert: rule_hits.time_field match_time is mapped as keyword; it must be a date (the matched event's time: ElastAlert2 match_time), or no match is ever read`,
+        );
+        const dated = await raw(te.url, 'PUT', `/${prefix}-ea-dated`, {
+          mappings: { properties: { rule_name: { type: 'keyword' }, match_time: { type: 'date' } } },
+        });
+        assert.equal(dated.status, 200);
+        const ok = await doctor(base.replace(`${prefix}-elastalert`, `${prefix}-ea-dated`), `rule-hits-ok-${te.flavour}.yaml`);
+        assert.equal(ok.code, 0, ok.lines.join('\n'));
+        assert.equal(ok.lines.at(-1), `✓ rule_hits ${prefix}-ea-dated: 0 documents, match_time is a date`);
+      } finally {
+        await raw(te.url, 'DELETE', `/${prefix}-elastalert`);
+        await raw(te.url, 'DELETE', `/${prefix}-ea-dated?ignore_unavailable=true`);
+      }
     });
 
     it('reports a source index that matches nothing', async () => {
