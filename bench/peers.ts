@@ -7,7 +7,8 @@
  * 2. The embedded OpenSearch is started or reused (src/embedded/launcher.ts, 127.0.0.1:9250).
  * 3. A world is simulated (src/simulate) into an NDJSON file and the index <prefix>-events.
  * 4. Vigil: `vigil eval` in memory on the same events (the pipeline's JobRunner, default jobs and
- *    settings) — its own alert decisions, one incident per incident id.
+ *    settings: hourly windows sliding by 15 minutes, as the presets run) — its own alert decisions,
+ *    one incident per incident id.
  * 5. ElastAlert2: the shipped pack (rules/elastalert2) pointed at <prefix>-events, run for real over
  *    [end of warm-up, end of data] by bench/peers/elastalert_backfill.py, writeback/status indices
  *    <prefix>-elastalert*; its alerts are read back from the writeback index.
@@ -19,7 +20,7 @@
  *    then the same incident pass and budget.
  *
  * Flags: --json (one JSON object a line), --seed N (7), --days D (9), --users U (150), --hosts H (60),
- * --attacks SPEC (all:1), --prefix P (vigil-peers), --url URL (reuse an engine instead of the launcher),
+ * --attacks SPEC (all:1), --slide D (15m: Vigil's windows, as the presets run), --prefix P (vigil-peers), --url URL (reuse an engine instead of the launcher),
  * --keep (keep the indices and files).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -59,6 +60,7 @@ const { values: flags } = parseArgs({
     prefix: { type: 'string', default: 'vigil-peers' },
     url: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    slide: { type: 'string', default: '15m' },
   },
 });
 
@@ -169,7 +171,10 @@ async function main(): Promise<void> {
 
     say('Vigil: vigil eval in memory (pipeline JobRunner, default jobs) …');
     const evaluation = await phase('vigil', async () =>
-      evaluateEvents({ events: files.events, labels: files.labels, json: false, resamples: 0, keepWindows: true }, labels),
+      evaluateEvents(
+        { events: files.events, labels: files.labels, json: false, resamples: 0, keepWindows: true, slide: flags.slide },
+        labels,
+      ),
     );
     if (!evaluation.scored) throw new Error('evaluateEvents returned no windows');
     const { scoreFrom, scoreTo } = evaluation.scored;

@@ -50,6 +50,11 @@ export interface EventsEvalOptions {
   readonly keepIndices?: boolean;
   /** Return the scored windows too (after the relational pass), e.g. for analyst-level counts in bench:peers. */
   readonly keepWindows?: boolean;
+  /**
+   * Slide of the default jobs' hourly windows (default: the window, 1 h). `15m` is how the presets
+   * run in the pipeline; without --config only.
+   */
+  readonly slide?: string;
 }
 
 function commonTimeField(jobs: readonly JobConfig[]): string {
@@ -97,7 +102,7 @@ export async function evaluateEvents(
         : options.config
           ? Math.max(...jobs.map((j) => durationMs(j.warmup)))
           : defaultWarmupMs(span);
-    if (!options.config) jobs = defaultEvalJobs('events', warmupMs);
+    if (!options.config) jobs = defaultEvalJobs('events', warmupMs, ...(options.slide ? [options.slide] : []));
     const plans = jobs.map((j) => planJob(j));
     const slide = Math.max(...plans.map((p) => p.spec.slideMs));
     const scoreFrom = Math.ceil((Math.floor(buckets.minTime / slide) * slide + warmupMs) / slide) * slide;
