@@ -251,22 +251,18 @@ async function main(): Promise<void> {
     // Vigil beside ElastAlert2: its matches as soft labels (rule_hits defaults), the same incident pass.
     const hitDefaults = ruleHitsSchema.parse({ index: writeback });
     const plans = defaultEvalJobs('events', 0).map((j) => planJob(j));
-    const hitIndex = new RuleHitIndex(
+    const hitIndex = RuleHitIndex.forJobs(
       eaMatches.map((m) => ({ rule: m.rule, ts: m.ts, event: m.doc })),
-      [...new Set(plans.flatMap((p) => p.resolved.entityFields))],
-      {
-        weight: hitDefaults.weight,
-        maxRules: hitDefaults.max_rules,
-        keyFields: Object.fromEntries(queryKey),
-        jobs: new Map(plans.map((p) => [p.job.id, compileFilter(p.resolved.filter, ecsTypeOf)])),
-      },
+      plans.map((p) => ({ id: p.job.id, entityFields: p.resolved.entityFields, accepts: compileFilter(p.resolved.filter, ecsTypeOf) })),
+      { weight: hitDefaults.weight, maxRules: hitDefaults.max_rules, keyFields: Object.fromEntries(queryKey) },
     );
+    // ElastAlert2's distinct rules per window, weighed by the incident pass as `vigil eval --suite --rule-hits` does.
     const withHits = incidentPass(
       evaluation.scored.windows.map((w) => {
-        const shift = hitIndex.label({ job: w.job, entityField: w.entityField, entityValue: w.entity, start: w.start, end: w.end }).shift;
-        return { ...w, components: { ...w.components, ensemble_own: (w.components.ensemble_own ?? w.scores.ensemble) + shift } };
+        const rules = hitIndex.label({ job: w.job, entityField: w.entityField, entityValue: w.entity, start: w.start, end: w.end }).rules;
+        return { ...w, scores: { ...w.scores, rules: rules.length } };
       }),
-      { alertsPerDay: 10 },
+      { alertsPerDay: 10, ruleHits: { weight: hitDefaults.weight, maxRules: hitDefaults.max_rules } },
     );
     const vigilRba = scoreAlerts('Vigil + EA2 matches', vigilAlerts(withHits.windows), labels, scoreFrom, scoreTo);
 

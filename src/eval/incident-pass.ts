@@ -15,15 +15,11 @@
  * added to the fused score exactly as the pipeline adds the matches it reads from the rule
  * engine's index (src/feedback/rule-hits.ts, `rule_hits:` with key_fields = each rule's query_key).
  */
-import { ruleShift } from '../feedback/rule-hits.js';
+import { ruleShift, type RuleHitWeights } from '../feedback/rule-hits.js';
 import { IncidentTracker, type IncidentOptionsInput } from '../incidents/index.js';
 import type { ScoredWindow } from './scored-window.js';
 
-/** Rule matches as soft labels (src/feedback/rule-hits.ts): weight · 3 σ per distinct rule, at most maxRules. */
-export interface RuleHitWeights {
-  readonly weight: number;
-  readonly maxRules: number;
-}
+export type { RuleHitWeights };
 
 export interface IncidentPassOptions extends IncidentOptionsInput {
   readonly ruleHits?: RuleHitWeights;

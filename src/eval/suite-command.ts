@@ -1,5 +1,6 @@
 /** `vigil eval --suite`: picks the worlds, runs them one by one, prints each as it finishes and the worst case. */
 import { UsageError } from '../usage-error.js';
+import { ruleHitsSchema } from '../config/rule-hits.js';
 import { durationMs } from '../config/duration.js';
 import { compactLine, formatWorld, formatWorstCase, runSuite, SMOKE_WORLD, SUITE_WORLDS, worstCase, type SuiteWorld } from './suite.js';
 
@@ -13,10 +14,13 @@ export interface SuiteCommandOptions {
   readonly ruleHits?: string | boolean;
 }
 
-/** The --rule-hits weight: true = the rule_hits default (1), a number in (0, 1] otherwise. */
+/** rule_hits' defaults (weight, max_rules), so the suite measures what the pipeline does by default. */
+const RULE_HIT_DEFAULTS = ruleHitsSchema.parse({ index: 'unused' });
+
+/** The --rule-hits weight: true = the rule_hits default, a number in (0, 1] otherwise. */
 export function ruleHitWeight(flag: string | boolean | undefined): number | undefined {
   if (flag === undefined || flag === false) return undefined;
-  if (flag === true) return 1;
+  if (flag === true) return RULE_HIT_DEFAULTS.weight;
   const w = Number(flag);
   if (!(w > 0 && w <= 1)) throw new UsageError(`--rule-hits takes a weight in (0, 1], got "${flag}"`);
   return w;
@@ -44,11 +48,11 @@ export async function runSuiteCommand(o: SuiteCommandOptions): Promise<void> {
   const weight = ruleHitWeight(o.ruleHits);
   if (weight !== undefined && !o.json)
     console.log(
-      `Vigil with the rule pack's matches as soft labels: weight ${weight} (${(3 * weight).toFixed(2)} σ a rule), at most 2 rules a window\n`,
+      `Vigil with the rule pack's matches as soft labels: weight ${weight} (${(3 * weight).toFixed(2)} σ a rule), at most ${RULE_HIT_DEFAULTS.max_rules} rules a window\n`,
     );
   const results = await runSuite({
     worlds,
-    ...(weight !== undefined ? { ruleHits: { weight, maxRules: 2 } } : {}),
+    ...(weight !== undefined ? { ruleHits: { weight, maxRules: RULE_HIT_DEFAULTS.max_rules } } : {}),
     slide: o.slide,
     alertsPerDay: budget,
     ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),

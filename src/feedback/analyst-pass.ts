@@ -19,14 +19,13 @@ import type { AnalystFields, AnomalyDocument } from '../anomaly/document.js';
 import type { FeedbackConfig } from '../config/feedback.js';
 import type { RuleHitsConfig } from '../config/rule-hits.js';
 import type { Engine } from '../engine/engine.js';
-import type { EventPredicate } from '../features/query-filter.js';
 import type { VerdictRisks } from '../incidents/types.js';
 import type { Logger } from '../log.js';
 import { calibrate, fitPlatt, type Calibration } from '../models/calibration.js';
 import { AnalystInput, analystFields, analystWindowOf, type AnalystAdjustment } from './analyst.js';
 import { feedbackLinks, LINK_TTL_MS } from './link.js';
 import { loadLists, SoftLabeller, type ListSpec } from './lists.js';
-import { readRuleHits, RuleHitIndex } from './rule-hits.js';
+import { readRuleHits, RuleHitIndex, type RuleHitJob } from './rule-hits.js';
 import { Suppressor } from './pattern.js';
 import { FeedbackStore } from './store.js';
 import type { Feedback } from './verdict.js';
@@ -163,7 +162,7 @@ export interface AnalystSource {
   readonly anomalyIndex: string;
   readonly ruleHits?: RuleHitsConfig;
   /** The jobs' entity fields and filters: a rule match raises only windows of jobs that read its event. */
-  readonly jobs?: readonly { readonly id: string; readonly entityFields: readonly string[]; readonly accepts: EventPredicate }[];
+  readonly jobs?: readonly RuleHitJob[];
   /** The pseudonymiser's lookup, when entities are written as tokens. */
   readonly tokenise?: (field: string, value: string) => string;
 }
@@ -241,8 +240,6 @@ function ruleHitReader(
   const cfg = source.ruleHits;
   if (!cfg) return undefined;
   const jobs = source.jobs ?? [];
-  const fields = [...new Set(jobs.flatMap((j) => j.entityFields))];
-  const accepts = new Map(jobs.map((j) => [j.id, j.accepts]));
   return async ({ from, to }) => {
     try {
       const read = await readRuleHits(engine, cfg, from, to);
@@ -257,11 +254,10 @@ function ruleHitReader(
           { index: cfg.index, kept: read.hits.length },
           'more rule matches than rule_hits.max_hits_per_pass: the oldest were left out',
         );
-      return new RuleHitIndex(read.hits, fields, {
+      return RuleHitIndex.forJobs(read.hits, jobs, {
         weight: cfg.weight,
         maxRules: cfg.max_rules,
         keyFields: cfg.key_fields,
-        jobs: accepts,
         ...(source.tokenise ? { tokenise: source.tokenise } : {}),
       });
     } catch (error) {

@@ -57,8 +57,18 @@ export interface RuleHitOptions {
   readonly tokenise?: (field: string, value: string) => string;
 }
 
+/** How much rule hits count: weight · 3 σ per distinct rule, at most maxRules of them. */
+export type RuleHitWeights = Pick<RuleHitOptions, 'weight' | 'maxRules'>;
+
+/** A job as rule matches see it: the entity fields it scores and whether it reads an event. */
+export interface RuleHitJob {
+  readonly id: string;
+  readonly entityFields: readonly string[];
+  readonly accepts: EventPredicate;
+}
+
 /** The shift of `n` distinct rules: weight · 3 σ each, at most maxRules of them. */
-export function ruleShift(n: number, o: Pick<RuleHitOptions, 'weight' | 'maxRules'>): number {
+export function ruleShift(n: number, o: RuleHitWeights): number {
   return Math.min(n, o.maxRules) * o.weight * RULE_HIT_SHIFT;
 }
 
@@ -92,6 +102,15 @@ export class RuleHitIndex {
         }
       }
     }
+  }
+
+  /** An index over the entity fields of `jobs`, crediting each job only with the events it reads. */
+  static forJobs(hits: readonly RuleHit[], jobs: readonly RuleHitJob[], options: Omit<RuleHitOptions, 'jobs'>): RuleHitIndex {
+    return new RuleHitIndex(
+      hits,
+      jobs.flatMap((j) => j.entityFields),
+      { ...options, jobs: new Map(jobs.map((j) => [j.id, j.accepts])) },
+    );
   }
 
   get size(): number {

@@ -13,8 +13,9 @@ import { lookupTokeniser, privateExecutor } from '../privacy/index.js';
 import type { FeatureExecutor } from '../features/executor.js';
 import type { Logger } from '../log.js';
 import { createDispatcher } from '../alerting/dispatcher.js';
-import { analystPassLoader, type AnalystSource } from '../feedback/analyst-pass.js';
+import { analystPassLoader } from '../feedback/analyst-pass.js';
 import { compileFilter, ecsTypeOf, type EventPredicate } from '../features/query-filter.js';
+import type { RuleHitJob } from '../feedback/rule-hits.js';
 import { BulkWriter } from './anomaly-writer.js';
 import { clusterDeadLetterSink } from './dead-letter-sink.js';
 import { durationMs } from '../config/duration.js';
@@ -136,7 +137,9 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
     chunkBytes: config.pipeline.state_chunk_bytes,
     writer: options.holder,
   });
-  const writer = segmentingSinkFor(bulkWriterFor(engine, config, log), config.fairness, lookupTokeniser(config.privacy));
+  // Entities as documents name them (tokens under privacy.pseudonymise): for fairness segments and rule matches.
+  const tokenise = lookupTokeniser(config.privacy);
+  const writer = segmentingSinkFor(bulkWriterFor(engine, config, log), config.fairness, tokenise);
   const executor = privateExecutor(options.executor ?? new AggregationExecutor(engine), engine, config.privacy);
   let dispatcher = options.dispatcher;
   let ownDispatcher: { close(): Promise<void> } | undefined;
@@ -160,7 +163,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
       lists: config.lists,
       anomalyIndex: config.output.anomaly_index,
       ...(config.rule_hits ? { ruleHits: config.rule_hits, jobs: ruleHitJobs(plans, log) } : {}),
-      ...(config.rule_hits && lookupTokeniser(config.privacy) ? { tokenise: lookupTokeniser(config.privacy) } : {}),
+      ...(config.rule_hits && tokenise ? { tokenise } : {}),
     },
     log,
     options.now,
@@ -277,7 +280,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
  * What rule matches may raise, per job: windows of its entity fields, when the job reads the
  * matched event. A filter the in-memory compiler cannot evaluate accepts every match (said once).
  */
-function ruleHitJobs(plans: readonly JobPlan[], log: Logger): NonNullable<AnalystSource['jobs']> {
+function ruleHitJobs(plans: readonly JobPlan[], log: Logger): RuleHitJob[] {
   return plans.map((p) => {
     let accepts: EventPredicate = () => true;
     try {
