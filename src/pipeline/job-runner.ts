@@ -20,7 +20,7 @@ import { NeighbourMemory } from '../models/neighbours.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { FirstSeenStore } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
-import type { TimeWindow } from './window-planner.js';
+import { learnsFrom, type TimeWindow } from './window-planner.js';
 
 /** Where documents go: the cluster (BulkWriter) or a file (NdjsonSink). */
 export interface DocumentSink {
@@ -190,8 +190,10 @@ export class JobRunner {
       this.checkAborted(window);
       const started = this.now();
       const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
-      for (const w of entityWindows) history.push(observationOf(w));
-      if (this.options.neighbours) {
+      // Computed anyway (first-seen baselines warm on every window); fitted on non-overlapping ones.
+      const learns = learnsFrom(this.options.plan.spec, window.start);
+      if (learns) for (const w of entityWindows) history.push(observationOf(w));
+      if (learns && this.options.neighbours) {
         const memory = (state.neighbours ??= new NeighbourMemory({ seed: this.options.plan.job.seed }));
         for (const o of history.slice(history.length - entityWindows.length))
           memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
@@ -256,14 +258,15 @@ export class JobRunner {
       );
     }
     const scored: ScoredObservation[] = observations.map((o) => ensemble.scoreOne(o));
-    observations.forEach((o, i) => ensemble.learnOne(o, scored[i]));
+    const learns = learnsFrom(plan.spec, window.start);
+    if (learns) observations.forEach((o, i) => ensemble.learnOne(o, scored[i]));
     state.firstSeen.update(entityWindows, plan.resolved.features);
     if (eviction && state.live) await state.live.evictBeyondCap(window.start, state, eviction.store);
 
     // Nearest past windows of each entity, looked up before the window is remembered.
     const memory = this.options.neighbours ? (state.neighbours ??= new NeighbourMemory({ seed: plan.job.seed })) : undefined;
     const evidence = memory ? observations.map((o) => memory.nearest(o.entity, o.features)) : [];
-    if (memory) observations.forEach((o, i) => memory.remember(o.entity, o.time, o.features, evidence[i].nearest[0]?.distance));
+    if (memory && learns) observations.forEach((o, i) => memory.remember(o.entity, o.time, o.features, evidence[i].nearest[0]?.distance));
 
     const anomalies: BuiltAnomaly[] = entityWindows.map((w, i) => {
       const built = buildAnomaly(w, scored[i], plan.info, partition.index);

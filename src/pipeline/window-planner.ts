@@ -104,6 +104,20 @@ export function windowsInRange(spec: WindowSpec, from: number, to: number): Time
   return windows;
 }
 
+/**
+ * Whether the models learn from the window starting at `start`: the first window of each
+ * window-length block of time, so the windows learned from tile time without overlap. Sliding
+ * windows overlap (hourly windows sliding by 15 minutes see every event four times); learning from
+ * all of them would weigh each event four times, fill the per-entity baselines' reservoirs four
+ * times faster (64 windows hold 16 hours instead of 64, too few at any one time of day for the
+ * seasonal baseline) and make the models certain of what they saw too soon. Every window is still
+ * scored; only what the models remember is thinned. Stateless, so the same after a restart.
+ */
+export function learnsFrom(spec: WindowSpec, start: number): boolean {
+  if (spec.slideMs >= spec.windowMs) return true;
+  return Math.floor(start / spec.windowMs) !== Math.floor((start - spec.slideMs) / spec.windowMs);
+}
+
 /** How many windows of history precede scoring: enough slides to cover `warmupMs`. */
 export function warmupWindowCount(spec: WindowSpec, warmupMs: number): number {
   if (warmupMs <= 0) return 0;

@@ -4,6 +4,7 @@ import {
   alignDown,
   initialCursor,
   latestCompleteStart,
+  learnsFrom,
   planWindows,
   validateSpec,
   warmupWindowCount,
@@ -77,6 +78,26 @@ describe('window planner', () => {
       [0, 15, 30, 45, 60],
     );
     assert.ok(plan.windows.every((w) => w.end - w.start === H));
+  });
+
+  it('models learn from windows that tile time: one in four of hourly windows sliding by 15 minutes', () => {
+    const spec = { windowMs: H, slideMs: 15 * M, delayMs: 0 };
+    const starts = windowsInRange(spec, T0, T0 + 4 * H).map((w) => w.start);
+    const learned = starts.filter((s) => learnsFrom(spec, s));
+    assert.deepEqual(
+      learned.map((s) => (s - T0) / H),
+      [0, 1, 2, 3],
+    );
+    // The learned windows cover every instant exactly once.
+    assert.ok(learned.every((s, i) => i === 0 || s - learned[i - 1] === H));
+    // A slide that does not divide the window: exactly one learned window in each hour some window starts in.
+    const odd = { windowMs: H, slideMs: 25 * M, delayMs: 0 };
+    const oddStarts = windowsInRange(odd, T0, T0 + 25 * H).map((w) => w.start);
+    const blocks = new Set(oddStarts.map((s) => Math.floor(s / H)));
+    const learnedBlocks = oddStarts.filter((s) => learnsFrom(odd, s)).map((s) => Math.floor(s / H));
+    assert.deepEqual(learnedBlocks, [...blocks]);
+    // Windows that do not overlap: every one is learned.
+    assert.ok(windowsInRange(hourly, T0, T0 + 5 * H).every((w) => learnsFrom(hourly, w.start)));
   });
 
   it('aligns an unaligned checkpoint down to the slide', () => {
