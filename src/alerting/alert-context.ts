@@ -152,6 +152,24 @@ export function maxSeverity(alerts: readonly AlertContext[]): Severity {
 }
 
 /** A markdown description: reason, explanation, feature table, ATT&CK, window, links. Every free text escaped (escape.ts). */
+/** The verdicts a callback link records, in the order payloads list them, with their labels for people. */
+const VERDICT_LABELS = [
+  ['true_positive', 'True positive'],
+  ['false_positive', 'False positive'],
+  ['benign_expected', 'Benign, expected'],
+] as const;
+
+/**
+ * The alert's signed feedback links as [verdict, label, url], in a fixed order (empty when
+ * feedback callbacks are off): every payload format carries them, so a playbook or an analyst
+ * can answer from wherever the alert landed (src/feedback/link.ts).
+ */
+export function feedbackLinksOf(a: AlertContext): { verdict: string; label: string; url: string }[] {
+  const links = a.links.feedback;
+  if (!links) return [];
+  return VERDICT_LABELS.flatMap(([verdict, label]) => (links[verdict] ? [{ verdict, label, url: links[verdict] }] : []));
+}
+
 export function markdownDescription(alerts: readonly AlertContext[]): string {
   return alerts.map(markdownOne).join('\n\n---\n\n');
 }
@@ -176,5 +194,7 @@ function markdownOne(a: AlertContext): string {
   }
   if (a.links.kibana) lines.push('', `[Events in Kibana](${a.links.kibana})`);
   if (a.links.dashboards) lines.push('', `[Events in OpenSearch Dashboards](${a.links.dashboards})`);
+  const verdicts = feedbackLinksOf(a);
+  if (verdicts.length) lines.push('', `Verdict: ${verdicts.map((v) => `[${v.label}](${v.url})`).join(' · ')}`);
   return lines.join('\n');
 }

@@ -4,7 +4,7 @@
  * group lists the first ten alerts and says how many more there are. The webhook URL itself is
  * the credential: keep it in an environment variable (`url: ${SLACK_WEBHOOK_URL}`).
  */
-import { featureLine, fmt, groupTitle, type AlertContext } from '../alert-context.js';
+import { feedbackLinksOf, featureLine, fmt, groupTitle, type AlertContext } from '../alert-context.js';
 import { MAX_TEXT, slackCode, slackText, visible } from '../escape.js';
 import { toJson, type PayloadFormat } from './format.js';
 
@@ -41,6 +41,13 @@ function alertBlocks(a: AlertContext): object[] {
   ].filter(Boolean);
   const blocks: object[] = [{ type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), 2900) } }];
   if (links.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join(' · ') }] });
+  // One click records the verdict (the callback accepts GET): the analyst answers from Slack.
+  const verdicts = feedbackLinksOf(a);
+  if (verdicts.length)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `Verdict: ${verdicts.map((v) => `<${v.url}|${v.label}>`).join(' · ')}` }],
+    });
   return blocks;
 }
 

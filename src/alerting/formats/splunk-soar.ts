@@ -4,7 +4,7 @@
  * artifact's the anomaly id, so SOAR's own de-duplication recognises a retry.
  */
 import type { Severity } from '../../anomaly/document.js';
-import { groupTitle, markdownDescription, maxSeverity, type AlertContext } from '../alert-context.js';
+import { feedbackLinksOf, groupTitle, markdownDescription, maxSeverity, type AlertContext } from '../alert-context.js';
 import { visible } from '../escape.js';
 import { toJson, type PayloadFormat } from './format.js';
 
@@ -41,6 +41,9 @@ function cefOf(a: AlertContext): Record<string, string | number> {
   });
   if (a.links.kibana) cef.requestURL = a.links.kibana;
   else if (a.links.dashboards) cef.requestURL = a.links.dashboards;
+  // For the playbook's HTTP action: vigilFeedbackTruePositive, vigilFeedbackFalsePositive, vigilFeedbackBenignExpected.
+  for (const v of feedbackLinksOf(a))
+    cef[`vigilFeedback${v.verdict.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase())}`] = v.url;
   return cef;
 }
 

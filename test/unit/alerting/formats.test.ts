@@ -203,4 +203,35 @@ describe('payload formats over HTTP', () => {
     assert.match(JSON.stringify(b.blocks), /and 3 more/);
     assert.ok(b.blocks.length <= 50);
   });
+
+  it('every format carries the signed verdict links, so a playbook or an analyst can answer from where the alert landed', async () => {
+    const alert = testAnomaly();
+    const link = (verdict: string): string =>
+      `https://vigil.soc.example:9464/feedback?anomaly=${alert.id}&verdict=${verdict}&exp=1712000000&sig=s-${verdict}`;
+    alert.doc.vigil.analyst = {
+      links: {
+        true_positive: link('true_positive'),
+        false_positive: link('false_positive'),
+        benign_expected: link('benign_expected'),
+        expires: '2024-04-01T19:33:20.000Z',
+      },
+    };
+    for (const format of ['generic', 'slack', 'thehive', 'splunk-soar', 'xsoar', 'shuffle']) {
+      const [req] = await deliver(format, [alert]);
+      for (const verdict of ['true_positive', 'false_positive', 'benign_expected'])
+        assert.ok(req.body.includes(link(verdict)), `${format} lacks the ${verdict} link`);
+    }
+    // Where people read the alert, the links are labelled; where playbooks read it, they are fields.
+    const [slack] = await deliver('slack', [alert]);
+    assert.ok(slack.body.includes(`<${link('false_positive')}|False positive>`));
+    const [hive] = await deliver('thehive', [alert]);
+    assert.match((body(hive) as { description: string }).description, /Verdict: \[True positive\]\(https:/);
+    const [soar] = await deliver('splunk-soar', [alert]);
+    const cef = (body(soar) as { artifacts: { cef: Json }[] }).artifacts[0].cef;
+    assert.equal(cef.vigilFeedbackBenignExpected, link('benign_expected'));
+    assert.equal(cef.vigilFeedbackTruePositive, link('true_positive'));
+    // Without callbacks configured, no verdict line and no empty fields.
+    const [plain] = await deliver('splunk-soar', [testAnomaly()]);
+    assert.ok(!plain.body.includes('vigilFeedback') && !plain.body.includes('Verdict:'));
+  });
 });
