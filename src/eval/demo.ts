@@ -25,7 +25,7 @@ import { startAlertReceiver } from './alert-receiver.js';
 import { clusterIndices } from './cluster-eval.js';
 import { connectByUrl } from './cluster-url.js';
 import { evaluateEvents, type EventsEvaluation } from './events-eval.js';
-import { formatEvaluation } from './format.js';
+import { formatEventsEvaluation } from './format.js';
 
 export interface DemoOptions {
   /** Use this cluster instead of the embedded one (then nothing is started or stopped). */
@@ -184,7 +184,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       files,
     };
     print('');
-    print(formatEvaluation(evaluation.result));
+    print(formatEventsEvaluation(evaluation.analyst, evaluation.result, 10));
     print('');
     const engineStops = startedEngine && !options.keepEngine;
     print(`anomalies: ${result.anomalies.toLocaleString('en-US')} documents in index ${anomalyIndex} on ${url}`);

@@ -18,7 +18,7 @@ import { log } from '../log.js';
 import { renderReport } from './report/html.js';
 import { bucketByDay, removeBuckets } from './event-tape.js';
 import { evaluate } from './evaluate.js';
-import { formatEvaluation } from './format.js';
+import { formatEventsEvaluation } from './format.js';
 import { configEvalJobs, defaultEvalJobs, defaultWarmupMs } from './jobs.js';
 import { readLabels, type Label } from './labels.js';
 import { runInMemory } from './memory-run.js';
@@ -207,6 +207,7 @@ export function evaluationJson(e: EventsEvaluation): Record<string, unknown> {
     dataset: { ...rest.dataset, events: e.events, bad_lines: e.badLines, warmup_hours: e.warmupMs / 3_600_000 },
     latency: rest.latency,
     ensemble_alerts: rest.ensemble_alerts,
+    analyst: e.analyst,
     method: {
       mode: e.mode,
       jobs: e.jobs,
@@ -251,7 +252,7 @@ export async function runEventsEval(options: EventsEvalOptions): Promise<void> {
   }
   if (options.json) console.log(JSON.stringify(evaluationJson(evaluation)));
   else {
-    console.log(formatEvaluation(evaluation.result));
+    console.log(formatEventsEvaluation(evaluation.analyst, evaluation.result, options.budget ?? 10));
     if (options.report) console.log(`\nreport: ${options.report}`);
   }
 }

@@ -1,4 +1,5 @@
-/** The readable table printed by `vigil eval --events` (and by `vigil demo`). */
+/** The readable tables printed by `vigil eval --events`, `vigil eval --suite` and `vigil demo`. */
+import { ANALYST_BUDGETS, type AnalystFigures } from './analyst.js';
 import type { EvaluationResult } from './evaluate.js';
 import { MODEL_KEYS, type ModelKey } from './scored-window.js';
 
@@ -35,7 +36,7 @@ function table(header: string[], rows: string[][], rightAlign: (i: number) => bo
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
-export function formatEvaluation(r: EvaluationResult): string {
+function formatEvaluation(r: EvaluationResult): string {
   const d = r.dataset;
   const out: string[] = [];
   out.push(
@@ -116,4 +117,54 @@ export function formatEvaluation(r: EvaluationResult): string {
     out.push(...missed, ...warm);
   }
   return out.join('\n');
+}
+
+/** Short model names of the analyst-level table. */
+const SHORT: Record<ModelKey, string> = { ensemble: 'Vigil', rules: 'rules', zscore: 'z-score', iforest: 'iforest' };
+
+export function shortModelName(m: ModelKey): string {
+  return SHORT[m];
+}
+
+function caughtOf(caught: number, of: number): string {
+  return of ? `${caught}/${of} ${Math.round((100 * caught) / of)}%`.padStart(11) : '—'.padStart(11);
+}
+const num1 = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x.toFixed(1));
+
+/**
+ * What reaches the analyst, a row per model: attacks caught reading the N best incidents a day,
+ * median time to detect at 10 a day, window-level PR-AUC, then Vigil's own default decisions
+ * (incidents and false incidents a day, false ones on the first scored day, attacks caught, median
+ * time to detect). The suite prints it per world; `vigil eval --events` and the demo as their headline.
+ */
+export function formatAnalystTable(f: AnalystFigures): string[] {
+  const lines = [
+    `  model    ${ANALYST_BUDGETS.map((b) => `caught@${b}/day`.padStart(11)).join(' ')}  TTD@10  PR-AUC | default: inc/day false/day 1st-day-false caught  TTD`,
+  ];
+  for (const m of MODEL_KEYS) {
+    const x = f.models[m];
+    const d = x.atDefault;
+    lines.push(
+      `  ${SHORT[m].padEnd(8)} ${ANALYST_BUDGETS.map((b) => caughtOf(x.caughtAt[String(b)] ?? 0, f.attacksScored)).join(' ')}  ${num1(x.ttdMedianAt10).padStart(6)}  ${x.prAuc.toFixed(3).padStart(6)} |` +
+        (d
+          ? ` ${num1(d.incidentsPerDay).padStart(16)} ${num1(d.falsePerDay).padStart(9)} ${String(d.firstDayFalse).padStart(13)} ${String(d.caught).padStart(6)} ${num1(d.ttdMedianMinutes).padStart(5)}`
+          : '          —'),
+    );
+  }
+  if (f.missedAt10.length) lines.push(`  Vigil missed at 10/day: ${f.missedAt10.join(', ')}`);
+  return lines;
+}
+
+/**
+ * The headline of `vigil eval --events` and `vigil demo`: the analyst-level table (incidents),
+ * then the window-level one, labelled so nobody reads window ranks as alerts.
+ */
+export function formatEventsEvaluation(analyst: AnalystFigures, result: EvaluationResult, budget: number): string {
+  return [
+    `What reaches the analyst: incidents (Vigil's default budget ${budget} a day; a baseline's incidents are one per entity and day):`,
+    ...formatAnalystTable(analyst),
+    '',
+    'Window level (every entity-window ranked; for comparison with older figures):',
+    formatEvaluation(result),
+  ].join('\n');
 }

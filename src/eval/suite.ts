@@ -24,7 +24,8 @@ import { parseLabels } from './labels.js';
 import { formatLabel } from '../simulate/labels.js';
 import { runInMemory } from './memory-run.js';
 import { rulesForJob } from './rules.js';
-import { MODEL_KEYS, type ModelKey, type ScoredWindow } from './scored-window.js';
+import { MODEL_KEYS, type ScoredWindow } from './scored-window.js';
+import { formatAnalystTable, shortModelName } from './format.js';
 import type { Label } from './labels.js';
 
 const DAY_MS = 86_400_000;
@@ -265,42 +266,25 @@ export async function runSuite(options: SuiteOptions): Promise<WorldResult[]> {
   return results;
 }
 
-const LABEL: Record<ModelKey, string> = { ensemble: 'Vigil', rules: 'rules', zscore: 'z-score', iforest: 'iforest' };
-
-function pct(caught: number, of: number): string {
-  return of ? `${caught}/${of} ${Math.round((100 * caught) / of)}%`.padStart(11) : '—'.padStart(11);
-}
 const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '—' : x.toFixed(d));
 
 /** One world's table: a row per model. */
 export function formatWorld(r: WorldResult): string {
   const f = r.figures;
   const w = r.world;
-  const lines = [
+  return [
     `${w.name}  seed ${w.seed} · ${w.users} users · ${w.days} days (${w.warmupDays} warm-up) · ${r.events.toLocaleString('en-US')} events · ${f.attacksScored} scored attacks · ${f.windows.toLocaleString('en-US')} entity-windows · ${(r.elapsedMs / 1000).toFixed(0)} s`,
-    `  model    ${ANALYST_BUDGETS.map((b) => `caught@${b}/day`.padStart(11)).join(' ')}  TTD@10  PR-AUC | default: inc/day false/day 1st-day-false caught  TTD`,
-  ];
-  for (const m of MODEL_KEYS) {
-    const x = f.models[m];
-    const d = x.atDefault;
-    lines.push(
-      `  ${LABEL[m].padEnd(8)} ${ANALYST_BUDGETS.map((b) => pct(x.caughtAt[String(b)] ?? 0, f.attacksScored)).join(' ')}  ${num(x.ttdMedianAt10).padStart(6)}  ${x.prAuc.toFixed(3).padStart(6)} |` +
-        (d
-          ? ` ${num(d.incidentsPerDay).padStart(16)} ${num(d.falsePerDay).padStart(9)} ${String(d.firstDayFalse).padStart(13)} ${String(d.caught).padStart(6)} ${num(d.ttdMedianMinutes).padStart(5)}`
-          : '          —'),
-    );
-  }
-  if (f.missedAt10.length) lines.push(`  Vigil missed at 10/day: ${f.missedAt10.join(', ')}`);
-  return lines.join('\n');
+    ...formatAnalystTable(f),
+  ].join('\n');
 }
 
 /** One line per world, for diffs between runs and branches: caught@5/10/25 per model, then Vigil's default figures. */
 export function compactLine(r: WorldResult): string {
   const f = r.figures;
   const d = f.models.ensemble.atDefault;
-  const caught = MODEL_KEYS.map((m) => `${LABEL[m]} ${ANALYST_BUDGETS.map((b) => f.models[m].caughtAt[String(b)] ?? 0).join('/')}`).join(
-    ' · ',
-  );
+  const caught = MODEL_KEYS.map(
+    (m) => `${shortModelName(m)} ${ANALYST_BUDGETS.map((b) => f.models[m].caughtAt[String(b)] ?? 0).join('/')}`,
+  ).join(' · ');
   return `${r.world.name} of ${f.attacksScored}: ${caught} | false/day ${num(d?.falsePerDay)} 1st-day ${d?.firstDayFalse ?? '—'} TTD ${num(d?.ttdMedianMinutes)} PR-AUC ${f.models.ensemble.prAuc.toFixed(3)}`;
 }
 

@@ -78,6 +78,11 @@ for (const e of engines) {
       ]);
       assert.match(await readFile(r.reportFile, 'utf8'), /<svg/);
       assert.ok(printed.some((l) => l.includes(`anomalies: ${r.anomalies.toLocaleString('en-US')} documents in index ${r.anomalyIndex}`)));
+      // The headline is what reaches the analyst (incidents), before the window-level table.
+      const table = printed.join('\n');
+      const headline = table.indexOf('What reaches the analyst: incidents');
+      assert.ok(headline >= 0 && headline < table.indexOf('Window level'), 'the incident table leads');
+      assert.match(table, /\n {2}Vigil +\d+\/4 /);
       assert.ok(printed.some((l) => l.startsWith('report: ')));
       assert.ok(
         printed.some((l) => l.includes('ensemble (Vigil)')),

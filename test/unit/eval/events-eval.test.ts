@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateEvents, evaluationJson, type EventsEvaluation } from '../../../src/eval/events-eval.js';
 import { renderReport } from '../../../src/eval/report/html.js';
+import { formatEventsEvaluation } from '../../../src/eval/format.js';
 import { parseAttackSpec } from '../../../src/simulate/options.js';
 import { simulate } from '../../../src/simulate/simulate.js';
 import { NdjsonFileSink } from '../../../src/simulate/sinks.js';
@@ -66,6 +67,24 @@ describe('vigil eval --events on a tiny simulated enterprise (in memory)', () =>
     }
     assert.deepEqual(Object.keys(json.scenarios).sort(), ['brute_force', 'data_exfiltration', 'password_spray']);
     assert.ok(evaluation.result.latency.processing_ms_p50 >= 0);
+  });
+
+  it('leads with what reaches the analyst (incidents), then the window-level table, in text and JSON', () => {
+    const text = formatEventsEvaluation(evaluation.analyst, evaluation.result, 10);
+    const lines = text.split('\n');
+    assert.match(lines[0], /^What reaches the analyst: incidents \(Vigil's default budget 10 a day/);
+    assert.match(lines[1], /caught@5\/day caught@10\/day caught@25\/day {2}TTD@10 {2}PR-AUC \| default: inc\/day false\/day/);
+    const vigil = lines.find((l) => l.startsWith('  Vigil '));
+    assert.ok(vigil, text);
+    // Vigil's row: the same attacks-caught figures as the analyst figures, then its default decisions.
+    const a = evaluation.analyst.models.ensemble;
+    assert.ok(vigil.includes(`${a.caughtAt['10']}/${evaluation.analyst.attacksScored}`), vigil);
+    assert.ok(vigil.includes(`${a.atDefault?.falsePerDay.toFixed(1)}`), vigil);
+    const windowLevel = lines.findIndex((l) => l.startsWith('Window level'));
+    assert.ok(windowLevel > 5 && lines.slice(windowLevel).some((l) => l.startsWith('ensemble (Vigil)')));
+    const json = evaluationJson(evaluation) as { analyst: { attacksScored: number; models: Record<string, unknown> } };
+    assert.equal(json.analyst.attacksScored, evaluation.analyst.attacksScored);
+    assert.deepEqual(Object.keys(json.analyst.models), ['ensemble', 'rules', 'zscore', 'iforest']);
   });
 
   it('gives the same figures for a shuffled events file (the tape sorts by day)', async () => {
