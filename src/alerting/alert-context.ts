@@ -151,25 +151,34 @@ export function maxSeverity(alerts: readonly AlertContext[]): Severity {
   return alerts.reduce<Severity>((acc, a) => (SEVERITY_RANK[a.severity] > SEVERITY_RANK[acc] ? a.severity : acc), 'low');
 }
 
-/** A markdown description: reason, explanation, feature table, ATT&CK, window, links. Every free text escaped (escape.ts). */
-/** The verdicts a callback link records, in the order payloads list them, with their labels for people. */
-const VERDICT_LABELS = [
-  ['true_positive', 'True positive'],
-  ['false_positive', 'False positive'],
-  ['benign_expected', 'Benign, expected'],
+/**
+ * The verdicts a callback link records, in the order payloads list them: the label people read and
+ * the suffix of the CEF field a SOAR playbook reads (vigilFeedbackTruePositive, …).
+ */
+const VERDICT_LINKS = [
+  { verdict: 'true_positive', label: 'True positive', cef: 'TruePositive' },
+  { verdict: 'false_positive', label: 'False positive', cef: 'FalsePositive' },
+  { verdict: 'benign_expected', label: 'Benign, expected', cef: 'BenignExpected' },
 ] as const;
 
 /**
- * The alert's signed feedback links as [verdict, label, url], in a fixed order (empty when
- * feedback callbacks are off): every payload format carries them, so a playbook or an analyst
- * can answer from wherever the alert landed (src/feedback/link.ts).
+ * The alert's signed feedback links, in a fixed order (empty when feedback callbacks are off):
+ * every payload format carries them, so a playbook or an analyst can answer from wherever the
+ * alert landed (src/feedback/link.ts).
  */
-export function feedbackLinksOf(a: AlertContext): { verdict: string; label: string; url: string }[] {
+export function feedbackLinksOf(a: AlertContext): { verdict: string; label: string; cef: string; url: string }[] {
   const links = a.links.feedback;
   if (!links) return [];
-  return VERDICT_LABELS.flatMap(([verdict, label]) => (links[verdict] ? [{ verdict, label, url: links[verdict] }] : []));
+  return VERDICT_LINKS.flatMap((v) => (links[v.verdict] ? [{ ...v, url: links[v.verdict] }] : []));
 }
 
+/** "Verdict: [True positive](url) · …" for Markdown bodies ('' when feedback callbacks are off). */
+export function markdownVerdictLine(a: AlertContext): string {
+  const verdicts = feedbackLinksOf(a);
+  return verdicts.length ? `Verdict: ${verdicts.map((v) => `[${v.label}](${v.url})`).join(' · ')}` : '';
+}
+
+/** A markdown description: reason, explanation, feature table, ATT&CK, window, links. Every free text escaped (escape.ts). */
 export function markdownDescription(alerts: readonly AlertContext[]): string {
   return alerts.map(markdownOne).join('\n\n---\n\n');
 }
@@ -194,7 +203,7 @@ function markdownOne(a: AlertContext): string {
   }
   if (a.links.kibana) lines.push('', `[Events in Kibana](${a.links.kibana})`);
   if (a.links.dashboards) lines.push('', `[Events in OpenSearch Dashboards](${a.links.dashboards})`);
-  const verdicts = feedbackLinksOf(a);
-  if (verdicts.length) lines.push('', `Verdict: ${verdicts.map((v) => `[${v.label}](${v.url})`).join(' · ')}`);
+  const verdictLine = markdownVerdictLine(a);
+  if (verdictLine) lines.push('', verdictLine);
   return lines.join('\n');
 }

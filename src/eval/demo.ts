@@ -184,7 +184,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       files,
     };
     print('');
-    print(formatEventsEvaluation(evaluation.analyst, evaluation.result, 10));
+    print(formatEventsEvaluation(evaluation.analyst, evaluation.result));
     print('');
     const engineStops = startedEngine && !options.keepEngine;
     print(`anomalies: ${result.anomalies.toLocaleString('en-US')} documents in index ${anomalyIndex} on ${url}`);

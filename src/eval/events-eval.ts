@@ -252,7 +252,7 @@ export async function runEventsEval(options: EventsEvalOptions): Promise<void> {
   }
   if (options.json) console.log(JSON.stringify(evaluationJson(evaluation)));
   else {
-    console.log(formatEventsEvaluation(evaluation.analyst, evaluation.result, options.budget ?? 10));
+    console.log(formatEventsEvaluation(evaluation.analyst, evaluation.result));
     if (options.report) console.log(`\nreport: ${options.report}`);
   }
 }

@@ -129,7 +129,8 @@ export function shortModelName(m: ModelKey): string {
 function caughtOf(caught: number, of: number): string {
   return of ? `${caught}/${of} ${Math.round((100 * caught) / of)}%`.padStart(11) : '—'.padStart(11);
 }
-const num1 = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x.toFixed(1));
+/** One decimal, or — when there is no figure. */
+export const num1 = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : x.toFixed(1));
 
 /**
  * What reaches the analyst, a row per model: attacks caught reading the N best incidents a day,
@@ -159,7 +160,8 @@ export function formatAnalystTable(f: AnalystFigures): string[] {
  * The headline of `vigil eval --events` and `vigil demo`: the analyst-level table (incidents),
  * then the window-level one, labelled so nobody reads window ranks as alerts.
  */
-export function formatEventsEvaluation(analyst: AnalystFigures, result: EvaluationResult, budget: number): string {
+export function formatEventsEvaluation(analyst: AnalystFigures, result: EvaluationResult): string {
+  const budget = result.models.ensemble.budget_per_day;
   return [
     `What reaches the analyst: incidents (Vigil's default budget ${budget} a day; a baseline's incidents are one per entity and day):`,
     ...formatAnalystTable(analyst),

@@ -25,7 +25,7 @@ import { formatLabel } from '../simulate/labels.js';
 import { runInMemory } from './memory-run.js';
 import { rulesForJob } from './rules.js';
 import { MODEL_KEYS, type ScoredWindow } from './scored-window.js';
-import { formatAnalystTable, shortModelName } from './format.js';
+import { formatAnalystTable, num1, shortModelName } from './format.js';
 import type { Label } from './labels.js';
 
 const DAY_MS = 86_400_000;
@@ -266,8 +266,6 @@ export async function runSuite(options: SuiteOptions): Promise<WorldResult[]> {
   return results;
 }
 
-const num = (x: number | null | undefined, d = 1): string => (x === null || x === undefined ? '—' : x.toFixed(d));
-
 /** One world's table: a row per model. */
 export function formatWorld(r: WorldResult): string {
   const f = r.figures;
@@ -285,7 +283,7 @@ export function compactLine(r: WorldResult): string {
   const caught = MODEL_KEYS.map(
     (m) => `${shortModelName(m)} ${ANALYST_BUDGETS.map((b) => f.models[m].caughtAt[String(b)] ?? 0).join('/')}`,
   ).join(' · ');
-  return `${r.world.name} of ${f.attacksScored}: ${caught} | false/day ${num(d?.falsePerDay)} 1st-day ${d?.firstDayFalse ?? '—'} TTD ${num(d?.ttdMedianMinutes)} PR-AUC ${f.models.ensemble.prAuc.toFixed(3)}`;
+  return `${r.world.name} of ${f.attacksScored}: ${caught} | false/day ${num1(d?.falsePerDay)} 1st-day ${d?.firstDayFalse ?? '—'} TTD ${num1(d?.ttdMedianMinutes)} PR-AUC ${f.models.ensemble.prAuc.toFixed(3)}`;
 }
 
 /** Figures of the worst case, each with the world it comes from. */
@@ -349,6 +347,6 @@ export function formatWorstCase(w: WorstCase): string {
     `  more than every baseline at 5 and 10 ${w.beatsBaselinesAt5And10}/${w.worlds} worlds${w.notBeating.length ? `  (not: ${w.notBeating.join(', ')})` : ''}   target all: ${ok(w.notBeating.length === 0)}`,
     `  false incidents/day                  ${w.falsePerDay.toFixed(1)}${at('falsePerDay')}   target ≤ 4: ${ok(w.falsePerDay <= 4)}`,
     `  false incidents, first scored day    ${w.firstDayFalse}${at('firstDayFalse')}   target ≤ 10: ${ok(w.firstDayFalse <= 10)}`,
-    `  median time to detect                ${num(w.ttdMedianMinutes)} min${at('ttdMedianMinutes')}   target ≤ 20: ${ok(w.ttdMedianMinutes !== null && w.ttdMedianMinutes <= 20)}`,
+    `  median time to detect                ${num1(w.ttdMedianMinutes)} min${at('ttdMedianMinutes')}   target ≤ 20: ${ok(w.ttdMedianMinutes !== null && w.ttdMedianMinutes <= 20)}`,
   ].join('\n');
 }

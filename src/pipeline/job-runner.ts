@@ -191,12 +191,11 @@ export class JobRunner {
       const started = this.now();
       const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
       // Computed anyway (first-seen baselines warm on every window); fitted on non-overlapping ones.
-      const learns = learnsFrom(this.options.plan.spec, window.start);
-      if (learns) for (const w of entityWindows) history.push(observationOf(w));
-      if (learns && this.options.neighbours) {
+      const learned = learnsFrom(this.options.plan.spec, window.start) ? entityWindows.map(observationOf) : [];
+      for (const o of learned) history.push(o);
+      if (learned.length > 0 && this.options.neighbours) {
         const memory = (state.neighbours ??= new NeighbourMemory({ seed: this.options.plan.job.seed }));
-        for (const o of history.slice(history.length - entityWindows.length))
-          memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
+        for (const o of learned) memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
       }
       state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
       const outcome: WindowOutcome = {

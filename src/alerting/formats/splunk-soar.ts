@@ -42,8 +42,7 @@ function cefOf(a: AlertContext): Record<string, string | number> {
   if (a.links.kibana) cef.requestURL = a.links.kibana;
   else if (a.links.dashboards) cef.requestURL = a.links.dashboards;
   // For the playbook's HTTP action: vigilFeedbackTruePositive, vigilFeedbackFalsePositive, vigilFeedbackBenignExpected.
-  for (const v of feedbackLinksOf(a))
-    cef[`vigilFeedback${v.verdict.replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase())}`] = v.url;
+  for (const v of feedbackLinksOf(a)) cef[`vigilFeedback${v.cef}`] = v.url;
   return cef;
 }
 

@@ -5,7 +5,7 @@
  * goes in the `Authorization` header (username `_header:Authorization` in the instance settings).
  */
 import type { Severity } from '../../anomaly/document.js';
-import { feedbackLinksOf, featureLine, groupTitle, maxSeverity, type Notification } from '../alert-context.js';
+import { featureLine, groupTitle, markdownVerdictLine, maxSeverity, type Notification } from '../alert-context.js';
 import { MAX_TEXT, markdownText, visible } from '../escape.js';
 import { alertJson, notificationTime } from './generic.js';
 import { toJson, type PayloadFormat } from './format.js';
@@ -19,9 +19,9 @@ function details(n: Notification): string {
   return n.alerts
     .map((a) => {
       const link = a.links.kibana ?? a.links.dashboards ?? '';
-      const verdicts = feedbackLinksOf(a);
-      const verdictLine = verdicts.length ? `Verdict: ${verdicts.map((v) => `[${v.label}](${v.url})`).join(' · ')}` : '';
-      return [md(a.reason), md(a.explanation), ...a.features.map((f) => md(featureLine(f))), link, verdictLine].filter(Boolean).join('\n');
+      return [md(a.reason), md(a.explanation), ...a.features.map((f) => md(featureLine(f))), link, markdownVerdictLine(a)]
+        .filter(Boolean)
+        .join('\n');
     })
     .join('\n\n');
 }

@@ -70,7 +70,7 @@ describe('vigil eval --events on a tiny simulated enterprise (in memory)', () =>
   });
 
   it('leads with what reaches the analyst (incidents), then the window-level table, in text and JSON', () => {
-    const text = formatEventsEvaluation(evaluation.analyst, evaluation.result, 10);
+    const text = formatEventsEvaluation(evaluation.analyst, evaluation.result);
     const lines = text.split('\n');
     assert.match(lines[0], /^What reaches the analyst: incidents \(Vigil's default budget 10 a day/);
     assert.match(lines[1], /caught@5\/day caught@10\/day caught@25\/day {2}TTD@10 {2}PR-AUC \| default: inc\/day false\/day/);
