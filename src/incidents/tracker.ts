@@ -267,6 +267,7 @@ export class IncidentTracker {
       named,
       keys,
       risks,
+      adjusted,
       rel.map((r) => r.root),
       hubs,
       t,
@@ -394,6 +395,7 @@ export class IncidentTracker {
     named: readonly (readonly string[])[],
     keys: readonly string[],
     risks: readonly number[],
+    own: readonly number[],
     roots: readonly string[],
     hubs: ReadonlySet<string>,
     t: number,
@@ -418,9 +420,16 @@ export class IncidentTracker {
       if (!(risks[i] >= this.options.incidentMin)) continue;
       const r = indexOf.get(roots[i]);
       const rootKey = r !== undefined ? keys[r] : keys[i];
+      const ownInc = byRoot.get(keys[i]) ?? byMember.get(keys[i])?.inc;
+      // A window at least as strong on its own as the neighbour that lifted it stays in its own
+      // entity's incident: a scanner lifted by whichever host it touched hardest this slice is
+      // still the scanner's one incident, not a new one per host.
+      const keepsOwn = ownInc !== undefined && r !== undefined && r !== i && own[i] >= own[r];
       const inc =
+        (keepsOwn ? ownInc : undefined) ??
         byRoot.get(rootKey) ??
         byMember.get(rootKey)?.inc ??
+        ownInc ??
         // A window that names an open incident's root entity (a victim account naming the sprayer's IP).
         named[i]
           .filter((rk) => !hubs.has(rk))

@@ -54,6 +54,29 @@ describe('IncidentTracker', () => {
     );
   });
 
+  it('a scanner touching a different host each slice stays one incident, whichever neighbour lifts it', () => {
+    // The scanner (own 8) and the account it touches (own 5) lift each other, so the relational
+    // root of the scanner's window is that slice's account. It must still continue its own
+    // incident instead of opening a new one per account (w1-small: six alerts in two hours).
+    const tracker = new IncidentTracker();
+    const ends = [1, 2, 3, 4, 5, 6].map((k) => T0 + 10 * H + k * M15);
+    const out = run(
+      tracker,
+      ends.map((e, k) => [...crowd(30, e), ip('10.0.0.18', 8, e, [`host${k}`]), user(`host${k}`, 5, e, ['10.0.0.18'])]),
+      ends,
+    );
+    const scannerIncidents = out.map((d) => {
+      const w = d.windows.find((x) => x.entityValue === '10.0.0.18');
+      return w?.incidentId;
+    });
+    assert.equal(new Set(scannerIncidents).size, 1, `scanner windows in incidents ${scannerIncidents.join(', ')}`);
+    const news = out.flatMap((d) => d.incidents.filter((i) => i.status === 'new'));
+    assert.equal(news.length, 1);
+    // Each slice's account joins the scanner's incident.
+    const last = out[5].incidents.find((i) => i.id === scannerIncidents[0]);
+    assert.ok(last?.entities.includes('user=host5'));
+  });
+
   it('never sends more than alerts_per_day new incidents a day, quiet slices none; the rest read cut 100', () => {
     const tracker = new IncidentTracker({ alertsPerDay: 3 });
     let news = 0;
