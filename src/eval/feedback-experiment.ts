@@ -5,13 +5,16 @@
  *
  * 1. Suppression. The analyst reads the incidents Vigil alerted on the first `feedbackDays`
  *    scored days and, judging from the ground truth (standing in for an investigation), finds the
- *    false ones. The three noisiest false-positive patterns (the entities taking part in the most
- *    false incidents) are marked `benign_expected` as `vigil feedback benign_expected --anomaly ID`
- *    records them: one verdict per false incident on the entity's strongest window there, with the
- *    features that carried it (src/feedback/store.ts). From then on the verdicts are applied
+ *    false ones. The three noisiest false-positive patterns (the entities that drove the most false
+ *    incidents: each incident's strongest window when it alerted) are marked `benign_expected` as
+ *    `vigil feedback benign_expected --incident ID` records them: one verdict per false incident on
+ *    the window that drove it, with the features that carried that entity's windows there
+ *    (src/feedback/store.ts). From then on the verdicts are applied
  *    before the incident pass as the pipeline applies them (src/feedback/analyst.ts), and the pass
  *    is run again. Reported for the days after the verdicts: false incidents a day before and
- *    after, and the attacks caught with and without feedback (any attack lost is named).
+ *    after, the attacks caught with and without feedback (any attack lost is named), and how many
+ *    later false incidents an entity that had already driven one drives (the ceiling of any
+ *    entity-level verdict).
  * 2. Calibration. Verdicts are labels: Platt scaling is fitted on the windows of the incidents the
  *    analyst judged in the first half of the scored period (ground truth as the verdicts) and the
  *    Brier score of the feedback-calibrated probability is compared with the ensemble's own
@@ -21,18 +24,15 @@
  * Nothing here is fitted to a world: the same three-pattern rule, day count and suppression
  * tolerance for every world.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { AnalystInput } from '../feedback/analyst.js';
-import { Suppressor } from '../feedback/pattern.js';
+import { mergeBands, Suppressor } from '../feedback/pattern.js';
 import type { Feedback } from '../feedback/verdict.js';
 import { calibrate, fitPlatt, type Calibration } from '../models/calibration.js';
 import { attacksOf } from './evaluate.js';
 import { incidentPass, type IncidentPassResult } from './incident-pass.js';
 import { LabelIndex, type Label } from './labels.js';
 import type { ScoredWindow } from './scored-window.js';
-import { scoreWorld, type ScoredWorld, type SuiteWorld } from './suite.js';
+import { scoredWorldCached, type SuiteWorld } from './suite.js';
 
 const DAY_MS = 86_400_000;
 /** How long the experiment's verdicts last (the CLI's default for benign_expected). */
@@ -83,8 +83,13 @@ export interface FeedbackWorldResult {
   readonly after: PeriodFigures;
   /** Attacks caught without feedback and missed with it. */
   readonly lost: readonly string[];
-  /** False incidents alerted after the verdicts (without feedback) that involve an entity the verdicts name. */
+  /** False incidents alerted after the verdicts (without feedback) driven by an entity the verdicts name. */
   readonly falseAfterWithMarked: number;
+  /**
+   * False incidents alerted after the verdicts (without feedback) driven by an entity that drove a
+   * false incident before them: the most any verdict on an entity's behaviour could remove.
+   */
+  readonly falseAfterRepeating: number;
   readonly falseAfter: number;
   /** Relative fall of false incidents a day after the verdicts (0.3 = 30 %). */
   readonly reduction: number;
@@ -139,11 +144,33 @@ function periodFigures(pass: IncidentPassResult, truth: Truth, from: number, to:
   };
 }
 
+/** Key of an entity in a job, as a verdict names it. */
+const driverKey = (w: ScoredWindow): string => `${w.job}|${w.entityField}=${w.entity}`;
+
 /**
- * The verdicts an analyst gives after reading the alerted incidents before `at`: the `patterns`
- * entities taking part in the most false incidents (ties: more windows in them, then name) are
- * marked benign_expected, each with `vigil feedback benign_expected --anomaly ID` on its strongest
- * window of every false incident it took part in (the pattern: that window's carrying features).
+ * Each false incident's driver: the strongest of its windows the analyst could read when it
+ * alerted (ended by then) — the entity the notification is about. Incident id → that window.
+ */
+function falseDrivers(pass: IncidentPassResult, truth: Truth, from: number, to: number): Map<string, ScoredWindow> {
+  const real = incidentTruth(pass, truth);
+  const alertedAt = new Map<string, number>();
+  for (const a of pass.alerts) if (a.at > from && a.at <= to && !real.get(a.id)) alertedAt.set(a.id, a.at);
+  const out = new Map<string, ScoredWindow>();
+  for (const w of pass.windows) {
+    const at = w.incident === undefined ? undefined : alertedAt.get(w.incident);
+    if (at === undefined || w.incident === undefined || w.end > at) continue;
+    const seen = out.get(w.incident);
+    if (!seen || w.score100 > seen.score100) out.set(w.incident, w);
+  }
+  return out;
+}
+
+/**
+ * The verdicts an analyst gives after reading the alerted incidents up to `at`: the `patterns`
+ * entities that drove the most false incidents (ties: name) are marked benign_expected, as
+ * `vigil feedback benign_expected --incident ID` records them: one verdict per incident, on the
+ * window that drove it, with the pattern of all that entity's windows in the incident. An incident is judged by the entity
+ * it is about, not by every account or host linked into it.
  */
 export function analystVerdicts(
   pass: IncidentPassResult,
@@ -151,33 +178,25 @@ export function analystVerdicts(
   at: number,
   patterns: number,
 ): { verdicts: Feedback[]; marked: FeedbackWorldResult['marked'] } {
-  const real = incidentTruth(pass, truth);
-  const falseIds = new Set(pass.alerts.filter((a) => a.at <= at && !real.get(a.id)).map((a) => a.id));
-  // entity → incident → its strongest window there
-  const byEntity = new Map<string, Map<string, ScoredWindow>>();
-  let windows = new Map<string, number>();
-  for (const w of pass.windows) {
-    if (!w.incident || !falseIds.has(w.incident) || w.start >= at) continue;
-    const key = `${w.job}|${w.entityField}=${w.entity}`;
-    const incidents = byEntity.get(key) ?? new Map<string, ScoredWindow>();
-    const seen = incidents.get(w.incident);
-    if (!seen || w.score100 > seen.score100) incidents.set(w.incident, w);
-    byEntity.set(key, incidents);
-    windows.set(key, (windows.get(key) ?? 0) + 1);
-  }
-  const noisiest = [...byEntity]
-    .sort((a, b) => b[1].size - a[1].size || (windows.get(b[0]) ?? 0) - (windows.get(a[0]) ?? 0) || (a[0] < b[0] ? -1 : 1))
-    .slice(0, patterns);
-  windows = new Map();
+  const byDriver = new Map<string, ScoredWindow[]>();
+  for (const w of falseDrivers(pass, truth, -Infinity, at).values()) byDriver.set(driverKey(w), [...(byDriver.get(driverKey(w)) ?? []), w]);
+  const noisiest = [...byDriver].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1)).slice(0, patterns);
+  // The analyst judges each incident as a whole: the driver's pattern spans all its windows there.
+  const judged = new Map<string, ScoredWindow[]>();
+  for (const w of pass.windows)
+    if (w.incident !== undefined && w.end <= at) {
+      const k = `${w.incident}|${driverKey(w)}`;
+      judged.set(k, [...(judged.get(k) ?? []), w]);
+    }
   const verdicts: Feedback[] = [];
-  const marked = noisiest.map(([key, incidents]) => {
-    for (const w of incidents.values()) verdicts.push(verdictOf(w, at, `noisy pattern of ${key}`));
-    return { root: key, falseIncidents: incidents.size, verdicts: incidents.size };
+  const marked = noisiest.map(([key, drove]) => {
+    for (const w of drove) verdicts.push(verdictOf(w, judged.get(`${w.incident ?? ''}|${key}`) ?? [w], at, `noisy pattern of ${key}`));
+    return { root: key, falseIncidents: drove.length, verdicts: drove.length };
   });
   return { verdicts, marked };
 }
 
-function verdictOf(w: ScoredWindow, at: number, reason: string): Feedback {
+function verdictOf(w: ScoredWindow, judged: readonly ScoredWindow[], at: number, reason: string): Feedback {
   return {
     verdict: 'benign_expected',
     by: 'feedback-experiment',
@@ -186,7 +205,7 @@ function verdictOf(w: ScoredWindow, at: number, reason: string): Feedback {
     entity: { field: w.entityField, value: w.entity },
     fused_score: w.components.ensemble_own ?? w.scores.ensemble,
     window_start: new Date(w.start).toISOString(),
-    pattern: (w.pattern ?? []).map((f) => ({ name: f.name, actual: f.actual, typical: f.typical })),
+    pattern: mergeBands([w, ...judged.filter((x) => x !== w)].map((x) => x.pattern ?? [])),
     expires: new Date(at + VERDICT_DAYS * DAY_MS).toISOString(),
   };
 }
@@ -263,22 +282,11 @@ export function brierFigures(pass: IncidentPassResult, truth: Truth, scoreFrom: 
   };
 }
 
-async function scoredWorld(world: SuiteWorld, slide: string, cacheDir: string | undefined): Promise<ScoredWorld> {
-  const file = cacheDir ? join(cacheDir, `feedback-${world.name}-${world.seed}-${world.users}-${world.days}-${slide}.json`) : undefined;
-  if (file && existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as ScoredWorld;
-  const scored = await scoreWorld(world, slide);
-  if (file && cacheDir) {
-    await mkdir(cacheDir, { recursive: true });
-    await writeFile(file, JSON.stringify(scored));
-  }
-  return scored;
-}
-
 export async function runFeedbackWorld(
   world: SuiteWorld,
   o: Omit<FeedbackExperimentOptions, 'worlds' | 'onWorld'> = {},
 ): Promise<FeedbackWorldResult> {
-  const scored = await scoredWorld(world, o.slide ?? '15m', o.cacheDir);
+  const scored = await scoredWorldCached(world, { slide: o.slide ?? '15m', ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}) });
   if (scored.windows.length > 0 && scored.windows.every((w) => w.pattern === undefined)) {
     throw new Error(`the cached scores of ${world.name} carry no feature patterns (an older cache): delete the cache folder and run again`);
   }
@@ -292,12 +300,11 @@ export async function runFeedbackWorld(
   const before = periodFigures(baseline, truth, feedbackAt, scored.scoreTo);
   const after = periodFigures(withFeedback, truth, feedbackAt, scored.scoreTo);
   const kept = new Set(after.caught);
-  const marked = new Set(verdicts.map((v) => `${v.job_id}|${v.entity.value}`));
-  const real = incidentTruth(baseline, truth);
-  const falseAfter = new Set(baseline.alerts.filter((a) => a.at > feedbackAt && !real.get(a.id)).map((a) => a.id));
-  const withMarked = new Set(
-    baseline.windows.filter((w) => w.incident && falseAfter.has(w.incident) && marked.has(`${w.job}|${w.entity}`)).map((w) => w.incident),
-  );
+  // What any verdict on an entity could remove at most: later false incidents driven by an entity
+  // that had already driven one before the verdicts.
+  const driversBefore = new Set([...falseDrivers(baseline, truth, -Infinity, feedbackAt).values()].map(driverKey));
+  const marked = new Set(markedRoots.map((m) => m.root));
+  const driversAfter = [...falseDrivers(baseline, truth, feedbackAt, Infinity).values()];
   return {
     world,
     feedbackAt,
@@ -307,8 +314,9 @@ export async function runFeedbackWorld(
     before,
     after,
     lost: before.caught.filter((a) => !kept.has(a)),
-    falseAfterWithMarked: withMarked.size,
-    falseAfter: falseAfter.size,
+    falseAfterWithMarked: driversAfter.filter((w) => marked.has(driverKey(w))).length,
+    falseAfterRepeating: driversAfter.filter((w) => driversBefore.has(driverKey(w))).length,
+    falseAfter: driversAfter.length,
     reduction: before.falsePerDay > 0 ? Math.round((1 - after.falsePerDay / before.falsePerDay) * 1000) / 1000 : 0,
     brier: brierFigures(baseline, truth, scored.scoreFrom, scored.scoreTo),
   };
@@ -333,7 +341,7 @@ export function formatFeedbackWorld(r: FeedbackWorldResult): string {
     ...r.marked.map((m) => `  benign_expected: ${m.root} (in ${m.falseIncidents} false incidents, ${m.verdicts} verdicts)`),
     `  false incidents/day after the verdicts   ${r.before.falsePerDay.toFixed(2)} → ${r.after.falsePerDay.toFixed(2)}   (${(100 * r.reduction).toFixed(1)}% fewer; target ≥ 30%)`,
     `  incidents/day                            ${r.before.incidentsPerDay.toFixed(2)} → ${r.after.incidentsPerDay.toFixed(2)}   (${r.suppressedWindows} windows suppressed)`,
-    `  false incidents after the verdicts involving a marked entity (without feedback): ${r.falseAfterWithMarked} of ${r.falseAfter}`,
+    `  false incidents after the verdicts (without feedback) driven by a marked entity: ${r.falseAfterWithMarked} of ${r.falseAfter}; by any entity that drove one before: ${r.falseAfterRepeating}`,
     `  attacks caught                           ${r.before.caught.length} → ${r.after.caught.length}   lost: ${r.lost.length ? r.lost.join(', ') : 'none'}`,
     `  Brier (held-out 2nd half, Platt on ${b.trainPositives}+/${b.trainNegatives}− judged windows): all ${b.allWindows.n} windows ${f3(b.allWindows.uncalibrated)} → ${f3(b.allWindows.calibrated)}; alerted ${b.alerted.n} windows ${f3(b.alerted.uncalibrated)} → ${f3(b.alerted.calibrated)}`,
   ].join('\n');

@@ -131,16 +131,7 @@ export async function runWorld(
   options: Pick<SuiteOptions, 'slide' | 'alertsPerDay' | 'cacheDir' | 'models' | 'inspect' | 'ruleHits'> = {},
 ): Promise<WorldResult> {
   const started = Date.now();
-  const slide = options.slide ?? '15m';
-  const cacheFile = options.cacheDir
-    ? join(options.cacheDir, `${world.name}-${world.seed}-${world.users}-${world.days}-${slide}${switchesTag(options.models)}.ndjson`)
-    : undefined;
-  let scored: ScoredWorld;
-  if (cacheFile && existsSync(cacheFile)) scored = await readCache(cacheFile);
-  else {
-    scored = await scoreWorld(world, slide, options.models);
-    if (cacheFile) await writeCache(cacheFile, scored);
-  }
+  const scored = await scoredWorldCached(world, options);
   const pass = incidentPass(scored.windows, {
     alertsPerDay: options.alertsPerDay ?? 10,
     ...(options.ruleHits ? { ruleHits: options.ruleHits } : {}),
@@ -168,6 +159,25 @@ export async function runWorld(
     elapsedMs: Date.now() - started,
     ...(scored.scoringMs !== undefined ? { scoringMs: scored.scoringMs } : {}),
   };
+}
+
+/**
+ * A world's scored windows: read from `cacheDir` when an earlier run kept them (same world, seed,
+ * slide and models), else simulated and scored, and kept there. Every command that evaluates the
+ * suite's worlds (the suite, the feedback experiment) shares this one cache.
+ */
+export async function scoredWorldCached(
+  world: SuiteWorld,
+  options: Pick<SuiteOptions, 'slide' | 'cacheDir' | 'models'> = {},
+): Promise<ScoredWorld> {
+  const slide = options.slide ?? '15m';
+  const cacheFile = options.cacheDir
+    ? join(options.cacheDir, `${world.name}-${world.seed}-${world.users}-${world.days}-${slide}${switchesTag(options.models)}.ndjson`)
+    : undefined;
+  if (cacheFile && existsSync(cacheFile)) return readCache(cacheFile);
+  const scored = await scoreWorld(world, slide, options.models);
+  if (cacheFile) await writeCache(cacheFile, scored);
+  return scored;
 }
 
 /**

@@ -32,6 +32,30 @@ export interface PatternWindow {
   readonly features: readonly FeatureValue[];
 }
 
+/** One feature of a verdict's pattern: the judged value and the entity's typical value then. */
+export interface FeatureBand {
+  readonly name: string;
+  readonly actual: number;
+  readonly typical: number;
+}
+
+/**
+ * The pattern of several judged windows of one entity and job — an incident judged as a whole: every
+ * feature that carried any of them, at its most extreme judged value in the direction it was
+ * anomalous (the first window's typical value sets the direction). A weekly scan judged on its
+ * incident then covers its busiest window, not only the first or the highest-scored one.
+ */
+export function mergeBands(bands: readonly (readonly FeatureBand[])[]): FeatureBand[] {
+  const merged = new Map<string, FeatureBand>();
+  for (const band of bands)
+    for (const f of band) {
+      const had = merged.get(f.name);
+      if (!had) merged.set(f.name, { name: f.name, actual: f.actual, typical: f.typical });
+      else if (had.actual >= had.typical ? f.actual > had.actual : f.actual < had.actual) merged.set(f.name, { ...had, actual: f.actual });
+    }
+  return [...merged.values()];
+}
+
 export interface Suppression {
   /** The verdict that matched (for the document: who, why, until when). */
   readonly verdict: Feedback;

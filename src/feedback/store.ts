@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BulkOperation, BulkResult, Engine, JsonObject } from '../engine/engine.js';
 import { CARRYING_SHARE } from './analyst.js';
+import { mergeBands, type FeatureBand } from './pattern.js';
 import { DEFAULT_EXPIRY_DAYS, parseFeedback, type Feedback, type FeedbackDocument, type VerdictKind } from './verdict.js';
 
 const DAY_MS = 86_400_000;
@@ -18,11 +19,27 @@ export interface VerdictRequest {
   readonly now?: number;
 }
 
-/** The feedback document for one anomaly document (as stored in the anomaly index). */
-export function feedbackFor(anomalyId: string, anomaly: JsonObject, request: VerdictRequest): FeedbackDocument {
+/** The features that carried an anomaly document's score, as a verdict's pattern records them. */
+function carryingBand(anomaly: JsonObject): FeatureBand[] {
+  const v = anomaly.vigil as JsonObject;
+  const features = (Array.isArray(v.features) ? v.features : []) as JsonObject[];
+  return features
+    .filter((f) => Number(f.contribution) >= CARRYING_SHARE)
+    .map((f) => ({ name: String(f.name), actual: Number(f.actual), typical: Number(f.typical) }));
+}
+
+/**
+ * The feedback document for one anomaly document (as stored in the anomaly index). `alsoJudged`:
+ * the same entity's other documents in a judged incident — the pattern then spans all of them.
+ */
+export function feedbackFor(
+  anomalyId: string,
+  anomaly: JsonObject,
+  request: VerdictRequest,
+  alsoJudged: readonly JsonObject[] = [],
+): FeedbackDocument {
   const v = anomaly.vigil as JsonObject;
   const entity = v.entity as JsonObject;
-  const features = (Array.isArray(v.features) ? v.features : []) as JsonObject[];
   const now = request.now ?? Date.now();
   const days = request.expiresInDays ?? DEFAULT_EXPIRY_DAYS[request.verdict];
   const incident = (v.incident as JsonObject | undefined)?.id;
@@ -41,9 +58,7 @@ export function feedbackFor(anomalyId: string, anomaly: JsonObject, request: Ver
         fused_score: Number(v.fused_score),
         window_start: String((v.window as JsonObject).start),
         risk,
-        pattern: features
-          .filter((f) => Number(f.contribution) >= CARRYING_SHARE)
-          .map((f) => ({ name: String(f.name), actual: Number(f.actual), typical: Number(f.typical) })),
+        pattern: mergeBands([anomaly, ...alsoJudged].map(carryingBand)),
         expires: request.verdict === 'true_positive' ? undefined : new Date(now + days * DAY_MS).toISOString(),
       },
     },
@@ -79,7 +94,8 @@ export class FeedbackStore {
 
   /**
    * Records a verdict on an anomaly document or on every entity of an incident (one document per
-   * judged entity-window: the incident's highest-scored window of each entity and job).
+   * entity and job: on its highest-scored window in the incident, with the pattern of all its
+   * windows there).
    */
   async record(target: { anomalyId?: string; incidentId?: string }, request: VerdictRequest): Promise<FeedbackDocument[]> {
     const anomalies = await this.findAnomalies(target);
@@ -87,7 +103,7 @@ export class FeedbackStore {
       const what = target.anomalyId ? `anomaly ${target.anomalyId}` : `incident ${target.incidentId ?? ''}`;
       throw new Error(`${what} is not in ${this.anomalyIndex}* (check the id, or the anomaly index in the config)`);
     }
-    const docs = anomalies.map(([id, doc]) => feedbackFor(id, doc, request));
+    const docs = anomalies.map(([id, doc, rest]) => feedbackFor(id, doc, request, rest));
     const ops: BulkOperation[] = docs.map((d) => ({ action: 'create', index: this.index, id: randomUUID(), document: d }));
     let result: BulkResult = await this.engine.bulk(ops, { refresh: true });
     // A feedback index created before vigil.feedback.risk existed refuses it (strict mapping): the
@@ -204,18 +220,21 @@ export class FeedbackStore {
     }
   }
 
-  private async findAnomalies(target: { anomalyId?: string; incidentId?: string }): Promise<[string, JsonObject][]> {
+  /** The judged documents: per entity and job, the highest-scored one (its id and document) and the others. */
+  private async findAnomalies(target: { anomalyId?: string; incidentId?: string }): Promise<[string, JsonObject, JsonObject[]][]> {
     const query: JsonObject = target.anomalyId
       ? { ids: { values: [target.anomalyId] } }
       : { term: { 'vigil.incident.id': target.incidentId ?? '' } };
     const response = await this.engine.search(`${this.anomalyIndex}*`, { size: 1000, query, sort: [{ 'vigil.score': 'desc' }] });
     const hits = ((response.hits as JsonObject | undefined)?.hits ?? []) as JsonObject[];
-    const best = new Map<string, [string, JsonObject]>();
+    const best = new Map<string, [string, JsonObject, JsonObject[]]>();
     for (const hit of hits) {
       const doc = hit._source as JsonObject;
       const v = doc.vigil as JsonObject;
       const key = `${String(v.job_id)}|${String((v.entity as JsonObject).value)}`;
-      if (!best.has(key)) best.set(key, [String(hit._id), doc]);
+      const had = best.get(key);
+      if (had) had[2].push(doc);
+      else best.set(key, [String(hit._id), doc, []]);
     }
     return [...best.values()];
   }

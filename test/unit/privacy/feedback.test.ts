@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BulkOperation, BulkResult, JsonObject } from '../../../src/engine/engine.js';
 import { feedbackLinks, verifyFeedbackLink } from '../../../src/feedback/link.js';
-import { Suppressor, type PatternWindow } from '../../../src/feedback/pattern.js';
+import { mergeBands, Suppressor, type PatternWindow } from '../../../src/feedback/pattern.js';
 import { feedbackFor, FeedbackStore } from '../../../src/feedback/store.js';
 import { feedbackSchema, parseFeedback } from '../../../src/feedback/verdict.js';
 import { MemoryEngine } from '../pipeline/memory-engine.js';
@@ -36,6 +36,36 @@ function win(features: [string, number][], end = NOW + DAY): PatternWindow {
 }
 
 describe('feedback verdicts', () => {
+  test('an incident judged as a whole: the pattern spans the most extreme value of every carrying feature', () => {
+    const band = mergeBands([
+      [
+        { name: 'auth_attempts', actual: 8, typical: 2 },
+        { name: 'off_hours_share', actual: 0, typical: 1 },
+      ],
+      [
+        { name: 'auth_attempts', actual: 24, typical: 2 },
+        { name: 'distinct_hosts', actual: 20, typical: 2 },
+        { name: 'off_hours_share', actual: 0.2, typical: 1 },
+      ],
+      [{ name: 'auth_attempts', actual: 13, typical: 2 }],
+    ]);
+    assert.deepEqual(band, [
+      { name: 'auth_attempts', actual: 24, typical: 2 },
+      // Anomalously low: the lowest judged value is the edge of the band.
+      { name: 'off_hours_share', actual: 0, typical: 1 },
+      { name: 'distinct_hosts', actual: 20, typical: 2 },
+    ]);
+    const busier = structuredClone(anomaly);
+    const features = (busier.vigil as JsonObject).features as JsonObject[];
+    features[0].actual = 900;
+    const doc = feedbackFor('doc-1', anomaly, { verdict: 'benign_expected', by: 'ana', now: NOW }, [busier]);
+    assert.deepEqual(doc.vigil.feedback.pattern, [
+      { name: 'events', actual: 900, typical: 20 },
+      { name: 'distinct_hosts', actual: 12, typical: 2 },
+    ]);
+    assert.equal(doc.vigil.feedback.anomaly_id, 'doc-1');
+  });
+
   test('a verdict document keeps the features that carried the anomaly as the pattern, with a default expiry', () => {
     const doc = feedbackFor('doc-1', anomaly, { verdict: 'benign_expected', by: 'ana', reason: 'nightly backup', now: NOW });
     assert.ok(feedbackSchema.safeParse(doc).success);
