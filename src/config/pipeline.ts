@@ -71,6 +71,12 @@ export const pipelineSchema = z.strictObject({
   cold_entity_retention: durationSchema
     .default('30d')
     .refine((d) => !/^\d+(ms|s|m|h|d)$/.test(d) || durationMs(d) >= 86_400_000, 'at least 1d: cold entities are swept at most once a day'),
+  /**
+   * Nearest-neighbour evidence in the anomaly documents (`vigil.neighbours`): the closest past
+   * windows of the entity and whether the window is typical of it. Its memory (at most 5,000
+   * entities × 32 windows a job partition, about 15 MB) is checkpointed with the model.
+   */
+  neighbours: z.boolean().default(true),
   /** Serialised model state is split into documents of at most this many bytes. */
   state_chunk_bytes: z.number().int().min(10_000).max(50_000_000).default(1_000_000),
 });

@@ -14,10 +14,12 @@
  *
  * Memory is bounded by design: `capacity` vectors per entity (reservoir sampling, seeded, so the
  * sample spans the entity's whole history rather than only its last hours), `maxEntities`
- * entities (the least recently seen is evicted), Float32 storage. Not checkpointed: after a
- * restart the reservoirs refill from new windows (the evidence is advisory, never a score input).
+ * entities (the least recently seen is evicted), Float32 storage. toJSON / fromJSON restore the
+ * exact state (reservoirs, recency order, population scale and the sampler's position), so a
+ * runner resumed from its checkpoint writes the same evidence as one that never stopped.
  */
-import { mulberry32 } from './random.js';
+import { z } from 'zod';
+import { Random } from './random.js';
 
 export const DEFAULT_CAPACITY = 32;
 export const DEFAULT_MAX_ENTITIES = 5_000;
@@ -57,6 +59,31 @@ interface EntityMemory {
   usual: number[];
 }
 
+/** The checkpointed memory (partition state; external input, validated on load). */
+export const neighbourStateSchema = z.strictObject({
+  version: z.literal(1),
+  capacity: z.number().int().min(1),
+  maxEntities: z.number().int().min(1),
+  k: z.number().int().min(1),
+  random: z.number().int().min(0).max(0xffffffff),
+  features: z.array(z.string()),
+  mean: z.array(z.number()),
+  m2: z.array(z.number()),
+  count: z.array(z.number()),
+  /** Least recently seen first. */
+  entities: z.array(
+    z.strictObject({
+      entity: z.string(),
+      vectors: z.string(),
+      times: z.array(z.number()),
+      seen: z.number().int().min(0),
+      usual: z.array(z.number()),
+    }),
+  ),
+});
+
+export type NeighbourState = z.infer<typeof neighbourStateSchema>;
+
 const slog = (x: number): number => Math.sign(x) * Math.log1p(Math.abs(x));
 
 export interface NeighbourOptions {
@@ -70,7 +97,7 @@ export class NeighbourMemory {
   readonly capacity: number;
   readonly maxEntities: number;
   readonly k: number;
-  private readonly random: () => number;
+  private readonly random: Random;
   /** Feature order (fixed by first sight; at most `maxFeatures` features). */
   private readonly features: string[] = [];
   private readonly index = new Map<string, number>();
@@ -88,7 +115,9 @@ export class NeighbourMemory {
     this.k = options.k ?? DEFAULT_K;
     if (!(this.capacity >= 1 && this.maxEntities >= 1 && this.k >= 1))
       throw new RangeError('neighbours: capacity, maxEntities and k must be ≥ 1');
-    this.random = mulberry32(options.seed ?? 42);
+    // The bare mulberry32 stream of the seed (Random positioned at it): the same draws as before
+    // the memory was checkpointed, so evaluations did not move.
+    this.random = Random.fromState((options.seed ?? 42) >>> 0);
     this.mean = new Float64Array(this.maxFeatures);
     this.m2 = new Float64Array(this.maxFeatures);
     this.count = new Float64Array(this.maxFeatures);
@@ -154,7 +183,7 @@ export class NeighbourMemory {
     }
     // Reservoir sampling (Algorithm R): every past window has the same chance to be kept.
     mem.seen++;
-    const slot = mem.size < this.capacity ? mem.size++ : Math.floor(this.random() * mem.seen);
+    const slot = mem.size < this.capacity ? mem.size++ : Math.floor(this.random.next() * mem.seen);
     if (slot >= this.capacity) return;
     const row = slot * this.maxFeatures;
     mem.vectors.fill(NaN, row, row + this.maxFeatures);
@@ -163,6 +192,70 @@ export class NeighbourMemory {
       if (j !== undefined && Number.isFinite(raw)) mem.vectors[row + j] = slog(raw);
     }
     mem.times[slot] = time;
+  }
+
+  /** The exact state, as JSON (vectors as base64 Float32, only the rows and columns in use). */
+  toJSON(): NeighbourState {
+    const f = this.features.length;
+    const entities: NeighbourState['entities'] = [];
+    for (const [entity, mem] of this.entities) {
+      const rows = new Float32Array(mem.size * f);
+      for (let r = 0; r < mem.size; r++) rows.set(mem.vectors.subarray(r * this.maxFeatures, r * this.maxFeatures + f), r * f);
+      entities.push({
+        entity,
+        vectors: Buffer.from(rows.buffer).toString('base64'),
+        times: Array.from(mem.times.subarray(0, mem.size)),
+        seen: mem.seen,
+        usual: [...mem.usual],
+      });
+    }
+    return {
+      version: 1,
+      capacity: this.capacity,
+      maxEntities: this.maxEntities,
+      k: this.k,
+      random: this.random.getState(),
+      features: [...this.features],
+      mean: Array.from(this.mean.subarray(0, f)),
+      m2: Array.from(this.m2.subarray(0, f)),
+      count: Array.from(this.count.subarray(0, f)),
+      entities,
+    };
+  }
+
+  /** Restores a checkpointed memory (validated: a clear error names what is wrong). */
+  static fromJSON(json: unknown): NeighbourMemory {
+    const parsed = neighbourStateSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`neighbour memory: ${issue.path.join('.') || '(root)'}: ${issue.message} — delete the job's state to start afresh`);
+    }
+    const state = parsed.data;
+    const m = new NeighbourMemory({ capacity: state.capacity, maxEntities: state.maxEntities, k: state.k });
+    m.random.setState(state.random);
+    const f = state.features.length;
+    if (f > m.maxFeatures || state.mean.length !== f || state.m2.length !== f || state.count.length !== f)
+      throw new Error(`neighbour memory: ${f} features with ${state.mean.length}/${state.m2.length}/${state.count.length} moments — delete the job's state to start afresh`);
+    state.features.forEach((name, j) => {
+      m.features.push(name);
+      m.index.set(name, j);
+      m.mean[j] = state.mean[j];
+      m.m2[j] = state.m2[j];
+      m.count[j] = state.count[j];
+    });
+    for (const e of state.entities) {
+      const size = e.times.length;
+      const bytes = Buffer.from(e.vectors, 'base64');
+      if (size > m.capacity || bytes.length !== size * f * 4)
+        throw new Error(`neighbour memory: entity ${e.entity} holds ${size} windows in ${bytes.length} bytes — delete the job's state to start afresh`);
+      const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+      const vectors = new Float32Array(m.capacity * m.maxFeatures).fill(NaN);
+      for (let r = 0; r < size; r++) vectors.set(rows.subarray(r * f, (r + 1) * f), r * m.maxFeatures);
+      const times = new Float64Array(m.capacity);
+      times.set(e.times);
+      m.entities.set(e.entity, { vectors, times, size, seen: e.seen, usual: [...e.usual] });
+    }
+    return m;
   }
 
   private column(name: string): number {

@@ -56,7 +56,7 @@ export interface PartitionState {
   firstSeen: FirstSeenStore;
   /** Live and cold entities when the live set is capped (entity-eviction.ts). */
   live?: LiveSet;
-  /** Past windows per entity for nearest-neighbour evidence (src/models/neighbours.ts); bounded, not checkpointed. */
+  /** Past windows per entity for nearest-neighbour evidence (src/models/neighbours.ts); bounded, checkpointed with the model. */
   neighbours?: NeighbourMemory;
 }
 
@@ -113,10 +113,9 @@ export interface JobRunnerOptions {
   /** Non-alert entity-windows scoring below this are not written (0 = write all). */
   readonly writeMinScore: number;
   /**
-   * Add nearest-neighbour evidence (src/models/neighbours.ts) to the documents. Off by default:
-   * its memory is not checkpointed yet, so a runner resumed after a crash would write different
-   * evidence than an uninterrupted one, and re-runs must write identical documents. On for runs
-   * that never resume (`vigil detect`, the in-memory evaluation).
+   * Add nearest-neighbour evidence (src/models/neighbours.ts) to the documents (`pipeline.neighbours`,
+   * on by default). Its memory is part of the partition state, so a runner resumed from its
+   * checkpoint writes the same evidence as an uninterrupted one.
    */
   readonly neighbours?: boolean;
   readonly now?: () => number;
@@ -186,6 +185,8 @@ export class JobRunner {
   async warmup(windows: readonly TimeWindow[], state: PartitionState, onWindow?: (o: WindowOutcome) => void): Promise<WindowOutcome[]> {
     const history: Observation[] = [];
     const outcomes: WindowOutcome[] = [];
+    // A fresh fit starts a fresh memory (a warm-up redone after a crash must not remember twice).
+    delete state.neighbours;
     for (const window of windows) {
       this.checkAborted(window);
       const started = this.now();

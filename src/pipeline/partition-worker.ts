@@ -12,6 +12,7 @@
  */
 import { VersionConflictError } from '../engine/engine.js';
 import { Ensemble, type EnsembleState } from '../models/ensemble.js';
+import { NeighbourMemory, type NeighbourState } from '../models/neighbours.js';
 import type { Logger } from '../log.js';
 import { LiveSet, type LiveSetState } from './entity-eviction.js';
 import { FirstSeenStore, type FirstSeenRecord } from './first-seen-store.js';
@@ -29,6 +30,8 @@ export interface PartitionPayload {
   first_seen: FirstSeenRecord;
   /** Live and cold entities when the live set is capped (entity-eviction.ts); absent otherwise. */
   live?: LiveSetState;
+  /** Nearest-neighbour memory (src/models/neighbours.ts) when the job writes that evidence; absent otherwise. */
+  neighbours?: NeighbourState;
 }
 
 /** Thrown when the lease was lost or another runner committed first: stop working on this partition. */
@@ -170,7 +173,9 @@ export class PartitionWorker {
     }
     const cap = this.options.runner.options.eviction?.cap;
     const live = ensemble && cap !== undefined ? { live: LiveSet.fromJSON(stored.payload.live, cap) } : {};
-    this.loaded = { checkpoint, handle: stored.handle, state: { ensemble, firstSeen, ...live } };
+    // The memory belongs to the fitted model: a re-fit (settings changed) starts it afresh.
+    const neighbours = ensemble && stored.payload.neighbours ? { neighbours: NeighbourMemory.fromJSON(stored.payload.neighbours) } : {};
+    this.loaded = { checkpoint, handle: stored.handle, state: { ensemble, firstSeen, ...live, ...neighbours } };
     return checkpoint;
   }
 
@@ -189,6 +194,7 @@ export class PartitionWorker {
       ensemble: loaded.state.ensemble ? loaded.state.ensemble.toJSON() : null,
       first_seen: loaded.state.firstSeen.toRecord(),
       ...(loaded.state.live ? { live: loaded.state.live.toJSON() } : {}),
+      ...(loaded.state.neighbours ? { neighbours: loaded.state.neighbours.toJSON() } : {}),
     };
     try {
       loaded.handle = await this.options.store.commit(this.jobId, this.options.partition.index, checkpoint, payload, loaded.handle);

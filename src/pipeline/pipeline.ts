@@ -222,6 +222,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
         anomalyIndex: (start) => anomalyIndexFor(config, start),
         mode: options.mode,
         writeMinScore: config.pipeline.write_min_score,
+        neighbours: config.pipeline.neighbours,
         now: options.now,
         signal: options.abort,
         eviction: {

@@ -80,4 +80,38 @@ describe('nearest-neighbour evidence', () => {
     m.remember('user=d', T0 + H, wide);
     assert.equal(m.nearest('user=d', wide).nearest[0].distance, 0);
   });
+  it('checkpoints exactly: a memory restored from JSON continues bit for bit like one that never stopped', () => {
+    // More windows than capacity (reservoir draws), more entities than maxEntities (evictions), a
+    // feature that appears late, and values the population scale drifts on.
+    const feed = (m: NeighbourMemory, from: number, to: number): string[] => {
+      const out: string[] = [];
+      for (let t = from; t < to; t++) {
+        const entity = `user=u${(t * 7) % 9}`;
+        const features: Record<string, number> = { logons: (t * 13) % 17, bytes: ((t * 31) % 97) * 1000 };
+        if (t > 40) features.hosts = t % 5;
+        const e = m.nearest(entity, features);
+        out.push(JSON.stringify(e));
+        m.remember(entity, T0 + t * H, features, e.nearest[0]?.distance);
+      }
+      return out;
+    };
+    const straight = new NeighbourMemory({ capacity: 4, maxEntities: 6, seed: 11 });
+    const resumed = new NeighbourMemory({ capacity: 4, maxEntities: 6, seed: 11 });
+    const head = feed(straight, 0, 60);
+    assert.deepEqual(feed(resumed, 0, 60), head);
+    const restored = NeighbourMemory.fromJSON(JSON.parse(JSON.stringify(resumed.toJSON())));
+    assert.equal(restored.size, 6);
+    assert.deepEqual(restored.toJSON(), straight.toJSON());
+    assert.deepEqual(feed(restored, 60, 200), feed(straight, 60, 200));
+    assert.deepEqual(restored.toJSON(), straight.toJSON());
+  });
+
+  it('refuses a damaged checkpoint with an error naming the field and the fix', () => {
+    const m = new NeighbourMemory({ capacity: 2 });
+    m.remember('user=a', T0, { logons: 1 });
+    const json = m.toJSON();
+    assert.throws(() => NeighbourMemory.fromJSON({ ...json, random: -1 }), /neighbour memory: random: .*delete the job's state/);
+    const bad = { ...json, entities: [{ ...json.entities[0], vectors: 'AAAA' }] };
+    assert.throws(() => NeighbourMemory.fromJSON(bad), /entity user=a holds 1 windows in 3 bytes/);
+  });
 });
