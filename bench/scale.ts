@@ -52,8 +52,11 @@ const DAY_START = Date.parse('2026-03-02T00:00:00Z');
 export const DEFAULT_DAY_WINDOWS = 96;
 const PORTS = { httpPort: 9260, transportPort: 9360 };
 const REPO = new URL('../', import.meta.url).pathname;
-/** The previous design's settings: one document per entity-window, the state committed after every window. */
-const PREVIOUS: JsonObject = { write_min_score: 0, rollup: 'none', checkpoint_every: 1 };
+/**
+ * The previous design's settings: one document per entity-window, the state committed after every
+ * window, no nearest-neighbour evidence (`vigil run` / `backfill` wrote none then).
+ */
+const PREVIOUS: JsonObject = { write_min_score: 0, rollup: 'none', checkpoint_every: 1, neighbours: false };
 
 export interface ScaleOptions {
   readonly sizes: readonly number[];
@@ -100,17 +103,27 @@ function mix(a: number, b: number): number {
   return (h ^ (h >>> 12)) >>> 0;
 }
 
-/** One hour of authentication events: every user logs on 1–3 times (so every user is an entity of every window), a few fail. */
+/** A quarter hour: each user logs on at most once in each. */
+const QUARTER = H / 4;
+
+/**
+ * One hour of authentication events: each user logs on at most once per quarter hour, with a chance
+ * of 2 in 3 (2.7 logons an hour on average; an hour-long window holds none for 1 user in 81, so
+ * nearly every user is an entity of every window), and a few logons fail. Drawn per quarter hour,
+ * not per clock hour, so any hour-long window at a 15-minute boundary holds the same mix: the
+ * windows the models learn from (aligned to the hour) look like the ones they score between them.
+ */
 function hourEvents(users: number, hour: number, start: number): JsonObject[] {
   const out: JsonObject[] = [];
   const hourStart = start + hour * H;
   for (let u = 0; u < users; u++) {
-    const n = 1 + (mix(u, hour) % 3);
-    for (let k = 0; k < n; k++) {
-      const r = mix(u * 4 + k, hour + 1000);
+    for (let q = 0; q < 4; q++) {
+      const slot = hour * 4 + q;
+      if (mix(u, slot) % 3 === 0) continue;
+      const r = mix(u * 4 + q, slot + 1000);
       const failed = r % 17 === 0;
       out.push({
-        '@timestamp': new Date(hourStart + (r % H)).toISOString(),
+        '@timestamp': new Date(hourStart + q * QUARTER + (r % QUARTER)).toISOString(),
         event: {
           category: ['authentication'],
           type: ['start'],
