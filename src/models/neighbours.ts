@@ -235,7 +235,9 @@ export class NeighbourMemory {
     m.random.setState(state.random);
     const f = state.features.length;
     if (f > m.maxFeatures || state.mean.length !== f || state.m2.length !== f || state.count.length !== f)
-      throw new Error(`neighbour memory: ${f} features with ${state.mean.length}/${state.m2.length}/${state.count.length} moments — delete the job's state to start afresh`);
+      throw new Error(
+        `neighbour memory: ${f} features with ${state.mean.length}/${state.m2.length}/${state.count.length} moments — delete the job's state to start afresh`,
+      );
     state.features.forEach((name, j) => {
       m.features.push(name);
       m.index.set(name, j);
@@ -247,7 +249,9 @@ export class NeighbourMemory {
       const size = e.times.length;
       const bytes = Buffer.from(e.vectors, 'base64');
       if (size > m.capacity || bytes.length !== size * f * 4)
-        throw new Error(`neighbour memory: entity ${e.entity} holds ${size} windows in ${bytes.length} bytes — delete the job's state to start afresh`);
+        throw new Error(
+          `neighbour memory: entity ${e.entity} holds ${size} windows in ${bytes.length} bytes — delete the job's state to start afresh`,
+        );
       const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
       const vectors = new Float32Array(m.capacity * m.maxFeatures).fill(NaN);
       for (let r = 0; r < size; r++) vectors.set(rows.subarray(r * f, (r + 1) * f), r * m.maxFeatures);
