@@ -26,7 +26,16 @@ const json = args.includes('--json');
 const strict = args.includes('--strict');
 const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 const flagValues = new Set(
-  ['--sizes', '--baseline', '--windows-per-entity', '--day-sizes', '--day-windows', '--day-warmup-hours'].map(valueOf),
+  [
+    '--sizes',
+    '--baseline',
+    '--windows-per-entity',
+    '--day-sizes',
+    '--day-windows',
+    '--day-warmup-hours',
+    '--runners',
+    '--runner-users',
+  ].map(valueOf),
 );
 const filters = args.filter((a) => !a.startsWith('--') && !flagValues.has(a));
 const sizesOf = (text: string | undefined, fallback: number[]): number[] =>
@@ -165,6 +174,8 @@ async function scale(logFile: string): Promise<number> {
     daySizes: sizesOf(valueOf('--day-sizes'), [1_000]),
     dayWindows: countOf('--day-windows'),
     dayWarmupHours: countOf('--day-warmup-hours'),
+    runners: countOf('--runners'),
+    runnerUsers: countOf('--runner-users'),
     onLine: (line) => {
       const pass = line.target ? targetMet(line) : undefined;
       rows.push({ suite: 'scale', line, pass });

@@ -69,6 +69,13 @@ export interface ScaleOptions {
   readonly dayWindows?: number;
   /** Warm-up of the realistic day in hours (default 3, as the estates). */
   readonly dayWarmupHours?: number;
+  /**
+   * Several runners on one job (`--runners N --runner-users U`): the job split into N partitions,
+   * backfilled once by one runner (all partitions) and once by N runners at the same time (one
+   * partition each), on the main estate's shape.
+   */
+  readonly runners?: number;
+  readonly runnerUsers?: number;
   readonly onLine?: (line: BenchLine) => void;
   readonly progress?: (message: string) => void;
 }
@@ -158,7 +165,7 @@ export async function indexEstate(engine: Engine, index: string, users: number, 
   return events;
 }
 
-export function writeConfig(url: string, events: string, out: string, policy: JsonObject, shape: Shape): string {
+export function writeConfig(url: string, events: string, out: string, policy: JsonObject, shape: Shape, partitions = 1): string {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-scale-'));
   const path = join(dir, 'vigil.json');
   const pipeline: JsonObject = { lease_ttl: '120s', ...policy };
@@ -173,6 +180,7 @@ export function writeConfig(url: string, events: string, out: string, policy: Js
         slide: `${shape.slideMinutes}m`,
         delay: '1m',
         warmup: `${shape.warmupHours}h`,
+        partitions,
       },
     ],
     output: {
@@ -263,6 +271,87 @@ async function runPipeline(
   const figures = await indexFigures(url, engine, `${out}-anomalies`);
   await engine.deleteIndex(`${out}-*`);
   return { seconds: run.seconds, load: run.load, entityWindows: summary.entity_windows, peakRssMb: run.peakRssMb, ...figures };
+}
+
+/** What the anomaly index holds, to compare two runs: documents, alerts and the sum of their scores. */
+async function anomalyDigest(url: string, engine: Engine, index: string): Promise<{ documents: number; alerts: number; scoreSum: number }> {
+  await engine.refresh(index);
+  const body = {
+    size: 0,
+    track_total_hits: true,
+    aggs: { score: { sum: { field: 'vigil.score' } }, alerts: { filter: { term: { 'vigil.is_alert': true } } } },
+  };
+  const r = (await (
+    await fetch(`${url}/${index}/_search`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  ).json()) as { hits: { total: { value: number } }; aggregations: { score: { value: number }; alerts: { doc_count: number } } };
+  return {
+    documents: r.hits.total.value,
+    alerts: r.aggregations.alerts.doc_count,
+    scoreSum: Math.round(r.aggregations.score.value * 10) / 10,
+  };
+}
+
+interface RunnersFigures {
+  readonly seconds: number;
+  readonly load: number;
+  readonly entityWindows: number;
+  /** Peak RSS summed over the runners. */
+  readonly peakRssMb: number;
+  readonly digest: { documents: number; alerts: number; scoreSum: number };
+}
+
+/**
+ * The job split into `partitions`, backfilled by `runners` processes at once (runner i takes
+ * partitions i, i + runners, …): wall time until the last one finishes, entity-windows summed.
+ */
+async function runRunners(
+  url: string,
+  events: string,
+  out: string,
+  engine: Engine,
+  shape: Shape,
+  partitions: number,
+  runners: number,
+): Promise<RunnersFigures> {
+  await engine.deleteIndex(`${out}-*`);
+  const config = writeConfig(url, events, out, {}, shape, partitions);
+  await cli(['install', '--config', config]);
+  const from = new Date(shape.scoreFrom - shape.warmupHours * H).toISOString();
+  const to = new Date(shape.scoreFrom + (shape.scored - 1) * shape.slideMinutes * 60_000 + H).toISOString();
+  const started = performance.now();
+  const runs = await Promise.all(
+    Array.from({ length: runners }, (_, r) => {
+      const mine = Array.from({ length: partitions }, (_, p) => p).filter((p) => p % runners === r);
+      return cli([
+        'backfill',
+        '--config',
+        config,
+        '--from',
+        from,
+        '--to',
+        to,
+        '--partitions',
+        mine.join(','),
+        '--json',
+        '--no-progress',
+        '--no-alerts',
+      ]);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const entityWindows = runs.reduce(
+    (n, run) => n + (JSON.parse(run.stdout) as { summary: { entity_windows: number } }).summary.entity_windows,
+    0,
+  );
+  const digest = await anomalyDigest(url, engine, `${out}-anomalies`);
+  await engine.deleteIndex(`${out}-*`);
+  return {
+    seconds,
+    load: runs.reduce((n, run) => n + run.load, 0) / runs.length,
+    entityWindows,
+    peakRssMb: runs.reduce((n, run) => n + run.peakRssMb, 0),
+    digest,
+  };
 }
 
 /** `_id` fielddata in the engine's heap: what a PIT `_index` + `_id` tiebreak loads (the 30,000-user failure); the pipeline should load none. */
@@ -406,6 +495,51 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
       });
       emit({ bench: `scale.day.entity_windows.${users}`, value: now.entityWindows, unit: 'entity-windows' });
       emitVolume('scale.day', users, now, before, '≥ 10×');
+      await engine.deleteIndex(events);
+    }
+    if (options.runners !== undefined && options.runners > 1) {
+      const n = options.runners;
+      const users = options.runnerUsers ?? 10_000;
+      const events = `bench-scale-runners-events-${users}`;
+      await engine.deleteIndex(events);
+      options.progress?.(`${n} runners: indexing ${users} users × ${shapeHours(main)} h`);
+      await indexEstate(engine, events, users, shapeHours(main), main.scoreFrom - main.warmupHours * H);
+      options.progress?.(`one runner, the job in ${n} partitions`);
+      const one = await runRunners(running.url, events, `bench-scale-runners1-${users}`, engine, main, n, 1);
+      options.progress?.(`${n} runners at once, one partition each`);
+      const many = await runRunners(running.url, events, `bench-scale-runners${n}-${users}`, engine, main, n, n);
+      emit({ bench: `scale.runners.load_1m.${n}x${users}`, value: many.load, unit: 'load' });
+      emit({
+        bench: `scale.runners.wall_s.${n}x${users}`,
+        value: many.seconds,
+        unit: 's',
+        baseline: '1 runner',
+        baseline_value: one.seconds,
+        ratio: one.seconds / many.seconds,
+      });
+      emit({
+        bench: `scale.runners.ew_per_s.${n}x${users}`,
+        value: many.entityWindows / many.seconds,
+        unit: 'entity-windows/s',
+        baseline: '1 runner',
+        baseline_value: one.entityWindows / one.seconds,
+        ratio: many.entityWindows / many.seconds / (one.entityWindows / one.seconds),
+      });
+      emit({
+        bench: `scale.runners.peak_rss_mb.${n}x${users}`,
+        value: many.peakRssMb,
+        unit: 'MB (summed)',
+        baseline: '1 runner',
+        baseline_value: one.peakRssMb,
+        ratio: one.peakRssMb / many.peakRssMb,
+      });
+      const same = many.entityWindows === one.entityWindows && JSON.stringify(many.digest) === JSON.stringify(one.digest);
+      emit({
+        bench: `scale.runners.same_documents.${n}x${users}`,
+        value: same ? 1 : 0,
+        unit: `1 = the same entity-windows (${many.entityWindows} / ${one.entityWindows}), documents, alerts and score sum as one runner (${JSON.stringify(many.digest)} / ${JSON.stringify(one.digest)})`,
+        target: '≥ 1',
+      });
       await engine.deleteIndex(events);
     }
   } finally {
