@@ -163,19 +163,7 @@ export class NeighbourMemory {
     }
     let mem = this.entities.get(entity);
     if (mem) this.entities.delete(entity);
-    else {
-      mem = {
-        vectors: new Float32Array(this.capacity * this.maxFeatures).fill(NaN),
-        times: new Float64Array(this.capacity),
-        size: 0,
-        seen: 0,
-        usual: [],
-      };
-      if (this.entities.size >= this.maxEntities) {
-        const oldest = this.entities.keys().next().value;
-        if (oldest !== undefined) this.entities.delete(oldest);
-      }
-    }
+    else mem = this.freshMemory();
     this.entities.set(entity, mem);
     if (nearestDistance !== undefined && Number.isFinite(nearestDistance)) {
       mem.usual.push(nearestDistance);
@@ -192,6 +180,34 @@ export class NeighbourMemory {
       if (j !== undefined && Number.isFinite(raw)) mem.vectors[row + j] = slog(raw);
     }
     mem.times[slot] = time;
+  }
+
+  /**
+   * An empty reservoir for a new entity: the least recently seen entity's, reset, once the memory is
+   * full (an estate larger than maxEntities replaces entities every window; reusing their arrays
+   * keeps that from churning the heap), else a new one.
+   */
+  private freshMemory(): EntityMemory {
+    if (this.entities.size >= this.maxEntities) {
+      const oldest = this.entities.entries().next().value;
+      if (oldest !== undefined) {
+        const [key, mem] = oldest;
+        this.entities.delete(key);
+        mem.vectors.fill(NaN);
+        mem.times.fill(0);
+        mem.size = 0;
+        mem.seen = 0;
+        mem.usual = [];
+        return mem;
+      }
+    }
+    return {
+      vectors: new Float32Array(this.capacity * this.maxFeatures).fill(NaN),
+      times: new Float64Array(this.capacity),
+      size: 0,
+      seen: 0,
+      usual: [],
+    };
   }
 
   /** The exact state, as JSON (vectors as base64 Float32, only the rows and columns in use). */
