@@ -509,30 +509,21 @@ export async function runScale(options: ScaleOptions): Promise<BenchLine[]> {
       options.progress?.(`${n} runners at once, one partition each`);
       const many = await runRunners(running.url, events, `bench-scale-runners${n}-${users}`, engine, main, n, n);
       emit({ bench: `scale.runners.load_1m.${n}x${users}`, value: many.load, unit: 'load' });
-      emit({
-        bench: `scale.runners.wall_s.${n}x${users}`,
-        value: many.seconds,
-        unit: 's',
-        baseline: '1 runner',
-        baseline_value: one.seconds,
-        ratio: one.seconds / many.seconds,
-      });
-      emit({
-        bench: `scale.runners.ew_per_s.${n}x${users}`,
-        value: many.entityWindows / many.seconds,
-        unit: 'entity-windows/s',
-        baseline: '1 runner',
-        baseline_value: one.entityWindows / one.seconds,
-        ratio: many.entityWindows / many.seconds / (one.entityWindows / one.seconds),
-      });
-      emit({
-        bench: `scale.runners.peak_rss_mb.${n}x${users}`,
-        value: many.peakRssMb,
-        unit: 'MB (summed)',
-        baseline: '1 runner',
-        baseline_value: one.peakRssMb,
-        ratio: one.peakRssMb / many.peakRssMb,
-      });
+      /** A figure of the N runners against one runner's (ratio > 1: the N runners are better). */
+      const against = (name: string, unit: string, of: (f: RunnersFigures) => number, higherIsBetter: boolean): void => {
+        const [value, was] = [of(many), of(one)];
+        emit({
+          bench: `scale.runners.${name}.${n}x${users}`,
+          value,
+          unit,
+          baseline: '1 runner',
+          baseline_value: was,
+          ratio: higherIsBetter ? value / was : was / value,
+        });
+      };
+      against('wall_s', 's', (f) => f.seconds, false);
+      against('ew_per_s', 'entity-windows/s', (f) => f.entityWindows / f.seconds, true);
+      against('peak_rss_mb', 'MB (summed)', (f) => f.peakRssMb, false);
       const same = many.entityWindows === one.entityWindows && JSON.stringify(many.digest) === JSON.stringify(one.digest);
       emit({
         bench: `scale.runners.same_documents.${n}x${users}`,
