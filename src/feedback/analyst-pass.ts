@@ -24,7 +24,7 @@ import type { Logger } from '../log.js';
 import { calibrate, fitPlatt, type Calibration } from '../models/calibration.js';
 import { AnalystInput, analystFields, analystWindowOf, type AnalystAdjustment } from './analyst.js';
 import { feedbackLinks, LINK_TTL_MS } from './link.js';
-import { loadLists, SoftLabeller, type ListSpec } from './lists.js';
+import { loadLists, SoftLabeller, withIndexLists, type ListSpec } from './lists.js';
 import { readRuleHits, RuleHitIndex, type RuleHitJob } from './rule-hits.js';
 import { Suppressor } from './pattern.js';
 import { FeedbackStore } from './store.js';
@@ -175,7 +175,8 @@ export interface PassRange {
 
 /**
  * The slice pass's reader of the analyst's input: list files are read once here (a bad file is an
- * error at start-up, naming the list), verdicts and rule matches once per pass. An unreadable
+ * error at start-up, naming the list); list indices (`values_index`), verdicts and rule matches
+ * once per pass (an unreadable list index keeps the values it had). An unreadable
  * feedback or rule index is logged and the pass goes on without it: detection does not stop for it.
  */
 export function analystPassLoader(
@@ -184,16 +185,38 @@ export function analystPassLoader(
   log: Logger,
   now: () => number = Date.now,
 ): ((range?: PassRange) => Promise<AnalystPass | undefined>) | undefined {
-  const lists = loadLists(source.lists, process.cwd());
+  const fileLists = loadLists(source.lists, process.cwd());
+  const readsIndices = fileLists.some((l) => l.values_index);
+  // The lists last read in full (index values included): kept while an index cannot be read.
+  let lastLists: ListSpec[] | undefined;
   const { feedback } = source;
-  if (!feedback.enabled && lists.length === 0 && !source.ruleHits) return undefined;
+  if (!feedback.enabled && fileLists.length === 0 && !source.ruleHits) return undefined;
   const readHits = ruleHitReader(engine, source, log);
   const store = feedback.enabled ? new FeedbackStore(engine, feedback.index, source.anomalyIndex) : undefined;
   const callback = feedback.enabled ? feedback.callback : undefined;
   // A write-back the feedback index refuses (a mapping older than vigil.feedback.risk) is said once, not every pass.
   let warnedRisk = false;
+  /** The lists for this pass: list indices read again (an edit applies at once), else the last good read. */
+  const currentLists = async (): Promise<ListSpec[]> => {
+    if (!readsIndices) return fileLists;
+    try {
+      const read = await withIndexLists(engine, fileLists);
+      for (const m of read.missing)
+        log.warn({ list: m.list, documents: m.documents }, 'list index documents without the value field ignored (fix or delete them)');
+      lastLists = read.lists;
+    } catch (error) {
+      log.error(
+        { err: error instanceof Error ? error.message : String(error) },
+        lastLists
+          ? 'list index unreadable: this pass applies the values read last time'
+          : "list index unreadable: this pass applies only the lists' inline and file values",
+      );
+    }
+    return lastLists ?? fileLists;
+  };
   return async (range) => {
     const ruleHits = range ? await readHits?.(range) : undefined;
+    const lists = await currentLists();
     let verdicts: Feedback[] = [];
     let verdictsUnread = false;
     if (store) {

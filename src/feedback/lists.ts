@@ -15,6 +15,8 @@ import { readFileSync } from 'node:fs';
 import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import type { ListSpec } from '../config/lists.js';
+import type { Engine } from '../engine/engine.js';
+import { getPath } from '../features/event.js';
 
 export type { ListSpec };
 
@@ -128,7 +130,73 @@ export function loadLists(specs: readonly ListSpec[], baseDir: string): ListSpec
       .split(/\r?\n/)
       .map((l) => l.replace(/#.*$/, '').trim())
       .filter(Boolean);
-    const cidrs = lines.filter((l) => l.includes('/'));
-    return { ...spec, values: [...spec.values, ...lines.filter((l) => !l.includes('/'))], cidrs: [...spec.cidrs, ...cidrs] };
+    return withValues(spec, lines);
   });
+}
+
+/** Splits list values into exact values and CIDR ranges (a value with "/"). */
+function withValues(spec: ListSpec, values: readonly string[]): ListSpec {
+  return {
+    ...spec,
+    values: [...spec.values, ...values.filter((v) => !v.includes('/'))],
+    cidrs: [...spec.cidrs, ...values.filter((v) => v.includes('/'))],
+  };
+}
+
+/**
+ * The values of one list's `values_index`: `field` of every document (strings, or arrays of them),
+ * trimmed, duplicates once. A document without the field is counted in `missing`; more values
+ * than `max_values` is an error naming the list (nothing is silently cut).
+ */
+export async function readIndexValues(engine: Engine, spec: ListSpec): Promise<{ values: string[]; missing: number }> {
+  const source = spec.values_index;
+  if (!source) return { values: [], missing: 0 };
+  const values = new Set<string>();
+  let missing = 0;
+  for await (const page of engine.stream({ index: source.index, fields: [source.field], sort: [source.field], pageSize: 5_000 })) {
+    for (const hit of page) {
+      const raw = getPath(hit.source, source.field);
+      const found = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+      if (found.length === 0) missing++;
+      for (const v of found) values.add(v.trim());
+    }
+    if (values.size > source.max_values)
+      throw new Error(
+        `lists[${spec.name}].values_index: ${source.index} holds more than max_values (${source.max_values}) values in ${source.field} — raise max_values or split the list`,
+      );
+  }
+  return { values: [...values].sort(), missing };
+}
+
+/**
+ * The lists with the values of their `values_index` added (lists without one as they are). Throws
+ * when an index cannot be read or holds too many values; the caller keeps the last lists it read.
+ */
+export async function withIndexLists(
+  engine: Engine,
+  specs: readonly ListSpec[],
+): Promise<{ lists: ListSpec[]; missing: { list: string; documents: number }[] }> {
+  const missing: { list: string; documents: number }[] = [];
+  const lists: ListSpec[] = [];
+  for (const spec of specs) {
+    if (!spec.values_index) {
+      lists.push(spec);
+      continue;
+    }
+    let read: { values: string[]; missing: number };
+    try {
+      read = await readIndexValues(engine, spec);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        message.startsWith('lists[') ? message : `lists[${spec.name}].values_index: cannot read ${spec.values_index.index} (${message})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (read.missing > 0) missing.push({ list: spec.name, documents: read.missing });
+    lists.push(withValues(spec, read.values));
+  }
+  return { lists, missing };
 }
