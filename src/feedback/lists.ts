@@ -153,7 +153,9 @@ export async function readIndexValues(engine: Engine, spec: ListSpec): Promise<{
   if (!source) return { values: [], missing: 0 };
   const values = new Set<string>();
   let missing = 0;
-  for await (const page of engine.stream({ index: source.index, fields: [source.field], sort: [source.field], pageSize: 5_000 })) {
+  // No sort field: the index's own mapping is the SOC's (a text field cannot be sorted on); the
+  // point in time's tiebreaker pages it.
+  for await (const page of engine.stream({ index: source.index, fields: [source.field], sort: [], pageSize: 5_000 })) {
     for (const hit of page) {
       const raw = getPath(hit.source, source.field);
       const found = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string' && v.trim() !== '');

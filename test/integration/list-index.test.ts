@@ -36,13 +36,7 @@ describe('lists kept in an index', { concurrency: engines.length }, () => {
 
       before(async () => {
         engine = await engineFor(e);
-        await engine.putIndexTemplate(`${index}-template`, {
-          index_patterns: [index],
-          template: {
-            settings: { number_of_replicas: 0 },
-            mappings: { properties: { indicator: { properties: { value: { type: 'keyword' } } } } },
-          },
-        });
+        // No template: the engine's dynamic mapping (text with a keyword sub-field), as a SOC's index may have.
         const docs: JsonObject[] = [
           { indicator: { value: '203.0.113.7' } },
           { indicator: { value: ['evil.example', ' 198.51.100.0/24 '] } },
