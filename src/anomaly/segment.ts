@@ -68,16 +68,21 @@ export class SegmentLookup {
           `${source} line ${i + 1}: not JSON; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`,
         );
       }
-      const row = lookupRowSchema.safeParse(json);
-      if (!row.success) {
-        const issue = row.error.issues[0];
-        throw new Error(
-          `${source} line ${i + 1}: ${issue.path.join('.') || 'row'}: ${issue.message}; each line must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`,
-        );
-      }
-      lookup.add(row.data.field, row.data.value, row.data.attributes);
+      lookup.addRow(json, `${source} line ${i + 1}`);
     });
     return lookup;
+  }
+
+  /** Adds one row given as JSON (a file line, an index document); an invalid one is an error naming `where` and the shape. */
+  addRow(json: unknown, where: string): void {
+    const row = lookupRowSchema.safeParse(json);
+    if (!row.success) {
+      const issue = row.error.issues[0];
+      throw new Error(
+        `${where}: ${issue.path.join('.') || 'row'}: ${issue.message}; each row must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`,
+      );
+    }
+    this.add(row.data.field, row.data.value, row.data.attributes);
   }
 
   /** Read once at start-up (a missing file is an error naming the setting). */

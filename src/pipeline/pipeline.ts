@@ -139,7 +139,7 @@ export function createWorkers(options: WorkerSetOptions): WorkerSet {
   });
   // Entities as documents name them (tokens under privacy.pseudonymise): for fairness segments and rule matches.
   const tokenise = lookupTokeniser(config.privacy);
-  const writer = segmentingSinkFor(bulkWriterFor(engine, config, log), config.fairness, tokenise);
+  const writer = segmentingSinkFor(bulkWriterFor(engine, config, log), config.fairness, tokenise, { engine, log });
   const executor = privateExecutor(options.executor ?? new AggregationExecutor(engine), engine, config.privacy);
   let dispatcher = options.dispatcher;
   let ownDispatcher: { close(): Promise<void> } | undefined;
