@@ -8,9 +8,11 @@
  *                          never through hubs: values usually shared by many entities (hubs.ts)
  *   3. entity risk         per entity, evidence accumulated with decay over a horizon (risk.ts)
  *   4. incidents           windows at risk ≥ incidentMin grouped by the entity their evidence rests
- *                          on (their relational root): that entity's open incident, else the one it
- *                          was lately a member of, else one whose root their related.* name, else a
- *                          new one. Incidents never merge, close after `gapMs` without a window and
+ *                          on (their relational root): their own entity's incident when they are at
+ *                          least as strong as the neighbour that lifted them, else the root's open
+ *                          incident, else the one the root (then their own entity) was lately a
+ *                          member of, else one whose root their related.* name, else a new one.
+ *                          Incidents never merge, close after `gapMs` without a window and
  *                          after `maxSpanMs` in all — so linked noise cannot fuse the estate into
  *                          one incident that alerts once and swallows every later attack
  *   5. decision            one per incident: it alerts once (status new) when a window reaches the
@@ -385,10 +387,12 @@ export class IncidentTracker {
    */
   /**
    * Groups the slice's notable windows (risk ≥ incidentMin) by the entity their evidence rests on
-   * (the root: the window itself, or the neighbour that lifted it). A root entity's incident stays
-   * open while windows keep arriving (gapMs) up to maxSpanMs; a window whose root entity was
-   * lately a member of another incident (seen in it within gapMs) continues that one. Incidents
-   * never merge: a chain of links can extend one incident but cannot fuse the estate into one.
+   * (the root: the window itself, or the neighbour that lifted it). A window at least as strong on
+   * its own as that neighbour stays in its own entity's incident. A root entity's incident stays
+   * open while windows keep arriving (gapMs) up to maxSpanMs; a window whose root entity (failing
+   * that, its own entity) was lately a member of another incident (seen in it within gapMs)
+   * continues that one. Incidents never merge: a chain of links can extend one incident but
+   * cannot fuse the estate into one.
    */
   private group(
     windows: readonly EntityWindowInput[],
