@@ -74,12 +74,12 @@ export class SegmentLookup {
   }
 
   /** Adds one row given as JSON (a file line, an index document); an invalid one is an error naming `where` and the shape. */
-  addRow(json: unknown, where: string): void {
+  addRow(json: unknown, where: string, unit: 'line' | 'document' = 'line'): void {
     const row = lookupRowSchema.safeParse(json);
     if (!row.success) {
       const issue = row.error.issues[0];
       throw new Error(
-        `${where}: ${issue.path.join('.') || 'row'}: ${issue.message}; each row must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`,
+        `${where}: ${issue.path.join('.') || 'row'}: ${issue.message}; each ${unit} must be {"field":"user.name","value":"alice","attributes":{"department":"finance"}}`,
       );
     }
     this.add(row.data.field, row.data.value, row.data.attributes);

@@ -86,7 +86,7 @@ export const MAX_LOOKUP_ROWS = 1_000_000;
 export async function readLookupIndex(engine: Engine, index: string): Promise<SegmentLookup> {
   const lookup = new SegmentLookup();
   for await (const page of engine.stream({ index, fields: ['field', 'value', 'attributes'], sort: [], pageSize: 5_000 })) {
-    for (const hit of page) lookup.addRow(hit.source, `fairness.lookup_index ${index} document ${hit.id}`);
+    for (const hit of page) lookup.addRow(hit.source, `fairness.lookup_index ${index} document ${hit.id}`, 'document');
     if (lookup.size > MAX_LOOKUP_ROWS) throw new Error(`fairness.lookup_index: ${index} holds more than ${MAX_LOOKUP_ROWS} rows`);
   }
   return lookup;
