@@ -49,7 +49,10 @@ describe('fairness lookup kept in an index', { concurrency: engines.length }, ()
         await engine.bulk([{ action: 'index', index: bad, id: 'row-7', document: { field: 'user.name', value: 'bob' } }], {
           refresh: true,
         });
-        await assert.rejects(readLookupIndex(engine, bad), new RegExp(`fairness.lookup_index ${bad} document row-7: attributes: .*each document must be`));
+        await assert.rejects(
+          readLookupIndex(engine, bad),
+          new RegExp(`fairness.lookup_index ${bad} document row-7: attributes: .*each document must be`),
+        );
       });
     });
   }
