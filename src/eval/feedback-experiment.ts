@@ -169,31 +169,33 @@ function falseDrivers(pass: IncidentPassResult, truth: Truth, from: number, to: 
  * The verdicts an analyst gives after reading the alerted incidents up to `at`: the `patterns`
  * entities that drove the most false incidents (ties: name) are marked benign_expected, as
  * `vigil feedback benign_expected --incident ID` records them: one verdict per incident, on the
- * window that drove it, with the pattern of all that entity's windows in the incident. An incident is judged by the entity
- * it is about, not by every account or host linked into it.
+ * window that drove it, with the pattern of all that entity's windows in the incident. An incident
+ * is judged by the entity it is about, not by every account or host linked into it. `drivers`:
+ * every entity that drove a false incident by then.
  */
 export function analystVerdicts(
   pass: IncidentPassResult,
   truth: Truth,
   at: number,
   patterns: number,
-): { verdicts: Feedback[]; marked: FeedbackWorldResult['marked'] } {
+): { verdicts: Feedback[]; marked: FeedbackWorldResult['marked']; drivers: ReadonlySet<string> } {
   const byDriver = new Map<string, ScoredWindow[]>();
-  for (const w of falseDrivers(pass, truth, -Infinity, at).values()) byDriver.set(driverKey(w), [...(byDriver.get(driverKey(w)) ?? []), w]);
+  for (const w of falseDrivers(pass, truth, -Infinity, at).values()) {
+    const drove = byDriver.get(driverKey(w));
+    if (drove) drove.push(w);
+    else byDriver.set(driverKey(w), [w]);
+  }
   const noisiest = [...byDriver].sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1)).slice(0, patterns);
   // The analyst judges each incident as a whole: the driver's pattern spans all its windows there.
   const judged = new Map<string, ScoredWindow[]>();
-  for (const w of pass.windows)
-    if (w.incident !== undefined && w.end <= at) {
-      const k = `${w.incident}|${driverKey(w)}`;
-      judged.set(k, [...(judged.get(k) ?? []), w]);
-    }
+  for (const [, drove] of noisiest) for (const w of drove) judged.set(`${w.incident ?? ''}|${driverKey(w)}`, []);
+  for (const w of pass.windows) if (w.end <= at) judged.get(`${w.incident ?? ''}|${driverKey(w)}`)?.push(w);
   const verdicts: Feedback[] = [];
   const marked = noisiest.map(([key, drove]) => {
     for (const w of drove) verdicts.push(verdictOf(w, judged.get(`${w.incident ?? ''}|${key}`) ?? [w], at, `noisy pattern of ${key}`));
     return { root: key, falseIncidents: drove.length, verdicts: drove.length };
   });
-  return { verdicts, marked };
+  return { verdicts, marked, drivers: new Set(byDriver.keys()) };
 }
 
 function verdictOf(w: ScoredWindow, judged: readonly ScoredWindow[], at: number, reason: string): Feedback {
@@ -294,15 +296,12 @@ export async function runFeedbackWorld(
   const baseline = incidentPass(scored.windows, options);
   const truth = truthOf(scored.windows, scored.labels, scored.scoreFrom);
   const feedbackAt = scored.scoreFrom + (o.feedbackDays ?? 2) * DAY_MS;
-  const { verdicts, marked: markedRoots } = analystVerdicts(baseline, truth, feedbackAt, o.patterns ?? 3);
+  const { verdicts, marked: markedRoots, drivers: driversBefore } = analystVerdicts(baseline, truth, feedbackAt, o.patterns ?? 3);
   const applied = applyVerdicts(scored.windows, verdicts, feedbackAt);
   const withFeedback = incidentPass(applied.windows, options);
   const before = periodFigures(baseline, truth, feedbackAt, scored.scoreTo);
   const after = periodFigures(withFeedback, truth, feedbackAt, scored.scoreTo);
   const kept = new Set(after.caught);
-  // What any verdict on an entity could remove at most: later false incidents driven by an entity
-  // that had already driven one before the verdicts.
-  const driversBefore = new Set([...falseDrivers(baseline, truth, -Infinity, feedbackAt).values()].map(driverKey));
   const marked = new Set(markedRoots.map((m) => m.root));
   const driversAfter = [...falseDrivers(baseline, truth, feedbackAt, Infinity).values()];
   return {
@@ -315,6 +314,8 @@ export async function runFeedbackWorld(
     after,
     lost: before.caught.filter((a) => !kept.has(a)),
     falseAfterWithMarked: driversAfter.filter((w) => marked.has(driverKey(w))).length,
+    // What any verdict on an entity could remove at most: later false incidents driven by an entity
+    // that had already driven one before the verdicts.
     falseAfterRepeating: driversAfter.filter((w) => driversBefore.has(driverKey(w))).length,
     falseAfter: driversAfter.length,
     reduction: before.falsePerDay > 0 ? Math.round((1 - after.falsePerDay / before.falsePerDay) * 1000) / 1000 : 0,

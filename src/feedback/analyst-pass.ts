@@ -21,6 +21,7 @@ import type { RuleHitsConfig } from '../config/rule-hits.js';
 import type { Engine } from '../engine/engine.js';
 import type { VerdictRisks } from '../incidents/types.js';
 import type { Logger } from '../log.js';
+import { refreshingRead } from '../engine/refreshing-read.js';
 import { calibrate, fitPlatt, type Calibration } from '../models/calibration.js';
 import { AnalystInput, analystFields, analystWindowOf, type AnalystAdjustment } from './analyst.js';
 import { feedbackLinks, LINK_TTL_MS } from './link.js';
@@ -186,9 +187,25 @@ export function analystPassLoader(
   now: () => number = Date.now,
 ): ((range?: PassRange) => Promise<AnalystPass | undefined>) | undefined {
   const fileLists = loadLists(source.lists, process.cwd());
-  const readsIndices = fileLists.some((l) => l.values_index);
-  // The lists last read in full (index values included): kept while an index cannot be read.
-  let lastLists: ListSpec[] | undefined;
+  // List indices are read again every pass (an edit applies at once); an unreadable one keeps the last good read.
+  const indexLists = fileLists.some((l) => l.values_index)
+    ? refreshingRead({
+        read: () => withIndexLists(engine, fileLists),
+        refreshMs: 0,
+        retryMs: 0,
+        onRead: (read) => {
+          for (const m of read.missing)
+            log.warn({ list: m.list, documents: m.documents }, 'list index documents without the value field ignored (fix or delete them)');
+        },
+        onError: (error, kept) =>
+          log.error(
+            { err: error instanceof Error ? error.message : String(error) },
+            kept
+              ? 'list index unreadable: this pass applies the values read last time'
+              : "list index unreadable: this pass applies only the lists' inline and file values",
+          ),
+      })
+    : undefined;
   const { feedback } = source;
   if (!feedback.enabled && fileLists.length === 0 && !source.ruleHits) return undefined;
   const readHits = ruleHitReader(engine, source, log);
@@ -196,27 +213,9 @@ export function analystPassLoader(
   const callback = feedback.enabled ? feedback.callback : undefined;
   // A write-back the feedback index refuses (a mapping older than vigil.feedback.risk) is said once, not every pass.
   let warnedRisk = false;
-  /** The lists for this pass: list indices read again (an edit applies at once), else the last good read. */
-  const currentLists = async (): Promise<ListSpec[]> => {
-    if (!readsIndices) return fileLists;
-    try {
-      const read = await withIndexLists(engine, fileLists);
-      for (const m of read.missing)
-        log.warn({ list: m.list, documents: m.documents }, 'list index documents without the value field ignored (fix or delete them)');
-      lastLists = read.lists;
-    } catch (error) {
-      log.error(
-        { err: error instanceof Error ? error.message : String(error) },
-        lastLists
-          ? 'list index unreadable: this pass applies the values read last time'
-          : "list index unreadable: this pass applies only the lists' inline and file values",
-      );
-    }
-    return lastLists ?? fileLists;
-  };
   return async (range) => {
     const ruleHits = range ? await readHits?.(range) : undefined;
-    const lists = await currentLists();
+    const lists = (await indexLists?.())?.lists ?? fileLists;
     let verdicts: Feedback[] = [];
     let verdictsUnread = false;
     if (store) {

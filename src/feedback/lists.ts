@@ -153,26 +153,40 @@ export async function readIndexValues(engine: Engine, spec: ListSpec): Promise<{
   if (!source) return { values: [], missing: 0 };
   const values = new Set<string>();
   let missing = 0;
-  // No sort field: the index's own mapping is the SOC's (a text field cannot be sorted on); the
-  // point in time's tiebreaker pages it.
-  for await (const page of engine.stream({ index: source.index, fields: [source.field], sort: [], pageSize: 5_000 })) {
-    for (const hit of page) {
-      const raw = getPath(hit.source, source.field);
-      const found = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
-      if (found.length === 0) missing++;
-      for (const v of found) values.add(v.trim());
+  let tooMany = false;
+  try {
+    // No sort field: the index's own mapping is the SOC's (a text field cannot be sorted on); the
+    // point in time's tiebreaker pages it.
+    for await (const page of engine.stream({ index: source.index, fields: [source.field], sort: [], pageSize: 5_000 })) {
+      for (const hit of page) {
+        const raw = getPath(hit.source, source.field);
+        const found = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+        if (found.length === 0) missing++;
+        for (const v of found) values.add(v.trim());
+      }
+      // Stop reading (the stream closes its point in time): the list is refused as a whole.
+      tooMany = values.size > source.max_values;
+      if (tooMany) break;
     }
-    if (values.size > source.max_values)
-      throw new Error(
-        `lists[${spec.name}].values_index: ${source.index} holds more than max_values (${source.max_values}) values in ${source.field} — raise max_values or split the list`,
-      );
+  } catch (error) {
+    throw new Error(
+      `lists[${spec.name}].values_index: cannot read ${source.index} (${error instanceof Error ? error.message : String(error)})`,
+      {
+        cause: error,
+      },
+    );
   }
+  if (tooMany)
+    throw new Error(
+      `lists[${spec.name}].values_index: ${source.index} holds more than max_values (${source.max_values}) values in ${source.field} — raise max_values or split the list`,
+    );
   return { values: [...values].sort(), missing };
 }
 
 /**
- * The lists with the values of their `values_index` added (lists without one as they are). Throws
- * when an index cannot be read or holds too many values; the caller keeps the last lists it read.
+ * The lists with the values of their `values_index` added (lists without one as they are). Throws,
+ * naming the list, when an index cannot be read or holds too many values; the pass keeps the last
+ * lists it read (analyst-pass.ts).
  */
 export async function withIndexLists(
   engine: Engine,
@@ -185,18 +199,7 @@ export async function withIndexLists(
       lists.push(spec);
       continue;
     }
-    let read: { values: string[]; missing: number };
-    try {
-      read = await readIndexValues(engine, spec);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(
-        message.startsWith('lists[') ? message : `lists[${spec.name}].values_index: cannot read ${spec.values_index.index} (${message})`,
-        {
-          cause: error,
-        },
-      );
-    }
+    const read = await readIndexValues(engine, spec);
     if (read.missing > 0) missing.push({ list: spec.name, documents: read.missing });
     lists.push(withValues(spec, read.values));
   }

@@ -7,6 +7,14 @@ export function decodeFloat64(s: string): Float64Array<ArrayBuffer> {
   return new Float64Array(alignedCopy(s));
 }
 
+export function encodeFloat32(a: Float32Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+export function decodeFloat32(s: string): Float32Array<ArrayBuffer> {
+  return new Float32Array(alignedCopy(s));
+}
+
 export function encodeInt32(a: Int32Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }

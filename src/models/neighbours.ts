@@ -19,6 +19,7 @@
  * runner resumed from its checkpoint writes the same evidence as one that never stopped.
  */
 import { z } from 'zod';
+import { decodeFloat32, encodeFloat32 } from './codec.js';
 import { Random } from './random.js';
 
 export const DEFAULT_CAPACITY = 32;
@@ -201,6 +202,11 @@ export class NeighbourMemory {
         return mem;
       }
     }
+    return this.emptyMemory();
+  }
+
+  /** A new, empty reservoir (every feature absent). */
+  private emptyMemory(): EntityMemory {
     return {
       vectors: new Float32Array(this.capacity * this.maxFeatures).fill(NaN),
       times: new Float64Array(this.capacity),
@@ -219,7 +225,7 @@ export class NeighbourMemory {
       for (let r = 0; r < mem.size; r++) rows.set(mem.vectors.subarray(r * this.maxFeatures, r * this.maxFeatures + f), r * f);
       entities.push({
         entity,
-        vectors: Buffer.from(rows.buffer).toString('base64'),
+        vectors: encodeFloat32(rows),
         times: Array.from(mem.times.subarray(0, mem.size)),
         seen: mem.seen,
         usual: [...mem.usual],
@@ -263,17 +269,16 @@ export class NeighbourMemory {
     });
     for (const e of state.entities) {
       const size = e.times.length;
-      const bytes = Buffer.from(e.vectors, 'base64');
-      if (size > m.capacity || bytes.length !== size * f * 4)
+      const bytes = Buffer.byteLength(e.vectors, 'base64');
+      if (size > m.capacity || bytes !== size * f * 4)
         throw new Error(
-          `neighbour memory: entity ${e.entity} holds ${size} windows in ${bytes.length} bytes — delete the job's state to start afresh`,
+          `neighbour memory: entity ${e.entity} holds ${size} windows in ${bytes} bytes — delete the job's state to start afresh`,
         );
-      const rows = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-      const vectors = new Float32Array(m.capacity * m.maxFeatures).fill(NaN);
-      for (let r = 0; r < size; r++) vectors.set(rows.subarray(r * f, (r + 1) * f), r * m.maxFeatures);
-      const times = new Float64Array(m.capacity);
-      times.set(e.times);
-      m.entities.set(e.entity, { vectors, times, size, seen: e.seen, usual: [...e.usual] });
+      const rows = decodeFloat32(e.vectors);
+      const mem = m.emptyMemory();
+      for (let r = 0; r < size; r++) mem.vectors.set(rows.subarray(r * f, (r + 1) * f), r * m.maxFeatures);
+      mem.times.set(e.times);
+      m.entities.set(e.entity, { ...mem, size, seen: e.seen, usual: [...e.usual] });
     }
     return m;
   }

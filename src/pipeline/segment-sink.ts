@@ -13,6 +13,7 @@ import { segmentOfWindow, SegmentLookup } from '../anomaly/segment.js';
 import { durationMs } from '../config/duration.js';
 import type { FairnessInput } from '../config/fairness.js';
 import type { Engine } from '../engine/engine.js';
+import { refreshingRead } from '../engine/refreshing-read.js';
 import type { Logger } from '../log.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { DocumentSink } from './job-runner.js';
@@ -103,25 +104,21 @@ function indexLookup(
   tokens: (lookup: SegmentLookup) => SegmentLookup,
   cluster: { readonly engine: Engine; readonly log: Logger; readonly now?: () => number },
 ): () => Promise<SegmentLookup | undefined> {
-  const now = cluster.now ?? Date.now;
-  let current: SegmentLookup | undefined;
-  let nextRead = 0;
-  return async () => {
-    if (now() < nextRead) return current;
-    try {
+  return refreshingRead({
+    read: async () => {
       const read = await readLookupIndex(cluster.engine, index);
-      current = tokens(read);
-      nextRead = now() + refreshMs;
       cluster.log.info({ index, rows: read.size }, 'fairness lookup read from the cluster');
-    } catch (error) {
-      nextRead = now() + 60_000;
+      return tokens(read);
+    },
+    refreshMs,
+    retryMs: 60_000,
+    ...(cluster.now ? { now: cluster.now } : {}),
+    onError: (error, kept) =>
       cluster.log.error(
         { index, err: error instanceof Error ? error.message : String(error) },
-        current
+        kept
           ? 'fairness lookup index unreadable: segments keep the rows read last'
           : 'fairness lookup index unreadable: documents are written without a segment until it can be read',
-      );
-    }
-    return current;
-  };
+      ),
+  });
 }
