@@ -84,6 +84,7 @@ class TapeJobExecutor implements FeatureExecutor {
     const events = await this.tape.request(req.start, req.end);
     const acc = new WindowAccumulator(req);
     for (const e of events) acc.add(e);
+    await req.baselineReady;
     const result = acc.result();
     this.issues.merge(result.fieldIssues);
     return result;

@@ -227,9 +227,10 @@ export class AggregationExecutor implements FeatureExecutor {
         found.set(key, { partial, scopes: f.scopes });
       });
     }
+    const collectors = await this.collectSequencesIfPlanned(req, plan, query, accept, names);
+    await req.baselineReady;
     const windows = [...found.values()].map((f) => finishEntity(plan, req, f.partial, req.baseline));
-    await this.addSequences(req, plan, query, accept, windows, names);
-    out.push(...windows);
+    out.push(...withSequences(plan, windows, collectors));
   }
 
   /** Features (and sequences) of the entities matched by `query` and accepted by `accept`. */
@@ -242,7 +243,7 @@ export class AggregationExecutor implements FeatureExecutor {
     out: EntityWindow[],
     names: ReadonlyMap<string, string>,
   ): Promise<void> {
-    const found: EntityWindow[] = [];
+    const found: EntityPartial[] = [];
     const sketches = plan.distincts.length + plan.terms.filter((t) => t.cardinality).length;
     const maxPage = Math.max(
       1,
@@ -255,34 +256,32 @@ export class AggregationExecutor implements FeatureExecutor {
       maxPage,
       (bucket) => {
         const partial = toPartial(plan, bucket);
-        if (accept(joinEntityValues(partial.values))) found.push(finishEntity(plan, req, partial, req.baseline));
+        if (accept(joinEntityValues(partial.values))) found.push(partial);
       },
       aggregated(req.entityFields, names),
     );
-    await this.addSequences(req, plan, query, accept, found, names);
-    out.push(...found);
+    const collectors = await this.collectSequencesIfPlanned(req, plan, query, accept, names);
+    // Every read of this scope is done: the first-seen baseline is applied only now (baselineReady).
+    await req.baselineReady;
+    out.push(
+      ...withSequences(
+        plan,
+        found.map((partial) => finishEntity(plan, req, partial, req.baseline)),
+        collectors,
+      ),
+    );
   }
 
-  /** Adds the ordered actions / arrivals to the entity-windows (in place) when the plan collects them. */
-  private async addSequences(
+  /** The ordered actions / arrivals per entity when the plan collects them (undefined otherwise). */
+  private async collectSequencesIfPlanned(
     req: WindowRequest,
     plan: FeaturePlan,
     query: JsonObject,
     accept: (key: string) => boolean,
-    found: EntityWindow[],
     names: ReadonlyMap<string, string>,
-  ): Promise<void> {
-    if (plan.sequenceField >= 0 || plan.periodicityField >= 0) {
-      const collectors = await this.collectSequences(req, plan, query, accept, names);
-      for (let i = 0; i < found.length; i++) {
-        const c = collectors.get(found[i].entity.value) ?? new SequenceCollector();
-        found[i] = {
-          ...found[i],
-          ...(plan.sequenceField >= 0 ? { actions: c.actions(plan.limits) } : {}),
-          ...(plan.periodicityField >= 0 ? { arrivals: c.arrivals(plan.limits) } : {}),
-        };
-      }
-    }
+  ): Promise<Map<string, SequenceCollector> | undefined> {
+    if (plan.sequenceField < 0 && plan.periodicityField < 0) return undefined;
+    return this.collectSequences(req, plan, query, accept, names);
   }
 
   /** Walks the composite aggregation page by page, adapting the page size to the bucket budget. */
@@ -643,4 +642,17 @@ function arrayAt(value: unknown, key: string): unknown[] {
 
 function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+/** The entity-windows with their ordered actions / arrivals added (as they are when the plan collects none). */
+function withSequences(plan: FeaturePlan, windows: EntityWindow[], collectors: Map<string, SequenceCollector> | undefined): EntityWindow[] {
+  if (!collectors) return windows;
+  return windows.map((w) => {
+    const c = collectors.get(w.entity.value) ?? new SequenceCollector();
+    return {
+      ...w,
+      ...(plan.sequenceField >= 0 ? { actions: c.actions(plan.limits) } : {}),
+      ...(plan.periodicityField >= 0 ? { arrivals: c.arrivals(plan.limits) } : {}),
+    };
+  });
 }

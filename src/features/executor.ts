@@ -77,6 +77,12 @@ export interface WindowRequest {
   readonly relatedFields?: RelatedFields;
   /** Values already seen per entity per field (first_seen features). */
   readonly baseline?: FirstSeenBaseline;
+  /**
+   * Resolves once `baseline` holds every window before this one. The executor may read the engine
+   * before that, and applies the baseline only after: so a runner can fetch the next window while it
+   * is still scoring this one (and updating the baseline from it). Undefined: the baseline is ready.
+   */
+  readonly baselineReady?: Promise<void>;
   /** Only entities whose stable hash (partition.ts) % count == index. */
   readonly partition?: { readonly index: number; readonly count: number };
   /** When set, also collect the ordered actions per entity. */

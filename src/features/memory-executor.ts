@@ -35,6 +35,7 @@ export class MemoryExecutor implements FeatureExecutor {
     } else {
       for (const doc of events) acc.add(doc);
     }
+    await req.baselineReady;
     return acc.result();
   }
 }

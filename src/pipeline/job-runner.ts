@@ -17,6 +17,7 @@ import { Ensemble, type Observation, type ScoredObservation } from '../models/en
 import { LiveSet, type ColdEntityStore } from './entity-eviction.js';
 import { buildAnomaly, entityKey, withNeighbours, type BuiltAnomaly } from './anomaly-builder.js';
 import { NeighbourMemory } from '../models/neighbours.js';
+import { ReadAhead } from './read-ahead.js';
 import type { WriteItem, WriteReport } from './anomaly-writer.js';
 import type { FirstSeenStore } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
@@ -128,6 +129,13 @@ export interface JobRunnerOptions {
   readonly eviction?: { readonly cap: number; readonly store: ColdEntityStore; readonly retentionMs?: number };
 }
 
+/** A window's entity-windows as read (sorted by entity), before any scoring. */
+export interface ComputedWindow {
+  readonly windows: EntityWindow[];
+  readonly fieldIssues: FieldIssues;
+  readonly skippedNoEntity: number;
+}
+
 export class WindowAbortedError extends Error {
   constructor(window: TimeWindow) {
     super(`window ${new Date(window.start).toISOString()} abandoned (shutdown)`);
@@ -168,14 +176,32 @@ export class JobRunner {
     if (this.options.signal?.aborted) throw new WindowAbortedError(window);
   }
 
-  private async compute(
-    window: TimeWindow,
-    state: PartitionState,
-  ): Promise<{ windows: EntityWindow[]; fieldIssues: FieldIssues; skippedNoEntity: number }> {
+  /**
+   * Reads a window's entity-windows. With `baselineReady`, the engine is read at once and the
+   * first-seen baseline applied once it resolves: a caller scoring the previous window meanwhile
+   * resolves it after that window has updated the baseline (see `fetch`).
+   */
+  private async compute(window: TimeWindow, state: PartitionState, baselineReady?: Promise<void>): Promise<ComputedWindow> {
     const { plan, partition, executor } = this.options;
-    const result = await executor.computeWindow({ ...plan.request(window, partition), baseline: state.firstSeen });
+    const result = await executor.computeWindow({
+      ...plan.request(window, partition),
+      baseline: state.firstSeen,
+      ...(baselineReady ? { baselineReady } : {}),
+    });
     const issues = new FieldIssues().merge(result.fieldIssues);
     return { windows: [...result.windows].sort(byEntity), fieldIssues: issues, skippedNoEntity: result.skippedNoEntity ?? 0 };
+  }
+
+  /**
+   * Starts reading `window` while the caller is still scoring the one before it, so the engine's
+   * work overlaps the scoring (issue 12). The first-seen baseline is applied only once
+   * `baselineReady` resolves, which the caller does after the previous window's `score` (or
+   * `warmupWindow`) returned: the entity-windows are exactly those a sequential read gives. Hand the
+   * result to `score` / `warmupWindow`.
+   */
+  fetch(window: TimeWindow, state: PartitionState, baselineReady: Promise<void>): Promise<ComputedWindow> {
+    this.checkAborted(window);
+    return this.compute(window, state, baselineReady);
   }
 
   /**
@@ -187,35 +213,16 @@ export class JobRunner {
     const outcomes: WindowOutcome[] = [];
     // A fresh fit starts a fresh memory (a warm-up redone after a crash must not remember twice).
     delete state.neighbours;
-    for (const window of windows) {
-      this.checkAborted(window);
-      const started = this.now();
-      const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
-      // Computed anyway (first-seen baselines warm on every window); fitted on non-overlapping ones.
-      const learned = learnsFrom(this.options.plan.spec, window.start) ? entityWindows.map(observationOf) : [];
-      for (const o of learned) history.push(o);
-      if (learned.length > 0 && this.options.neighbours) {
-        const memory = (state.neighbours ??= new NeighbourMemory({ seed: this.options.plan.job.seed }));
-        for (const o of learned) memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
+    const ahead = new ReadAhead(this, state);
+    try {
+      for (let i = 0; i < windows.length; i++) {
+        const outcome = await this.warmupWindow(windows[i], state, history, ahead.take(windows[i], windows[i + 1]));
+        ahead.done();
+        outcomes.push(outcome);
+        onWindow?.(outcome);
       }
-      state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
-      const outcome: WindowOutcome = {
-        window,
-        phase: 'warmup',
-        events: entityWindows.reduce((n, w) => n + w.eventCount, 0),
-        entities: entityWindows.length,
-        anomaliesWritten: 0,
-        alerts: 0,
-        rejected: 0,
-        retried: 0,
-        delivery: NO_DELIVERY,
-        maxScore: 0,
-        durationMs: this.now() - started,
-        fieldIssues,
-        skippedNoEntity,
-      };
-      outcomes.push(outcome);
-      onWindow?.(outcome);
+    } finally {
+      ahead.cancel();
     }
     const lastWindow = windows.at(-1);
     if (lastWindow) this.checkAborted(lastWindow);
@@ -230,16 +237,51 @@ export class JobRunner {
     return outcomes;
   }
 
+  /** One warm-up window: remembered for the fit (`history`), the neighbour memory and the first-seen baseline. */
+  private async warmupWindow(
+    window: TimeWindow,
+    state: PartitionState,
+    history: Observation[],
+    fetched: Promise<ComputedWindow>,
+  ): Promise<WindowOutcome> {
+    this.checkAborted(window);
+    const started = this.now();
+    const { windows: entityWindows, fieldIssues, skippedNoEntity } = await fetched;
+    // Computed anyway (first-seen baselines warm on every window); fitted on non-overlapping ones.
+    const learned = learnsFrom(this.options.plan.spec, window.start) ? entityWindows.map(observationOf) : [];
+    for (const o of learned) history.push(o);
+    if (learned.length > 0 && this.options.neighbours) {
+      const memory = (state.neighbours ??= new NeighbourMemory({ seed: this.options.plan.job.seed }));
+      for (const o of learned) memory.remember(o.entity, o.time, o.features, memory.nearest(o.entity, o.features).nearest[0]?.distance);
+    }
+    state.firstSeen.update(entityWindows, this.options.plan.resolved.features);
+    return {
+      window,
+      phase: 'warmup',
+      events: entityWindows.reduce((n, w) => n + w.eventCount, 0),
+      entities: entityWindows.length,
+      anomaliesWritten: 0,
+      alerts: 0,
+      rejected: 0,
+      retried: 0,
+      delivery: NO_DELIVERY,
+      maxScore: 0,
+      durationMs: this.now() - started,
+      fieldIssues,
+      skippedNoEntity,
+    };
+  }
+
   /**
    * Scores one window without writing anything: the entity-windows' documents as the ensemble alone
    * would write them (no incident decision yet). Mutates `state` (online learning, baselines). The
    * cluster pipeline hands the result to the slice pass (slice-pass.ts), which decides and writes.
    */
-  async score(window: TimeWindow, state: PartitionState): Promise<PartitionScores> {
+  async score(window: TimeWindow, state: PartitionState, fetched?: Promise<ComputedWindow>): Promise<PartitionScores> {
     const { plan, partition } = this.options;
     const started = this.now();
     this.checkAborted(window);
-    const { windows: entityWindows, fieldIssues, skippedNoEntity } = await this.compute(window, state);
+    const { windows: entityWindows, fieldIssues, skippedNoEntity } = await (fetched ?? this.compute(window, state));
     this.checkAborted(window);
 
     const ensemble = state.ensemble ?? new Ensemble(plan.ensembleParams).fit([]);

@@ -19,6 +19,7 @@ import { FirstSeenStore, type FirstSeenRecord } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
 import { JobRunner, scoredOutcome, WindowAbortedError, type PartitionState, type WindowOutcome } from './job-runner.js';
 import type { Lease } from './lease.js';
+import { ReadAhead } from './read-ahead.js';
 import type { SliceRecords } from './slice-records.js';
 import type { JobCheckpoint, StateHandle, StateStore } from './state-store.js';
 import { alignDown, planWindows, windowAt, type TimeWindow } from './window-planner.js';
@@ -320,17 +321,25 @@ export class PartitionWorker {
       scoredSinceCommit = 0;
       committedAt = this.now();
     };
-    for (const window of windows) {
-      if (this.options.stopRequested?.()) break;
-      if (!this.options.lease.held) throw new LeaseLostError(this.jobId, partition.index, 'the lease expired');
-      const scores = await runner.score(window, loaded.state);
-      if (this.options.abort?.aborted) throw new WindowAbortedError(window);
-      this.options.records.keep(scores);
-      // Nothing written yet: the slice pass reports the documents, alerts and scores it writes.
-      uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
-      scoredSinceCommit++;
-      next = window.start + spec.slideMs;
-      if (uncommitted.length >= every || this.now() - committedAt >= interval) await flush();
+    // The next window is read while this one is scored (read-ahead.ts); same results as one by one.
+    const ahead = new ReadAhead(runner, loaded.state);
+    try {
+      for (let i = 0; i < windows.length; i++) {
+        const window = windows[i];
+        if (this.options.stopRequested?.()) break;
+        if (!this.options.lease.held) throw new LeaseLostError(this.jobId, partition.index, 'the lease expired');
+        const scores = await runner.score(window, loaded.state, ahead.take(window, windows[i + 1]));
+        ahead.done();
+        if (this.options.abort?.aborted) throw new WindowAbortedError(window);
+        this.options.records.keep(scores);
+        // Nothing written yet: the slice pass reports the documents, alerts and scores it writes.
+        uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
+        scoredSinceCommit++;
+        next = window.start + spec.slideMs;
+        if (uncommitted.length >= every || this.now() - committedAt >= interval) await flush();
+      }
+    } finally {
+      ahead.cancel();
     }
     await flush();
     return { processed, remaining: this.remainingAfter(loaded.checkpoint), checkpoint: loaded.checkpoint };

@@ -79,7 +79,10 @@ export function decidedDocument(
   incident: IncidentDecision | undefined,
   clause: string | undefined,
 ): AnomalyDocument {
-  const out = structuredClone(doc);
+  // A copy of the two levels this sets (the record keeps its document as scored, for a redone
+  // slice); features, neighbours and related.* are shared, never changed. structuredClone of every
+  // entity-window was 5 % of a backfill's CPU.
+  const out: AnomalyDocument = { ...doc, event: { ...doc.event }, vigil: { ...doc.vigil } };
   const severity = severityOf(d.score);
   out.event.risk_score = Math.round(d.score);
   out.event.risk_score_norm = d.score;
