@@ -33,7 +33,7 @@ describe('result-write policy end to end', { concurrency: engines.length }, () =
       it('writes the high-scoring windows and a daily rollup per entity, all accepted by the mapping', async () => {
         // The shipped defaults (the shared helper pins the other tests to full detail).
         const { write_min_score, rollup } = PIPELINE_DEFAULTS;
-        assert.deepEqual({ write_min_score, rollup }, { write_min_score: 50, rollup: 'day' });
+        assert.deepEqual({ write_min_score, rollup }, { write_min_score: 75, rollup: 'day' });
         const config = writeConfig(e, prefix, out, { pipeline: { lease_ttl: '60s', write_min_score, rollup } });
         await runCli(['install', '--config', config, '--json']);
         const result = await runCli([
@@ -58,7 +58,7 @@ describe('result-write policy end to end', { concurrency: engines.length }, () =
           const v = w.vigil as JsonObject;
           const alerted = (v.incident as JsonObject | undefined)?.alerted === true;
           assert.ok(
-            v.is_alert === true || alerted || Number(v.score) >= 50,
+            v.is_alert === true || alerted || Number(v.score) >= 75,
             `a window scoring ${String(v.score)} outside any alerted incident was written`,
           );
         }
@@ -72,7 +72,7 @@ describe('result-write policy end to end', { concurrency: engines.length }, () =
         assert.equal(entityDays.size, rollups.length);
         const counted = rollups.reduce((n, r) => n + Number(((r.vigil as JsonObject).rollup as JsonObject).windows), 0);
         assert.equal(counted, summary.entity_windows, 'every scored entity-window counted in exactly one rollup');
-        // A small estate (a dozen users, many cold-start scores ≥ 50) over two partial days: fewer documents, not yet 10× fewer.
+        // A small estate (a dozen users, cold starts) over two partial days: fewer documents, not yet 10× fewer.
         assert.equal(docs.length, windows.length + rollups.length);
         assert.ok(docs.length < summary.entity_windows, `${docs.length} documents for ${summary.entity_windows} entity-windows`);
         const caps = await engine.fieldCaps(out.anomaly_index, [
