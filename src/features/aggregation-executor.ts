@@ -91,6 +91,23 @@ export interface AggregationExecutorOptions extends PlanOptions {
 /** Engine memory the cardinality sketches of one composite page may take. */
 const SKETCH_BYTES_PER_PAGE = 32 * 1024 * 1024;
 
+/**
+ * Engine memory the date histograms of one composite page may take. The engines build a
+ * date_histogram under a composite bucket in a list sized to the histogram's buckets over *all*
+ * the page's entities (OpenSearch 2.x BucketsAggregator.buildAggregationsForVariableBuckets:
+ * `new ArrayList<>(bucketOrds.size())` per entity), so a page of P entities with B histogram
+ * buckets each takes about 4·B·P² bytes: quadratic in the page. At 30,000 users a page of 1,000
+ * hosts with their minute bursts filled the 512 MB engine with 13,740 such lists (327 MB) and
+ * killed it (OutOfMemoryError).
+ */
+export const HISTOGRAM_BYTES_PER_PAGE = 16 * 1024 * 1024;
+
+/** Entities per page whose histograms (B buckets each) stay within HISTOGRAM_BYTES_PER_PAGE. */
+export function histogramPageCap(bucketsPerEntity: number): number {
+  if (bucketsPerEntity <= 0) return Infinity;
+  return Math.max(1, Math.floor(Math.sqrt(HISTOGRAM_BYTES_PER_PAGE / (4 * bucketsPerEntity))));
+}
+
 /** HyperLogLog++ precision the engines derive from precision_threshold (bytes per bucket = 2^p). */
 export function cardinalityPrecisionBits(threshold: number): number {
   const entries = Math.ceil(threshold / 0.75) * 4;
@@ -180,6 +197,7 @@ export class AggregationExecutor implements FeatureExecutor {
       const fields = aggregated(scopes[s].fields, names);
       await this.pages(
         req,
+        plan,
         scoped,
         aggregations,
         this.maxPageSize,
@@ -251,6 +269,7 @@ export class AggregationExecutor implements FeatureExecutor {
     );
     await this.pages(
       req,
+      plan,
       query,
       aggregations,
       maxPage,
@@ -287,6 +306,7 @@ export class AggregationExecutor implements FeatureExecutor {
   /** Walks the composite aggregation page by page, adapting the page size to the bucket budget. */
   private async pages(
     req: WindowRequest,
+    plan: FeaturePlan,
     query: JsonObject,
     aggregations: JsonObject,
     maxPage: number,
@@ -295,15 +315,25 @@ export class AggregationExecutor implements FeatureExecutor {
   ): Promise<void> {
     const sources = fields.map((field, i) => ({ name: `e${i}`, terms: { field } }));
     let density = 0; // buckets per entity seen so far (decaying maximum)
-    await this.walk({ index: req.index, query, sources, aggregations }, Math.min(200, maxPage), (page, pageSize) => {
+    // Histogram buckets per entity (decaying maximum); the first page assumes the most a window can hold.
+    let histogramDensity = histogramBucketsAtMost(plan, req.end - req.start);
+    let measured = false;
+    const first = Math.min(200, maxPage, histogramPageCap(histogramDensity));
+    await this.walk({ index: req.index, query, sources, aggregations }, first, (page, pageSize) => {
       let buckets = 0;
+      let histograms = 0;
       for (const b of page.buckets) {
         buckets += 1 + countBuckets(b.aggregations);
+        histograms += histogramBuckets(b.aggregations);
         onBucket(b);
       }
-      density = Math.max(buckets / Math.max(1, page.buckets.length), density * 0.5);
+      const entities = Math.max(1, page.buckets.length);
+      density = Math.max(buckets / entities, density * 0.5);
+      // The first page replaces the worst case with what the entities hold.
+      histogramDensity = Math.max(histograms / entities, measured ? histogramDensity * 0.5 : 0);
+      measured = true;
       const fit = Math.floor(this.bucketBudget / Math.max(1, density));
-      return Math.max(1, Math.min(maxPage, fit, pageSize * 4));
+      return Math.max(1, Math.min(maxPage, fit, histogramPageCap(histogramDensity), pageSize * 4));
     });
   }
 
@@ -655,4 +685,20 @@ function withSequences(plan: FeaturePlan, windows: EntityWindow[], collectors: M
       ...(plan.periodicityField >= 0 ? { arrivals: c.arrivals(plan.limits) } : {}),
     };
   });
+}
+
+/** Buckets of a composite bucket's date histograms (the `h<i>` sub-aggregations). */
+function histogramBuckets(aggregations: JsonObject): number {
+  let n = 0;
+  for (const [name, value] of Object.entries(aggregations)) {
+    if (!/^h\d+$/.test(name) || value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    const buckets = (value).buckets;
+    if (Array.isArray(buckets)) n += buckets.length;
+  }
+  return n;
+}
+
+/** The most date-histogram buckets one entity can have in a window of `windowMs`. */
+function histogramBucketsAtMost(plan: FeaturePlan, windowMs: number): number {
+  return plan.histograms.reduce((n, h) => n + Math.ceil(windowMs / h.intervalMs) + 1, 0);
 }

@@ -13,7 +13,12 @@ import {
   type Engine,
 } from '../../../src/engine/engine.js';
 import { toEngineError } from '../../../src/engine/errors.js';
-import { AggregationExecutor, resourceLimit } from '../../../src/features/aggregation-executor.js';
+import {
+  AggregationExecutor,
+  HISTOGRAM_BYTES_PER_PAGE,
+  histogramPageCap,
+  resourceLimit,
+} from '../../../src/features/aggregation-executor.js';
 import { MemoryExecutor } from '../../../src/features/memory-executor.js';
 import type { WindowRequest } from '../../../src/features/executor.js';
 
@@ -195,5 +200,59 @@ describe('aggregation executor: sequences from composite buckets', () => {
       'all shards failed (circuit_breaking_exception: [fielddata] Data too large, data for [_id] would be [216006656/206mb])',
     );
     assert.equal(resourceLimit(error), 'too-large');
+  });
+});
+
+describe('aggregation executor: pages sized for the engines’ date histograms', () => {
+  /** 3,000 hosts, each with `perEntity` one-minute buckets: the per-page histogram lists grow as P² (see HISTOGRAM_BYTES_PER_PAGE). */
+  function denseEngine(perEntity: number): { engine: Engine; pages: number[] } {
+    const pages: number[] = [];
+    const hosts = Array.from({ length: 3_000 }, (_, i) => `h${String(i).padStart(4, '0')}`);
+    const compositePage = (r: CompositeRequest): Promise<CompositePage> => {
+      pages.push(r.pageSize);
+      const from = r.after ? hosts.indexOf(String(r.after.e0)) + 1 : 0;
+      const slice = hosts.slice(from, from + r.pageSize);
+      const minutes = Array.from({ length: perEntity }, (_, m) => ({ key: START + m * 60_000, doc_count: 1 }));
+      const buckets = slice.map((h) => ({ key: { e0: h }, docCount: perEntity, aggregations: { h0: { buckets: minutes } } }));
+      const more = from + slice.length < hosts.length;
+      return Promise.resolve({ buckets, ...(more ? { afterKey: { e0: slice[slice.length - 1] } } : {}) });
+    };
+    const engine: Pick<Engine, 'compositePage' | 'search'> = { compositePage, search: () => Promise.resolve({}) };
+    return { engine: engine as Engine, pages };
+  }
+  const burst: WindowRequest = {
+    index: 'events',
+    timeField: '@timestamp',
+    entityFields: ['host.name'],
+    start: START,
+    end: START + 3_600_000,
+    features: [{ kind: 'burst', name: 'burst_per_minute', interval_seconds: 60 }],
+    categoricalFields: [],
+  };
+
+  it('keeps every page of dense minute histograms under the quadratic budget, and grows pages for sparse ones', async () => {
+    const dense = denseEngine(60);
+    const denseResult = await new AggregationExecutor(dense.engine, { checkMappings: false }).computeWindow(burst);
+    assert.equal(denseResult.windows.length, 3_000);
+    assert.equal(denseResult.windows[0].features.burst_per_minute, 1);
+    // 60 buckets per host: at most √(16 MiB / (4 · 60)) = 264 hosts a page, the first one included (61 assumed).
+    assert.ok(
+      dense.pages.every((p) => 4 * 60 * p * p <= HISTOGRAM_BYTES_PER_PAGE),
+      dense.pages.join(','),
+    );
+    assert.equal(histogramPageCap(60), 264);
+    assert.equal(Math.max(...dense.pages), 264);
+
+    const sparse = denseEngine(2);
+    await new AggregationExecutor(sparse.engine, { checkMappings: false }).computeWindow(burst);
+    assert.ok(Math.max(...sparse.pages) > 1_000, sparse.pages.join(','));
+  });
+
+  it('starts a day-long window of minute bursts with a small page', async () => {
+    const day = denseEngine(1_440);
+    await new AggregationExecutor(day.engine, { checkMappings: false }).computeWindow({ ...burst, end: START + 86_400_000 });
+    // At most 1,441 buckets a host: √(16 MiB / (4 · 1,441)) = 53 hosts.
+    assert.equal(day.pages[0], 53);
+    assert.ok(day.pages.every((p) => p <= 53));
   });
 });
