@@ -692,7 +692,7 @@ function histogramBuckets(aggregations: JsonObject): number {
   let n = 0;
   for (const [name, value] of Object.entries(aggregations)) {
     if (!/^h\d+$/.test(name) || value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-    const buckets = (value).buckets;
+    const buckets = value.buckets;
     if (Array.isArray(buckets)) n += buckets.length;
   }
   return n;
