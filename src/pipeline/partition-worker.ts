@@ -17,7 +17,14 @@ import type { Logger } from '../log.js';
 import { LiveSet, type LiveSetState } from './entity-eviction.js';
 import { FirstSeenStore, type FirstSeenRecord } from './first-seen-store.js';
 import type { JobPlan } from './job-plan.js';
-import { JobRunner, scoredOutcome, WindowAbortedError, type PartitionState, type WindowOutcome } from './job-runner.js';
+import {
+  JobRunner,
+  scoredOutcome,
+  WindowAbortedError,
+  type ComputedWindow,
+  type PartitionState,
+  type WindowOutcome,
+} from './job-runner.js';
 import type { Lease } from './lease.js';
 import { ReadAhead } from './read-ahead.js';
 import type { SliceRecords } from './slice-records.js';
@@ -85,6 +92,7 @@ export interface StepResult {
 
 export class PartitionWorker {
   private loaded: Loaded | null = null;
+  private ahead: { readonly state: PartitionState; readonly reader: ReadAhead<PartitionState, ComputedWindow> } | undefined;
   private readonly now: () => number;
 
   constructor(readonly options: PartitionWorkerOptions) {
@@ -102,6 +110,7 @@ export class PartitionWorker {
 
   /** Forgets in-memory state: the next step reloads what was last committed. */
   invalidate(): void {
+    this.dropReadAhead();
     this.loaded = null;
   }
 
@@ -209,19 +218,21 @@ export class PartitionWorker {
     loaded.checkpoint = checkpoint;
   }
 
-  /** The windows to score next, from the checkpoint, at most `max`. */
-  private nextWindows(checkpoint: JobCheckpoint, max: number): { windows: TimeWindow[]; remaining: number } {
+  /** The windows to score next, from the checkpoint, at most `max`, and the one after them when it is due too (read ahead). */
+  private nextWindows(checkpoint: JobCheckpoint, max: number): { windows: TimeWindow[]; remaining: number; following?: TimeWindow } {
     const { spec } = this.options.plan;
     const bounds = this.options.bounds;
     if (bounds.kind === 'run') {
-      const plan = planWindows(spec, checkpoint.nextWindowStart, this.now(), max);
-      return { windows: [...plan.windows], remaining: plan.remaining };
+      const plan = planWindows(spec, checkpoint.nextWindowStart, this.now(), max + 1);
+      const windows = plan.windows.slice(0, max);
+      const following = plan.windows[max];
+      return { windows, remaining: plan.remaining + (following ? 1 : 0), ...(following ? { following } : {}) };
     }
     const windows: TimeWindow[] = [];
     let start = checkpoint.nextWindowStart;
     for (; start + spec.windowMs <= bounds.to && windows.length < max; start += spec.slideMs) windows.push(windowAt(spec, start));
     const remaining = start + spec.windowMs <= bounds.to ? Math.floor((bounds.to - spec.windowMs - start) / spec.slideMs) + 1 : 0;
-    return { windows, remaining };
+    return { windows, remaining, ...(remaining > 0 ? { following: windowAt(spec, start) } : {}) };
   }
 
   /** Windows due after the checkpoint (complete ones in run mode, those inside the range in backfill mode). */
@@ -246,16 +257,35 @@ export class PartitionWorker {
    * whole). Any failure leaves the last committed state as the truth: in-memory state is dropped
    * and reloaded on the next step.
    */
-  async step(maxWindows: number): Promise<StepResult> {
+  async step(maxWindows: number, maxEntityWindows = Infinity): Promise<StepResult> {
     try {
-      return await this.stepInner(maxWindows);
+      return await this.stepInner(maxWindows, maxEntityWindows);
     } catch (error) {
+      this.dropReadAhead();
       this.loaded = null;
       throw error;
     }
   }
 
-  private async stepInner(maxWindows: number): Promise<StepResult> {
+  /** The read ahead of the loaded state (kept between steps, so a step's first window was read during the last one). */
+  private readAhead(state: PartitionState): ReadAhead<PartitionState, ComputedWindow> {
+    if (this.ahead?.state !== state) {
+      this.dropReadAhead();
+      this.ahead = { state, reader: new ReadAhead(this.options.runner, state) };
+    }
+    return this.ahead.reader;
+  }
+
+  private dropReadAhead(): void {
+    this.ahead?.reader.cancel();
+    this.ahead = undefined;
+  }
+
+  /**
+   * Up to `maxWindows` windows, ending early once the scored windows hold `maxEntityWindows`
+   * entity-windows (at least one window): what waits for the slice pass stays bounded.
+   */
+  private async stepInner(maxWindows: number, maxEntityWindows: number): Promise<StepResult> {
     await this.load();
     const loaded = this.loaded!;
     const { plan, runner, log, partition } = this.options;
@@ -284,7 +314,7 @@ export class PartitionWorker {
       processed += outcomes.length;
     }
 
-    const { windows } = this.nextWindows(loaded.checkpoint, maxWindows);
+    const { windows, following } = this.nextWindows(loaded.checkpoint, maxWindows);
     // Commit every `checkpointEvery` windows and at the end of the step. Outcomes are reported
     // only once committed, so progress and summaries never count a window that will be redone.
     const every = Math.max(1, this.options.checkpointEvery ?? 1);
@@ -321,26 +351,27 @@ export class PartitionWorker {
       scoredSinceCommit = 0;
       committedAt = this.now();
     };
-    // The next window is read while this one is scored (read-ahead.ts); same results as one by one.
-    const ahead = new ReadAhead(runner, loaded.state);
-    try {
-      for (let i = 0; i < windows.length; i++) {
-        const window = windows[i];
-        if (this.options.stopRequested?.()) break;
-        if (!this.options.lease.held) throw new LeaseLostError(this.jobId, partition.index, 'the lease expired');
-        const scores = await runner.score(window, loaded.state, ahead.take(window, windows[i + 1]));
-        ahead.done();
-        if (this.options.abort?.aborted) throw new WindowAbortedError(window);
-        this.options.records.keep(scores);
-        // Nothing written yet: the slice pass reports the documents, alerts and scores it writes.
-        uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
-        scoredSinceCommit++;
-        next = window.start + spec.slideMs;
-        if (uncommitted.length >= every || this.now() - committedAt >= interval) await flush();
-      }
-    } finally {
-      ahead.cancel();
+    // The next window is read while this one is scored (read-ahead.ts), across steps too: the
+    // window after the step's last is read while the slice pass runs. Same results as one by one.
+    const ahead = this.readAhead(loaded.state);
+    let held = 0;
+    for (let i = 0; i < windows.length; i++) {
+      const window = windows[i];
+      if (this.options.stopRequested?.()) break;
+      if (!this.options.lease.held) throw new LeaseLostError(this.jobId, partition.index, 'the lease expired');
+      const scores = await runner.score(window, loaded.state, ahead.take(window, windows[i + 1] ?? following));
+      ahead.done();
+      if (this.options.abort?.aborted) throw new WindowAbortedError(window);
+      this.options.records.keep(scores);
+      // Nothing written yet: the slice pass reports the documents, alerts and scores it writes.
+      uncommitted.push(scoredOutcome(scores, { written: 0, alerts: 0, rejected: 0, retried: 0, maxScore: 0 }));
+      scoredSinceCommit++;
+      next = window.start + spec.slideMs;
+      held += scores.entities;
+      if (uncommitted.length >= every || this.now() - committedAt >= interval) await flush();
+      if (held >= maxEntityWindows) break;
     }
+    if (this.options.stopRequested?.()) this.dropReadAhead();
     await flush();
     return { processed, remaining: this.remainingAfter(loaded.checkpoint), checkpoint: loaded.checkpoint };
   }
