@@ -96,7 +96,7 @@ const SKETCH_BYTES_PER_PAGE = 32 * 1024 * 1024;
  * date_histogram under a composite bucket in a list sized to the histogram's buckets over *all*
  * the page's entities (OpenSearch 2.x BucketsAggregator.buildAggregationsForVariableBuckets:
  * `new ArrayList<>(bucketOrds.size())` per entity), so a page of P entities with B histogram
- * buckets each takes about 4·B·P² bytes: quadratic in the page. At 30,000 users a page of 1,000
+ * buckets each takes about 4·B·P² bytes: quadratic in the page. At 30,000 users a page of 3,605
  * hosts with their minute bursts filled the 512 MB engine with 13,740 such lists (327 MB) and
  * killed it (OutOfMemoryError).
  */
@@ -324,7 +324,7 @@ export class AggregationExecutor implements FeatureExecutor {
       let histograms = 0;
       for (const b of page.buckets) {
         buckets += 1 + countBuckets(b.aggregations);
-        histograms += histogramBuckets(b.aggregations);
+        histograms += histogramBuckets(plan, b.aggregations);
         onBucket(b);
       }
       const entities = Math.max(1, page.buckets.length);
@@ -687,15 +687,9 @@ function withSequences(plan: FeaturePlan, windows: EntityWindow[], collectors: M
   });
 }
 
-/** Buckets of a composite bucket's date histograms (the `h<i>` sub-aggregations). */
-function histogramBuckets(aggregations: JsonObject): number {
-  let n = 0;
-  for (const [name, value] of Object.entries(aggregations)) {
-    if (!/^h\d+$/.test(name) || value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-    const buckets = value.buckets;
-    if (Array.isArray(buckets)) n += buckets.length;
-  }
-  return n;
+/** Buckets of a composite bucket's date histograms (the `h<i>` sub-aggregations, read as toPartial reads them). */
+function histogramBuckets(plan: FeaturePlan, aggregations: JsonObject): number {
+  return plan.histograms.reduce((n, _, i) => n + arrayAt(aggregations[`h${i}`], 'buckets').length, 0);
 }
 
 /** The most date-histogram buckets one entity can have in a window of `windowMs`. */
